@@ -1,0 +1,1 @@
+"""Settings, client factories, errors and local-service launchers shared by every layer."""

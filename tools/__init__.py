@@ -1,0 +1,1 @@
+"""Domain models and one sub-package per capability, each with a Protocol, backends and tools."""

@@ -1,0 +1,1 @@
+"""Product search: the Protocol, its backends and the ``search_products`` tool."""

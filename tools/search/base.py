@@ -1,0 +1,101 @@
+"""The product-search Protocol and its query and result models (the ``search_products`` contract)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from tools.models import Product
+
+Sort = Literal["relevance", "price_asc", "price_desc", "popularity"]
+MAX_QUERY_CHARS = 1000
+
+
+class SearchQuery(BaseModel):
+    """Arguments of ``search_products``: free text plus structured constraints."""
+
+    query: str = Field(default="", description="Free-text product need, e.g. 'heart lantern'.")
+    category: str | None = Field(default=None, description="Product kind / category to keep.")
+    brand: str | None = Field(default=None, description="Brand to keep.")
+    min_price: float | None = Field(default=None, ge=0, description="Lowest price, inclusive.")
+    max_price: float | None = Field(default=None, ge=0, description="Highest price, inclusive.")
+    attributes: dict[str, str] = Field(
+        default_factory=dict,
+        description="Attribute constraints by name, e.g. {'colour': 'blue', 'material': 'glass'}.",
+    )
+    in_stock_only: bool = Field(default=False, description="Keep only products in stock.")
+    sort: Sort = Field(default="relevance", description="relevance|price_asc|price_desc|popularity")
+    limit: int = Field(default=5, ge=1, le=50, description="How many products to return.")
+    offset: int = Field(default=0, ge=0, le=1000, description="Skip this many (for 'show more').")
+
+    @field_validator("query")
+    @classmethod
+    def _query_is_text(cls, value: str) -> str:
+        if len(value) > MAX_QUERY_CHARS:
+            raise ValueError(f"query is longer than {MAX_QUERY_CHARS} characters")
+        if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
+            raise ValueError("query contains control characters")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _price_range_is_ordered(self) -> SearchQuery:
+        if (
+            self.min_price is not None
+            and self.max_price is not None
+            and self.min_price > self.max_price
+        ):
+            raise ValueError(
+                f"min_price ({self.min_price}) is above max_price ({self.max_price})"
+            )
+        return self
+
+
+class ProductSummary(BaseModel):
+    """What a search hit shows of a product."""
+
+    id: str
+    title: str
+    price: float
+    currency: str
+    category: str
+    brand: str = ""
+    attributes: dict[str, list[str]] = Field(default_factory=dict)
+    in_stock: bool
+    score: float = 0.0
+
+    @classmethod
+    def of(cls, product: Product, score: float = 0.0) -> ProductSummary:
+        return cls(
+            id=product.id,
+            title=product.title,
+            price=product.price,
+            currency=product.currency,
+            category=product.category,
+            brand=product.brand,
+            attributes=product.attributes,
+            in_stock=product.in_stock,
+            score=round(score, 4),
+        )
+
+
+class SearchResult(BaseModel):
+    """Hits for one query, how many matched in all, and facet counts over every match."""
+
+    total: int
+    products: list[ProductSummary]
+    # facet name ("category", "brand", each attribute name) -> value -> count of matches
+    facets: dict[str, dict[str, int]] = Field(default_factory=dict)
+
+
+class ProductSearch(Protocol):
+    """A search backend over the catalog."""
+
+    name: str
+
+    def index(self, products: Iterable[Product]) -> None:
+        """Replace the index with these products."""
+
+    async def search(self, query: SearchQuery) -> SearchResult:
+        """Run one query; unknown attribute names or categories simply match nothing."""

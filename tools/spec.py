@@ -1,0 +1,51 @@
+"""``ToolSpec``: one typed tool, callable over REST as is and by a model as a LangChain tool."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from langchain_core.tools import BaseTool, StructuredTool
+from pydantic import BaseModel
+
+from infra.errors import ToolInputError
+
+In = TypeVar("In", bound=BaseModel)
+Out = TypeVar("Out", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class ToolSpec(Generic[In, Out]):
+    """A tool: pydantic input and output models and an async function whose docstring is its prompt."""
+
+    name: str
+    input_model: type[In]
+    output_model: type[Out]
+    fn: Callable[[In], Awaitable[Out]]
+
+    @property
+    def description(self) -> str:
+        return inspect.cleandoc(self.fn.__doc__ or self.name)
+
+    async def run(self, arguments: dict[str, Any]) -> Out:
+        """Validate ``arguments`` (raises pydantic ``ValidationError``) and run the tool."""
+        return await self.fn(self.input_model.model_validate(arguments))
+
+    def as_langchain_tool(self) -> BaseTool:
+        """The tool as a model sees it: JSON output, correctable errors returned as text."""
+
+        async def call(**kwargs: Any) -> str:
+            try:
+                output = await self.fn(self.input_model.model_validate(kwargs))
+            except ToolInputError as err:
+                return f"Error: {err}"
+            return output.model_dump_json(exclude_none=True)
+
+        return StructuredTool.from_function(
+            coroutine=call,
+            name=self.name,
+            description=self.description,
+            args_schema=self.input_model,
+        )
