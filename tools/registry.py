@@ -14,7 +14,10 @@ from tools.spec import ToolSpec
 
 def tool_specs(services: Services) -> dict[str, ToolSpec[Any, Any]]:
     """The shopping tools bound to ``services``, keyed by name."""
-    specs: list[ToolSpec[Any, Any]] = [*search_tools(services.search), *catalog_tools(services.store)]
+    specs: list[ToolSpec[Any, Any]] = [
+        *search_tools(services.search),
+        *catalog_tools(services.store),
+    ]
     return {spec.name: spec for spec in specs}
 
 

@@ -18,7 +18,7 @@ Out = TypeVar("Out", bound=BaseModel)
 
 @dataclass(frozen=True)
 class ToolSpec(Generic[In, Out]):
-    """A tool: pydantic input and output models and an async function whose docstring is its prompt."""
+    """Pydantic input and output models and an async function whose docstring is the prompt."""
 
     name: str
     input_model: type[In]

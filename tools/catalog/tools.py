@@ -13,7 +13,9 @@ from tools.spec import ToolSpec
 
 
 class ProductIdInput(BaseModel):
-    product_id: str = Field(min_length=1, max_length=64, description="The product's id, e.g. '22423'.")
+    product_id: str = Field(
+        min_length=1, max_length=64, description="The product's id, e.g. '22423'."
+    )
 
 
 class ProductDetails(BaseModel):

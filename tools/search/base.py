@@ -1,4 +1,4 @@
-"""The product-search Protocol and its query and result models (the ``search_products`` contract)."""
+"""The product-search Protocol, its query and its result (the ``search_products`` contract)."""
 
 from __future__ import annotations
 
@@ -46,9 +46,7 @@ class SearchQuery(BaseModel):
             and self.max_price is not None
             and self.min_price > self.max_price
         ):
-            raise ValueError(
-                f"min_price ({self.min_price}) is above max_price ({self.max_price})"
-            )
+            raise ValueError(f"min_price ({self.min_price}) is above max_price ({self.max_price})")
         return self
 
 

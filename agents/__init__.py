@@ -1,0 +1,1 @@
+"""The agent core: chat-model selection, the offline planner, prompts and guardrails."""

@@ -1,0 +1,163 @@
+"""Guardrails around the chat model: personal data masked and injection flagged on the way in,
+answers checked against tool results on the way out."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+# 13-19 digits, optionally grouped by spaces or dashes; confirmed by the Luhn check.
+_CARD = re.compile(r"\b\d(?:[ -]?\d){12,18}\b")
+# Phone numbers: an international prefix, a leading 0 or an area code; 10-13 digits in all.
+_PHONE = re.compile(r"(?:\+\d{1,3}[ .-]?|\b0|\(\d{3}\)\s?|\b\d{3}[ .-])\d[\d .-]{5,14}\d\b")
+
+_INJECTION = re.compile(
+    r"ignore (?:all |any )?(?:the )?(?:previous|prior|above) (?:instructions|rules)"
+    r"|disregard (?:your|the) (?:instructions|rules|system prompt)"
+    r"|(?:reveal|print|show) (?:me )?(?:your|the) (?:system )?prompt"
+    r"|you are now (?:a|an|in) "
+    r"|act as (?:a|an) (?:different|new|unrestricted)",
+    re.IGNORECASE,
+)
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _mask(
+    pattern: re.Pattern[str], token: str, text: str, accept: Callable[[str], bool]
+) -> tuple[str, int]:
+    """Replace each match that ``accept`` confirms by ``token``; count the replacements."""
+    count = 0
+
+    def repl(m: re.Match[str]) -> str:
+        nonlocal count
+        if not accept(m.group()):
+            return m.group()
+        count += 1
+        return token
+
+    return pattern.sub(repl, text), count
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+@dataclass
+class InputCheck:
+    """The shopper's text with personal data masked, and what the guard noticed."""
+
+    text: str
+    flags: list[str] = field(default_factory=list)
+
+
+def check_input(text: str) -> InputCheck:
+    """Mask e-mails, card numbers and phone numbers; flag likely prompt injection."""
+    flags: list[str] = []
+    masked, cards = _mask(_CARD, "[CARD]", text, lambda m: _luhn_ok(_digits(m)))
+    masked, emails = _EMAIL.subn("[EMAIL]", masked)
+    masked, phones = _mask(_PHONE, "[PHONE]", masked, lambda m: 10 <= len(_digits(m)) <= 13)
+    if cards or emails or phones:
+        flags.append("pii_masked")
+    if _INJECTION.search(text):
+        flags.append("injection_suspected")
+    return InputCheck(masked, flags)
+
+
+@dataclass
+class Shown:
+    """A product a tool returned in this turn, with the constraints of the call that found it."""
+
+    product: dict[str, Any]
+    constraints: dict[str, Any]
+
+
+def products_from_tool_output(tool_name: str, args: Mapping[str, Any], content: str) -> list[Shown]:
+    """Products that one tool result put in front of the model."""
+    try:
+        data = json.loads(content)
+    except (json.JSONDecodeError, TypeError):
+        return []
+    if not isinstance(data, dict):
+        return []
+    if isinstance(data.get("products"), list):
+        return [Shown(p, dict(args)) for p in data["products"] if isinstance(p, dict) and "id" in p]
+    if "id" in data and "title" in data:
+        return [Shown(data, {})]
+    return []
+
+
+def violated_constraint(product: Mapping[str, Any], constraints: Mapping[str, Any]) -> str | None:
+    """The first constraint of a search that ``product`` breaks, or ``None``."""
+    price = product.get("price")
+    lo, hi = constraints.get("min_price"), constraints.get("max_price")
+    if isinstance(price, int | float):
+        if lo is not None and price < lo:
+            return f"price {price} below {lo}"
+        if hi is not None and price > hi:
+            return f"price {price} above {hi}"
+    if constraints.get("in_stock_only") and not product.get("in_stock", True):
+        return "out of stock"
+    attrs = product.get("attributes") or {}
+    for name, value in (constraints.get("attributes") or {}).items():
+        values = [str(v).lower() for v in attrs.get(name, [])]
+        if str(value).lower() not in values:
+            return f"{name} is not {value}"
+    return None
+
+
+@dataclass
+class OutputCheck:
+    """The answer with unsupported lines removed, and the products it shows."""
+
+    text: str
+    shown: list[dict[str, Any]]
+    removed: list[str]
+
+
+_ID_IN_PARENS = re.compile(r"\(([A-Za-z0-9][A-Za-z0-9_-]{2,40})\)")
+
+
+def check_output(text: str, found: Iterable[Shown], known_ids: Iterable[str] = ()) -> OutputCheck:
+    """Keep only answer lines whose products a tool returned and that meet that call's constraints.
+
+    A product counts as named when its id appears in parentheses, e.g. ``(22423)``; a parenthesised
+    token that is a catalog id (``known_ids``) but was not returned by a tool is ungrounded.
+    """
+    by_id: dict[str, Shown] = {}
+    for item in found:
+        by_id.setdefault(str(item.product["id"]), item)
+    known = set(known_ids)
+    kept: list[str] = []
+    shown: dict[str, dict[str, Any]] = {}
+    removed: list[str] = []
+    for line in text.splitlines():
+        ids = [m for m in _ID_IN_PARENS.findall(line) if m in by_id or m in known]
+        problems = []
+        for pid in ids:
+            if pid not in by_id:
+                problems.append(f"{pid}: not returned by a tool")
+            elif reason := violated_constraint(by_id[pid].product, by_id[pid].constraints):
+                problems.append(f"{pid}: {reason}")
+        if problems:
+            removed.extend(problems)
+            continue
+        kept.append(line)
+        for pid in ids:
+            shown.setdefault(pid, by_id[pid].product)
+    answer = "\n".join(kept)
+    if removed:
+        answer += "\n(I left out items I could not confirm against the catalog.)"
+    return OutputCheck(answer, list(shown.values()), removed)

@@ -1,0 +1,1 @@
+"""The FastAPI app, its web page and the ``shopagent`` command line."""

@@ -1,0 +1,43 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from api.deps import RuntimeDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(runtime: RuntimeDep) -> JSONResponse:
+    """Each backend by name, and whether it answers."""
+    settings = runtime.settings
+    backends: dict[str, dict[str, Any]] = {}
+    try:
+        info = runtime.services.store.info()
+        backends["store"] = {
+            "backend": settings.store_backend,
+            "ok": info is not None,
+            "dataset": info.dataset if info else None,
+            "products": info.products if info else 0,
+        }
+    except Exception as err:  # noqa: BLE001 - readiness reports any failure, never raises
+        backends["store"] = {"backend": settings.store_backend, "ok": False, "error": str(err)}
+    backends["search"] = {"backend": runtime.services.search.name, "ok": True}
+    backends["checkpointer"] = {"backend": settings.checkpointer_backend, "ok": True}
+    backends["model"] = {"backend": settings.model, "ok": True}
+    ready = all(b["ok"] for b in backends.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "degraded", "backends": backends},
+        status_code=200 if ready else 503,
+    )

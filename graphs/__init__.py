@@ -1,0 +1,1 @@
+"""LangGraph graphs built on the agent core."""

@@ -1,0 +1,103 @@
+"""Running one chat turn through a compiled chat graph, as a stream of frames.
+
+The WebSocket, the terminal chat and the evaluation harness all run turns through here.
+Frames are the WebSocket contract's server frames: ``token``, ``tool_call``, ``tool_result``
+and ``message``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+from langgraph.graph.state import CompiledStateGraph
+
+Frame = dict[str, Any]
+
+
+@dataclass
+class TurnResult:
+    """Everything one turn did: tool calls with their outputs, the answer and its products."""
+
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    answer: str = ""
+    products: list[dict[str, Any]] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    latency_ms: float = 0.0
+
+
+async def stream_turn(
+    graph: CompiledStateGraph[Any, Any, Any, Any], thread_id: str, text: str
+) -> AsyncIterator[Frame]:
+    """Run one shopper message and yield the frames it produces, the ``message`` frame last."""
+    config = {"configurable": {"thread_id": thread_id}}
+    async for mode, payload in graph.astream(
+        {"messages": [HumanMessage(text)]}, config, stream_mode=["messages", "updates"]
+    ):
+        if mode == "messages":
+            chunk, meta = payload
+            if (
+                meta.get("langgraph_node") == "agent"
+                and isinstance(chunk, AIMessageChunk)
+                and not chunk.tool_call_chunks
+                and chunk.text
+            ):
+                yield {"type": "token", "text": chunk.text}
+            continue
+        for node, update in payload.items():
+            if not update:
+                continue
+            if node == "agent":
+                for msg in update.get("messages", []):
+                    if isinstance(msg, AIMessage):
+                        for call in msg.tool_calls:
+                            yield {
+                                "type": "tool_call",
+                                "id": call["id"],
+                                "name": call["name"],
+                                "args": call["args"],
+                            }
+            elif node == "tools":
+                for msg in update.get("messages", []):
+                    if isinstance(msg, ToolMessage):
+                        yield {
+                            "type": "tool_result",
+                            "id": msg.tool_call_id,
+                            "name": msg.name,
+                            "output": msg.content,
+                            "is_error": msg.status == "error"
+                            or str(msg.content).startswith("Error:"),
+                        }
+    state = await graph.aget_state(config)
+    last = state.values["messages"][-1]
+    yield {
+        "type": "message",
+        "text": last.text if isinstance(last, AIMessage) else "",
+        "products": state.values.get("shown", []),
+        "flags": state.values.get("flags", []),
+    }
+
+
+async def run_turn(
+    graph: CompiledStateGraph[Any, Any, Any, Any], thread_id: str, text: str
+) -> TurnResult:
+    """Run one turn to completion and collect what it did."""
+    started = time.perf_counter()
+    result = TurnResult()
+    pending: dict[str, dict[str, Any]] = {}
+    async for frame in stream_turn(graph, thread_id, text):
+        if frame["type"] == "tool_call":
+            call = {"name": frame["name"], "args": frame["args"], "output": None}
+            pending[frame["id"]] = call
+            result.tool_calls.append(call)
+        elif frame["type"] == "tool_result" and frame["id"] in pending:
+            pending[frame["id"]]["output"] = frame["output"]
+        elif frame["type"] == "message":
+            result.answer = frame["text"]
+            result.products = frame["products"]
+            result.flags = frame["flags"]
+    result.latency_ms = (time.perf_counter() - started) * 1000
+    return result
