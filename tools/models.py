@@ -102,6 +102,7 @@ class Payment(BaseModel):
 
 OrderStatus = Literal[
     "pending",
+    "pending (item modified)",
     "processed",
     "delivered",
     "cancelled",

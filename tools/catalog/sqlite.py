@@ -49,8 +49,7 @@ CREATE TABLE IF NOT EXISTS events (
 # Upserts rather than INSERT OR REPLACE: REPLACE deletes the row first, which would give it a
 # new rowid and move it to the end of every "in insertion order" listing.
 _PUT_PRODUCT = (
-    "INSERT INTO products (id, doc) VALUES (?, ?) "
-    "ON CONFLICT (id) DO UPDATE SET doc = excluded.doc"
+    "INSERT INTO products (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc"
 )
 _PUT_USER = (
     "INSERT INTO users (user_id, email, first_name, last_name, zip, doc) VALUES (?, ?, ?, ?, ?, ?) "
@@ -121,6 +120,8 @@ class SqliteStore:
         # NORMAL is durable against application crashes in WAL mode and much faster than FULL.
         self._db.execute("PRAGMA synchronous = NORMAL")
         self._db.execute("PRAGMA busy_timeout = 5000")
+        # A full load writes tens of MB through the WAL; truncate it afterwards, not keep it.
+        self._db.execute("PRAGMA journal_size_limit = 16777216")
         self._db.executescript(_SCHEMA)
         self._db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
 

@@ -23,7 +23,7 @@ STOP_WORDS = frozenset(
     a an and any are as at be but by for from has have i in into is it its me my of on or
     our so some than that the their them these they this those to too us was we were what
     which who will with you your please
-    """.split()
+    """.split()  # noqa: SIM905 (a word list reads better as text)
 )
 
 # Plurals the suffix rules below get wrong, and spellings of one thing that should meet.

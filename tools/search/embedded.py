@@ -1,0 +1,391 @@
+"""In-process product search: field-weighted BM25 over numpy postings, filters, sorts, facets.
+
+Scoring is BM25F: each field's term frequency is length-normalised against that field's
+average length, the fields are summed with their weights, and the sum is saturated once
+(k1 = 1.2, b = 0.75). As that depends only on the term and the product, every posting's
+contribution is computed when indexing, and a query is a few array additions.
+
+Matching: every meaningful query word must be met (by the word itself or a compound it is
+part of). When no product meets them all, the words are relaxed to the most any product
+meets, so "red heart mug teapot" still returns red heart mugs and says how many there are.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from tools.models import Product
+from tools.search.base import ProductSummary, SearchQuery, SearchResult, Sort
+from tools.search.text import fold_key, index_terms, query_clauses
+
+K1 = 1.2
+B = 0.75
+# Title words say what the product is; category and attribute values are curated, so they
+# come next; descriptions are long and loose; brand words rarely describe the need.
+FIELD_WEIGHTS: dict[str, float] = {
+    "title": 3.0,
+    "category": 2.0,
+    "attributes": 2.0,
+    "description": 1.0,
+    "brand": 0.75,
+}
+FIELDS = tuple(FIELD_WEIGHTS)
+
+IntArray = npt.NDArray[np.int32]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+CountArray = npt.NDArray[np.intp]
+IndexArray = npt.NDArray[np.intp]  # positions of products, as numpy returns them
+
+
+@dataclass(frozen=True)
+class _Facet:
+    """A single-valued field as integer codes (-1 when empty), for filters and counts."""
+
+    codes: IntArray
+    keys: dict[str, int]  # folded value -> code
+    labels: list[str]  # code -> the value as first seen in the catalog
+
+    @classmethod
+    def build(cls, values: Sequence[str]) -> _Facet:
+        keys: dict[str, int] = {}
+        labels: list[str] = []
+        codes = np.full(len(values), -1, dtype=np.int32)
+        for doc, value in enumerate(values):
+            key = fold_key(value)
+            if not key:
+                continue
+            if key not in keys:
+                keys[key] = len(labels)
+                labels.append(value.strip())
+            codes[doc] = keys[key]
+        return cls(codes, keys, labels)
+
+    def mask(self, value: str) -> BoolArray:
+        code = self.keys.get(fold_key(value))
+        if code is None:
+            return np.zeros(len(self.codes), dtype=np.bool_)
+        same: BoolArray = self.codes == code
+        return same
+
+    def counts(self, matched: BoolArray) -> CountArray:
+        codes = self.codes[matched]
+        return np.bincount(codes[codes >= 0], minlength=len(self.labels))
+
+
+@dataclass(frozen=True)
+class _MultiFacet:
+    """One attribute: (product, value code) pairs, since a product may hold several values."""
+
+    label: str
+    docs: IntArray
+    codes: IntArray
+    keys: dict[str, int]
+    labels: list[str]
+    by_value: list[IntArray]  # code -> products holding that value
+
+    def mask(self, value: str, size: int) -> BoolArray:
+        out = np.zeros(size, dtype=np.bool_)
+        code = self.keys.get(fold_key(value))
+        if code is not None:
+            out[self.by_value[code]] = True
+        return out
+
+    def counts(self, matched: BoolArray) -> CountArray:
+        return np.bincount(self.codes[matched[self.docs]], minlength=len(self.labels))
+
+
+class _MultiFacetBuilder:
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.docs: list[int] = []
+        self.codes: list[int] = []
+        self.keys: dict[str, int] = {}
+        self.labels: list[str] = []
+
+    def add(self, doc: int, values: Iterable[str]) -> None:
+        seen: set[int] = set()
+        for value in values:
+            key = fold_key(value)
+            if not key:
+                continue
+            if key not in self.keys:
+                self.keys[key] = len(self.labels)
+                self.labels.append(value.strip())
+            code = self.keys[key]
+            if code not in seen:  # ["Blue", "blue"] counts once
+                seen.add(code)
+                self.docs.append(doc)
+                self.codes.append(code)
+
+    def build(self) -> _MultiFacet:
+        docs = np.asarray(self.docs, dtype=np.int32)
+        codes = np.asarray(self.codes, dtype=np.int32)
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(self.labels) + 1))
+        by_value = [docs[order[bounds[i] : bounds[i + 1]]] for i in range(len(self.labels))]
+        return _MultiFacet(self.label, docs, codes, self.keys, self.labels, by_value)
+
+
+@dataclass(frozen=True)
+class _Index:
+    """One immutable snapshot of the catalog; ``index`` swaps in a new one whole."""
+
+    products: list[Product]
+    # postings of term t are docs[start:end] / weights[start:end] for (start, end) = terms[t]
+    terms: dict[str, tuple[int, int]]
+    docs: IntArray
+    weights: FloatArray
+    price: FloatArray
+    popularity: FloatArray
+    in_stock: BoolArray
+    category: _Facet
+    brand: _Facet
+    attributes: dict[str, _MultiFacet]  # folded attribute name -> facet
+
+    @property
+    def size(self) -> int:
+        return len(self.products)
+
+    def postings(self, term: str) -> tuple[IntArray, FloatArray] | None:
+        span = self.terms.get(term)
+        if span is None:
+            return None
+        return self.docs[span[0] : span[1]], self.weights[span[0] : span[1]]
+
+
+def _fields(product: Product) -> dict[str, list[str]]:
+    values = [v for vs in product.attributes.values() for v in vs]
+    return {
+        "title": index_terms(product.title, bigrams=True),
+        "category": index_terms(product.category),
+        # one call per value so no compound is made across two values
+        "attributes": [t for v in values for t in index_terms(v)],
+        "description": index_terms(product.description),
+        "brand": index_terms(product.brand),
+    }
+
+
+def _build(products: list[Product]) -> _Index:
+    n = len(products)
+    analysed = [_fields(p) for p in products]
+    avg_len = {f: max(sum(len(a[f]) for a in analysed) / n, 1.0) if n else 1.0 for f in FIELDS}
+
+    vocab: dict[str, int] = {}
+    term_ids: list[int] = []
+    doc_ids: list[int] = []
+    tfs: list[float] = []
+    for doc, fields in enumerate(analysed):
+        pseudo_tf: dict[str, float] = {}
+        for field, field_terms in fields.items():
+            if not field_terms:
+                continue
+            norm = FIELD_WEIGHTS[field] / (1.0 - B + B * len(field_terms) / avg_len[field])
+            for term, count in Counter(field_terms).items():
+                pseudo_tf[term] = pseudo_tf.get(term, 0.0) + count * norm
+        for term, weighted in pseudo_tf.items():
+            term_ids.append(vocab.setdefault(term, len(vocab)))
+            doc_ids.append(doc)
+            tfs.append(weighted)
+
+    tid = np.asarray(term_ids, dtype=np.int32)
+    order = np.argsort(tid, kind="stable")  # stable: each posting list stays in doc order
+    docs = np.asarray(doc_ids, dtype=np.int32)[order]
+    tf_arr = np.asarray(tfs, dtype=np.float64)[order]
+    bounds = np.searchsorted(tid[order], np.arange(len(vocab) + 1))
+    df = np.diff(bounds).astype(np.float64)
+    idf = np.log1p((n - df + 0.5) / (df + 0.5))
+    weights = np.repeat(idf, np.diff(bounds)) * tf_arr * (K1 + 1.0) / (tf_arr + K1)
+    spans = {t: (int(bounds[i]), int(bounds[i + 1])) for t, i in vocab.items()}
+
+    attributes: dict[str, _MultiFacetBuilder] = {}
+    for doc, product in enumerate(products):
+        for name, values in product.attributes.items():
+            key = fold_key(name)
+            if key:
+                attributes.setdefault(key, _MultiFacetBuilder(name.strip())).add(doc, values)
+
+    return _Index(
+        products=products,
+        terms=spans,
+        docs=docs,
+        weights=weights,
+        price=np.asarray([p.price for p in products], dtype=np.float64),
+        popularity=np.asarray([p.popularity for p in products], dtype=np.float64),
+        in_stock=np.asarray([p.in_stock for p in products], dtype=np.bool_),
+        category=_Facet.build([p.category for p in products]),
+        brand=_Facet.build([p.brand for p in products]),
+        attributes={k: b.build() for k, b in attributes.items()},
+    )
+
+
+def _sort_keys(
+    sort: Sort, score: FloatArray | None, price: FloatArray, pop: FloatArray
+) -> list[FloatArray]:
+    """Ascending keys, most significant first (``score`` is None for a query without text)."""
+    by_score = [] if score is None else [-score]
+    if sort == "price_asc":
+        return [price, *by_score, -pop]
+    if sort == "price_desc":
+        return [-price, *by_score, -pop]
+    if sort == "popularity":
+        return [-pop, *by_score]
+    return [*by_score, -pop]
+
+
+def _first(keys: list[FloatArray], k: int) -> IndexArray:
+    """Positions of the ``k`` smallest rows by ``keys`` (lexicographic), in that order.
+
+    Rows equal on every key keep their original order. Only the rows that can make the
+    first ``k`` are sorted: a partition on the leading key finds them, and rows tied at the
+    cut are narrowed by the next key the same way (a catalog without sales data has every
+    popularity tied, and sorting all of 50,000 rows would cost milliseconds).
+    """
+    n = len(keys[0])
+    if k >= n:
+        return np.lexsort(keys[::-1])  # lexsort reads its last key as the primary one
+    candidates = _candidates(keys, np.arange(n), k)
+    order = np.lexsort([key[candidates] for key in keys[::-1]])
+    return candidates[order][:k]
+
+
+def _candidates(keys: list[FloatArray], rows: IndexArray, k: int) -> IndexArray:
+    """Rows (ascending) that include every one of the ``k`` lexicographically smallest."""
+    lead = keys[0][rows]
+    if k >= len(rows):
+        return rows
+    cut = np.partition(lead, k - 1)[k - 1]
+    before = rows[lead < cut]
+    tied = rows[lead == cut]
+    need = k - len(before)
+    if len(tied) > need:
+        # equal on every key left: the earliest rows win, as a stable sort would order them
+        tied = _candidates(keys[1:], tied, need) if len(keys) > 1 else tied[:need]
+    return np.sort(np.concatenate([before, tied]))
+
+
+class EmbeddedSearch:
+    """Product search held in memory; fast enough to answer a chat turn in well under 5 ms."""
+
+    name = "embedded"
+
+    def __init__(self, products: Iterable[Product] = (), *, max_facet_values: int = 25) -> None:
+        # Facets go back to the chat model; a long tail of single-count values costs tokens
+        # and says little, so each facet keeps its most frequent values.
+        self.max_facet_values = max_facet_values
+        self._ix = _build([])
+        self.index(products)
+
+    def index(self, products: Iterable[Product]) -> None:
+        """Replace the index with these products (a later duplicate id replaces an earlier)."""
+        unique = list({p.id: p for p in products}.values())
+        self._ix = _build(unique)
+
+    def __len__(self) -> int:
+        return self._ix.size
+
+    async def search(self, query: SearchQuery) -> SearchResult:
+        """Run one query; unknown attribute names or categories simply match nothing."""
+        return self.search_sync(query)
+
+    def search_sync(self, query: SearchQuery) -> SearchResult:
+        """The search itself, for callers outside an event loop (evaluation, benchmarks)."""
+        ix = self._ix  # one snapshot for the whole query, even if ``index`` runs meanwhile
+        if ix.size == 0:
+            return SearchResult(total=0, products=[])
+        allowed = self._filter(ix, query)
+        scores = np.zeros(ix.size, dtype=np.float64)
+        # No text: every product the filters allow (ordered by popularity for relevance).
+        matched = self._match(ix, query.query, allowed, scores) if query.query else allowed
+        matches = np.flatnonzero(matched)
+        page = self._page(ix, matches, scores, query)
+        return SearchResult(
+            total=len(matches),
+            products=[ProductSummary.of(ix.products[d], float(scores[d])) for d in page],
+            facets=self._facets(ix, matched) if len(matches) else {},
+        )
+
+    def _filter(self, ix: _Index, q: SearchQuery) -> BoolArray:
+        allowed = np.ones(ix.size, dtype=np.bool_)
+        if q.category and q.category.strip():
+            allowed &= ix.category.mask(q.category)
+        if q.brand and q.brand.strip():
+            allowed &= ix.brand.mask(q.brand)
+        if q.min_price is not None:
+            allowed &= ix.price >= q.min_price
+        if q.max_price is not None:
+            allowed &= ix.price <= q.max_price
+        if q.in_stock_only:
+            allowed &= ix.in_stock
+        for name, value in q.attributes.items():
+            if not value.strip():
+                continue  # a blank value constrains nothing
+            facet = ix.attributes.get(fold_key(name))
+            if facet is None:
+                allowed[:] = False
+                break
+            allowed &= facet.mask(value, ix.size)
+        return allowed
+
+    def _match(self, ix: _Index, text: str, allowed: BoolArray, scores: FloatArray) -> BoolArray:
+        """Score into ``scores``; return the allowed products meeting the most query words."""
+        met = np.zeros(ix.size, dtype=np.int16)
+        scored: set[str] = set()
+        for clause in query_clauses(text):
+            hit = np.zeros(ix.size, dtype=np.bool_)
+            for term in clause:
+                postings = ix.postings(term)
+                if postings is None:
+                    continue
+                docs, weights = postings
+                hit[docs] = True
+                if term not in scored:  # a compound shared by two words scores once
+                    scored.add(term)
+                    scores[docs] += weights
+            met += hit
+        met[~allowed] = 0
+        best = int(met.max())
+        if best == 0:
+            return np.zeros(ix.size, dtype=np.bool_)
+        best_met: BoolArray = met == best
+        return best_met
+
+    def _page(
+        self, ix: _Index, matches: IndexArray, scores: FloatArray, q: SearchQuery
+    ) -> IndexArray:
+        """The products of the requested page, in the requested order."""
+        end = q.offset + q.limit
+        if q.offset >= len(matches):
+            return matches[:0]
+        score = scores[matches] if q.query else None
+        keys = _sort_keys(q.sort, score, ix.price[matches], ix.popularity[matches])
+        return matches[_first(keys, end)][q.offset :]
+
+    def _facets(self, ix: _Index, matched: BoolArray) -> dict[str, dict[str, int]]:
+        facets: dict[str, dict[str, int]] = {}
+        for name, single in (("category", ix.category), ("brand", ix.brand)):
+            counts = self._top(single.labels, single.counts(matched))
+            if counts:
+                facets[name] = counts
+        for multi in ix.attributes.values():
+            counts = self._top(multi.labels, multi.counts(matched))
+            if counts:
+                facets.setdefault(multi.label, counts)
+        return facets
+
+    def _top(self, labels: list[str], counts: CountArray) -> dict[str, int]:
+        """Non-zero counts, most frequent first (ties by value), at most max_facet_values."""
+        limit = self.max_facet_values
+        shown = np.flatnonzero(counts)
+        if len(shown) > limit:
+            # only values counted at least as often as the limit-th can be shown
+            floor = np.partition(counts[shown], len(shown) - limit)[len(shown) - limit]
+            shown = shown[counts[shown] >= floor]
+        tally = counts.tolist()
+        ranked = sorted(shown.tolist(), key=lambda c: (-tally[c], labels[c]))
+        return {labels[c]: tally[c] for c in ranked[:limit]}
