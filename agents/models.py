@@ -61,7 +61,8 @@ def chat_model(
         return init_chat_model(model_id)
     except (ImportError, ValueError) as err:
         raise ConfigError(
-            f"cannot build chat model {model_id!r}: {err}\nAccepted ids: {ACCEPTED_FORMS}"
+            f"cannot build chat model {model_id!r}; accepted ids: {ACCEPTED_FORMS}.\n"
+            f"init_chat_model said: {err}"
         ) from err
 
 
@@ -71,7 +72,7 @@ def _bedrock_converse(bedrock_model_id: str, settings: Settings) -> BaseChatMode
         raise ConfigError(f"'{BEDROCK_CONVERSE_PREFIX}' needs a Bedrock model id after the colon")
     try:
         return UpstreamGuardedBedrockConverse(
-            model=bedrock_model_id,
+            model_id=bedrock_model_id,  # the field behind the "model" alias
             client=bedrock_runtime_client(settings),
             region_name=settings.aws_region,
             temperature=0,

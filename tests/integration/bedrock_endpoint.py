@@ -200,6 +200,14 @@ def _handler_for(endpoint: BedrockEndpoint) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             """Stay quiet; tests read ``endpoint.requests`` instead."""
 
+        def handle(self) -> None:
+            """Serve one connection; a client hanging up is normal, not a server error."""
+            try:
+                super().handle()
+            except (BrokenPipeError, ConnectionResetError):
+                # botocore drops a stream it stopped reading (after an exception event).
+                self.close_connection = True
+
         def do_POST(self) -> None:
             """Converse or ConverseStream."""
             length = int(self.headers.get("Content-Length") or 0)
@@ -228,7 +236,9 @@ def _handler_for(endpoint: BedrockEndpoint) -> type[BaseHTTPRequestHandler]:
             else:
                 self._stream(exchange["response"], exchange.get("stream_error"))
 
-        def _json(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        def _json(
+            self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+        ) -> None:
             data = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
