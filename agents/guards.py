@@ -94,8 +94,10 @@ def products_from_tool_output(tool_name: str, args: Mapping[str, Any], content: 
         return []
     if isinstance(data.get("products"), list):
         return [Shown(p, dict(args)) for p in data["products"] if isinstance(p, dict) and "id" in p]
-    if "id" in data and "title" in data:
-        return [Shown(data, {})]
+    # A single product (get_product) or a product's status (check_inventory: ``product_id``).
+    product_id = data.get("id", data.get("product_id"))
+    if product_id is not None and "title" in data:
+        return [Shown({**data, "id": product_id}, {})]
     return []
 
 

@@ -72,6 +72,10 @@ def test_products_are_read_from_search_and_detail_outputs() -> None:
     assert found[0].constraints == {"max_price": 5}
     detail = products_from_tool_output("get_product", {}, json.dumps(BAG))
     assert [s.product["id"] for s in detail] == ["222"]
+    stock = products_from_tool_output(
+        "check_inventory", {}, json.dumps({"product_id": "333", "title": "Vase", "stock": 2})
+    )
+    assert [s.product["id"] for s in stock] == ["333"]
     assert products_from_tool_output("x", {}, "Error: nope") == []
 
 

@@ -1,0 +1,26 @@
+"""Shared fixtures: a demo store loaded once per test session into a scratch data directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from api.runtime import ensure_store
+from infra.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def online_retail_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding the online-retail demo store (loaded once)."""
+    data_dir = tmp_path_factory.mktemp("online-retail")
+    ensure_store(Settings(data_dir=data_dir, dataset="online-retail"))
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def tau_retail_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding the tau-retail demo store (loaded once)."""
+    data_dir = tmp_path_factory.mktemp("tau-retail")
+    ensure_store(Settings(data_dir=data_dir, dataset="tau-retail"))
+    return data_dir
