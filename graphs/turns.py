@@ -34,8 +34,13 @@ async def stream_turn(
 ) -> AsyncIterator[Frame]:
     """Run one shopper message and yield the frames it produces, the ``message`` frame last."""
     config = {"configurable": {"thread_id": thread_id}}
+    # The conversation is saved once, when the turn ends (or at an interrupt), not after every
+    # step: a turn cut short is simply asked again, and it halves the turn's latency.
     async for mode, payload in graph.astream(
-        {"messages": [HumanMessage(text)]}, config, stream_mode=["messages", "updates"]
+        {"messages": [HumanMessage(text)]},
+        config,
+        stream_mode=["messages", "updates"],
+        durability="exit",
     ):
         if mode == "messages":
             chunk, meta = payload
