@@ -33,9 +33,8 @@ def load(
     ] = None,
 ) -> None:
     """Load a demo store into the data directory, replacing what is there."""
-    from tools.catalog.load import load_dataset
-
     from api.progress import progress_bar
+    from tools.catalog.load import load_dataset
     from tools.catalog.sqlite import SqliteStore
 
     settings = get_settings()

@@ -7,17 +7,17 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from agents.offline.planner import OfflinePlanner
-from agents.offline.vocabulary import CatalogVocabulary
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.graph.state import CompiledStateGraph
-from tools.catalog.load import load_dataset
 
 from agents.models import chat_model
+from agents.offline.planner import OfflinePlanner
+from agents.offline.vocabulary import CatalogVocabulary
 from agents.prompts import SHOPPING_SYSTEM_PROMPT
 from graphs.chat import build_graph
 from infra.errors import ConfigError
 from infra.settings import Settings
+from tools.catalog.load import load_dataset
 from tools.models import StoreInfo
 from tools.registry import tool_specs
 from tools.services import Services
@@ -79,6 +79,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
                 system_prompt=SHOPPING_SYSTEM_PROMPT.format(currency=info.currency),
                 known_product_ids=frozenset(p.id for p in products),
                 max_tool_rounds=settings.max_tool_rounds,
+                keep_turns=settings.chat_history_turns,
             )
             yield Runtime(settings, services, specs, graph, info)
     finally:

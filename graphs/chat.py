@@ -6,7 +6,14 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    AnyMessage,
+    HumanMessage,
+    RemoveMessage,
+    SystemMessage,
+    ToolMessage,
+)
 from langchain_core.tools import BaseTool
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, MessagesState, StateGraph
@@ -42,6 +49,19 @@ def tool_products(turn: Sequence[AnyMessage]) -> list[Shown]:
     return found
 
 
+def forget_old_turns(messages: Sequence[AnyMessage], keep: int) -> list[RemoveMessage]:
+    """Removals for every message before the last ``keep`` shopper turns.
+
+    A conversation's cost (the state saved each turn, the context a model reads) would
+    otherwise grow without bound; refinements only ever refer to the last few turns.
+    """
+    starts = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
+    if len(starts) <= keep:
+        return []
+    cut = starts[-keep]
+    return [RemoveMessage(id=m.id) for m in messages[:cut] if m.id is not None]
+
+
 def build_graph(
     model: BaseChatModel,
     tools: Sequence[BaseTool],
@@ -50,6 +70,7 @@ def build_graph(
     system_prompt: str = "",
     known_product_ids: frozenset[str] = frozenset(),
     max_tool_rounds: int = 6,
+    keep_turns: int = 10,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Compile the chat graph around ``model`` with ``tools`` bound."""
     bound = model.bind_tools(list(tools))
@@ -59,8 +80,9 @@ def build_graph(
         last = state["messages"][-1]
         checked = check_input(str(last.content))
         # Same id: add_messages replaces the shopper's message by its masked copy.
+        masked = HumanMessage(checked.text, id=last.id)
         return {
-            "messages": [HumanMessage(checked.text, id=last.id)],
+            "messages": [*forget_old_turns(state["messages"], keep_turns), masked],
             "flags": checked.flags,
             "shown": [],
         }

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     # Limits.
     max_message_bytes: int = Field(default=8192, gt=0)
     max_tool_rounds: int = Field(default=6, gt=0)
+    # Shopper turns a conversation keeps; older ones are dropped from the saved state.
+    chat_history_turns: int = Field(default=10, gt=0)
     search_max_limit: int = Field(default=50, gt=0)
 
     # Serving.

@@ -38,7 +38,8 @@ def server(online_retail_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise RuntimeError(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+                _, err = proc.communicate()
+                raise RuntimeError(f"server exited: {err.decode()}")
             try:
                 if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
                     break
