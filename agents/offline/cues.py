@@ -1,0 +1,237 @@
+"""The shopper's phrases the NLU listens for: sort orders, stock filters, intents, filler.
+
+Each cue is a regular expression over normalised text. They are English, not catalog knowledge:
+whether "red" or "mug" means something is the vocabulary's business.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+Sort = Literal["relevance", "price_asc", "price_desc", "popularity"]
+
+
+def _re(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+# Comparatives ask to move away from what was shown; they are refinements, not sort orders.
+CHEAPER = _re(
+    r"\b(?:cheaper|less expensive|lower[- ]priced|lower prices?|more affordable|less pricey|"
+    r"not so expensive|too expensive|too pricey|too much money|cost less|costs less)\b"
+)
+PRICIER = _re(
+    r"\b(?:pricier|more expensive|higher[- ]end|higher[- ]priced|higher prices?|more premium|"
+    r"fancier|too cheap|cost more|costs more)\b"
+)
+
+SORTS: list[tuple[Sort, re.Pattern[str]]] = [
+    (
+        "price_asc",
+        _re(
+            r"\b(?:not (?:too |very |so )?expensive|cheapest|cheap|cheaply|inexpensive|"
+            r"affordable|least expensive|lowest[- ]price[ds]?|low[- ]price[ds]?|low[- ]cost|"
+            r"bargains?|budget|price:? low to high|low to high|(?:sort|order)(?:ed)? by price|"
+            r"by price|price ascending|ascending price|lowest(?: price)? first|"
+            r"low(?:est)? to high(?:est)?)(?: first)?\b"
+        ),
+    ),
+    (
+        "price_desc",
+        _re(
+            r"\b(?:most expensive|priciest|expensive|high[- ]end|premium|luxury|luxurious|"
+            r"top[- ]end|highest[- ]price[ds]?|price:? high to low|high to low|"
+            r"price descending|descending price|highest(?: price)? first|"
+            r"high(?:est)? to low(?:est)?)(?: first)?\b"
+        ),
+    ),
+    (
+        "popularity",
+        _re(
+            r"\b(?:best[- ]?sell(?:ing|ers?)|top[- ]sell(?:ing|ers?)|most popular|popular|"
+            r"bestsellers?|most bought|most sold|trending|top[- ]rated|favou?rites?|"
+            r"(?:sell|sells|selling|sold) (?:the )?(?:most|best)|by popularity)(?: first)?\b"
+        ),
+    ),
+    ("relevance", _re(r"\b(?:(?:sort(?:ed)? )?by relevance|most relevant|best match(?:es)?)\b")),
+]
+
+INCLUDE_OUT_OF_STOCK = _re(
+    r"\b(?:includ(?:e|ing) (?:the )?(?:ones |items )?(?:that are )?out[- ]of[- ]stock|"
+    r"even (?:if )?(?:it'?s |they'?re )?out[- ]of[- ]stock|(?:in stock )?or not)\b"
+)
+STOCK_PHRASE = _re(
+    r"\b(?:in[- ]stock|available(?: now| today| to buy| right now)?|ready to ship|on hand|"
+    r"not sold out|not out of stock|can (?:buy|order|get) (?:now|today|right now))\b"
+)
+STOCK_QUESTION = _re(
+    r"\b(?:in[- ]stock|stock|available|availability|how many|any left|left\b|sold out|"
+    r"out of stock|inventory|can i (?:buy|get|order) (?:it|one|them|this|that)|"
+    r"do you (?:still )?have (?:it|one|them|this|that|any)(?! (?:in|with)\b))"
+)
+
+GREETING = _re(
+    r"(?:^(?:yo|hiya|howdy|morning|evening|afternoon)\b|\b(?:hi|hello|hey|hullo|greetings|"
+    r"good (?:morning|afternoon|evening|day)|how are you(?: doing)?(?: today)?|how's it going|"
+    r"nice to meet you)\b)"
+)
+THANKS = _re(
+    r"\b(?:thanks?(?: (?:a lot|so much|very much))?|thank you(?: (?:so|very) much)?|thx|ty|"
+    r"cheers|ta|much appreciated|appreciate it)\b"
+)
+BYE = _re(
+    r"\b(?:bye|goodbye|good bye|bye bye|see you|see ya|farewell|that'?s all|that is all|"
+    r"i'?m done|all done|nothing else|no thanks|no thank you|have a (?:good|nice|great) day|"
+    r"take care|talk later|later)\b"
+)
+# Acknowledgements end a turn only when nothing else is said ("great, thanks").
+ACK_WORDS = frozenset(
+    """ok okay k great perfect awesome nice cool lovely brilliant wonderful fantastic excellent
+    good fine sure alright right yes yeah yep no nope gotcha understood noted super amazing
+    helpful wow sounds""".split()  # noqa: SIM905 (a word list reads better as text)
+)
+HELP = _re(
+    r"\b(?:help|what can you do|what do you do|how does (?:this|it) work|how do (?:i|you) use|"
+    r"what can i (?:ask|say|do)|what (?:\w+ )?(?:do|can) you (?:sell|offer|stock|have|carry|"
+    r"help with)|"
+    r"what (?:kind|sort|type)s? of (?:things|products|stuff|items) (?:do|can)|"
+    r"who are you|what are you|how can you help|what are my options|your capabilities|"
+    r"what is this|menu)\b"
+)
+DETAILS = _re(
+    r"\b(?:tell me (?:more|about|everything)|more (?:about|info|information|details)|"
+    r"details?|describe|description|what'?s (?:it|that|this) like|what (?:is|are) (?:it|they) "
+    r"like|made (?:of|from|out of)|what is it|what'?s it|specs?|specifications?|features|"
+    r"dimensions|how big|measurements|what options|which options|any options|options|"
+    r"variants|versions|come in|comes in|available in|"
+    r"look at|let me see|show me (?:it|that|this)|i like|interested in|how much (?:is|does|are|"
+    r"for)|what'?s the price|price of|cost of|info|information|about (?:it|that|this))\b"
+)
+SIMILAR = _re(
+    r"\b(?:similar|more like|something like|anything like|things like|others like|"
+    r"alternatives?|same kind|like (?:it|this|that|this one|that one))\b"
+)
+ORDER = _re(
+    r"\b(?:add (?:it |this |that |them |one |the \w+ (?:one )?)?to (?:my |the )?(?:cart|basket|"
+    r"bag|trolley|order)|(?:shopping )?(?:cart|basket)|checkout|check out|"
+    r"(?:buy|purchase) (?:it|this|that|them|one|this one|that one|the)|"
+    r"order (?:it|this|that|them|one|this one|that one|the)(?! by\b)(?! [\w-]+ by\b)|"
+    r"i'?ll take|i will take|place (?:an|the|my) order|pay for)\b"
+)
+MORE = _re(
+    r"\b(?:more|next|the rest|others|other ones|what else|anything else|any others|additional|"
+    r"another page|keep going|continue|further)\b"
+)
+# Markers that new words narrow the last search ("only the 3 tier ones") or replace part of it
+# ("anything with pink polkadots instead?") rather than start a new one.
+NARROWING = _re(r"\b(?:only|just|of (?:those|them|these)|those|these|them|ones|one|any of)\b")
+REPLACING = _re(r"\b(?:instead|rather|what about|how about|anything with|any with)\b")
+# "what is it made of" asks for the material.
+MADE_OF = _re(r"\bmade (?:of|from|out of)\b|\bwhat(?:'s| is) it made\b")
+DEFINITE_ONE = _re(r"\bthe (?:[a-z0-9'-]+ ){1,4}one\b")
+# "the cheapest thing you sell": the whole catalog, not the last search.
+WHOLE_CATALOG = _re(
+    r"\b(?:(?:thing|things|item|items|product|products|anything|everything|stuff)"
+    r"(?: (?:that |which )?(?:you|u) (?:sell|have|stock|carry|offer)| in (?:the|your) "
+    r"(?:shop|store|catalog|catalogue))|of everything|overall|in the whole (?:shop|store))\b"
+)
+FIRST_N = _re(r"\b(?:the )?(?P<end>first|last|top) (?P<n>two|three|four|five|2|3|4|5)\b")
+RESET = _re(r"\b(?:start (?:over|again)|new search|reset|clear (?:the )?filters)\b")
+# "any colour", "forget the price", "without the size filter": the words after it name what to drop.
+CLEAR = _re(
+    r"\b(?:any |whatever |forget (?:about )?(?:the )?|don'?t care about (?:the )?|ignore (?:the )?|"
+    r"without (?:the |a |any )?|drop (?:the )?|remove (?:the )?|no )(?=[a-z])"
+)
+# After "any" / "whatever" a name only drops its filter at the end of a clause ("any colour is
+# fine"); "any waterproof ones" asks for the option instead.
+CLEAR_TAIL = frozenset(
+    {"", "is", "fine", "ok", "okay", "will", "would", "works", "please", "really"}
+)
+CLEARABLE_WORDS = frozenset({"price", "prices", "budget", "filters", "filter", "category", "brand"})
+
+OUT_OF_SCOPE: list[tuple[str, re.Pattern[str]]] = [
+    ("changing how I work", _re(r"\b(?:(?:ignore|disregard|forget) (?:all |any )?"
+                                r"(?:the |your |my )?(?:previous |prior |above |earlier )?"
+                                r"(?:instructions|rules|prompt)|system prompt|your prompt|"
+                                r"jailbreak|developer mode|you are now|"
+                                r"pretend (?:to be|you are))\b")),
+    ("the weather", _re(r"\b(?:weather (?:in|like|today|tomorrow|forecast|be)|(?:what|how)'?s "
+                        r"the weather|(?:what|how) is the weather|forecast for|temperature "
+                        r"outside|is it (?:going to )?rain(?:ing)?|will it (?:rain|snow)|"
+                        r"sunny today)\b")),
+    ("jokes", _re(r"\b(?:jokes?|make me laugh|riddles?|something funny)\b")),
+    ("politics", _re(r"\b(?:politics?|political|elections?|vote|voting|president|prime minister|"
+                     r"government|parliament|democrats?|republicans?|brexit|politicians?)\b")),
+    ("programming", _re(r"\b(?:code|coding|program(?:ming)?|python|javascript|java|sql|html|"
+                        r"css|algorithm|debug|compiler?|software|script|api)\b")),
+    ("medical questions", _re(r"\b(?:medical|medicine|doctor|symptoms?|diagnos\w*|disease|"
+                              r"illness|prescription|headache|treatment|dosage|pregnan\w*|"
+                              r"covid|virus|fever|sick|injury)\b")),
+    ("legal or financial advice", _re(r"\b(?:lawyer|legal advice|lawsuit|sue|invest(?:ing|ment)?"
+                                      r"|stock market|shares|crypto\w*|bitcoin|taxes|mortgage|"
+                                      r"loan)\b")),
+    ("delivery, returns or your orders", _re(r"\b(?:deliver|delivery|shipping|ship to|postage|"
+                                              r"returns?|refunds?|track(?:ing)? my|my order|"
+                                              r"exchange)\b")),
+    ("general knowledge", _re(r"\b(?:news|football|soccer|cricket|who won|capital of|history of|"
+                              r"homework|essay|poem|translate|recipe|meaning of life|"
+                              r"population of|equation|solve|your opinion|what time is it|"
+                              r"what day is it)\b")),
+]  # fmt: skip
+
+# Plain shopping requests: with one of these, a product kind outweighs an off-topic word.
+SHOPPING = _re(
+    r"\b(?:do you (?:have|sell|stock|carry)|have you got|got any|looking for|look for|show me|"
+    r"find|search|want|need|buy|shopping for|i'?d like|i would like|any)\b"
+)
+
+# Nouns that say why, not what: a gift can be any product, so they never become a category.
+GENERIC_KINDS = frozenset({"gift", "gifts", "present", "presents", "idea", "ideas", "treat"})
+
+ORDINAL_WORDS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5,
+    "6th": 6, "7th": 7, "8th": 8, "9th": 9, "10th": 10, "one": 1, "two": 2, "three": 3,
+    "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+}  # fmt: skip
+ORDINAL = _re(
+    r"\b(?:(?:the )?(?P<w>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
+    r"\d{1,2}(?:st|nd|rd|th))(?: (?:one|item|product|result|option|choice))?"
+    r"|(?:the )?(?P<last>last|final|bottom) (?:one|item|product|result|option)"
+    r"|the (?P<last2>last)\b"
+    r"|(?:number|no\.?|num|item|option|result|product|choice)\s*#?\s*(?P<n>\d{1,3}|one|two|"
+    r"three|four|five|six|seven|eight|nine|ten))\b"
+    r"|#\s?(?P<h>\d{1,3})\b"
+)
+# "1 and 3", "2 & 4": bare numbers, only after a comparing or details cue.
+NUMBER_LIST = _re(r"\b(?P<a>\d{1,2})(?:\s*(?:,|and|&|vs\.?|versus)\s*(?P<b>\d{1,2}))+\b")
+COMPARE = _re(r"\b(?:compare|comparison|difference between|vs\.?|versus|which is better)\b")
+PRODUCT_ID = _re(r"^\d{5,}[a-z]{0,2}$")
+
+# Words that carry no product need. Kept apart from the cues so the free text stays clean.
+STOPWORDS = frozenset(
+    """a an the some any of for with without in on at to from by about into onto and or but nor
+    not no so very too also just only really quite pretty maybe perhaps please pls plz kindly
+    i i'm im i'd i'll i've me my mine myself we us our you your yours it its it's they them
+    their this that these those there here what which who whom whose where when why how
+    is are was were be been being am do does did doing have has had having can could would
+    should will shall may might must want wanted wants need needs needed like would'd
+    looking look looks find finding search searching show showing see seeing get getting got
+    give gimme let lets let's know tell bring buy buying purchase order ordering
+    something anything everything stuff thing things item items product products one ones
+    kind kinds sort sorts type types instead rather actually again else other another
+    same all both either each every few many much more most less least lot lots
+    today tonight now currently right still already ever good nice great ok okay hi hello hey
+    thanks thank cheers yes yeah yep nope sure well oh ah um uh hmm hm then than
+    available stock price prices priced cost costs costing pound pounds quid dollars bucks
+    around over under between above below up down off out per each
+    got gotta gonna wanna recommend recommendation recommendations suggest suggestion
+    suggestions option options choice choices result results range selection
+    sell sells selling offer offers carry carries stocked shop store catalog catalogue
+    list page next rest others else further continue additional choose chose pick select
+    what's whats that's thats there's theres here's it's let's who's how's where's i'll
+    you've you're we're they're isn't aren't don't doesn't didn't can't won't wouldn't
+    after keep keeps she he her him his hers likes loves liked wants email e-mail contact
+    address works work working""".split()  # noqa: SIM905 (a word list reads better as text)
+)

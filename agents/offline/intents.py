@@ -1,0 +1,96 @@
+"""Choosing the intent of a message from its cues, slots and references."""
+
+from __future__ import annotations
+
+import re
+
+from agents.offline import cues
+from agents.offline.text import tokens
+from agents.offline.understanding import Flags, Intent, NluContext, Understanding
+from agents.offline.vocabulary import CatalogVocabulary
+
+_VOWELS = set("aeiouy")
+
+
+def is_plausible(word: str, vocab: CatalogVocabulary) -> bool:
+    """False for keyboard mash ("asdfgh", "zzzzz"): no vowel, long consonant runs, repeats."""
+    if vocab.knows_word(word) or word in cues.STOPWORDS or any(ch.isdigit() for ch in word):
+        return True
+    letters = re.sub(r"[^a-z]", "", word)
+    if not letters or not (_VOWELS & set(letters)):
+        return False
+    if re.search(r"(.)\1\1", letters) or re.search(r"[^aeiouy]{5,}", letters):
+        return False
+    return len(letters) <= 20
+
+
+def decide(
+    u: Understanding, flags: Flags, vocab: CatalogVocabulary, ctx: NluContext, words: list[str]
+) -> Intent:
+    """The intent, most specific first: off-topic, orders, references, searches, small talk."""
+    explicit = u.explicit_references
+    pronoun = any(r.kind == "pronoun" for r in u.references)
+    plural_pronoun = any(r.kind == "pronoun" and r.plural for r in u.references)
+    content = u.has_product_words
+    shopping = bool(cues.SHOPPING.search(u.text))
+    grounded = bool(u.attributes or u.brand or u.price or (u.category and shopping))
+    if flags.topic and not grounded and not explicit:
+        return "out_of_scope"
+    if flags.order and (explicit or pronoun or not content):
+        return "order"
+    if flags.similar and (explicit or pronoun or ctx.focus or ctx.shown):
+        return "similar"
+    if explicit or u.ambiguous:
+        if (u.cheaper or u.pricier) and explicit:
+            return "refine"
+        if flags.stock or u.in_stock_only:
+            return "stock"
+        return "details"
+    if u.compare and not content:
+        return "details"  # "compare them": the listed products side by side
+    if pronoun and not plural_pronoun and (flags.details or flags.stock):
+        return "stock" if flags.stock and not flags.details else "details"
+    if plural_pronoun and flags.stock and not content:
+        return "stock"
+    if flags.stock and not content and not u.has_constraints:
+        return "stock"
+    if u.asked_attribute and not content and not (u.price or u.attributes or u.sort):
+        u.in_stock_only = None  # "what colours are available?" asks about options, not stock
+        return "details"
+    if flags.details and not content and not u.has_constraints and not flags.help:
+        return "details"
+    if pronoun and not plural_pronoun and not content and not u.has_constraints:
+        return "details"  # "that one"
+    if content and ctx.has_search and not (u.category or u.brand) and (u.narrowing or u.replacing):
+        return "refine"
+    if content:
+        if all(not is_plausible(w, vocab) for w in u.query_words) and not (
+            u.category or u.brand or u.has_constraints
+        ):
+            return "garbled"
+        return "search"
+    if flags.reset:
+        return "reset"
+    if ctx.has_search and flags.more and not u.has_constraints:
+        return "more"
+    if u.has_constraints:
+        whole = bool(cues.WHOLE_CATALOG.search(u.text))
+        return "refine" if ctx.has_search and not whole else "search"
+    if flags.help:
+        return "help"
+    if flags.greeting:
+        return "greeting"
+    if flags.bye:
+        return "bye"
+    if flags.thanks:
+        return "thanks"
+    said = tokens(u.text)
+    if any(w in cues.ACK_WORDS for w in said) and all(
+        w in cues.ACK_WORDS or w in cues.STOPWORDS for w in said
+    ):
+        return "thanks"  # "ok", "great": an acknowledgement
+    if flags.more:
+        return "more"
+    if words and not any(is_plausible(w, vocab) for w in words):
+        return "garbled"
+    return "unknown"

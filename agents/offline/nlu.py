@@ -1,0 +1,92 @@
+"""Intent and slot understanding of one shopper message, given what the conversation showed.
+
+``understand`` peels the message in layers: price phrases, then English cues (sort orders, stock
+filters, intent words), then references to shown products, then the catalog vocabulary
+(categories, attribute values, brands); what is left is the free-text product need. The layers
+live in ``cue_slots``, ``references``, ``slots`` and ``intents``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from agents.offline import cues
+from agents.offline.cue_slots import detect_flags, take_slot_cues
+from agents.offline.intents import decide
+from agents.offline.prices import parse_price
+from agents.offline.references import take_references, title_reference
+from agents.offline.slots import fill_slots, take_clears
+from agents.offline.text import normalize, tokens
+from agents.offline.understanding import (
+    Intent,
+    NluContext,
+    Reference,
+    ShownProduct,
+    Understanding,
+)
+from agents.offline.vocabulary import CatalogVocabulary
+
+__all__ = [
+    "Intent",
+    "NluContext",
+    "Reference",
+    "ShownProduct",
+    "Understanding",
+    "describe",
+    "understand",
+]
+
+
+def understand(text: str, vocab: CatalogVocabulary, ctx: NluContext | None = None) -> Understanding:
+    """Read one shopper message."""
+    ctx = ctx or NluContext()
+    norm = normalize(text)
+    u = Understanding(text=norm)
+    if not re.search(r"[a-z0-9]", norm):
+        u.intent = "empty"
+        return u
+    u.price, rest = parse_price(norm)
+    flags = detect_flags(rest)
+    u.topic = flags.topic
+    u.greeted = flags.greeting
+    u.compare = bool(cues.COMPARE.search(rest))
+    u.narrowing = bool(cues.NARROWING.search(rest))
+    u.replacing = bool(cues.REPLACING.search(rest))
+    made_of = bool(cues.MADE_OF.search(rest))
+    rest = take_slot_cues(u, rest)
+    rest = take_references(u, rest, vocab, ctx, flags)
+    words = take_clears(u, tokens(rest), vocab)
+    refers_by_words = flags.details or flags.stock or flags.order or flags.similar
+    if not u.explicit_references and (refers_by_words or cues.DEFINITE_ONE.search(norm)):
+        title_reference(u, words, ctx)
+    elif not u.explicit_references and u.replacing:
+        title_reference(u, words, ctx, strict=True)
+    if any(r.kind == "title" for r in u.references):
+        words = []
+    fill_slots(u, words, vocab, ctx)
+    if made_of and u.asked_attribute is None:
+        u.asked_attribute = next((n for n in vocab.attributes if "material" in n.lower()), None)
+    if u.asked_attribute is not None:
+        flags.details = True
+    u.intent = decide(u, flags, vocab, ctx, words)
+    return u
+
+
+def describe(u: Understanding) -> dict[str, Any]:
+    """A plain dict of what was understood (for logs and tests)."""
+    return {
+        "intent": u.intent,
+        "query": u.query,
+        "category": u.category,
+        "brand": u.brand,
+        "attributes": dict(u.attributes),
+        "min_price": u.price.min_price if u.price else None,
+        "max_price": u.price.max_price if u.price else None,
+        "sort": u.sort,
+        "in_stock_only": u.in_stock_only,
+        "references": [
+            (r.kind, r.product_id if r.kind in ("id", "title") else r.position)
+            for r in u.references
+        ],
+    }

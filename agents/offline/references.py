@@ -1,0 +1,109 @@
+"""References to products: "the second one", "#2", "that one", "85123A", "the heart lantern"."""
+
+from __future__ import annotations
+
+import re
+
+from agents.offline import cues
+from agents.offline.cue_slots import blank
+from agents.offline.text import normalize, singular_forms, tokens
+from agents.offline.understanding import Flags, NluContext, Reference, Understanding
+from agents.offline.vocabulary import CatalogVocabulary
+
+_PLURAL_PRONOUNS = frozenset({"them", "they", "these", "those"})
+
+
+def _ordinal_value(word: str) -> int | None:
+    if word in cues.ORDINAL_WORDS:
+        return cues.ORDINAL_WORDS[word]
+    digits = re.match(r"\d+", word)
+    return int(digits.group(0)) if digits else None
+
+
+def take_references(
+    u: Understanding, text: str, vocab: CatalogVocabulary, ctx: NluContext, flags: Flags
+) -> str:
+    """Note the products the message points at; the text without those words."""
+    text, found = blank(cues.FIRST_N, text)
+    for match in found:
+        count = _ordinal_value(match.group("n")) or 0
+        if match.group("end") == "last":
+            # kind "last" counts back from the end of the list: 0 is the last one
+            u.references += [Reference("last", position=i) for i in reversed(range(count))]
+        else:
+            u.references += [Reference("position", position=i + 1) for i in range(count)]
+    text, found = blank(cues.ORDINAL, text)
+    for match in found:
+        if match.group("last") or match.group("last2"):
+            u.references.append(Reference("last"))
+            continue
+        word = match.group("w") or match.group("n") or match.group("h")
+        position = _ordinal_value(word) if word else None
+        if position:
+            u.references.append(Reference("position", position=position))
+    if u.compare or flags.details or flags.stock or not tokens(text.replace(";", " ")):
+        text, found = blank(cues.NUMBER_LIST, text)
+        for match in found:
+            for number in re.findall(r"\d+", match.group(0)):
+                u.references.append(Reference("position", position=int(number)))
+    words = tokens(text)
+    lone = re.fullmatch(r"\s*(?:;\s*)*#?(\d{1,2})[\s;?.!]*", text)
+    if lone and ctx.shown and not u.references:
+        u.references.append(Reference("position", position=int(lone.group(1))))
+        return " ; "
+    kept: list[str] = []
+    for i, word in enumerate(words):
+        product_id = product_id_in(word, vocab, ctx)
+        if product_id:
+            u.references.append(Reference("id", product_id=product_id))
+            continue
+        nxt = words[i + 1] if i + 1 < len(words) else None
+        prev = words[i - 1] if i > 0 else None
+        # "that" after a noun starts a relative clause ("a mug that is red"), not a reference.
+        demonstrative = word in {"this", "that"} and (prev is None or prev in cues.STOPWORDS)
+        if word == "it" or (demonstrative and (nxt is None or nxt in cues.STOPWORDS)):
+            u.references.append(Reference("pronoun"))
+            continue
+        if word in _PLURAL_PRONOUNS:
+            u.references.append(Reference("pronoun", plural=True))
+            continue
+        kept.append(word)
+    return " ".join(kept)
+
+
+def product_id_in(word: str, vocab: CatalogVocabulary, ctx: NluContext) -> str | None:
+    """The product id ``word`` spells, in the catalog's own case, if it is one."""
+    if word in ctx.known:
+        return ctx.known[word].id
+    known = vocab.product_id(word)
+    if known:
+        return known
+    if cues.PRODUCT_ID.match(word) and not vocab.lookup((word,)):
+        # Unknown to the vocabulary but shaped like an id: let the tool say whether it exists.
+        return word.upper()
+    return None
+
+
+def title_reference(
+    u: Understanding, words: list[str], ctx: NluContext, *, strict: bool = False
+) -> None:
+    """'tell me about the heart lantern' points at the shown product whose title says so.
+
+    ``strict`` (no cue but "what about …"): only a whole, unique match of two or more words.
+    """
+    content = [w for w in words if w not in cues.STOPWORDS and w != ";"]
+    if not content or not ctx.shown:
+        return
+    scored: list[tuple[float, str]] = []
+    for product in ctx.shown:
+        title_words = set(tokens(normalize(product.title)))
+        hits = sum(1 for w in content if w in title_words or singular_forms(w) & title_words)
+        scored.append((hits / len(content), product.id))
+    best = max(score for score, _ in scored)
+    if best < (1.0 if strict else 0.6) or (strict and len(content) < 2):
+        return
+    winners = [pid for score, pid in scored if score == best]
+    if len(winners) == 1:
+        u.references.append(Reference("title", product_id=winners[0]))
+    elif not strict:
+        u.ambiguous = winners
