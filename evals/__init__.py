@@ -1,0 +1,1 @@
+"""Evaluation harnesses: suites replayed through the agent and the backends, scored and reported."""

@@ -1,0 +1,971 @@
+"""``shopagent bench``: chat-turn, search and memory figures of the real server, beside baselines.
+
+On a scratch data directory the bench loads the demo store (``shopagent load online-retail``,
+its own process, so its memory peak is measured apart), then starts the real server
+(``shopagent serve``) and a bare WebSocket echo server (``evals.echo_server``), and drives both
+with the same client code:
+
+- chat turns over ``WS /v1/chat`` with the offline model: one session in one long conversation,
+  one session in 20-turn conversations, and many sessions at once. The echo server under the
+  same load is the baseline; on a shared, noisy machine the ratio of two figures measured in
+  the same run says more than either figure alone;
+- ``POST /v1/tools/search_products`` over keep-alive HTTP beside ``GET /healthz``, and the
+  embedded search backend called in-process on the same store;
+- the server's resident memory (its whole process tree), sampled every 50 ms until it stops.
+
+It prints a table with the targets and writes every figure as JSON when asked. Both servers are
+stopped on every exit path (terminate, then kill).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+from rich import box
+from rich.console import Console, Group
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from websockets.asyncio.client import ClientConnection, connect
+
+from infra.errors import UpstreamError
+
+# The repository root: subprocesses run from here so `api` and `evals` import uninstalled.
+ROOT = Path(__file__).resolve().parents[1]
+CLI = "from api.cli import app; app()"
+MB = 1024 * 1024
+
+# Five short conversations of four turns (search, refinement, details, stock) in the
+# online-retail giftware store. Sessions start on a conversation boundary and cycle on.
+CHAT_SCRIPT: tuple[str, ...] = (
+    "I'm looking for a white hanging heart t-light holder",
+    "any of those under £3?",
+    "tell me more about the first one",
+    "is it in stock?",
+    "show me cake stands under £10",
+    "do you have one in pink?",
+    "only the 3 tier ones please",
+    "which is the cheapest?",
+    "red retrospot lunch bags please",
+    "anything with pink polkadots instead?",
+    "details of the second one",
+    "how many of those are in stock?",
+    "a regency teacup and saucer for my mum, she likes green",
+    "sort them by price, lowest first",
+    "what is the first one made of?",
+    "can I get it today, is it available?",
+    "glass lanterns for the garden under £15",
+    "something cheaper, below £5",
+    "do you have mugs with a vintage design?",
+    "jumbo shopping bags in red, the cheapest first",
+)
+CONVERSATION_LENGTH = 4
+
+# search_products arguments: the product need plus the constraints a shopper states.
+SEARCH_CASES: tuple[dict[str, Any], ...] = (
+    {"query": "heart t-light holder", "max_price": 5},
+    {"query": "cake stand", "min_price": 5, "max_price": 20, "sort": "price_asc"},
+    {"query": "lunch bag", "attributes": {"colour": "red"}},
+    {"query": "jumbo bag", "in_stock_only": True, "limit": 10},
+    {"query": "glass lantern", "max_price": 15, "sort": "price_desc"},
+    {"query": "regency teacup and saucer", "attributes": {"colour": "green"}},
+    {"query": "vintage mug", "sort": "popularity"},
+    {"query": "christmas paper chain kit", "max_price": 5},
+    {"query": "hot water bottle", "min_price": 2, "limit": 10},
+    {"query": "alarm clock", "attributes": {"colour": "pink"}, "limit": 3},
+    {"query": "doormat", "max_price": 10, "offset": 5},
+    {"query": "retrospot cake cases", "in_stock_only": True, "sort": "price_asc"},
+)
+
+TARGET_CHAT_P95_MS = 50.0
+TARGET_SEARCH_P95_MS = 10.0
+TARGET_PEAK_RSS_MB = 500.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much load each phase applies; ``phase_budget_s`` caps a phase on a slow machine."""
+
+    warmup_turns: int = 20
+    single_turns: int = 200
+    short_conversation: int = 20
+    sessions: int = 50
+    turns_per_session: int = 10
+    growth_window: int = 20
+    http_warmup: int = 20
+    http_requests: int = 300
+    inproc_requests: int = 1000
+    phase_budget_s: float = 25.0
+    turn_timeout_s: float = 30.0
+    ready_timeout_s: float = 120.0
+    rss_interval_s: float = 0.05
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0-100), interpolating linearly; NaN for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q / 100
+    low = math.floor(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def _finite(value: float) -> float | None:
+    return None if math.isnan(value) else round(value, 3)
+
+
+@dataclass
+class Timings:
+    """One phase: latencies in seconds, wall time, and the server CPU time it cost."""
+
+    latencies: list[float] = field(default_factory=list)
+    wall_s: float = 0.0
+    errors: int = 0
+    frames: int = 0
+    bytes_in: int = 0
+    server_cpu_s: float = math.nan
+
+    def ms(self, q: float) -> float:
+        return percentile(self.latencies, q) * 1000
+
+    @property
+    def throughput(self) -> float:
+        """Completed operations per second of wall time."""
+        return len(self.latencies) / self.wall_s if self.wall_s > 0 else math.nan
+
+    @property
+    def cpu_ms_per_op(self) -> float:
+        return self.server_cpu_s * 1000 / len(self.latencies) if self.latencies else math.nan
+
+    def summary(self) -> dict[str, float | int | None]:
+        n = len(self.latencies)
+        return {
+            "count": n,
+            "p50_ms": _finite(self.ms(50)),
+            "p95_ms": _finite(self.ms(95)),
+            "p99_ms": _finite(self.ms(99)),
+            "max_ms": _finite(max(self.latencies) * 1000) if n else None,
+            "throughput_per_s": _finite(self.throughput),
+            "wall_s": round(self.wall_s, 3),
+            "errors": self.errors,
+            "frames_per_op": round(self.frames / n, 2) if n else None,
+            "bytes_in_per_op": round(self.bytes_in / n, 1) if n else None,
+            "server_cpu_ms_per_op": _finite(self.cpu_ms_per_op),
+        }
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def free_port() -> int:
+    """A port the OS just handed out on 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def bench_env(data_dir: Path) -> dict[str, str]:
+    """The subprocess environment: embedded backends and the offline model on ``data_dir``."""
+    env = dict(os.environ)
+    # Explicit values win over a developer's `.env`, so the bench always measures the defaults.
+    env.update(
+        {
+            "SHOPAGENT_DATA_DIR": str(data_dir),
+            "SHOPAGENT_DATASET": "online-retail",
+            "SHOPAGENT_MODEL": "offline",
+            "SHOPAGENT_STORE_BACKEND": "sqlite",
+            "SHOPAGENT_SEARCH_BACKEND": "embedded",
+            "SHOPAGENT_CHECKPOINTER_BACKEND": "sqlite",
+            "SHOPAGENT_CACHE_BACKEND": "memory",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+        }
+    )
+    return env
+
+
+def load_args() -> list[str]:
+    return [sys.executable, "-c", CLI, "load", "online-retail"]
+
+
+def serve_args(port: int) -> list[str]:
+    return [sys.executable, "-c", CLI, "serve", "--host", "127.0.0.1", "--port", str(port)]
+
+
+def echo_args(port: int) -> list[str]:
+    # The uvicorn defaults `shopagent serve` runs with (event loop, WebSocket implementation,
+    # frame size limit), so only the application differs.
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "evals.echo_server:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--ws-max-size",
+        str(2**20),
+    ]
+
+
+def _tree(pid: int) -> list[psutil.Process]:
+    root = psutil.Process(pid)
+    return [root, *root.children(recursive=True)]
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its children."""
+    total = 0
+    for proc in _tree(pid):
+        try:
+            total += proc.memory_info().rss
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+def tree_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and all its children so far."""
+    total = 0.0
+    for proc in _tree(pid):
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+class RssSampler:
+    """Samples a process tree's RSS on a background thread; keeps the peak of each phase."""
+
+    def __init__(self, pid: int, interval_s: float, phase: str = "startup") -> None:
+        self.pid = pid
+        self.interval_s = interval_s
+        self.phase = phase
+        self.peaks: dict[str, int] = {}
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+        self._thread.start()
+
+    def sample(self) -> int:
+        try:
+            rss = tree_rss(self.pid)
+        except psutil.NoSuchProcess:
+            return 0
+        self.samples += 1
+        self.peaks[self.phase] = max(rss, self.peaks.get(self.phase, 0))
+        return rss
+
+    def peak(self) -> tuple[int, str]:
+        """The highest sample and the phase it fell in."""
+        return max(((rss, phase) for phase, rss in self.peaks.items()), default=(0, ""))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(self.interval_s)
+
+
+@dataclass
+class Server:
+    """A server subprocess, its URL and its log file."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def ws_url(self) -> str:
+        return self.base_url.replace("http://", "ws://", 1) + "/v1/chat"
+
+    def wait_ready(self, path: str, timeout_s: float) -> float:
+        """Poll ``path`` until it answers 200; the seconds that took, or ``UpstreamError``."""
+        start = time.perf_counter()
+        last = "no answer yet"
+        with httpx.Client(base_url=self.base_url, timeout=2.0) as client:
+            while time.perf_counter() - start < timeout_s:
+                if self.process.poll() is not None:
+                    raise UpstreamError(
+                        f"the {self.name} server exited with code {self.process.returncode} "
+                        f"before it was ready\n{log_tail(self.log_path)}"
+                    )
+                try:
+                    response = client.get(path)
+                    if response.status_code == 200:
+                        return time.perf_counter() - start
+                    last = f"{path} answered {response.status_code}: {response.text[:200]}"
+                except httpx.HTTPError as err:
+                    last = f"{type(err).__name__}: {err}"
+                time.sleep(0.1)
+        raise UpstreamError(
+            f"the {self.name} server was not ready within {timeout_s:.0f} s ({last})\n"
+            f"{log_tail(self.log_path)}"
+        )
+
+
+def log_tail(path: Path, lines: int = 25) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return f"(no log at {path})"
+    tail = "\n".join(text.splitlines()[-lines:]) or "(empty)"
+    return f"its log ends with:\n{tail}"
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM for a graceful shutdown, SIGKILL when that takes over 10 s."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@contextmanager
+def started(
+    name: str, args: list[str], env: dict[str, str], log_dir: Path, port: int = 0
+) -> Iterator[Server]:
+    """Run ``args`` from the repository root with output to a log; stop it on the way out."""
+    log_path = log_dir / f"{name}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        yield Server(name, process, f"http://127.0.0.1:{port}", log_path)
+    finally:
+        stop(process)
+
+
+def load_store(env: dict[str, str], log_dir: Path, plan: Plan) -> tuple[float, int]:
+    """Run ``shopagent load online-retail``: (seconds, peak RSS bytes)."""
+    with started("load", load_args(), env, log_dir) as loader:
+        sampler = RssSampler(loader.pid, plan.rss_interval_s, phase="load")
+        start = time.perf_counter()
+        try:
+            code = loader.process.wait(timeout=plan.ready_timeout_s)
+        except subprocess.TimeoutExpired as err:
+            raise UpstreamError(
+                f"loading the demo store took over {plan.ready_timeout_s:.0f} s\n"
+                f"{log_tail(loader.log_path)}"
+            ) from err
+        finally:
+            sampler.stop()
+        if code != 0:
+            raise UpstreamError(
+                f"`shopagent load` exited with code {code}\n{log_tail(loader.log_path)}"
+            )
+        return time.perf_counter() - start, sampler.peak()[0]
+
+
+def settle_rss(pid: int, seconds: float) -> int:
+    """RSS after leaving the process alone for ``seconds`` (median of five samples)."""
+    time.sleep(seconds)
+    samples = []
+    for _ in range(5):
+        samples.append(tree_rss(pid))
+        time.sleep(0.05)
+    return sorted(samples)[2]
+
+
+# --------------------------------------------------------------------------- WebSocket load
+
+
+async def open_session(url: str) -> ClientConnection:
+    """Connect and read the ``session`` frame the server opens with."""
+    ws = await connect(url, max_size=2**20, open_timeout=30, ping_interval=None)
+    first = json.loads(await ws.recv())
+    if first.get("type") != "session":
+        await ws.close()
+        raise UpstreamError(f"{url} opened with {first!r} instead of a session frame")
+    return ws
+
+
+async def one_turn(ws: ClientConnection, text: str, timings: Timings, timeout_s: float) -> None:
+    """Send one message, read frames until ``done``, and record the time that took."""
+    payload = json.dumps({"type": "message", "text": text})
+    start = time.perf_counter()
+    async with asyncio.timeout(timeout_s):
+        await ws.send(payload)
+        while True:
+            raw = await ws.recv()
+            timings.frames += 1
+            timings.bytes_in += len(raw)
+            kind = json.loads(raw).get("type")
+            if kind == "done":
+                break
+            if kind == "error":
+                timings.errors += 1
+    timings.latencies.append(time.perf_counter() - start)
+
+
+def script_turn(session: int, turn: int) -> str:
+    """What session ``session`` says on its ``turn``-th turn."""
+    conversations = len(CHAT_SCRIPT) // CONVERSATION_LENGTH
+    start = (session % conversations) * CONVERSATION_LENGTH
+    return CHAT_SCRIPT[(start + turn) % len(CHAT_SCRIPT)]
+
+
+async def one_session(
+    server: Server,
+    plan: Plan,
+    progress: Progress,
+    label: str,
+    warmup: int,
+    conversation: int | None = None,
+) -> Timings:
+    """One client, one turn at a time: ``warmup`` untimed turns, then ``plan.single_turns``.
+
+    With ``conversation`` the client opens a fresh session every that many turns (reconnects
+    are not timed); without it, every turn continues one conversation.
+    """
+    task = progress.add_task(label, total=warmup + plan.single_turns)
+    timings, discard = Timings(), Timings()
+    ws = await open_session(server.ws_url)
+    try:
+        for turn in range(warmup):
+            await one_turn(ws, script_turn(0, turn), discard, plan.turn_timeout_s)
+            progress.advance(task)
+        cpu_before = tree_cpu_s(server.pid)
+        start = time.perf_counter()
+        for turn in range(warmup, warmup + plan.single_turns):
+            if time.perf_counter() - start > plan.phase_budget_s:
+                break
+            if conversation and turn > warmup and (turn - warmup) % conversation == 0:
+                await ws.close()
+                ws = await open_session(server.ws_url)
+            await one_turn(ws, script_turn(0, turn), timings, plan.turn_timeout_s)
+            progress.advance(task)
+        timings.wall_s = time.perf_counter() - start
+        timings.server_cpu_s = tree_cpu_s(server.pid) - cpu_before
+    finally:
+        await ws.close()
+    progress.update(task, total=progress.tasks[task].completed)
+    return timings
+
+
+async def many_sessions(server: Server, plan: Plan, progress: Progress, label: str) -> Timings:
+    """``plan.sessions`` sockets opened first, then all talking at once from one signal."""
+    task = progress.add_task(label, total=plan.sessions * plan.turns_per_session)
+    timings = Timings()
+    sockets = await asyncio.gather(*(open_session(server.ws_url) for _ in range(plan.sessions)))
+    go = asyncio.Event()
+    start = math.inf
+
+    async def talk(session: int, ws: ClientConnection) -> None:
+        await go.wait()
+        for turn in range(plan.turns_per_session):
+            if time.perf_counter() - start > plan.phase_budget_s:
+                return
+            await one_turn(ws, script_turn(session, turn), timings, plan.turn_timeout_s)
+            progress.advance(task)
+
+    try:
+        talkers = [asyncio.create_task(talk(i, ws)) for i, ws in enumerate(sockets)]
+        cpu_before = tree_cpu_s(server.pid)
+        start = time.perf_counter()
+        go.set()
+        await asyncio.gather(*talkers)
+        timings.wall_s = time.perf_counter() - start
+        timings.server_cpu_s = tree_cpu_s(server.pid) - cpu_before
+    finally:
+        await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+    progress.update(task, total=progress.tasks[task].completed)
+    return timings
+
+
+# --------------------------------------------------------------------------- HTTP and search
+
+Request = Callable[[httpx.Client, int], httpx.Response]
+
+
+def search_request(client: httpx.Client, i: int) -> httpx.Response:
+    return client.post("/v1/tools/search_products", json=SEARCH_CASES[i % len(SEARCH_CASES)])
+
+
+def healthz_request(client: httpx.Client, i: int) -> httpx.Response:
+    return client.get("/healthz")
+
+
+def http_load(server: Server, plan: Plan, progress: Progress, label: str, call: Request) -> Timings:
+    """Sequential requests on one keep-alive connection; the warm-up is not timed."""
+    task = progress.add_task(label, total=plan.http_warmup + plan.http_requests)
+    timings = Timings()
+    with httpx.Client(base_url=server.base_url, timeout=10.0) as client:
+        for i in range(plan.http_warmup):
+            call(client, i).raise_for_status()
+            progress.advance(task)
+        cpu_before = tree_cpu_s(server.pid)
+        start = time.perf_counter()
+        for i in range(plan.http_requests):
+            if time.perf_counter() - start > plan.phase_budget_s:
+                break
+            began = time.perf_counter()
+            response = call(client, i)
+            timings.latencies.append(time.perf_counter() - began)
+            timings.bytes_in += len(response.content)
+            timings.errors += response.status_code != 200
+            progress.advance(task)
+        timings.wall_s = time.perf_counter() - start
+        timings.server_cpu_s = tree_cpu_s(server.pid) - cpu_before
+    progress.update(task, total=progress.tasks[task].completed)
+    return timings
+
+
+def inprocess_search(data_dir: Path, plan: Plan, progress: Progress) -> tuple[Timings, float]:
+    """The embedded backend on the bench's store, called directly: (timings, index build s)."""
+    # Imported here so the bench process pays for the search stack only in this phase.
+    from tools.catalog.sqlite import SqliteStore
+    from tools.search.base import SearchQuery
+    from tools.search.embedded import EmbeddedSearch
+
+    task = progress.add_task("search in-process", total=plan.inproc_requests)
+    store = SqliteStore(data_dir / "store.sqlite")
+    try:
+        began = time.perf_counter()
+        search = EmbeddedSearch()
+        search.index(store.iter_products())
+        build_s = time.perf_counter() - began
+    finally:
+        store.close()
+    # Validated up front: this figure is the backend alone, without pydantic or HTTP.
+    queries = [SearchQuery.model_validate(case) for case in SEARCH_CASES]
+    timings = Timings()
+
+    async def run() -> None:
+        for query in queries:
+            await search.search(query)
+        start = time.perf_counter()
+        for i in range(plan.inproc_requests):
+            began = time.perf_counter()
+            await search.search(queries[i % len(queries)])
+            timings.latencies.append(time.perf_counter() - began)
+            progress.advance(task)
+        timings.wall_s = time.perf_counter() - start
+
+    asyncio.run(run())
+    return timings, build_s
+
+
+# --------------------------------------------------------------------------- the run
+
+
+@dataclass
+class Results:
+    """Everything one run measured (bytes, seconds, and the phases' timings)."""
+
+    load_s: float = math.nan
+    load_peak_rss: int = 0
+    startup_s: float = math.nan
+    echo_startup_s: float = math.nan
+    idle_rss: int = 0
+    echo_idle_rss: int = 0
+    peak_rss: int = 0
+    peak_phase: str = ""
+    rss_peaks: dict[str, int] = field(default_factory=dict)
+    rss_samples: int = 0
+    chat_long: Timings = field(default_factory=Timings)
+    chat_short: Timings = field(default_factory=Timings)
+    echo_single: Timings = field(default_factory=Timings)
+    chat_many: Timings = field(default_factory=Timings)
+    echo_many: Timings = field(default_factory=Timings)
+    search_http: Timings = field(default_factory=Timings)
+    healthz_http: Timings = field(default_factory=Timings)
+    search_inproc: Timings = field(default_factory=Timings)
+    index_build_s: float = math.nan
+    total_s: float = math.nan
+    notes: list[str] = field(default_factory=list)
+
+    def check_complete(self, label: str, timings: Timings, planned: int, plan: Plan) -> None:
+        """Note a phase that stopped at its time budget before its planned count."""
+        if len(timings.latencies) < planned:
+            self.notes.append(
+                f"{label} stopped at its {plan.phase_budget_s:.0f} s budget after "
+                f"{len(timings.latencies)} of {planned} timed operations"
+            )
+
+
+def progress_bars(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def run_bench(plan: Plan, console: Console) -> Results:
+    """Load the store, start both servers, run every phase, stop the servers."""
+    r = Results()
+    began = time.perf_counter()
+    with ExitStack() as stack:
+        scratch = Path(
+            stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="shopagent-bench-", ignore_cleanup_errors=True)
+            )
+        )
+        data_dir = scratch / "data"
+        env = bench_env(data_dir)
+        with console.status("loading the demo store into a scratch data directory…"):
+            r.load_s, r.load_peak_rss = load_store(env, scratch, plan)
+        console.print(f"store loaded in {r.load_s:.1f} s (peak RSS {r.load_peak_rss / MB:.0f} MB)")
+
+        # Entered after the scratch directory, so the servers stop before it is removed.
+        port, echo_port = free_port(), free_port()
+        server = stack.enter_context(started("shopagent", serve_args(port), env, scratch, port))
+        sampler = RssSampler(server.pid, plan.rss_interval_s)
+        stack.callback(sampler.stop)
+        echo = stack.enter_context(started("echo", echo_args(echo_port), env, scratch, echo_port))
+        with console.status("starting the server and the echo server…"):
+            r.startup_s = server.wait_ready("/readyz", plan.ready_timeout_s)
+            r.echo_startup_s = echo.wait_ready("/healthz", plan.ready_timeout_s)
+            sampler.phase = "idle"
+            r.idle_rss = settle_rss(server.pid, 1.0)
+            r.echo_idle_rss = settle_rss(echo.pid, 0.0)
+        console.print(
+            f"servers ready: shopagent in {r.startup_s:.1f} s (idle RSS {r.idle_rss / MB:.0f} MB)"
+            f", echo in {r.echo_startup_s:.1f} s"
+        )
+
+        with progress_bars(console) as progress:
+            long_label = f"chat, 1 session, {plan.warmup_turns + plan.single_turns} turns"
+            short_label = f"chat, 1 session, {plan.short_conversation}-turn convs"
+            many_label = f"{plan.sessions} sessions × {plan.turns_per_session} turns"
+
+            async def sockets() -> None:
+                sampler.phase = long_label
+                r.chat_long = await one_session(
+                    server, plan, progress, long_label, plan.warmup_turns
+                )
+                sampler.phase = short_label
+                r.chat_short = await one_session(
+                    server, plan, progress, short_label, 0, plan.short_conversation
+                )
+                sampler.phase = "idle (echo measured)"
+                r.echo_single = await one_session(
+                    echo, plan, progress, "echo, 1 session", plan.warmup_turns
+                )
+                sampler.phase = "chat, " + many_label
+                r.chat_many = await many_sessions(server, plan, progress, "chat, " + many_label)
+                sampler.phase = "idle (echo measured)"
+                r.echo_many = await many_sessions(echo, plan, progress, "echo, " + many_label)
+
+            asyncio.run(sockets())
+            sampler.phase = "search over HTTP"
+            r.search_http = http_load(
+                server, plan, progress, "search_products over HTTP", search_request
+            )
+            r.healthz_http = http_load(server, plan, progress, "GET /healthz", healthz_request)
+            sampler.phase = "idle (search measured in-process)"
+            r.search_inproc, r.index_build_s = inprocess_search(data_dir, plan, progress)
+        sampler.sample()
+        for label, timings, planned in (
+            (long_label, r.chat_long, plan.single_turns),
+            (short_label, r.chat_short, plan.single_turns),
+            ("chat, " + many_label, r.chat_many, plan.sessions * plan.turns_per_session),
+            ("search over HTTP", r.search_http, plan.http_requests),
+        ):
+            r.check_complete(label, timings, planned, plan)
+        r.peak_rss, r.peak_phase = sampler.peak()
+        r.rss_peaks, r.rss_samples = dict(sampler.peaks), sampler.samples
+    r.total_s = time.perf_counter() - began
+    return r
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table: a figure, its baseline from the same run, and its target."""
+
+    section: str
+    figure: str
+    value: float
+    unit: str
+    baseline: float = math.nan
+    target: float | None = None
+
+    @property
+    def ratio(self) -> float:
+        if math.isnan(self.value) or math.isnan(self.baseline) or self.baseline <= 0:
+            return math.nan
+        return self.value / self.baseline
+
+    @property
+    def passed(self) -> bool | None:
+        if self.target is None or math.isnan(self.value):
+            return None
+        return self.value < self.target
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "section": self.section,
+            "figure": self.figure,
+            "value": _finite(self.value),
+            "unit": self.unit,
+            "baseline": _finite(self.baseline),
+            "ratio": _finite(self.ratio),
+            "target_below": self.target,
+            "pass": self.passed,
+        }
+
+
+def chat_rows(section: str, chat: Timings, echo: Timings, target: float | None) -> list[Row]:
+    """Latency percentiles, throughput and server CPU of one chat load beside the echo's."""
+    return [
+        *(
+            Row(section, f"turn p{q}", chat.ms(q), "ms", echo.ms(q), target if q == 95 else None)
+            for q in (50, 95, 99)
+        ),
+        Row(section, "turns per second", chat.throughput, "/s", echo.throughput),
+        Row(section, "server CPU per turn", chat.cpu_ms_per_op, "ms", echo.cpu_ms_per_op),
+    ]
+
+
+def rows(r: Results, plan: Plan) -> list[Row]:
+    """Every figure in reading order; each section says what its baseline column holds."""
+    turns = plan.warmup_turns + plan.single_turns
+    window = plan.growth_window
+    long = f"Chat, 1 session: one {turns}-turn conversation. Baseline: echo server"
+    out = chat_rows(long, r.chat_long, r.echo_single, TARGET_CHAT_P95_MS)
+    # How much a turn slows as the conversation grows: the last turns against the first.
+    early, late = r.chat_long.latencies[:window], r.chat_long.latencies[-window:]
+    out.append(
+        Row(
+            long,
+            f"p50, last {window} turns vs first {window}",
+            percentile(late, 50) * 1000,
+            "ms",
+            percentile(early, 50) * 1000,
+        )
+    )
+    short = f"Chat, 1 session: {plan.short_conversation}-turn conversations. Baseline: echo server"
+    out += chat_rows(short, r.chat_short, r.echo_single, TARGET_CHAT_P95_MS)
+    many = (
+        f"Chat, {plan.sessions} sessions at once, {plan.turns_per_session} turns each. "
+        "Baseline: echo server"
+    )
+    out += chat_rows(many, r.chat_many, r.echo_many, None)
+    search = "search_products. Baseline: GET /healthz on the same keep-alive connection"
+    for q in (50, 95):
+        target = TARGET_SEARCH_P95_MS if q == 95 else None
+        out.append(
+            Row(search, f"over HTTP p{q}", r.search_http.ms(q), "ms", r.healthz_http.ms(q), target)
+        )
+    for q in (50, 95):
+        target = TARGET_SEARCH_P95_MS if q == 95 else None
+        out.append(Row(search, f"in-process p{q}", r.search_inproc.ms(q), "ms", target=target))
+    out.append(Row(search, "in-process index build", r.index_build_s * 1000, "ms"))
+    memory = "Memory and startup. Baseline: echo server"
+    out += [
+        Row(memory, "store load, peak RSS", r.load_peak_rss / MB, "MB"),
+        Row(memory, "store load, time", r.load_s, "s"),
+        Row(memory, "server idle RSS", r.idle_rss / MB, "MB", r.echo_idle_rss / MB),
+        Row(
+            memory,
+            "server peak RSS",
+            r.peak_rss / MB,
+            "MB",
+            r.echo_idle_rss / MB,
+            TARGET_PEAK_RSS_MB,
+        ),
+        Row(memory, "server start to ready", r.startup_s, "s", r.echo_startup_s),
+    ]
+    return out
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+    }
+
+
+def _num(value: float, unit: str) -> str:
+    if math.isnan(value):
+        return "—"
+    digits = 2 if abs(value) < 10 else 1 if abs(value) < 1000 else 0
+    return f"{value:,.{digits}f} {unit}"
+
+
+def _times(ratio: float) -> str:
+    if math.isnan(ratio):
+        return ""
+    if ratio >= 100:
+        return f"{ratio:,.0f}×"
+    return f"{ratio:.3g}×" if ratio >= 1 else f"{ratio:.2g}×"
+
+
+# (header, width): the same in every section's table, so the columns line up in 80 columns.
+COLUMNS: tuple[tuple[str, int], ...] = (
+    ("figure", 30),
+    ("shopagent", 9),
+    ("baseline", 9),
+    ("ratio", 7),
+    ("target", 8),
+    ("", 4),
+)
+
+
+def render(r: Results, table_rows: list[Row]) -> Group:
+    """One small table per section, with the same columns, then the machine."""
+    tables: list[Table] = []
+    for row in table_rows:
+        if not tables or tables[-1].title != row.section:
+            table = Table(
+                title=row.section,
+                title_justify="left",
+                box=box.SIMPLE_HEAD,
+                show_edge=False,
+                padding=(0, 1, 0, 0),
+            )
+            for name, width in COLUMNS:
+                numeric = name != "figure"
+                table.add_column(
+                    name, width=width, no_wrap=numeric, justify="right" if numeric else "left"
+                )
+            tables.append(table)
+        verdict = {True: "[green]pass[/green]", False: "[red]miss[/red]", None: ""}[row.passed]
+        tables[-1].add_row(
+            row.figure,
+            _num(row.value, row.unit),
+            "" if math.isnan(row.baseline) else _num(row.baseline, row.unit),
+            _times(row.ratio),
+            "" if row.target is None else f"< {row.target:g} {row.unit}",
+            verdict,
+        )
+    info = machine()
+    footer = (
+        f"{info['cores']} cores shared by the bench client, the server and the echo server; "
+        f"load average {info['load_average_1m']} at the end; Python {info['python']}; "
+        f"{info['platform']}. Server peak RSS was during: "
+        f"{r.peak_phase}. The run took {r.total_s:.0f} s."
+    )
+    notes = [f"[yellow]note:[/yellow] {note}" for note in r.notes]
+    spaced = [part for table in tables for part in (table, "")]
+    return Group(*spaced, footer, *notes)
+
+
+def report(r: Results, plan: Plan, table_rows: list[Row]) -> dict[str, Any]:
+    """The JSON document ``--out`` writes."""
+    return {
+        "machine": machine(),
+        "plan": asdict(plan),
+        "total_s": round(r.total_s, 2),
+        "notes": r.notes,
+        "rows": [row.as_json() for row in table_rows],
+        "chat": {
+            "one_long_conversation": r.chat_long.summary(),
+            "short_conversations": r.chat_short.summary(),
+            "concurrent_sessions": r.chat_many.summary(),
+        },
+        "echo": {
+            "single_session": r.echo_single.summary(),
+            "concurrent_sessions": r.echo_many.summary(),
+        },
+        "search": {
+            "http": r.search_http.summary(),
+            "healthz_http": r.healthz_http.summary(),
+            "in_process": r.search_inproc.summary(),
+            "index_build_s": _finite(r.index_build_s),
+            "cases": list(SEARCH_CASES),
+        },
+        "memory": {
+            "store_load_peak_rss_mb": round(r.load_peak_rss / MB, 1),
+            "server_idle_rss_mb": round(r.idle_rss / MB, 1),
+            "server_peak_rss_mb": round(r.peak_rss / MB, 1),
+            "server_peak_phase": r.peak_phase,
+            "server_peak_rss_mb_by_phase": {k: round(v / MB, 1) for k, v in r.rss_peaks.items()},
+            "echo_idle_rss_mb": round(r.echo_idle_rss / MB, 1),
+            "samples": r.rss_samples,
+        },
+        "startup": {
+            "store_load_s": _finite(r.load_s),
+            "server_ready_s": _finite(r.startup_s),
+            "echo_ready_s": _finite(r.echo_startup_s),
+        },
+        "chat_script": list(CHAT_SCRIPT),
+    }
+
+
+@contextmanager
+def sigterm_exits() -> Iterator[None]:
+    """Turn SIGTERM into ``SystemExit`` so the servers are stopped on the way out."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def leave(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, leave)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_bench_cli(out: Path | None, console: Console, plan: Plan | None = None) -> None:
+    """Run the bench, print the table, and write the JSON report to ``out`` when given."""
+    plan = plan or Plan()
+    with sigterm_exits():
+        results = run_bench(plan, console)
+    table_rows = rows(results, plan)
+    console.print(render(results, table_rows))
+    errors = results.chat_long.errors + results.chat_short.errors + results.chat_many.errors
+    if errors:
+        console.print(
+            f"[yellow]warning:[/yellow] {errors} chat turns ended with an error frame; "
+            "they are counted in the latencies"
+        )
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report(results, plan, table_rows), indent=2) + "\n")
+        console.print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    run_bench_cli(Path(sys.argv[1]) if len(sys.argv) > 1 else None, Console(stderr=True))
