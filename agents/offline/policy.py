@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from statistics import median_low
 from typing import Any, Literal
 
 from langchain_core.messages import BaseMessage
@@ -135,18 +136,19 @@ def refined_args(
             args.pop("max_price", None)
         _set_price(args, u.price.min_price, u.price.max_price)
     prices = [p.price for p in ctx.shown if p.price > 0]
-    if u.cheaper and (anchor is not None or prices) and u.price is None:
-        # "cheaper": under the cheapest product shown (or the one pointed at); an old floor
-        # ("over £10") no longer holds once the shopper asks for less.
-        ceiling = round((anchor if anchor is not None else min(prices)) - CENT, 2)
+    # "cheaper" / "more expensive" are read against the typical (median) price shown, or the
+    # product pointed at: the list's single cheapest item should not make "cheaper" empty.
+    # An old bound on the other side ("over £10") no longer holds once the shopper asks.
+    reference = anchor if anchor is not None else (median_low(prices) if prices else None)
+    if u.cheaper and reference is not None and u.price is None:
+        ceiling = round(reference - CENT, 2)
         if ceiling <= 0:
             return answers.nothing_cheaper("cheapest")
         args.pop("min_price", None)
         args["max_price"] = ceiling
-    if u.pricier and (anchor is not None or prices) and u.price is None:
-        # "more expensive": over the dearest product shown (or the one pointed at).
+    if u.pricier and reference is not None and u.price is None:
         args.pop("max_price", None)
-        args["min_price"] = round((anchor if anchor is not None else max(prices)) + CENT, 2)
+        args["min_price"] = round(reference + CENT, 2)
     if u.in_stock_only is True:
         args["in_stock_only"] = True
     elif u.in_stock_only is False:

@@ -202,11 +202,11 @@ async def test_refinements_change_only_what_was_asked(gift: Shop) -> None:
     }
 
 
-async def test_cheaper_means_under_the_cheapest_shown(gift: Shop) -> None:
-    await gift.say("mugs over £1.40")  # cheapest shown: £1.45
+async def test_cheaper_means_under_the_typical_price_shown(gift: Shop) -> None:
+    await gift.say("mugs over £1.40")  # the median price shown is £1.65
     turn = await gift.say("cheaper ones")
     args = gift.calls(turn)[0][1]
-    assert args["max_price"] == 1.44
+    assert args["max_price"] == 1.64
     assert "min_price" not in args  # the old floor no longer holds
     assert "Vintage Red Mug (21066)" in gift.answer(turn)
 
@@ -219,7 +219,7 @@ async def test_nothing_cheaper_is_said_plainly(gift: Shop) -> None:
     assert "(" not in gift.answer(turn)
 
 
-async def test_more_expensive_means_over_the_dearest_shown(gift: Shop) -> None:
+async def test_more_expensive_means_over_the_typical_price_shown(gift: Shop) -> None:
     await gift.say("lanterns under £2")  # £1.65
     turn = await gift.say("more expensive")
     assert gift.calls(turn)[0][1] == {"query": "lantern", "category": "lantern", "min_price": 1.66}
