@@ -127,16 +127,6 @@ def load_suite(path: Path) -> list[Conversation]:
 # ---- running ----------------------------------------------------------------------------
 
 
-def parse_output(output: Any) -> Any:
-    """A tool output as JSON when it is JSON text, as it came otherwise."""
-    if isinstance(output, str):
-        try:
-            return json.loads(output)
-        except ValueError:
-            return output
-    return output
-
-
 def turn_record(
     number: int,
     text: str,
@@ -152,8 +142,7 @@ def turn_record(
         "turn": number,
         "user": text,
         "tool_calls": [
-            {"name": c["name"], "args": c["args"], "output": parse_output(c["output"])}
-            for c in result.tool_calls
+            {"name": c["name"], "args": c["args"], "output": c["output"]} for c in result.tool_calls
         ],
         "answer": result.answer,
         "products": [str(p.get("id")) for p in result.products],

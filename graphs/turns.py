@@ -7,6 +7,7 @@ and ``message``.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -27,6 +28,16 @@ class TurnResult:
     products: list[dict[str, Any]] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     latency_ms: float = 0.0
+
+
+def _parsed(content: Any) -> Any:
+    """A tool's output as JSON when it is JSON text (tools answer JSON), as it came otherwise."""
+    if isinstance(content, str):
+        try:
+            return json.loads(content)
+        except json.JSONDecodeError:
+            return content
+    return content
 
 
 async def stream_turn(
@@ -72,7 +83,7 @@ async def stream_turn(
                             "type": "tool_result",
                             "id": msg.tool_call_id,
                             "name": msg.name,
-                            "output": msg.content,
+                            "output": _parsed(msg.content),
                             "is_error": msg.status == "error"
                             or str(msg.content).startswith("Error:"),
                         }
