@@ -53,10 +53,12 @@ def load_dataset(
         valid = ", ".join(sorted(LOADERS))
         raise ConfigError(f"unknown dataset {name!r}; choose one of: {valid}")
     data = loader(source_dir or DATA_DIR / name, progress)
+    info = data.info
+    # The loader may build records lazily: the store consumes each iterable once, in turn.
     store.replace_all(
-        data.info,
-        _counted(data.products, "store products", len(data.products), progress),
-        _counted(data.users, "store users", len(data.users), progress),
-        _counted(data.orders, "store orders", len(data.orders), progress),
+        info,
+        _counted(data.products, "store products", info.products, progress),
+        _counted(data.users, "store users", info.users, progress),
+        _counted(data.orders, "store orders", info.orders, progress),
     )
     return data.info

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -178,6 +178,8 @@ class SqliteStore:
                 for table in ("meta", "products", "users", "orders"):
                     db.execute(f"DELETE FROM {table}")
                 # Iterables are consumed inside the transaction: if one raises, nothing changes.
+                # executemany pulls one row at a time, so a generator of records is streamed
+                # into the file and never held whole (a full online-retail load relies on it).
                 db.executemany(_PUT_PRODUCT, map(_product_row, products))
                 db.executemany(_PUT_USER, map(_user_row, users))
                 db.executemany(_PUT_ORDER, map(_order_row, orders))
@@ -261,6 +263,12 @@ class SqliteStore:
         rows = self._all("SELECT doc FROM orders WHERE user_id = ? ORDER BY rowid", (user_id,))
         return [Order.model_validate_json(doc) for (doc,) in rows]
 
+    def iter_orders(self) -> Iterator[Order]:
+        """Every order, in the order they were stored."""
+        rows = self._all("SELECT doc FROM orders ORDER BY rowid")
+        for (doc,) in rows:
+            yield Order.model_validate_json(doc)
+
     def put_order(self, order: Order) -> None:
         """Insert or update one order."""
         self._write(_PUT_ORDER, _order_row(order))
@@ -283,6 +291,14 @@ class SqliteStore:
                 raise
             db.execute("COMMIT")
             return db.total_changes - before
+
+    def iter_events(self, types: Collection[str] = ()) -> Iterator[BehaviourEvent]:
+        """Stored events of the given ``types`` (all when empty), oldest first."""
+        wanted = list(types)
+        where = f" WHERE type IN ({','.join('?' * len(wanted))})" if wanted else ""
+        rows = self._all(f"SELECT doc FROM events{where} ORDER BY ts, rowid", tuple(wanted))
+        for (doc,) in rows:
+            yield BehaviourEvent.model_validate_json(doc)
 
     def count_events(self) -> int:
         """How many behaviour events are stored."""

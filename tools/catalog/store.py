@@ -6,7 +6,7 @@ same Protocol.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from typing import Protocol
 
 from tools.models import BehaviourEvent, Order, Product, StoreInfo, User
@@ -54,5 +54,11 @@ class Store(Protocol):
 
     def append_events(self, events: Iterable[BehaviourEvent]) -> int:
         """Append events, ignoring ids already stored; returns how many were new."""
+
+    def iter_events(self, types: Collection[str] = ()) -> Iterator[BehaviourEvent]:
+        """Stored events of the given ``types`` (all when empty), oldest first."""
+
+    def iter_orders(self) -> Iterator[Order]:
+        """Every order, in the order they were stored."""
 
     def close(self) -> None: ...

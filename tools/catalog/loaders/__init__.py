@@ -6,10 +6,8 @@ picks the loader by name and writes the result with ``Store.replace_all``.
 
 from __future__ import annotations
 
-import gc
 import zlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from tools.models import Order, Product, StoreInfo, User
@@ -19,12 +17,17 @@ Progress = Callable[[str, int, int], None]
 
 
 class LoadedDataset(NamedTuple):
-    """A data set ready for ``Store.replace_all``."""
+    """A data set ready for ``Store.replace_all``.
+
+    The records may be one-shot iterators that build each record as it is consumed (so a large
+    data set never sits in memory whole): iterate each of them once, and take counts from
+    ``info``.
+    """
 
     info: StoreInfo
-    products: list[Product]
-    users: list[User]
-    orders: list[Order]
+    products: Iterable[Product]
+    users: Iterable[User]
+    orders: Iterable[Order]
 
 
 def stable_hash(text: str) -> int:
@@ -36,19 +39,3 @@ def report(progress: Progress | None, stage: str, done: int, total: int) -> None
     """Call ``progress`` when one was given."""
     if progress is not None:
         progress(stage, done, total)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many long-lived objects.
-
-    Every few hundred allocations the collector walks all tracked objects; with hundreds of
-    thousands of fresh records that costs more than building them. Nothing built here is cyclic.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

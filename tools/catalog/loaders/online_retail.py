@@ -1,18 +1,21 @@
 """Loader for UCI Online Retail: invoices of a UK giftware shop become products, users, orders.
 
-The source has one row per invoice line (541,909 rows). The heavy lifting (filtering, grouping,
-medians, windowed sums) is done column-wise with pyarrow and numpy; Python loops run only over
-products, customers and invoices.
+The source has one row per invoice line (541,909 rows). It is read a column at a time into
+compact numpy columns (text as dictionary indices), and the heavy lifting (filtering, grouping,
+medians, windowed sums) is done column-wise. Products, users and orders are then built one at a
+time while the store writes them, so the ~400,000 order lines never live as Python objects at
+once. The title rules (casing, attributes, kinds of product) live in ``retail_titles``.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -21,16 +24,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from infra.errors import ConfigError
-from tools.catalog.loaders import LoadedDataset, Progress, gc_paused, report, stable_hash
-from tools.models import (
-    Address,
-    Name,
-    Order,
-    PaymentMethod,
-    Product,
-    StoreInfo,
-    User,
+from tools.catalog.loaders import LoadedDataset, Progress, report, stable_hash
+from tools.catalog.loaders.retail_titles import (
+    category_of,
+    sentence_case,
+    title_attributes,
+    title_case,
 )
+from tools.models import Address, Name, Order, PaymentMethod, Product, StoreInfo, User
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +52,6 @@ PAYMENT_METHOD = "invoice"
 _DEMAND_WINDOW_DAYS = 90
 _MAX_COVER_DAYS = 30
 _IDLE_DAYS = 60
-
-
-def _lexicon(words: str) -> frozenset[str]:
-    """A word list written as one whitespace-separated string."""
-    return frozenset(words.split())
 
 
 # -- which stock codes are goods --------------------------------------------------------------
@@ -79,370 +75,107 @@ def is_product_code(code: str, description: str) -> bool:
     return not (_SERVICE_TEXT.search(description) and not re.search(r"\d", code))
 
 
-# -- titles --------------------------------------------------------------------------------
-
-_SMALL_WORDS = _lexicon("a an and at by de du for in la le of on or the to with")
-_ACRONYMS = _lexicon("LED USB UK USA DVD CD DIY PVC XL XXL 3D TV")
-_SEGMENTS = re.compile(r"[A-Za-z0-9]+|[^A-Za-z0-9]+")
-
-
-def _case_segment(segment: str, first: bool, after_apostrophe: bool) -> str:
-    upper = segment.upper()
-    if upper in _ACRONYMS:
-        return upper
-    if after_apostrophe:  # DAD'S -> Dad's, 50'S -> 50's
-        return segment.lower()
-    if segment[0].isdigit():  # 60CM -> 60cm, 3.5G -> 3.5g, 45X45CM -> 45x45cm
-        return segment.lower()
-    if re.fullmatch(r"[A-Z]\d+", upper):  # paper sizes: A4, A7
-        return upper
-    lower = segment.lower()
-    if not first and lower in _SMALL_WORDS:
-        return lower
-    return lower[:1].upper() + lower[1:]
-
-
-def title_case(text: str) -> str:
-    """Readable title case for an all-caps description ("SET/6 T-LIGHTS" -> "Set/6 T-Lights")."""
-    words = text.replace("*", " ").split()
-    cased: list[str] = []
-    for position, word in enumerate(words):
-        parts = _SEGMENTS.findall(word)
-        out: list[str] = []
-        for index, part in enumerate(parts):
-            if not part[0].isalnum():
-                out.append(part)
-                continue
-            after_apostrophe = index > 0 and parts[index - 1] in {"'", "’"}
-            first = position == 0 and index == 0
-            out.append(_case_segment(part, first, after_apostrophe))
-        cased.append("".join(out))
-    return " ".join(cased)
-
-
-def sentence_case(title: str) -> str:
-    """A title as the start of a sentence: lower case except acronyms and the first letter."""
-    words = [
-        w if w.upper() in _ACRONYMS or re.fullmatch(r"[A-Z]\d+", w) else w.lower()
-        for w in title.split()
-    ]
-    text = " ".join(words)
-    return text[:1].upper() + text[1:]
-
-
-# -- attributes ----------------------------------------------------------------------------
-
-# Each lexicon maps a word of a title to the value it stands for (wooden -> wood).
-_COLOURS = {
-    c: c
-    for c in _lexicon(
-        """red pink blue green white black ivory cream gold silver purple yellow orange brown
-        grey turquoise lilac beige teal aqua mint navy peach magenta fuchsia coral bronze
-        copper amber"""
-    )
-} | {"gray": "grey", "fuschia": "fuchsia", "turq": "turquoise"}
-_MATERIALS = {
-    m: m
-    for m in _lexicon(
-        """wood glass ceramic metal zinc enamel felt paper cotton tin wicker porcelain plastic
-        rattan jute linen velvet leather acrylic bamboo wool resin slate iron silk polyester
-        lace crochet aluminium"""
-    )
-} | {"wooden": "wood", "woollen": "wool", "woolly": "wool", "ceramics": "ceramic"}
-_SIZES = {s: s for s in _lexicon("small medium large mini jumbo")}
-_ATTRIBUTE_LEXICONS = {"colour": _COLOURS, "material": _MATERIALS, "size": _SIZES}
-
-
-def _words(title: str) -> list[str]:
-    return re.findall(r"[a-z][a-z'\-]*", title.lower())
-
-
-def title_attributes(title: str) -> dict[str, list[str]]:
-    """Colour, material and size words found in a title, normalised and sorted."""
-    # "Ice cream" is a flavour or a motif, never the colour cream.
-    words = set(_words(title.lower().replace("ice cream", "ice-cream")))
-    found: dict[str, list[str]] = {}
-    for name, lexicon in _ATTRIBUTE_LEXICONS.items():
-        values = sorted({lexicon[w] for w in words if w in lexicon})
-        if values:
-            found[name] = values
-    return found
-
-
-# -- category (the kind of product) -----------------------------------------------------------
-
-# Nouns a shopper uses for a kind of product in this shop, chosen by reading the most common
-# words of the 3,900 titles. The rightmost one in a title is its head ("LUNCH BAG SPACEBOY
-# DESIGN" -> bag); motif words (heart, star, bird…) only count when nothing else does.
-_KINDS = _lexicon(
-    """
-    album apron ashtray backpack bag balloon bangle bank basket bauble beaker bell bib bin
-    birdhouse blanket block board book bookend bookmark bottle bowl box bracelet brooch brush
-    bucket bunting burner cabinet caddy calculator calendar can candle candlestick canvas card
-    case chair chalkboard chandelier charm chest chime chopsticks clip clock coaster comb
-    compact container cover crate cup curtain cushion cutlery cutter decoration diary dish doll
-    doormat doorstop drawer earrings envelope eraser fan feeder figure flag flask fork frame
-    game garland glove hairband hairclip hairslide hamper hammock handbag hanger hat headphones
-    holder hook jar journal jug keyring kit knob lamp lampshade lantern light magnet mat measure
-    mirror mobile mould mug napkin necklace notebook organiser ornament pad paperweight parasol
-    pen pencil pendant pin placemat planter plaque plate platter pot print purse puzzle rack
-    ribbon ring ruler saucer scarf scissors sharpener shelf shopper sign skittles slate slipper
-    soap sponge spoon stamp stand sticker stool tablecloth tag tape teapot teaspoon thermometer
-    tidy tile tin tissue towel toy tray trinket trug tumbler umbrella vase wallet warmer washbag
-    whistle windmill wrap wreath t-light incense jigsaw dominoes marble crayon stocking chalk
-    doily peg liner cosy pan ladle invite harmonica speaker plaster match confetti lights slide
-    tie goblet globe colander strainer poncho skirt tiara torch quilt pouffe postcard cracker
-    dispenser squeezer wheelbarrow sketchbook flannel throw scale marker spade rake helicopter
-    radio teddy gnome cloche straw letter patch badge playhouse mitt fob stencil
-    """
-)
-_MOTIFS = _lexicon(
-    """
-    heart star bird tree flower egg ball rabbit bunny hen chick owl angel butterfly reindeer
-    snowflake snowman santa skull house cat dog duck robin leaf rose horse
-    """
-)
-# Where the head noun alone is vague, the word before it makes the kind a shopper would say.
-_COMPOUNDS = {
-    ("t-light", "holder"): "t-light holder",
-    ("tealight", "holder"): "t-light holder",
-    ("card", "holder"): "card holder",
-    ("cushion", "cover"): "cushion cover",
-    ("cake", "stand"): "cake stand",
-    ("cake", "case"): "cake case",
-    ("cake", "tin"): "cake tin",
-    ("lunch", "bag"): "lunch bag",
-    ("lunch", "box"): "lunch box",
-    ("gift", "bag"): "gift bag",
-    ("shopping", "bag"): "shopping bag",
-    ("water", "bottle"): "hot water bottle",
-    ("photo", "frame"): "photo frame",
-    ("picture", "frame"): "photo frame",
-    ("tea", "towel"): "tea towel",
-    ("alarm", "clock"): "alarm clock",
-    ("wall", "clock"): "wall clock",
-    ("gift", "wrap"): "gift wrap",
-    ("key", "ring"): "keyring",
-    ("egg", "cup"): "egg cup",
-    ("chain", "kit"): "paper chain kit",
-    ("hand", "warmer"): "hand warmer",
-    ("drawer", "knob"): "drawer knob",
-    ("trinket", "box"): "trinket box",
-    ("pill", "box"): "pill box",
-    ("money", "box"): "money box",
-    ("piggy", "bank"): "money box",
-    ("snack", "box"): "snack box",
-    ("storage", "box"): "storage box",
-    ("jam", "jar"): "jam jar",
-    ("oil", "burner"): "oil burner",
-    ("door", "sign"): "door sign",
-    ("wall", "sign"): "wall sign",
-    ("door", "mat"): "doormat",
-    ("coat", "hanger"): "coat hanger",
-    ("wall", "mirror"): "wall mirror",
-    ("fairy", "light"): "fairy lights",
-    ("night", "light"): "night light",
-    ("string", "light"): "fairy lights",
-    ("tea", "set"): "tea set",
-    ("paper", "plate"): "paper plate",
-    ("paper", "cup"): "paper cup",
-    ("watering", "can"): "watering can",
-    ("jewellery", "box"): "jewellery box",
-    ("recipe", "box"): "recipe box",
-    ("hair", "clip"): "hair clip",
-    ("phone", "charm"): "phone charm",
-    ("bag", "charm"): "bag charm",
-    ("greeting", "card"): "greeting card",
-    ("birthday", "card"): "birthday card",
-    ("christmas", "card"): "christmas card",
-    ("tissue", "box"): "tissue box",
-    ("candle", "holder"): "candle holder",
-    ("votive", "holder"): "candle holder",
-    ("plant", "holder"): "plant holder",
-    ("soap", "holder"): "soap dish",
-    ("soap", "dish"): "soap dish",
-    ("egg", "cosy"): "egg cosy",
-    ("tea", "cosy"): "tea cosy",
-    ("frying", "pan"): "frying pan",
-    ("egg", "pan"): "frying pan",
-    ("hair", "tie"): "hair tie",
-    ("hair", "slide"): "hair slide",
-    ("hair", "comb"): "hair comb",
-    ("food", "cover"): "food cover",
-    ("passport", "cover"): "passport cover",
-    ("biscuit", "tin"): "biscuit tin",
-    ("first", "aid"): "first aid tin",
-    ("sewing", "box"): "sewing box",
-    ("pencil", "case"): "pencil case",
-    ("glass", "case"): "glasses case",
-    ("baking", "case"): "cake case",
-    ("cosmetic", "bag"): "cosmetic bag",
-    ("wash", "bag"): "washbag",
-    ("tote", "bag"): "tote bag",
-    ("filler", "pad"): "cushion pad",
-    ("playing", "card"): "playing cards",
-    ("tea", "lights"): "t-light",
-    ("table", "lights"): "lamp",
-    ("number", "tile"): "number tile",
-    ("sewing", "kit"): "sewing kit",
-    ("kitchen", "scale"): "kitchen scales",
-    ("oven", "mitt"): "oven glove",
-    ("key", "fob"): "keyring",
-    ("flying", "disc"): "flying disc",
-}
-# "Set" names the product only in these phrases ("Tea Set"); otherwise it is a quantity.
-_SETS = {
-    word: f"{word} set"
-    for word in _lexicon(
-        "tea stationery writing baking breakfast cooking tool paint colouring sewing needle bingo"
-    )
-} | {"making": "jam making set", "garden": "garden game"}
-# How some single kinds read best to a shopper.
-_DISPLAY = {
-    "lights": "fairy lights",
-    "wrap": "gift wrap",
-    "match": "matches",
-    "plaster": "plasters",
-    "invite": "party invitations",
-    "slide": "hair slide",
-    "scale": "scales",
-    "mitt": "oven glove",
-    "fob": "keyring",
-    "straw": "straws",
-}
-_SPELLINGS = {
-    "cakestand": "cake stand",
-    "candleholder": "candle holder",
-    "tealight": "t-light",
-    "tealights": "t-lights",
-    "photoframe": "photo frame",
-    "doorknob": "door knob",
-    "neckl": "necklace",
-    "necklac": "necklace",
-    "t-lite": "t-light",
-    "hldr": "holder",
-    "hottie": "hot water bottle",
-    "braclet": "bracelet",
-    "dec": "decoration",
-    "squarecushion": "cushion",
-    "canvas": "canvas",
-    "doorsign": "door sign",
-    "drawerknob": "drawer knob",
-    "p'weight": "paperweight",
-    "chocolatecandle": "chocolate candle",
-    "candlepot": "candle holder",
-}
-# Plural nouns whose singular a shopper would not say.
-_PLURALIA = _lexicon(
-    "earrings scissors chopsticks skittles dominoes headphones sunglasses tongs lights christmas "
-    "canvas"
-)
-# Trailing parts of a title that qualify the product rather than name it ("… WITH LID").
-_TAIL = re.compile(r"\s(with|w/?|in|for)\s.*$", re.IGNORECASE)
-# "Light Blue", "Dark Green": shades, not lamps.
-_SHADES = _lexicon("light dark pale bright dusty midnight")
-
-
-# Words that never name the product when the lexicons find nothing.
-_NOT_KINDS = (
-    set(_COLOURS)
-    | set(_MATERIALS)
-    | set(_SIZES)
-    | _SMALL_WORDS
-    | _lexicon(
-        """assorted asstd design set pack colour vintage antique classic printed engraved modern
-        from you retro new painted hanging giant tall round square mum love"""
-    )
-)
-
-
-def singular(word: str) -> str:
-    """A simple English singular for the plural nouns of this catalog."""
-    if word in _PLURALIA or len(word) <= 3 or word.endswith(("ss", "us", "is")):
-        return word
-    if word.endswith("ies"):
-        return word[:-3] + "y"
-    if word.endswith(("xes", "ches", "shes", "sses")):
-        return word[:-2]
-    if word.endswith("s"):
-        return word[:-1]
-    return word
-
-
-def _kind_words(title: str) -> list[str]:
-    words: list[str] = []
-    for word in _words(title):
-        spelled = _SPELLINGS.get(word, word)
-        words.extend(singular(part) for part in spelled.split())
-    words = [w.strip("'-") for w in words if w.strip("'-")]
-    return [
-        w
-        for i, w in enumerate(words)
-        if not (w in _SHADES and i + 1 < len(words) and words[i + 1] in _COLOURS)
-    ]
-
-
-def _head(words: Sequence[str], known: frozenset[str]) -> str | None:
-    """The kind named by the rightmost known noun of ``words``, or ``None``."""
-    for index in range(len(words) - 1, -1, -1):
-        word = words[index]
-        before = words[index - 1] if index else ""
-        if word == "set" and before in _SETS:
-            return _SETS[before]
-        if word in known:
-            return _COMPOUNDS.get((before, word)) or _DISPLAY.get(word, word)
-    return None
-
-
-def category_of(title: str) -> str:
-    """The kind of product a title names ("Red Retrospot Lunch Bag" -> "lunch bag")."""
-    words = _kind_words(title)
-    main = _kind_words(_TAIL.sub("", title))
-    for candidate in (main, words):
-        head = _head(candidate, _KINDS)
-        if head:
-            return head
-    for candidate in (main, words):
-        head = _head(candidate, _MOTIFS)
-        if head:
-            return head
-    rest = [w for w in main if w not in _NOT_KINDS and len(w) > 2]
-    return rest[-1] if rest else "gift"
-
-
 # -- reading the invoices ------------------------------------------------------------------
 
-_COLUMNS = [
-    "InvoiceNo",
-    "StockCode",
-    "Description",
-    "Quantity",
-    "InvoiceDate",
-    "UnitPrice",
-    "CustomerID",
-    "Country",
-]
+# Text columns with few distinct values: read as dictionaries, half the size of plain strings.
+_TEXT_COLUMNS = ["InvoiceNo", "StockCode", "Description", "Country"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+TimeArray = npt.NDArray[np.datetime64]
 
 
-def _read(path: Path) -> pa.Table:
+@dataclass(frozen=True)
+class _Rows:
+    """The source table as numpy columns, each text column as indices into its values.
+
+    Values are numbered in order of first appearance and a null is -1, as
+    ``pyarrow.compute.dictionary_encode`` numbers them.
+    """
+
+    invoice: IntArray
+    invoices: list[str]
+    code: IntArray
+    codes: list[str]
+    description: IntArray  # of the description with surrounding white space trimmed
+    descriptions: list[str]
+    quantity: IntArray
+    price: FloatArray
+    time: TimeArray  # microseconds
+    customer: IntArray  # -1 for guests
+    country: IntArray
+    countries: list[str]
+
+    def __len__(self) -> int:
+        return len(self.invoice)
+
+
+def _encode(column: pa.ChunkedArray, trim: bool = False) -> tuple[IntArray, list[str]]:
+    """A dictionary column as per-row indices (-1 for null) and values in first-seen order.
+
+    With ``trim``, surrounding white space is removed first and values it makes equal merge.
+    """
+    chunks = column.unify_dictionaries().chunks
+    if not chunks:
+        return np.zeros(0, dtype=np.int64), []
+    indices = np.concatenate(
+        [chunk.indices.fill_null(-1).to_numpy(zero_copy_only=False) for chunk in chunks]
+    ).astype(np.int64)
+    dictionary = chunks[0].dictionary
+    values = [str(v) for v in (pc.utf8_trim_whitespace(dictionary) if trim else dictionary)]
+    used, first_row = np.unique(indices[indices >= 0], return_index=True)
+    number: dict[str, int] = {}
+    # One slot more than there are values: index -1 (null) lands there and stays -1.
+    renumber = np.full(len(values) + 1, -1, dtype=np.int64)
+    for entry in used[np.argsort(first_row)].tolist():
+        renumber[entry] = number.setdefault(values[entry], len(number))
+    return renumber[indices], list(number)
+
+
+def _read(path: Path) -> _Rows:
+    """The columns the loader needs, read one at a time.
+
+    Each column's pyarrow memory is handed back before the next is read, so the peak is the
+    numpy columns plus one source column rather than plus the whole table.
+    """
     if not path.is_file():
         raise ConfigError(f"online-retail source not found: {path}")
-    table = pq.read_table(path, columns=_COLUMNS)
-    return table.set_column(
-        table.schema.get_field_index("Description"),
-        "Description",
-        pc.utf8_trim_whitespace(table["Description"]),
-    )
+    pool = pa.default_memory_pool()
+    with pq.ParquetFile(path, read_dictionary=_TEXT_COLUMNS) as source:
 
+        def text(name: str, trim: bool = False) -> tuple[IntArray, list[str]]:
+            encoded = _encode(source.read(columns=[name])[name], trim)
+            pool.release_unused()
+            return encoded
 
-def _encode(column: pa.ChunkedArray) -> tuple[IntArray, list[str]]:
-    """Dictionary-encode a string column: per-row indices (-1 for null) and the values."""
-    encoded = pc.dictionary_encode(column).combine_chunks()
-    indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return indices, [str(v) for v in encoded.dictionary.to_pylist()]
+        def numbers(name: str, dtype: str, null: float | None = None) -> npt.NDArray[Any]:
+            column = source.read(columns=[name])[name]
+            if null is not None:
+                column = column.fill_null(null)
+            # astype copies, so nothing here still points into the column's memory.
+            values: npt.NDArray[Any] = column.to_numpy().astype(dtype)
+            del column
+            pool.release_unused()
+            return values
+
+        invoice, invoices = text("InvoiceNo")
+        code, codes = text("StockCode")
+        description, descriptions = text("Description", trim=True)
+        country, countries = text("Country")
+        return _Rows(
+            invoice=invoice,
+            invoices=invoices,
+            code=code,
+            codes=codes,
+            description=description,
+            descriptions=descriptions,
+            quantity=numbers("Quantity", "int64"),
+            price=numbers("UnitPrice", "float64"),
+            time=numbers("InvoiceDate", "datetime64[us]"),
+            customer=numbers("CustomerID", "int64", null=-1),
+            country=country,
+            countries=countries,
+        )
 
 
 def _canonical_codes(raw: list[str]) -> tuple[IntArray, list[str]]:
@@ -482,16 +215,15 @@ class _Sales:
     end_day: int  # the last day of the whole data set
 
 
-def _sales(table: pa.Table) -> tuple[_Sales, dict[str, int]]:
+def _sales(rows: _Rows) -> tuple[_Sales, dict[str, int]]:
     """Keep lines that sell goods (no cancellations, returns, fees or postage)."""
-    raw_code, raw_names = _encode(table["StockCode"])
-    code_map, names = _canonical_codes(raw_names)
-    product = code_map[raw_code]
-    desc, desc_names = _encode(table["Description"])
-    quantity = table["Quantity"].to_numpy().astype(np.int64)
-    price = table["UnitPrice"].to_numpy()
-    day = pc.cast(table["InvoiceDate"], pa.date32()).to_numpy().astype(np.int64)
-    cancelled = pc.starts_with(table["InvoiceNo"], "C").to_numpy()
+    code_map, names = _canonical_codes(rows.codes)
+    product = code_map[rows.code]
+    desc, desc_names = rows.description, rows.descriptions
+    quantity, price = rows.quantity, rows.price
+    day = rows.time.astype("datetime64[D]").astype(np.int64)
+    cancelled_invoice = np.array([i.startswith("C") for i in rows.invoices], dtype=bool)
+    cancelled = cancelled_invoice[rows.invoice] & (rows.invoice >= 0)
     valid = ~cancelled & (quantity > 0) & (price > 0)
 
     best_desc = _most_frequent(product[valid], desc[valid], len(names))
@@ -504,24 +236,24 @@ def _sales(table: pa.Table) -> tuple[_Sales, dict[str, int]]:
     sold = np.zeros(len(names), dtype=bool)
     sold[product[keep]] = True
     renumber = np.cumsum(sold) - 1
-    rows = np.flatnonzero(keep)
+    lines = np.flatnonzero(keep)
     stats = {
-        "lines": table.num_rows,
+        "lines": len(rows),
         "cancellation_lines": int(cancelled.sum()),
-        "cancellation_invoices": len(pc.unique(table["InvoiceNo"].filter(cancelled))),
+        "cancellation_invoices": int(cancelled_invoice.sum()),
         "non_goods_lines": int((valid & ~goods[product]).sum()),
         "non_goods_codes": int((~goods & np.isin(np.arange(len(names)), product[valid])).sum()),
-        "merged_codes": len(raw_names) - len(names),
-        "sale_lines": len(rows),
+        "merged_codes": len(rows.codes) - len(names),
+        "sale_lines": len(lines),
     }
     sales = _Sales(
         codes=[c for c, s in zip(names, sold, strict=True) if s],
         titles=[t for t, s in zip(titles, sold, strict=True) if s],
-        line_product=renumber[product[rows]],
-        line_rows=rows,
-        quantity=quantity[rows],
-        price=price[rows],
-        day=day[rows],
+        line_product=renumber[product[lines]],
+        line_rows=lines,
+        quantity=quantity[lines],
+        price=price[lines],
+        day=day[lines],
         end_day=int(day.max()),
     )
     return sales, stats
@@ -574,154 +306,179 @@ def _product_facts(s: _Sales) -> dict[str, npt.NDArray[np.generic]]:
     return {"median": median, "first": first, "last": last, "units": units, "stock": stock}
 
 
-def _products(s: _Sales) -> list[Product]:
+def _products(s: _Sales) -> Iterator[Product]:
+    """One product per stock code, built as the caller asks for it."""
     facts = _product_facts(s)
-    products: list[Product] = []
     for i, (code, title) in enumerate(zip(s.codes, s.titles, strict=True)):
         first, last = _as_date(int(facts["first"][i])), _as_date(int(facts["last"][i]))
         units = int(facts["units"][i])
-        products.append(
-            Product(
-                id=code,
-                title=title,
-                description=describe(title, units, first, last),
-                category=category_of(title),
-                price=round(float(facts["median"][i]), 2),
-                currency=CURRENCY,
-                attributes=title_attributes(title),
-                stock=int(facts["stock"][i]),
-                stock_note=STOCK_NOTE,
-                popularity=float(units),
-                first_sold=first,
-                last_sold=last,
-            )
+        yield Product(
+            id=code,
+            title=title,
+            description=describe(title, units, first, last),
+            category=category_of(title),
+            price=round(float(facts["median"][i]), 2),
+            currency=CURRENCY,
+            attributes=title_attributes(title),
+            stock=int(facts["stock"][i]),
+            stock_note=STOCK_NOTE,
+            popularity=float(units),
+            first_sold=first,
+            last_sold=last,
         )
-    return products
 
 
 # -- users and orders ----------------------------------------------------------------------
 
 
-def _customers(table: pa.Table) -> tuple[IntArray, IntArray, list[str]]:
-    """Per row the customer id (-1 for guests) and country index, and the country names."""
-    customer = table["CustomerID"].fill_null(-1).to_numpy().astype(np.int64)
-    country, names = _encode(table["Country"])
-    return customer, country, names
+@dataclass(frozen=True)
+class _Invoices:
+    """The orders to build: the sale lines of known customers, grouped by invoice.
+
+    Invoices are in first-seen order (which is time order) and each keeps its lines in source
+    order. Everything an order needs from the per-row columns is copied out here, so those can
+    be dropped before any order is built.
+    """
+
+    lines: IntArray  # sale-line indices (into ``_Sales``), grouped by invoice
+    starts: IntArray  # per invoice: its first position in ``lines``
+    ends: IntArray  # per invoice: one past its last position in ``lines``
+    ids: list[str]  # per invoice: the invoice number, which becomes the order id
+    owners: IntArray  # per invoice: the customer id
+    totals: FloatArray  # per invoice: the amount paid
+    created: list[datetime]
+    countries: list[str | None]
+
+    def __len__(self) -> int:
+        return len(self.ids)
 
 
-def _users(customer: IntArray, country: IntArray, countries: list[str]) -> dict[str, User]:
-    """One user per customer id, living in the country most of their invoice lines name."""
+def _invoices(rows: _Rows, s: _Sales) -> _Invoices:
+    """One future order per invoice of a known customer, its lines the goods sold."""
+    line_customer = rows.customer[s.line_rows]
+    mine = np.flatnonzero(line_customer >= 0)
+    invoice = rows.invoice
+    # Group lines by invoice (first-seen order, which is time order), keeping source order.
+    lines = mine[np.argsort(invoice[s.line_rows[mine]], kind="stable")]
+    line_invoice = invoice[s.line_rows[lines]]
+    starts = np.flatnonzero(np.concatenate(([True], line_invoice[1:] != line_invoice[:-1])))
+    ends = np.append(starts[1:], len(lines))
+    amounts = s.quantity[lines] * s.price[lines]
+    totals: FloatArray = np.add.reduceat(amounts, starts) if len(lines) else np.zeros(0)
+    head_rows = s.line_rows[lines[starts]]
+    return _Invoices(
+        lines=lines,
+        starts=starts,
+        ends=ends,
+        ids=[rows.invoices[i] for i in line_invoice[starts].tolist()],
+        owners=line_customer[lines[starts]],
+        totals=totals,
+        created=rows.time[head_rows].tolist(),
+        countries=[rows.countries[c] if c >= 0 else None for c in rows.country[head_rows]],
+    )
+
+
+def _users(rows: _Rows, invoices: _Invoices) -> tuple[int, Iterator[User]]:
+    """How many users there are and the users themselves, one per customer id.
+
+    Each lives in the country most of their invoice lines name, lists their orders in order and,
+    when they bought anything, holds the invoice payment method.
+    """
+    customer, countries = rows.customer, rows.countries
     known = customer >= 0
     ids = np.unique(customer[known])
-    home = _most_frequent(np.searchsorted(ids, customer[known]), country[known], len(ids))
-    users: dict[str, User] = {}
-    for cid, where in zip(ids.tolist(), home.tolist(), strict=True):
-        user_id = str(cid)
-        users[user_id] = User(
-            user_id=user_id,
-            name=Name(first_name="Customer", last_name=user_id),
-            address=Address(country=countries[where] if where >= 0 else ""),
-            email="",
-        )
-    return users
+    home = _most_frequent(np.searchsorted(ids, customer[known]), rows.country[known], len(ids))
+    # Each user's invoices: positions in ``invoices`` grouped by user, kept in time order.
+    owner = np.searchsorted(ids, invoices.owners)
+    by_owner = np.argsort(owner, kind="stable")
+    ends = np.cumsum(np.bincount(owner, minlength=len(ids)))
+
+    def build() -> Iterator[User]:
+        start = 0
+        for cid, where, end in zip(ids.tolist(), home.tolist(), ends.tolist(), strict=True):
+            user_id = str(cid)
+            mine = by_owner[start:end].tolist()
+            start = end
+            methods = (
+                {PAYMENT_METHOD: PaymentMethod(source=PAYMENT_METHOD, id=PAYMENT_METHOD)}
+                if mine
+                else {}
+            )
+            yield User(
+                user_id=user_id,
+                name=Name(first_name="Customer", last_name=user_id),
+                address=Address(country=countries[where] if where >= 0 else ""),
+                email="",
+                payment_methods=methods,
+                orders=[invoices.ids[n] for n in mine],
+            )
+
+    return len(ids), build()
 
 
-def _orders(
-    table: pa.Table, s: _Sales, customer: IntArray, progress: Progress | None
-) -> list[Order]:
-    """One delivered order per invoice of a known customer, its items the goods sold."""
-    line_customer = customer[s.line_rows]
-    mine = np.flatnonzero(line_customer >= 0)
-    invoice, invoice_names = _encode(table["InvoiceNo"])
-    # Group lines by invoice (first-seen order, which is time order), keeping source order.
-    order = mine[np.argsort(invoice[s.line_rows[mine]], kind="stable")]
-    line_invoice = invoice[s.line_rows[order]]
-    starts = np.flatnonzero(np.concatenate(([True], line_invoice[1:] != line_invoice[:-1])))
-    ends = np.append(starts[1:], len(order))
-    amounts = s.quantity[order] * s.price[order]
-    totals: FloatArray = np.add.reduceat(amounts, starts) if len(order) else np.zeros(0)
-    head_rows = pa.array(s.line_rows[order[starts]])
-    created = table["InvoiceDate"].take(head_rows).to_pylist()
-    where = table["Country"].take(head_rows).to_pylist()
-
-    product = s.line_product[order].tolist()
-    quantity = s.quantity[order].tolist()
-    price = s.price[order].tolist()
-    owners = line_customer[order[starts]].tolist()
-    orders: list[Order] = []
-    for n, (start, end) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+def _orders(s: _Sales, invoices: _Invoices) -> Iterator[Order]:
+    """One delivered order per invoice, built as the caller asks for it."""
+    owners = invoices.owners.tolist()
+    bounds = zip(invoices.starts.tolist(), invoices.ends.tolist(), strict=True)
+    for n, (start, end) in enumerate(bounds):
+        lines = invoices.lines[start:end]
+        product = s.line_product[lines].tolist()
+        quantity = s.quantity[lines].tolist()
+        price = s.price[lines].tolist()
         # One validation per order (items as plain dicts) is far cheaper than a model per line.
         items = [
             {
-                "name": s.titles[product[k]],
-                "product_id": s.codes[product[k]],
-                "item_id": s.codes[product[k]],
+                "name": s.titles[p],
+                "product_id": s.codes[p],
+                "item_id": s.codes[p],
                 "price": price[k],
                 "quantity": quantity[k],
             }
-            for k in range(start, end)
+            for k, p in enumerate(product)
         ]
         payment = {
             "transaction_type": "payment",
-            "amount": round(float(totals[n]), 2),
+            "amount": round(float(invoices.totals[n]), 2),
             "payment_method_id": PAYMENT_METHOD,
         }
-        orders.append(
-            Order.model_validate(
-                {
-                    "order_id": invoice_names[int(line_invoice[start])],
-                    "user_id": str(owners[n]),
-                    "address": {"country": where[n] or ""},
-                    "items": items,
-                    "status": "delivered",
-                    "payment_history": [payment],
-                    "created_at": created[n],
-                }
-            )
+        yield Order.model_validate(
+            {
+                "order_id": invoices.ids[n],
+                "user_id": str(owners[n]),
+                "address": {"country": invoices.countries[n] or ""},
+                "items": items,
+                "status": "delivered",
+                "payment_history": [payment],
+                "created_at": invoices.created[n],
+            }
         )
-        if n % 5000 == 0:
-            report(progress, "orders", n, len(starts))
-    return orders
-
-
-def _link(users: dict[str, User], orders: list[Order]) -> None:
-    """List each user's orders on the user and give buyers the invoice payment method."""
-    for order in orders:
-        user = users[order.user_id]
-        user.orders.append(order.order_id)
-        if PAYMENT_METHOD not in user.payment_methods:
-            user.payment_methods[PAYMENT_METHOD] = PaymentMethod(
-                source=PAYMENT_METHOD, id=PAYMENT_METHOD
-            )
 
 
 # -- the loader ------------------------------------------------------------------------------
 
 
 def load_online_retail(source_dir: Path, progress: Progress | None = None) -> LoadedDataset:
-    """Read ``online_retail.parquet`` from ``source_dir`` and build the demo store."""
+    """Read ``online_retail.parquet`` from ``source_dir`` and build the demo store.
+
+    The products, users and orders come back as one-shot iterators that build each record when
+    it is asked for; the counts are in the returned ``info``.
+    """
     report(progress, "read", 0, 1)
-    table = _read(source_dir / SOURCE_FILE)
+    rows = _read(source_dir / SOURCE_FILE)
+    sales, stats = _sales(rows)
+    invoices = _invoices(rows, sales)
+    n_users, users = _users(rows, invoices)
+    del rows  # the per-row columns: what the records need is in sales and invoices now
     report(progress, "read", 1, 1)
-    with gc_paused():
-        sales, stats = _sales(table)
-        products = _products(sales)
-        report(progress, "products", len(products), len(products))
-        customer, country, countries = _customers(table)
-        users = _users(customer, country, countries)
-        report(progress, "users", len(users), len(users))
-        orders = _orders(table, sales, customer, progress)
-        report(progress, "orders", len(orders), len(orders))
-        _link(users, orders)
-    stats.update(products=len(products), users=len(users), orders=len(orders))
+    stats.update(products=len(sales.codes), users=n_users, orders=len(invoices))
     log.info("online-retail loaded: %s", stats)
     info = StoreInfo(
         dataset=DATASET,
         currency=CURRENCY,
         loaded_at=datetime.now(UTC),
-        products=len(products),
-        users=len(users),
-        orders=len(orders),
+        products=len(sales.codes),
+        users=n_users,
+        orders=len(invoices),
         attribution=ATTRIBUTION,
     )
-    return LoadedDataset(info, products, list(users.values()), orders)
+    return LoadedDataset(info, _products(sales), users, _orders(sales, invoices))
