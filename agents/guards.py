@@ -5,54 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-# 13-19 digits, optionally grouped by spaces or dashes; confirmed by the Luhn check.
-_CARD = re.compile(r"\b\d(?:[ -]?\d){12,18}\b")
-# Phone numbers: an international prefix, a leading 0 or an area code; 10-13 digits in all.
-_PHONE = re.compile(r"(?:\+\d{1,3}[ .-]?|\b0|\(\d{3}\)\s?|\b\d{3}[ .-])\d[\d .-]{5,14}\d\b")
-
-_INJECTION = re.compile(
-    r"ignore (?:all |any )?(?:the )?(?:previous|prior|above) (?:instructions|rules)"
-    r"|disregard (?:your|the) (?:instructions|rules|system prompt)"
-    r"|(?:reveal|print|show) (?:me )?(?:your|the) (?:system )?prompt"
-    r"|you are now (?:a|an|in) "
-    r"|act as (?:a|an) (?:different|new|unrestricted)",
-    re.IGNORECASE,
-)
-
-
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 1:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-def _mask(
-    pattern: re.Pattern[str], token: str, text: str, accept: Callable[[str], bool]
-) -> tuple[str, int]:
-    """Replace each match that ``accept`` confirms by ``token``; count the replacements."""
-    count = 0
-
-    def repl(m: re.Match[str]) -> str:
-        nonlocal count
-        if not accept(m.group()):
-            return m.group()
-        count += 1
-        return token
-
-    return pattern.sub(repl, text), count
-
-
-def _digits(text: str) -> str:
-    return re.sub(r"\D", "", text)
+from tools.analyze.injection import looks_like_injection
+from tools.analyze.pii import find_pii, mask
 
 
 @dataclass
@@ -64,16 +22,14 @@ class InputCheck:
 
 
 def check_input(text: str) -> InputCheck:
-    """Mask e-mails, card numbers and phone numbers; flag likely prompt injection."""
+    """Mask personal data (cards, e-mails, phones, IBANs, postcodes); flag likely injection."""
     flags: list[str] = []
-    masked, cards = _mask(_CARD, "[CARD]", text, lambda m: _luhn_ok(_digits(m)))
-    masked, emails = _EMAIL.subn("[EMAIL]", masked)
-    masked, phones = _mask(_PHONE, "[PHONE]", masked, lambda m: 10 <= len(_digits(m)) <= 13)
-    if cards or emails or phones:
+    found = find_pii(text)
+    if found:
         flags.append("pii_masked")
-    if _INJECTION.search(text):
+    if looks_like_injection(text):
         flags.append("injection_suspected")
-    return InputCheck(masked, flags)
+    return InputCheck(mask(text, found), flags)
 
 
 @dataclass

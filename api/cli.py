@@ -11,12 +11,25 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from api.content_cli import content_app
+from api.events_cli import events_app, query
+from api.forecast_cli import jobs_app, train_forecaster
+from api.recs_cli import eval_recs, train_recommender
 from infra.errors import ShopagentError
 from infra.settings import Dataset, get_settings
 
 app = typer.Typer(help="shopagent: an AI shopping assistant.", no_args_is_help=True)
 eval_app = typer.Typer(help="Evaluation harnesses.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
+app.add_typer(events_app, name="events")
+app.add_typer(content_app, name="content")
+train_app = typer.Typer(help="Train the local models.", no_args_is_help=True)
+app.add_typer(train_app, name="train")
+train_app.command("forecaster")(train_forecaster)
+train_app.command("recommender")(train_recommender)
+eval_app.command("recs")(eval_recs)
+app.add_typer(jobs_app, name="jobs")
+app.command()(query)
 console = Console(stderr=True)
 
 
@@ -128,6 +141,88 @@ def eval_agent(
 
     try:
         run_suite_cli(suite, out, console)
+    except ShopagentError as err:
+        raise _fail(err) from err
+
+
+@eval_app.command("orders")
+def eval_orders(
+    data: Annotated[Path, typer.Option(help="Folder with products.json, users.json, orders.json")],
+    tasks: Annotated[
+        Path, typer.Option(help="tau-bench task list (JSON) with ground-truth actions")
+    ],
+    out: Annotated[Path, typer.Option(help="Where to write the JSON report")],
+    expected: Annotated[
+        Path | None, typer.Option(help="Reference outputs to compare with (expected_*.json)")
+    ] = None,
+) -> None:
+    """Replay each task's actions through the customer-service tools on a fresh copy of DATA."""
+    from evals.orders import run_orders_cli
+
+    try:
+        conform = run_orders_cli(data, tasks, out, expected, console)
+    except ShopagentError as err:
+        raise _fail(err) from err
+    if not conform:
+        raise typer.Exit(code=1)
+
+
+@eval_app.command("content")
+def eval_content(
+    out: Annotated[Path, typer.Option(help="Where to write the JSON report")],
+    sample: Annotated[int, typer.Option(help="Products drawn from the demo catalog")] = 200,
+) -> None:
+    """Score the content writer and the text analyzer (prepares the demo store itself)."""
+    from evals.content import run_content_eval_cli
+
+    try:
+        run_content_eval_cli(out, sample, console)
+    except ShopagentError as err:
+        raise _fail(err) from err
+
+
+@eval_app.command("forecast")
+def eval_forecast(
+    demand: Annotated[Path, typer.Option(help="CSV or Parquet with date, sku, quantity")],
+    out: Annotated[Path, typer.Option(help="Where to write the JSON report")],
+    horizon: Annotated[int, typer.Option(help="Trading days held out", min=1, max=365)] = 28,
+    cutoffs: Annotated[int, typer.Option(help="Cut-offs, each one horizon earlier", min=1)] = 4,
+    plot: Annotated[Path | None, typer.Option(help="PNG plot (default: OUT with .png)")] = None,
+) -> None:
+    """RMSSE and WRMSSE of every forecasting method and the per-product pick vs seasonal naive."""
+    from api.progress import progress_bar
+    from evals.forecast import run_forecast_eval_cli
+
+    try:
+        with progress_bar() as progress:
+            run_forecast_eval_cli(demand, horizon, out, console, cutoffs, plot, progress)
+    except ShopagentError as err:
+        raise _fail(err) from err
+
+
+@eval_app.command("search")
+def eval_search(
+    products: Annotated[Path, typer.Option(help="CSV: an id column and text columns")],
+    judgments: Annotated[Path, typer.Option(help="CSV: query, product id, graded relevance")],
+    out: Annotated[Path, typer.Option(help="Where to write the JSON report")],
+    backend: Annotated[
+        list[str] | None, typer.Option(help="embedded and/or opensearch (default: both)")
+    ] = None,
+    method: Annotated[
+        list[str] | None, typer.Option(help="bm25 and/or hybrid (default: both)")
+    ] = None,
+    lowest_grade: Annotated[
+        float | None, typer.Option(help="The grade that gains 0 (default: the lowest given)")
+    ] = None,
+) -> None:
+    """nDCG@10, Recall@100, MRR@10 and latency of each search backend and method."""
+    from evals.search import run_search_eval_cli
+
+    try:
+        run_search_eval_cli(
+            products, judgments, out, backend or [], method or [], lowest_grade,
+            get_settings(), console,
+        )  # fmt: skip
     except ShopagentError as err:
         raise _fail(err) from err
 

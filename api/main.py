@@ -7,20 +7,25 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api.routes import chat, health, pages, tools
+from api.forecast_schedule import forecast_schedule
+from api.routes import analyze, chat, content, events, health, inventory, pages, tools
 from api.runtime import open_runtime
 from infra.settings import Settings, get_settings
+from tools.analyze.log_filter import install_pii_log_masking
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app; its lifespan opens the runtime (store, search index, model, chat graph)."""
     settings = settings or get_settings()
+    install_pii_log_masking()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_runtime(settings) as runtime:
+        async with open_runtime(settings, settings.events_process_in_server) as runtime:
             app.state.runtime = runtime
-            yield
+            async with forecast_schedule(runtime):
+                yield
+            await content.cancel_jobs(app)
 
     app = FastAPI(
         title="shopagent",
@@ -28,6 +33,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="A shopping assistant: chat over a WebSocket, tools over REST.",
         lifespan=lifespan,
     )
-    for module in (health, tools, chat, pages):
+    for module in (health, tools, chat, events, analyze, content, inventory, pages):
         app.include_router(module.router)
     return app

@@ -10,15 +10,22 @@ from typing import Any
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.graph.state import CompiledStateGraph
 
-from agents.models import chat_model
+from agents.models import OFFLINE, chat_model
 from agents.offline.planner import OfflinePlanner
 from agents.offline.vocabulary import CatalogVocabulary
-from agents.prompts import SHOPPING_SYSTEM_PROMPT
+from agents.prompts import CUSTOMER_SERVICE_PROMPT, SHOPPING_SYSTEM_PROMPT
+from api.pipeline import EventPipeline, open_pipeline, run_in_threads
 from graphs.chat import build_graph
+from graphs.content import ContentGraph
+from graphs.explain import ExplainGraph
+from graphs.orders import CustomerService
 from infra.errors import ConfigError
+from infra.ratelimit import RateLimiter
 from infra.settings import Settings
 from tools.catalog.load import load_dataset
 from tools.models import StoreInfo
+from tools.recommend.activity import ProfileActivity
+from tools.recommend.backend import ensure_recommender
 from tools.registry import tool_specs
 from tools.services import Services
 from tools.spec import ToolSpec
@@ -33,6 +40,8 @@ class Runtime:
     specs: dict[str, ToolSpec[Any, Any]]
     graph: CompiledStateGraph[Any, Any, Any, Any]
     info: StoreInfo
+    events: EventPipeline
+    limiter: RateLimiter
 
 
 def ensure_store(settings: Settings, progress: Progress | None = None) -> None:
@@ -45,13 +54,21 @@ def ensure_store(settings: Settings, progress: Progress | None = None) -> None:
     try:
         if store.info() is None:
             load_dataset(settings.dataset, store, progress=progress)
+        if settings.recommender_backend == "local":
+            profiles = settings.events_dir / "profiles.sqlite"
+            ensure_recommender(store, settings.recommender_dir, progress, profiles)
     finally:
         store.close()
 
 
 @asynccontextmanager
-async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    """Open backends, build the chat graph with a SQLite checkpointer, close all on exit."""
+async def open_runtime(
+    settings: Settings, process_events: bool = False
+) -> AsyncIterator[Runtime]:
+    """Open backends, build the chat graph with a SQLite checkpointer, close all on exit.
+
+    With ``process_events`` the event processors (profiles, lake) run in background threads.
+    """
     if settings.checkpointer_backend != "sqlite":
         raise ConfigError(
             f"checkpointer backend {settings.checkpointer_backend!r} is not available yet"
@@ -64,23 +81,31 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
                 f"the store in {settings.data_dir} is empty: run `shopagent load online-retail`"
             )
         products = list(services.store.iter_products())
-        specs = tool_specs(services)
 
         def offline() -> OfflinePlanner:
             return OfflinePlanner(vocabulary=CatalogVocabulary.from_products(products))
 
         model = chat_model(settings.model, settings, offline_factory=offline)
+        services.author = ContentGraph.from_services(services, model)
+        writer = None if settings.model == OFFLINE else model
+        services.explainer = ExplainGraph(services.recommendations, writer)
+        specs = tool_specs(services)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         async with AsyncSqliteSaver.from_conn_string(str(settings.checkpoint_path)) as saver:
             graph = build_graph(
                 model,
                 [spec.as_langchain_tool() for spec in specs.values()],
                 saver,
-                system_prompt=SHOPPING_SYSTEM_PROMPT.format(currency=info.currency),
+                system_prompt=SHOPPING_SYSTEM_PROMPT.format(currency=info.currency)
+                + CUSTOMER_SERVICE_PROMPT,
                 known_product_ids=frozenset(p.id for p in products),
                 max_tool_rounds=settings.max_tool_rounds,
                 keep_turns=settings.chat_history_turns,
+                service=CustomerService(services.store),
             )
-            yield Runtime(settings, services, specs, graph, info)
+            with open_pipeline(settings, process_events) as events, run_in_threads(events):
+                services.recommendations.activity = ProfileActivity(events.profiles)
+                limiter = RateLimiter(services.cache)
+                yield Runtime(settings, services, specs, graph, info, events, limiter)
     finally:
-        services.close()
+        await services.aclose()

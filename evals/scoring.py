@@ -17,8 +17,15 @@ recorded. Every key of an entry is optional::
       },
       "min_products": 1,              # at least this many products shown
       "answer_contains": ["£", ["sorry", "no "]],  # each entry, or one of its alternatives
-      "answer_not_contains": ["error"]
+      "answer_not_contains": ["error"],
+      "calls": [                      # these calls, in this order, among the turn's calls
+        {"tool": "get_order_details", "args": {"order_id": "#W1"}, "error": false}
+      ],
+      "not_called": ["cancel_pending_order"]  # tools the turn must not call
     }
+
+``calls`` and ``not_called`` count towards tool choice, the ``args`` of ``calls`` towards
+argument accuracy; ``error`` says whether the call's output is an ``Error: …`` refusal.
 
 Matching rules. ``args``: strings compare case-insensitively (surrounding spaces ignored),
 numbers within ``NUMBER_TOLERANCE``, booleans exactly, dicts as subsets (recursively), lists
@@ -42,7 +49,16 @@ from typing import Any
 
 NUMBER_TOLERANCE = 0.01
 EXPECT_KEYS = frozenset(
-    {"tool", "args", "constraints", "min_products", "answer_contains", "answer_not_contains"}
+    {
+        "tool",
+        "args",
+        "constraints",
+        "min_products",
+        "answer_contains",
+        "answer_not_contains",
+        "calls",
+        "not_called",
+    }
 )
 CONSTRAINT_KEYS = frozenset(
     {
@@ -107,6 +123,28 @@ def expectation_errors(expect: Any) -> list[str]:
     for key in ("answer_contains", "answer_not_contains"):
         if key in expect and not isinstance(expect[key], list):
             errors.append(f"{key!r} must be a list")
+    errors += _calls_errors(expect.get("calls", []))
+    not_called = expect.get("not_called", [])
+    if not (isinstance(not_called, list) and all(isinstance(n, str) for n in not_called)):
+        errors.append("'not_called' must be a list of tool names")
+    return errors
+
+
+def _calls_errors(calls: Any) -> list[str]:
+    if not isinstance(calls, list):
+        return ["'calls' must be a list"]
+    errors = []
+    for n, call in enumerate(calls, 1):
+        if not (isinstance(call, dict) and isinstance(call.get("tool"), str)):
+            errors.append(f"calls[{n}] must be an object with a 'tool' name")
+        elif set(call) - {"tool", "args", "error"}:
+            errors.append(
+                f"calls[{n}] has unknown keys {sorted(set(call) - {'tool', 'args', 'error'})}"
+            )
+        elif not isinstance(call.get("args", {}), dict):
+            errors.append(f"calls[{n}]: 'args' must be an object")
+        elif not isinstance(call.get("error", False), bool):
+            errors.append(f"calls[{n}]: 'error' must be true or false")
     return errors
 
 
@@ -158,6 +196,39 @@ def check_args(
     got = {key: args.get(key) for key in wrong}
     want = {key: expected[key] for key in wrong}
     return f"{tool} args {got} do not match expected {want}"
+
+
+def _is_error(output: Any) -> bool:
+    return isinstance(output, str) and output.startswith("Error")
+
+
+def check_calls(
+    expected: Sequence[Mapping[str, Any]], calls: Sequence[Mapping[str, Any]]
+) -> tuple[list[str], list[str]]:
+    """Which expected calls are missing (tool choice) and which have other arguments."""
+    missing: list[str] = []
+    wrong_args: list[str] = []
+    position = 0
+    for entry in expected:
+        tool = entry["tool"]
+        found = next(
+            (
+                i
+                for i in range(position, len(calls))
+                if calls[i]["name"] == tool
+                and ("error" not in entry or _is_error(calls[i].get("output")) == entry["error"])
+            ),
+            None,
+        )
+        if found is None:
+            error = entry.get("error")
+            kind = "" if error is None else " refused" if error else " that succeeded"
+            missing.append(f"no{kind} call of {tool} (in order)")
+            continue
+        position = found + 1
+        if "args" in entry and (reason := check_args(tool, entry["args"], [calls[found]])):
+            wrong_args.append(reason)
+    return missing, wrong_args
 
 
 # ---- products shown and the answer ------------------------------------------------------
@@ -246,14 +317,24 @@ def score_turn(
 ) -> TurnScore:
     """Run every check ``expect`` asks for on what one turn did (``earlier``: ids shown before)."""
     score = TurnScore()
-    if "tool" in expect:
-        reason = check_tool(expect["tool"], calls)
-        score.tool = reason is None
-        score.failures += [reason] if reason else []
-    if "args" in expect:
-        reason = check_args(expect["tool"], expect["args"], calls)
-        score.args = reason is None
-        score.failures += [reason] if reason else []
+    tool_problems: list[str] = []
+    args_problems: list[str] = []
+    if "tool" in expect and (reason := check_tool(expect["tool"], calls)):
+        tool_problems.append(reason)
+    if "args" in expect and (reason := check_args(expect["tool"], expect["args"], calls)):
+        args_problems.append(reason)
+    missing, wrong_args = check_calls(expect.get("calls", []), calls)
+    tool_problems += missing
+    args_problems += wrong_args
+    called = {c["name"] for c in calls}
+    tool_problems += [
+        f"{name} was called" for name in expect.get("not_called", []) if name in called
+    ]
+    if {"tool", "calls", "not_called"} & set(expect):
+        score.tool = not tool_problems
+    if "args" in expect or any("args" in c for c in expect.get("calls", [])):
+        score.args = not args_problems
+    score.failures += tool_problems + args_problems
     min_products = expect.get("min_products")
     if "constraints" in expect:
         floor = 1 if min_products is None else min(1, min_products)
@@ -345,12 +426,16 @@ def failed_score(expect: Mapping[str, Any], reason: str) -> TurnScore:
     score = TurnScore(failures=[reason])
     for check, key in (
         ("tool", "tool"),
+        ("tool", "calls"),
+        ("tool", "not_called"),
         ("args", "args"),
         ("constraints", "constraints"),
         ("products", "min_products"),
     ):
         if key in expect:
             setattr(score, check, False)
+    if any("args" in c for c in expect.get("calls", [])):
+        score.args = False
     if "answer_contains" in expect or "answer_not_contains" in expect:
         score.answer = False
     return score

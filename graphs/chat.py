@@ -1,9 +1,14 @@
-"""The shopping conversation: guard in → agent ⇄ tools → guard out."""
+"""The shopping conversation: guard in → agent ⇄ tools → guard out.
+
+With a ``CustomerService`` (``graphs.orders``), calls of the customer-service tools go to its
+policy node instead of the tool node: authentication first, one customer, a confirmation
+before every write.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
@@ -15,12 +20,14 @@ from langchain_core.messages import (
     ToolMessage,
 )
 from langchain_core.tools import BaseTool
+from langgraph.channels.untracked_value import UntrackedValue
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.prebuilt import ToolNode
 
 from agents.guards import Shown, check_input, check_output, products_from_tool_output
+from graphs.orders import EMAILS, CustomerService, emails_in
 
 
 class ChatState(MessagesState):
@@ -28,6 +35,11 @@ class ChatState(MessagesState):
 
     flags: list[str]
     shown: list[dict[str, Any]]
+    # Customer service (graphs.orders): who authenticated, and the e-mail addresses the
+    # latest message held before the guard masked them.
+    customer_id: str | None
+    # Untracked: kept for the turn only, never written to the checkpoint (no PII at rest).
+    emails: Annotated[list[str], UntrackedValue(list)]
 
 
 def current_turn(messages: Sequence[AnyMessage]) -> list[AnyMessage]:
@@ -71,8 +83,13 @@ def build_graph(
     known_product_ids: frozenset[str] = frozenset(),
     max_tool_rounds: int = 6,
     keep_turns: int = 10,
+    service: CustomerService | None = None,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """Compile the chat graph around ``model`` with ``tools`` bound."""
+    """Compile the chat graph around ``model`` with ``tools`` (and ``service``'s tools) bound."""
+    # The customer-service tools run only in the service node, never in the plain tool node.
+    plain = [t for t in tools if service is None or t.name not in service.names]
+    if service is not None:
+        tools = [*plain, *service.tools.values()]
     bound = model.bind_tools(list(tools))
     system = [SystemMessage(system_prompt)] if system_prompt else []
 
@@ -81,11 +98,14 @@ def build_graph(
         checked = check_input(str(last.content))
         # Same id: add_messages replaces the shopper's message by its masked copy.
         masked = HumanMessage(checked.text, id=last.id)
-        return {
+        update: dict[str, Any] = {
             "messages": [*forget_old_turns(state["messages"], keep_turns), masked],
             "flags": checked.flags,
             "shown": [],
         }
+        if service is not None:
+            update[EMAILS] = emails_in(str(last.content))
+        return update
 
     async def agent(state: ChatState) -> dict[str, Any]:
         rounds = sum(
@@ -99,12 +119,19 @@ def build_graph(
                     )
                 ]
             }
-        reply = await bound.ainvoke([*system, *state["messages"]])
+        context = service.context(state) if service is not None else []
+        reply = await bound.ainvoke([*system, *context, *state["messages"]])
         return {"messages": [reply]}
 
-    def route(state: ChatState) -> Literal["tools", "guard_out"]:
+    def route(state: ChatState) -> Literal["tools", "service", "guard_out"]:
         last = state["messages"][-1]
+        if service is not None and service.handles(last):
+            return "service"
         return "tools" if isinstance(last, AIMessage) and last.tool_calls else "guard_out"
+
+    def after_service(state: ChatState) -> Literal["guard_in", "agent"]:
+        # A declined confirmation leaves the customer's reply last: a new request.
+        return "guard_in" if isinstance(state["messages"][-1], HumanMessage) else "agent"
 
     def guard_out(state: ChatState) -> dict[str, Any]:
         last = state["messages"][-1]
@@ -120,11 +147,15 @@ def build_graph(
     graph = StateGraph(ChatState)
     graph.add_node("guard_in", guard_in)
     graph.add_node("agent", agent)
-    graph.add_node("tools", ToolNode(list(tools)))
+    graph.add_node("tools", ToolNode(plain))
+    if service is not None:
+        graph.add_node("service", service.node({t.name: t for t in plain}))
+        graph.add_conditional_edges("service", after_service)
     graph.add_node("guard_out", guard_out)
     graph.add_edge(START, "guard_in")
     graph.add_edge("guard_in", "agent")
-    graph.add_conditional_edges("agent", route)
+    targets = ["tools", "guard_out", *(["service"] if service is not None else [])]
+    graph.add_conditional_edges("agent", route, targets)
     graph.add_edge("tools", "agent")
     graph.add_edge("guard_out", END)
     return graph.compile(checkpointer=checkpointer)

@@ -3,6 +3,10 @@
 The WebSocket, the terminal chat and the evaluation harness all run turns through here.
 Frames are the WebSocket contract's server frames: ``token``, ``tool_call``, ``tool_result``
 and ``message``.
+
+A turn that stops at a confirmation question (an ``interrupt`` of the customer-service policy,
+``graphs.orders``) ends with a ``message`` frame holding the question; the conversation's next
+message, on this socket or after a reconnect, is the answer that resumes it.
 """
 
 from __future__ import annotations
@@ -11,10 +15,12 @@ import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command
 
 Frame = dict[str, Any]
 
@@ -30,7 +36,7 @@ class TurnResult:
     latency_ms: float = 0.0
 
 
-def _parsed(content: Any) -> Any:
+def parse_output(content: Any) -> Any:
     """A tool's output as JSON when it is JSON text (tools answer JSON), as it came otherwise."""
     if isinstance(content, str):
         try:
@@ -44,15 +50,18 @@ async def stream_turn(
     graph: CompiledStateGraph[Any, Any, Any, Any], thread_id: str, text: str
 ) -> AsyncIterator[Frame]:
     """Run one shopper message and yield the frames it produces, the ``message`` frame last."""
-    config = {"configurable": {"thread_id": thread_id}}
+    config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
+    waiting = (await graph.aget_state(config)).interrupts
+    start: Command[Any] | dict[str, Any] = (
+        Command(resume=text) if waiting else {"messages": [HumanMessage(text)]}
+    )
+    question = waiting[0].value if waiting else None
+    if isinstance(question, dict) and isinstance(question.get("call"), dict):
+        yield {"type": "tool_call", **question["call"]}  # the call asked about, answered now
     # The conversation is saved once, when the turn ends (or at an interrupt), not after every
     # step: a turn cut short is simply asked again, and it halves the turn's latency.
-    async for mode, payload in graph.astream(
-        {"messages": [HumanMessage(text)]},
-        config,
-        stream_mode=["messages", "updates"],
-        durability="exit",
-    ):
+    stream = graph.astream(start, config, stream_mode=["messages", "updates"], durability="exit")
+    async for mode, payload in cast(AsyncIterator[tuple[str, Any]], stream):
         if mode == "messages":
             chunk, meta = payload
             if (
@@ -76,22 +85,26 @@ async def stream_turn(
                                 "name": call["name"],
                                 "args": call["args"],
                             }
-            elif node == "tools":
+            elif node in ("tools", "service"):
                 for msg in update.get("messages", []):
                     if isinstance(msg, ToolMessage):
                         yield {
                             "type": "tool_result",
                             "id": msg.tool_call_id,
                             "name": msg.name,
-                            "output": _parsed(msg.content),
+                            "output": parse_output(msg.content),
                             "is_error": msg.status == "error"
                             or str(msg.content).startswith("Error:"),
                         }
     state = await graph.aget_state(config)
     last = state.values["messages"][-1]
+    answer = last.text if isinstance(last, AIMessage) else ""
+    if state.interrupts:  # the turn stopped at a question to the shopper
+        question = state.interrupts[0].value
+        answer = str(question.get("question") if isinstance(question, dict) else question)
     yield {
         "type": "message",
-        "text": last.text if isinstance(last, AIMessage) else "",
+        "text": answer,
         "products": state.values.get("shown", []),
         "flags": state.values.get("flags", []),
     }

@@ -30,13 +30,45 @@ class Settings(BaseSettings):
     search_backend: Literal["embedded", "opensearch"] = "embedded"
     checkpointer_backend: Literal["sqlite", "dynamodb", "postgres"] = "sqlite"
     cache_backend: Literal["memory", "redis"] = "memory"
+    analyzer_backend: Literal["local", "comprehend"] = "local"
+    content_backend: Literal["local", "s3"] = "local"
+    events_backend: Literal["local", "kinesis"] = "local"
+    forecaster_backend: Literal["local", "sagemaker"] = "local"
+    recommender_backend: Literal["local", "sagemaker"] = "local"
+    alerts_backend: Literal["local", "eventbridge"] = "local"
 
     # AWS (production backends).
     aws_region: str = "eu-west-1"
     bedrock_endpoint_url: str | None = None
     bedrock_timeout_s: float = Field(default=30.0, gt=0)
     opensearch_url: str | None = None
+    # The alias the search backend reads; each re-index builds a new index behind it.
+    opensearch_index: str = "shopagent-products"
+    # Per search request; bulk indexing allows ten times as long.
+    opensearch_timeout_s: float = Field(default=5.0, gt=0)
     redis_url: SecretStr | None = None
+    comprehend_endpoint_url: str | None = None
+    s3_endpoint_url: str | None = None
+    content_bucket: str = "shopagent-content"
+    kinesis_endpoint_url: str | None = None
+    kinesis_stream: str = "shopagent-events"
+    dynamodb_endpoint_url: str | None = None
+    events_lease_table: str = "shopagent-event-leases"
+    # How long a processor's hold on a shard lasts unless renewed (a dead worker's lapses).
+    events_lease_s: float = Field(default=30.0, gt=0)
+    events_bus: str | None = None  # EventBridge bus told of each dead-lettered event
+    eventbridge_endpoint_url: str | None = None
+    alerts_bus: str = "default"  # EventBridge bus that receives reorder alerts
+    sagemaker_endpoint_url: str | None = None
+    forecaster_endpoint: str = "shopagent-forecaster"
+    recommender_endpoint: str = "shopagent-recommender"
+    # Per call to the recommender endpoint (botocore retries twice more at most).
+    recommender_timeout_s: float = Field(default=1.0, gt=0)
+    # Per Redis call; past it the cache and the rate limits answer from the process.
+    redis_timeout_s: float = Field(default=0.05, gt=0)
+    # The data lake: a folder, or s3://bucket/prefix (default: <data_dir>/lake).
+    lake_uri: str | None = None
+    dead_letter_bucket: str = "shopagent-dead-letters"
 
     # Limits.
     max_message_bytes: int = Field(default=8192, gt=0)
@@ -44,6 +76,25 @@ class Settings(BaseSettings):
     # Shopper turns a conversation keeps; older ones are dropped from the saved state.
     chat_history_turns: int = Field(default=10, gt=0)
     search_max_limit: int = Field(default=50, gt=0)
+    # How long recommendations and search results stay cached (the design target: 5 minutes).
+    cache_ttl_s: float = Field(default=300.0, gt=0)
+    # Token buckets: chat messages per session, REST tool calls per API key (0 per s: no limit).
+    rate_limit_session_per_s: float = Field(default=0.0, ge=0)
+    rate_limit_session_burst: int = Field(default=20, gt=0)
+    rate_limit_key_per_s: float = Field(default=0.0, ge=0)
+    rate_limit_key_burst: int = Field(default=100, gt=0)
+    # Draft → analyze → refine rounds of the content graph, at most.
+    content_max_rounds: int = Field(default=3, gt=0, le=10)
+    # POST /v1/events: most events per batch and bytes per body (over either: 413).
+    events_max_batch: int = Field(default=500, gt=0)
+    events_max_body_bytes: int = Field(default=2**20, gt=0)
+    # Whether `serve` runs the event processor (profiles, lake) inside the server process.
+    events_process_in_server: bool = True
+    # Inventory: the default supplier lead time and the service level reorder points aim for.
+    lead_time_days: int = Field(default=7, gt=0, le=365)
+    service_level: float = Field(default=0.95, gt=0.5, lt=1)
+    # Hours between runs of the forecast job inside `serve` (0: never; `shopagent jobs forecast`).
+    forecast_job_every_h: float = Field(default=0.0, ge=0)
 
     # Serving.
     host: str = "127.0.0.1"
@@ -55,9 +106,39 @@ class Settings(BaseSettings):
         return self.data_dir / "store.sqlite"
 
     @property
+    def forecaster_dir(self) -> Path:
+        """The local forecaster model folder (what the SageMaker model archive holds)."""
+        return self.data_dir / "models" / "forecaster"
+
+    @property
+    def recommender_dir(self) -> Path:
+        """The local recommender model folder (what the SageMaker model archive holds)."""
+        return self.data_dir / "models" / "recommender"
+
+    @property
+    def alerts_path(self) -> Path:
+        """The local event log of reorder alerts."""
+        return self.data_dir / "alerts" / "reorders.jsonl"
+
+    @property
     def checkpoint_path(self) -> Path:
         """The SQLite file that keeps each chat session's conversation."""
         return self.data_dir / "checkpoints.sqlite"
+
+    @property
+    def events_dir(self) -> Path:
+        """The local event log, its checkpoints, dead letters and the profile store."""
+        return self.data_dir / "events"
+
+    @property
+    def lake(self) -> str:
+        """Where the data lake lives."""
+        return self.lake_uri or str(self.data_dir / "lake")
+
+    @property
+    def content_dir(self) -> Path:
+        """The versioned product content of the local content store."""
+        return self.data_dir / "content"
 
 
 @lru_cache(maxsize=1)

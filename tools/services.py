@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from infra.cache import Cache, cache_from_settings
 from infra.errors import ConfigError
 from infra.settings import Settings
+from tools.analyze.backend import text_analyzer
+from tools.analyze.base import TextAnalyzer
 from tools.catalog.store import Store
+from tools.content.backend import content_store
+from tools.content.base import ContentAuthor, ContentStore
+from tools.forecast.backend import forecaster, inventory
+from tools.forecast.base import Forecaster
+from tools.forecast.inventory import Inventory
+from tools.recommend.backend import recommender
+from tools.recommend.service import Explainer, RecommendationService
+from tools.search.backend import Closer, product_search
 from tools.search.base import ProductSearch
+from tools.search.cached import CachedSearch
 
 
 @dataclass
@@ -15,21 +27,55 @@ class Services:
     settings: Settings
     store: Store
     search: ProductSearch
+    analyzer: TextAnalyzer
+    contents: ContentStore
+    forecaster: Forecaster
+    inventory: Inventory
+    cache: Cache
+    recommendations: RecommendationService
+    # Writes product content with the content graph, which sits above tools: the runtime
+    # that builds the graph attaches it.
+    author: ContentAuthor | None = None
+    # Words recommendation explanations with the explain graph (also above tools).
+    explainer: Explainer | None = None
+    # Async resources of the chosen backends (the OpenSearch clients), released by ``aclose``.
+    closers: list[Closer] = field(default_factory=list)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
         """Open the configured backends; the search index is built from the store."""
         if settings.store_backend != "sqlite":
             raise ConfigError(f"store backend {settings.store_backend!r} is not available yet")
-        if settings.search_backend != "embedded":
-            raise ConfigError(f"search backend {settings.search_backend!r} is not available yet")
         from tools.catalog.sqlite import SqliteStore
-        from tools.search.embedded import EmbeddedSearch
 
         store = SqliteStore(settings.store_path)
-        search = EmbeddedSearch()
+        cache = cache_from_settings(settings)
+        closers: list[Closer] = []
+        search = CachedSearch(product_search(settings, closers), cache, settings.cache_ttl_s)
         search.index(store.iter_products())
-        return cls(settings, store, search)
+        recommendations = RecommendationService(
+            store, recommender(settings), cache, search, settings.cache_ttl_s
+        )
+        return cls(
+            settings,
+            store,
+            search,
+            text_analyzer(settings),
+            content_store(settings),
+            forecaster(settings),
+            inventory(settings, store),
+            cache,
+            recommendations,
+            closers=closers,
+        )
+
+    async def aclose(self) -> None:
+        """``close``, and the cache's Redis connections and the backends' ``closers``."""
+        await self.cache.close()
+        for close in self.closers:
+            await close()
+        self.close()
 
     def close(self) -> None:
+        self.inventory.ledger.close()
         self.store.close()

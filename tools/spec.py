@@ -24,6 +24,8 @@ class ToolSpec(Generic[In, Out]):
     input_model: type[In]
     output_model: type[Out]
     fn: Callable[[In], Awaitable[Out]]
+    # How a model reads the output; ``None``: its JSON. For tools whose contract is plain text.
+    render: Callable[[Out], str] | None = None
 
     @property
     def description(self) -> str:
@@ -41,6 +43,8 @@ class ToolSpec(Generic[In, Out]):
                 output = await self.fn(self.input_model.model_validate(kwargs))
             except ToolInputError as err:
                 return f"Error: {err}"
+            if self.render is not None:
+                return self.render(output)
             return output.model_dump_json(exclude_none=True)
 
         return StructuredTool.from_function(

@@ -13,6 +13,7 @@ from typing import Any
 
 from agents.offline.context import SEARCH, STOCK, ToolRecord
 from agents.offline.relax import Relaxation
+from agents.offline.supply import restock_line
 from agents.offline.text import currency_symbol, format_price, plural_forms
 from agents.offline.vocabulary import CatalogVocabulary
 
@@ -432,6 +433,9 @@ def stock_answer(record: ToolRecord, number: int | None = None) -> str:
     extra = f"; variants that can be ordered: {variants}" if isinstance(variants, int) else ""
     prefix = f"{number}. " if number is not None else ""
     line = f"{prefix}{title} ({pid}) is {state}{extra}."
+    restock = restock_line(out) if number is None else ""
+    if restock:
+        line += f"\n{restock}"
     note = str(out.get("note", "")).strip()
     if note and number is None:
         line += f"\nNote: {note}"

@@ -19,6 +19,9 @@ from agents.offline.nlu import NluContext, ShownProduct
 SEARCH = "search_products"
 DETAILS = "get_product"
 STOCK = "check_inventory"
+RECOMMEND = "recommend_products"
+# Tools whose answer is a numbered list of products a message can refer to.
+LISTINGS = (SEARCH, RECOMMEND)
 
 
 @dataclass
@@ -128,7 +131,7 @@ class Conversation:
             if record.name in (DETAILS, STOCK):
                 summary = _summary(record.output)
                 focus = summary.id if summary else focus
-            elif record.name == SEARCH:
+            elif record.name in LISTINGS:
                 products = record.products
                 if len(products) == 1:
                     focus = str(products[0].get("id"))
@@ -142,7 +145,7 @@ class Conversation:
         for record in [*self.history, *(r for rnd in self.rounds for r in rnd)]:
             if record.output is None:
                 continue
-            items = record.products if record.name == SEARCH else [record.output]
+            items = record.products if record.name in LISTINGS else [record.output]
             for item in items:
                 summary = _summary(item)
                 if summary is None:
@@ -153,9 +156,16 @@ class Conversation:
                     known[summary.id.lower()] = summary
         return known
 
+    def listed(self) -> ToolRecord | None:
+        """The latest search or recommendation whose products an answer listed."""
+        for record in reversed(self.history):
+            if record.name in LISTINGS and record.products:
+                return record
+        return None
+
     def nlu_context(self) -> NluContext:
         """What the next message may refer to."""
-        shown_record = self.display_search()
+        shown_record = self.listed()
         shown = [s for p in (shown_record.products if shown_record else []) if (s := _summary(p))]
         base = self.refine_base()
         category = base.get("category") if base else None

@@ -6,6 +6,7 @@ import re
 
 from agents.offline import cues
 from agents.offline.cues import Sort
+from agents.offline.supply_cues import RESTOCK_QUESTION
 from agents.offline.understanding import Flags, Understanding
 
 
@@ -29,7 +30,7 @@ def detect_flags(text: str) -> Flags:
     flags.bye = bool(cues.BYE.search(text))
     flags.help = bool(cues.HELP.search(text))
     flags.details = bool(cues.DETAILS.search(text))
-    flags.stock = bool(cues.STOCK_QUESTION.search(text))
+    flags.stock = bool(cues.STOCK_QUESTION.search(text) or RESTOCK_QUESTION.search(text))
     flags.similar = bool(cues.SIMILAR.search(text))
     flags.order = bool(cues.ORDER.search(text))
     flags.more = bool(cues.MORE.search(text))

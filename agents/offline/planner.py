@@ -35,6 +35,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field
 
 from agents.offline.policy import Step, next_step
+from agents.offline.service.planner import service_step
 from agents.offline.vocabulary import CatalogVocabulary
 
 # Words with their trailing space, so the streamed chunks add up to the exact text.
@@ -80,6 +81,9 @@ class OfflinePlanner(BaseChatModel):
     # ------------------------------------------------------------------------- replying
 
     def _step(self, messages: list[BaseMessage]) -> Step:
+        served = service_step(messages, self.tool_names)  # customer service, when it is that
+        if served is not None:
+            return served
         return next_step(messages, self.vocabulary, self.tool_names, self.max_tool_rounds)
 
     @staticmethod

@@ -16,9 +16,12 @@ from typing import Any, Literal
 from langchain_core.messages import BaseMessage
 
 from agents.offline import answers
+from agents.offline.content_requests import WRITE_CONTENT, content_step
 from agents.offline.context import DETAILS, SEARCH, STOCK, Conversation, read_conversation
 from agents.offline.nlu import NluContext, Reference, Understanding, understand
+from agents.offline.recommending import recommendation_step
 from agents.offline.relax import Relaxation, relaxations
+from agents.offline.supply import supply_step
 from agents.offline.text import normalize, tokens
 from agents.offline.vocabulary import CatalogVocabulary
 
@@ -388,8 +391,17 @@ def next_step(
     conv = read_conversation(messages)
     if not conv.has_human:
         return Step(text=answers.greeting(vocab))
+    if (content := content_step(conv, vocab, tool_names)) is not None:
+        text, args = content
+        return Step(text=text) if args is None else Step(calls=[ToolCallPlan(WRITE_CONTENT, args)])
+    if (supply := supply_step(conv, vocab, tool_names)) is not None:
+        text, tool, args = supply
+        return Step(text=text) if args is None else Step(calls=[ToolCallPlan(tool, args)])
     ctx = conv.nlu_context()
     u = understand(conv.text, vocab, ctx)
+    if (recs := recommendation_step(conv, ctx, u, tool_names, resolve)) is not None:
+        text, tool, call = recs
+        return Step(text=text) if call is None else Step(calls=[ToolCallPlan(tool, call)])
     plan = plan_turn(u, conv, ctx, vocab)
     if not conv.rounds:
         if plan.kind == "text":

@@ -13,11 +13,15 @@ import re
 import uuid
 from typing import Any
 
+from anyio import to_thread
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from api.chat_events import turn_events
 from api.deps import WsRuntimeDep
+from api.runtime import Runtime
 from graphs.turns import stream_turn
 from infra.errors import ShopagentError
+from infra.ratelimit import Limit
 
 router = APIRouter(tags=["chat"])
 log = logging.getLogger(__name__)
@@ -89,17 +93,35 @@ async def chat(websocket: WebSocket, runtime: WsRuntimeDep, session: str | None 
             except FrameError as err:
                 await _send_error(websocket, err.code, str(err))
                 continue
+            settings = runtime.settings
+            bucket = Limit(settings.rate_limit_session_per_s, settings.rate_limit_session_burst)
+            decision = await runtime.limiter.take(f"session:{session_id}", bucket)
+            if not decision.allowed:
+                wait = f"retry in {decision.retry_after_s:.1f} s"
+                await _send_error(websocket, "rate_limited", f"too many messages; {wait}")
+                continue
+            frames: list[dict[str, Any]] = []
             try:
                 async for frame in stream_turn(runtime.graph, session_id, text):
+                    frames.append(frame)
                     await websocket.send_json(frame)
             except ShopagentError as err:
                 await _send_error(websocket, "upstream", str(err))
             except Exception:
                 log.exception("chat turn failed in session %s", session_id)
                 await _send_error(websocket, "internal", "the assistant failed on this message")
+            await _emit_events(runtime, session_id, frames)
             await websocket.send_json({"type": "done"})
     except WebSocketDisconnect:
         return
+
+
+async def _emit_events(runtime: Runtime, session_id: str, frames: list[dict[str, Any]]) -> None:
+    """Append the turn's behaviour events; a stream that is down costs the events, not the chat."""
+    try:
+        await to_thread.run_sync(runtime.events.publish, turn_events(session_id, frames))
+    except Exception:
+        log.exception("could not emit the behaviour events of session %s", session_id)
 
 
 async def _send_error(websocket: WebSocket, code: str, message: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from anyio import to_thread
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
@@ -36,8 +37,18 @@ async def readyz(runtime: RuntimeDep) -> JSONResponse:
     backends["search"] = {"backend": runtime.services.search.name, "ok": True}
     backends["checkpointer"] = {"backend": settings.checkpointer_backend, "ok": True}
     backends["model"] = {"backend": settings.model, "ok": True}
-    ready = all(b["ok"] for b in backends.values())
+    recommender = runtime.services.recommendations.recommender
+    backends["recommender"] = {"backend": recommender.name, "ok": await recommender.ping()}
+    backends["cache"] = await runtime.services.cache.health()
+    forecaster = runtime.services.forecaster
+    backends["forecaster"] = {
+        "backend": forecaster.name,
+        "ok": await to_thread.run_sync(forecaster.ping),
+    }
+    # A cache that fell back to the process still answers: degraded, but still in service.
+    ready = all(b["ok"] for name, b in backends.items() if name != "cache")
+    degraded = not all(b["ok"] for b in backends.values())
     return JSONResponse(
-        {"status": "ready" if ready else "degraded", "backends": backends},
+        {"status": "degraded" if degraded else "ready", "backends": backends},
         status_code=200 if ready else 503,
     )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import math
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException
+from fastapi import APIRouter, Body, HTTPException, Request
 from pydantic import ValidationError
 
 from api.deps import RuntimeDep
-from infra.errors import NotFoundError, ToolInputError
+from infra.errors import NotFoundError, ToolInputError, UpstreamError
+from infra.ratelimit import Limit
 
 router = APIRouter(prefix="/v1/tools", tags=["tools"])
 
@@ -29,9 +32,13 @@ async def list_tools(runtime: RuntimeDep) -> list[dict[str, Any]]:
 
 @router.post("/{name}")
 async def call_tool(
-    name: str, runtime: RuntimeDep, arguments: Annotated[dict[str, Any], Body()]
+    name: str,
+    runtime: RuntimeDep,
+    arguments: Annotated[dict[str, Any], Body()],
+    request: Request,
 ) -> dict[str, Any]:
-    """Run tool ``name`` with the JSON body as its arguments."""
+    """Run tool ``name`` with the JSON body as its arguments (429 past the caller's rate)."""
+    await _limit(runtime, request)
     spec = runtime.specs.get(name)
     if spec is None:
         raise HTTPException(404, f"unknown tool {name!r}; known tools: {', '.join(runtime.specs)}")
@@ -49,5 +56,25 @@ async def call_tool(
         raise HTTPException(404, str(err)) from err
     except ToolInputError as err:
         raise HTTPException(422, str(err)) from err
+    except UpstreamError as err:  # a backend (OpenSearch, AWS …) failed: say which, not how
+        raise HTTPException(502, str(err)) from err
     result: dict[str, Any] = output.model_dump(mode="json", exclude_none=True)
     return result
+
+
+async def _limit(runtime: RuntimeDep, request: Request) -> None:
+    """One token from the caller's bucket: its ``X-API-Key`` (hashed), else its address."""
+    settings = runtime.settings
+    api_key = request.headers.get("x-api-key")
+    caller = (
+        hashlib.sha256(api_key.encode()).hexdigest()[:24]
+        if api_key
+        else (request.client.host if request.client else "unknown")
+    )
+    limit = Limit(settings.rate_limit_key_per_s, settings.rate_limit_key_burst)
+    decision = await runtime.limiter.take(f"key:{caller}", limit)
+    if not decision.allowed:
+        wait = max(1, math.ceil(decision.retry_after_s))
+        raise HTTPException(
+            429, f"rate limit reached; retry in {wait} s", headers={"Retry-After": str(wait)}
+        )

@@ -6,13 +6,21 @@ tests do not depend on how the real search backend ranks.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from langchain_core.tools import BaseTool
 
+from tools.catalog.sqlite import SqliteStore
 from tools.catalog.tools import catalog_tools
-from tools.models import Product, Variant
+from tools.forecast.inventory import Inventory
+from tools.forecast.ledger import SqliteLedger
+from tools.forecast.tools import forecast_tools
+from tools.forecast.trained import LocalForecaster
+from tools.models import Product, StoreInfo, Variant
 from tools.search.base import ProductSummary, SearchQuery, SearchResult
 from tools.search.tools import search_tools
 
@@ -185,18 +193,21 @@ class FakeSearch:
         return True
 
 
-class FakeStore:
-    """Only what the catalog tools read."""
-
-    def __init__(self, products: Iterable[Product]) -> None:
-        self.products = {p.id: p for p in products}
-
-    def get_product(self, product_id: str) -> Product | None:
-        return self.products.get(product_id)
-
-
 def shop_tools(products: list[Product]) -> tuple[list[BaseTool], FakeSearch]:
-    """The three shopping tools as a model sees them, over ``products``."""
+    """The shopping and stock tools as a model sees them, over ``products`` in a real SQLite
+    store (no forecaster is trained, so stock answers carry no forecast)."""
     search = FakeSearch(products)
-    specs: list[Any] = [*search_tools(search), *catalog_tools(FakeStore(products))]  # type: ignore[arg-type]
+    folder = Path(tempfile.mkdtemp(prefix="offline-catalog-"))
+    store = SqliteStore(folder / "store.sqlite")
+    info = StoreInfo(
+        dataset="test", currency="GBP", loaded_at=datetime.now(UTC), products=len(products),
+        users=0, orders=0,
+    )  # fmt: skip
+    store.replace_all(info, products, [], [])
+    stock = Inventory(store, SqliteLedger(folder / "store.sqlite"))
+    specs: list[Any] = [
+        *search_tools(search),
+        *catalog_tools(store),
+        *forecast_tools(store, LocalForecaster(folder / "no-model"), stock),
+    ]
     return [spec.as_langchain_tool() for spec in specs], search

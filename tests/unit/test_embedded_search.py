@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from infra.errors import ToolInputError
 from tools.models import Product
 from tools.search.base import ProductSearch, SearchQuery, SearchResult
 from tools.search.embedded import EmbeddedSearch
@@ -206,10 +207,16 @@ async def test_every_attribute_constraint_must_hold(search: EmbeddedSearch) -> N
     assert set(_ids(result)) == {"p02", "p10"}
 
 
-async def test_unknown_attribute_name_or_value_matches_nothing(search: EmbeddedSearch) -> None:
-    assert (await _run(search, attributes={"size": "large"})).total == 0
-    assert (await _run(search, "mug", attributes={"size": "large"})).total == 0
+async def test_unknown_attribute_value_matches_nothing(search: EmbeddedSearch) -> None:
     assert (await _run(search, attributes={"colour": "ultraviolet"})).total == 0
+    assert (await _run(search, "mug", attributes={"material": "unobtainium"})).total == 0
+
+
+async def test_unknown_attribute_name_is_an_error_naming_the_known_ones(
+    search: EmbeddedSearch,
+) -> None:
+    with pytest.raises(ToolInputError, match="unknown attribute 'size'.*colour, material"):
+        await _run(search, "mug", attributes={"size": "large"})
 
 
 async def test_blank_attribute_value_constrains_nothing(search: EmbeddedSearch) -> None:

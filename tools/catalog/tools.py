@@ -1,4 +1,4 @@
-"""Catalog tools: ``get_product`` and ``check_inventory``."""
+"""Catalog tools: ``get_product`` (stock checks are ``tools.forecast``'s ``check_inventory``)."""
 
 from __future__ import annotations
 
@@ -35,16 +35,7 @@ class ProductDetails(BaseModel):
     last_sold: date | None = None
 
 
-class InventoryStatus(BaseModel):
-    product_id: str
-    title: str
-    in_stock: bool
-    stock: int
-    variants_available: int | None = None
-    note: str
-
-
-def _require(store: Store, product_id: str) -> Product:
+def require_product(store: Store, product_id: str) -> Product:
     product = store.get_product(product_id.strip())
     if product is None:
         raise NotFoundError(f"no product has id {product_id!r}; search for it first")
@@ -60,28 +51,10 @@ def catalog_tools(store: Store) -> list[ToolSpec[ProductIdInput, BaseModel]]:
         Use it when the shopper asks about a product already shown (its details, options, size)
         or names a product id.
         """
-        p = _require(store, args.product_id)
+        p = require_product(store, args.product_id)
         return ProductDetails(
             **p.model_dump(include=set(ProductDetails.model_fields) - {"in_stock"}),
             in_stock=p.in_stock,
         )
 
-    async def check_inventory(args: ProductIdInput) -> InventoryStatus:
-        """Check whether a product is in stock and how many units are available.
-
-        Use it when the shopper asks "is it in stock", "is it available" or "how many are left".
-        """
-        p = _require(store, args.product_id)
-        return InventoryStatus(
-            product_id=p.id,
-            title=p.title,
-            in_stock=p.in_stock,
-            stock=p.stock,
-            variants_available=sum(v.available for v in p.variants) if p.variants else None,
-            note=p.stock_note,
-        )
-
-    return [
-        ToolSpec("get_product", ProductIdInput, ProductDetails, get_product),
-        ToolSpec("check_inventory", ProductIdInput, InventoryStatus, check_inventory),
-    ]  # type: ignore[list-item]
+    return [ToolSpec("get_product", ProductIdInput, ProductDetails, get_product)]

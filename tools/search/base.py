@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from typing import Literal, Protocol
 
@@ -10,7 +11,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from tools.models import Product
 
 Sort = Literal["relevance", "price_asc", "price_desc", "popularity"]
-MAX_QUERY_CHARS = 1000
+MAX_QUERY_BYTES = 1000
 
 
 class SearchQuery(BaseModel):
@@ -29,15 +30,29 @@ class SearchQuery(BaseModel):
     sort: Sort = Field(default="relevance", description="relevance|price_asc|price_desc|popularity")
     limit: int = Field(default=5, ge=1, le=50, description="How many products to return.")
     offset: int = Field(default=0, ge=0, le=1000, description="Skip this many (for 'show more').")
+    extract_constraints: bool = Field(
+        default=False,
+        description="Take a price range and attribute values written in the query text "
+        "('red mugs under 5') out of it and apply them as filters.",
+    )
+    relax: bool = Field(
+        default=False,
+        description="When nothing matches, drop constraints one kind at a time until "
+        "something does; the result's 'relaxed' says which.",
+    )
 
     @field_validator("query")
     @classmethod
     def _query_is_text(cls, value: str) -> str:
-        if len(value) > MAX_QUERY_CHARS:
-            raise ValueError(f"query is longer than {MAX_QUERY_CHARS} characters")
-        if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
-            raise ValueError("query contains control characters")
-        return value.strip()
+        size = len(value.encode("utf-8", errors="replace"))
+        if size > MAX_QUERY_BYTES:
+            raise ValueError(f"query is {size} bytes; at most {MAX_QUERY_BYTES} are allowed")
+        if any(_is_binary(ch) for ch in value):
+            raise ValueError("query holds control or non-text characters; send plain text")
+        text = value.strip()
+        if value and not any(ch.isalnum() for ch in text):
+            raise ValueError("query has no letters or digits; leave it out to list everything")
+        return text
 
     @model_validator(mode="after")
     def _price_range_is_ordered(self) -> SearchQuery:
@@ -48,6 +63,12 @@ class SearchQuery(BaseModel):
         ):
             raise ValueError(f"min_price ({self.min_price}) is above max_price ({self.max_price})")
         return self
+
+
+def _is_binary(ch: str) -> bool:
+    """Control characters (but tab and newlines), lone surrogates and the replacement mark."""
+    category = unicodedata.category(ch)
+    return (category == "Cc" and ch not in "\t\n\r") or category == "Cs" or ch == "\ufffd"
 
 
 class ProductSummary(BaseModel):
@@ -85,6 +106,10 @@ class SearchResult(BaseModel):
     products: list[ProductSummary]
     # facet name ("category", "brand", each attribute name) -> value -> count of matches
     facets: dict[str, dict[str, int]] = Field(default_factory=dict)
+    # Constraints read from the query text (``extract_constraints``), e.g. "colour: red".
+    extracted: list[str] = Field(default_factory=list)
+    # Constraints given up because nothing matched them all (``relax``), in that order.
+    relaxed: list[str] = Field(default_factory=list)
 
 
 class ProductSearch(Protocol):
@@ -96,4 +121,10 @@ class ProductSearch(Protocol):
         """Replace the index with these products."""
 
     async def search(self, query: SearchQuery) -> SearchResult:
-        """Run one query; unknown attribute names or categories simply match nothing."""
+        """Run one query.
+
+        An unknown category or attribute value matches nothing; an attribute name no product
+        has is a ``ToolInputError`` naming the known ones. With ``extract_constraints`` the
+        backend first moves constraints written in the text into filters and lists them in
+        ``extracted``.
+        """

@@ -12,16 +12,26 @@ meets, so "red heart mug teapot" still returns red heart mugs and says how many 
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
+from infra.errors import ToolInputError
+from tools.catalog.loaders import Progress, report
 from tools.models import Product
 from tools.search.base import ProductSummary, SearchQuery, SearchResult, Sort
-from tools.search.text import fold_key, index_terms, query_clauses
+from tools.search.constraints import AttributeVocabulary, extract, relaxations
+from tools.search.text import (
+    edits1,
+    fold_key,
+    index_terms,
+    query_clauses,
+    stem_term,
+    stem_terms,
+)
+from tools.search.vectors import Embedder, Vectors
 
 K1 = 1.2
 B = 0.75
@@ -33,8 +43,15 @@ FIELD_WEIGHTS: dict[str, float] = {
     "attributes": 2.0,
     "description": 1.0,
     "brand": 0.75,
+    # Snowball stems of the title terms: "painting" meets "paint", but below the word itself.
+    "stems": 1.0,
 }
 FIELDS = tuple(FIELD_WEIGHTS)
+# Words this long or longer that no product uses are read as a typo of a word one edit away.
+MIN_CORRECTED = 4
+# Hybrid: candidates taken from each ranking, and the reciprocal-rank constant.
+HYBRID_CANDIDATES = 100
+RRF_K = 60.0
 
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
@@ -147,10 +164,17 @@ class _Index:
     category: _Facet
     brand: _Facet
     attributes: dict[str, _MultiFacet]  # folded attribute name -> facet
+    vocabulary: AttributeVocabulary
+    vectors: Vectors | None = None  # one normalised row per product (hybrid only)
 
     @property
     def size(self) -> int:
         return len(self.products)
+
+    def df(self, term: str) -> int:
+        """How many products hold ``term``."""
+        start, end = self.terms.get(term, (0, 0))
+        return end - start
 
     def postings(self, term: str) -> tuple[IntArray, FloatArray] | None:
         span = self.terms.get(term)
@@ -159,49 +183,58 @@ class _Index:
         return self.docs[span[0] : span[1]], self.weights[span[0] : span[1]]
 
 
-def _fields(product: Product) -> dict[str, list[str]]:
+def _fields(product: Product) -> list[list[str]]:
+    """The index terms of each field, in ``FIELDS`` order."""
     values = [v for vs in product.attributes.values() for v in vs]
-    return {
-        "title": index_terms(product.title, bigrams=True),
-        "category": index_terms(product.category),
-        # one call per value so no compound is made across two values
-        "attributes": [t for v in values for t in index_terms(v)],
-        "description": index_terms(product.description),
-        "brand": index_terms(product.brand),
-    }
+    title = index_terms(product.title, bigrams=True)
+    category = index_terms(product.category)
+    # one call per value so no compound is made across two values
+    attributes = [t for v in values for t in index_terms(v)]
+    return [
+        title,
+        category,
+        attributes,
+        index_terms(product.description),
+        index_terms(product.brand),
+        stem_terms(title),
+    ]
+
+
+def _postings(
+    analysed: list[list[list[str]]], n: int
+) -> tuple[dict[str, tuple[int, int]], IntArray, FloatArray]:
+    """Term spans and the postings (documents, BM25F weights) of every term, term by term."""
+    vocab: dict[str, int] = {}
+    term_ids: list[int] = []
+    lengths = np.zeros((n, len(FIELDS)), dtype=np.float64)
+    occurrence_cells: list[int] = []  # doc * len(FIELDS) + field, one per term occurrence
+    for doc, fields in enumerate(analysed):
+        for f, field_terms in enumerate(fields):
+            if field_terms:
+                lengths[doc, f] = len(field_terms)
+                term_ids.extend([vocab.setdefault(t, len(vocab)) for t in field_terms])
+                occurrence_cells.extend([doc * len(FIELDS) + f] * len(field_terms))
+    avg = np.maximum(lengths.mean(axis=0), 1.0) if n else np.ones(len(FIELDS))
+    weights = np.asarray([FIELD_WEIGHTS[f] for f in FIELDS])
+    norm = (weights / (1.0 - B + B * lengths / avg)).ravel()  # per (doc, field)
+    cells = np.asarray(occurrence_cells, dtype=np.int64)
+    # One posting per (term, document): the field-weighted, length-normalised term count.
+    keys = np.asarray(term_ids, dtype=np.int64) * max(n, 1) + cells // len(FIELDS)
+    unique, inverse = np.unique(keys, return_inverse=True)
+    pseudo_tf = np.bincount(inverse, weights=norm[cells], minlength=len(unique))
+    tid = unique // max(n, 1)
+    docs = (unique % max(n, 1)).astype(np.int32)
+    bounds = np.searchsorted(tid, np.arange(len(vocab) + 1))
+    df = np.diff(bounds).astype(np.float64)
+    idf = np.log1p((n - df + 0.5) / (df + 0.5))
+    bm25 = np.repeat(idf, np.diff(bounds)) * pseudo_tf * (K1 + 1.0) / (pseudo_tf + K1)
+    spans = {t: (int(bounds[i]), int(bounds[i + 1])) for t, i in vocab.items()}
+    return spans, docs, bm25
 
 
 def _build(products: list[Product]) -> _Index:
     n = len(products)
-    analysed = [_fields(p) for p in products]
-    avg_len = {f: max(sum(len(a[f]) for a in analysed) / n, 1.0) if n else 1.0 for f in FIELDS}
-
-    vocab: dict[str, int] = {}
-    term_ids: list[int] = []
-    doc_ids: list[int] = []
-    tfs: list[float] = []
-    for doc, fields in enumerate(analysed):
-        pseudo_tf: dict[str, float] = {}
-        for field, field_terms in fields.items():
-            if not field_terms:
-                continue
-            norm = FIELD_WEIGHTS[field] / (1.0 - B + B * len(field_terms) / avg_len[field])
-            for term, count in Counter(field_terms).items():
-                pseudo_tf[term] = pseudo_tf.get(term, 0.0) + count * norm
-        for term, weighted in pseudo_tf.items():
-            term_ids.append(vocab.setdefault(term, len(vocab)))
-            doc_ids.append(doc)
-            tfs.append(weighted)
-
-    tid = np.asarray(term_ids, dtype=np.int32)
-    order = np.argsort(tid, kind="stable")  # stable: each posting list stays in doc order
-    docs = np.asarray(doc_ids, dtype=np.int32)[order]
-    tf_arr = np.asarray(tfs, dtype=np.float64)[order]
-    bounds = np.searchsorted(tid[order], np.arange(len(vocab) + 1))
-    df = np.diff(bounds).astype(np.float64)
-    idf = np.log1p((n - df + 0.5) / (df + 0.5))
-    weights = np.repeat(idf, np.diff(bounds)) * tf_arr * (K1 + 1.0) / (tf_arr + K1)
-    spans = {t: (int(bounds[i]), int(bounds[i + 1])) for t, i in vocab.items()}
+    spans, docs, weights = _postings([_fields(p) for p in products], n)
 
     attributes: dict[str, _MultiFacetBuilder] = {}
     for doc, product in enumerate(products):
@@ -221,7 +254,30 @@ def _build(products: list[Product]) -> _Index:
         category=_Facet.build([p.category for p in products]),
         brand=_Facet.build([p.brand for p in products]),
         attributes={k: b.build() for k, b in attributes.items()},
+        vocabulary=AttributeVocabulary.of({b.label: b.labels for b in attributes.values()}),
     )
+
+
+def _expand(ix: _Index, clause: tuple[str, ...]) -> tuple[str, ...]:
+    """A query clause plus its word's stem, or, for a word the catalog never uses, the
+    spelling one edit away that most products use ("drils" -> "drill")."""
+    word = clause[0]
+    known = [t for t in clause if t in ix.terms]
+    if not known and len(word) >= MIN_CORRECTED and word.isalpha():
+        fixes = [t for t in edits1(word) if t in ix.terms]
+        if fixes:
+            word = max(fixes, key=lambda t: (ix.df(t), t))
+            known = [word]
+    stem = stem_term(word)
+    return (*known, stem) if stem is not None and stem in ix.terms else tuple(known)
+
+
+def _top(values: FloatArray, k: int) -> IndexArray:
+    """Positions of the ``k`` largest values, largest first."""
+    if k <= 0:
+        return np.zeros(0, dtype=np.intp)
+    part = np.argpartition(-values, k - 1)[:k]
+    return part[np.argsort(-values[part], kind="stable")]
 
 
 def _sort_keys(
@@ -270,38 +326,76 @@ def _candidates(keys: list[FloatArray], rows: IndexArray, k: int) -> IndexArray:
 
 
 class EmbeddedSearch:
-    """Product search held in memory; fast enough to answer a chat turn in well under 5 ms."""
+    """Product search held in memory: BM25F, or hybrid with dense vectors (``embedder``).
+
+    Hybrid: the lexical ranking and the products nearest the query's vector (among those
+    the filters allow) are fused by reciprocal rank; the matches are the lexical matches
+    plus those nearest products.
+    """
 
     name = "embedded"
 
-    def __init__(self, products: Iterable[Product] = (), *, max_facet_values: int = 25) -> None:
+    def __init__(
+        self,
+        products: Iterable[Product] = (),
+        *,
+        embedder: Embedder | None = None,
+        max_facet_values: int = 25,
+    ) -> None:
         # Facets go back to the chat model; a long tail of single-count values costs tokens
         # and says little, so each facet keeps its most frequent values.
         self.max_facet_values = max_facet_values
+        self.embedder = embedder
         self._ix = _build([])
         self.index(products)
 
-    def index(self, products: Iterable[Product]) -> None:
+    @property
+    def method(self) -> str:
+        return "bm25" if self.embedder is None else "hybrid"
+
+    def index(self, products: Iterable[Product], progress: Progress | None = None) -> None:
         """Replace the index with these products (a later duplicate id replaces an earlier)."""
         unique = list({p.id: p for p in products}.values())
-        self._ix = _build(unique)
+        report(progress, f"indexing {self.name}/{self.method}", 0, len(unique))
+        ix = _build(unique)
+        if self.embedder is not None and unique:
+            ix = replace(ix, vectors=self.embedder.embed_products(unique, progress))
+        report(progress, f"indexing {self.name}/{self.method}", len(unique), len(unique))
+        self._ix = ix
 
     def __len__(self) -> int:
         return self._ix.size
 
     async def search(self, query: SearchQuery) -> SearchResult:
-        """Run one query; unknown attribute names or categories simply match nothing."""
+        """Run one query; an unknown attribute name is a ``ToolInputError``."""
         return self.search_sync(query)
 
     def search_sync(self, query: SearchQuery) -> SearchResult:
         """The search itself, for callers outside an event loop (evaluation, benchmarks)."""
         ix = self._ix  # one snapshot for the whole query, even if ``index`` runs meanwhile
+        extracted: list[str] = []
+        if query.extract_constraints:
+            query, extracted = extract(query, ix.vocabulary)
+        result = self._run(ix, query)
+        relaxed: list[str] = []
+        if result.total == 0 and query.relax:
+            for label, step in relaxations(query):
+                relaxed.append(label)
+                result = self._run(ix, step)
+                if result.total:
+                    break
+        return result.model_copy(update={"extracted": extracted, "relaxed": relaxed})
+
+    def _run(self, ix: _Index, query: SearchQuery) -> SearchResult:
         if ix.size == 0:
             return SearchResult(total=0, products=[])
         allowed = self._filter(ix, query)
         scores = np.zeros(ix.size, dtype=np.float64)
         # No text: every product the filters allow (ordered by popularity for relevance).
         matched = self._match(ix, query.query, allowed, scores) if query.query else allowed
+        if query.query and ix.vectors is not None and self.embedder is not None:
+            query_vector = self.embedder.embed_query(query.query)
+            matched = self._fuse(ix, query_vector, allowed, matched, scores)
         matches = np.flatnonzero(matched)
         page = self._page(ix, matches, scores, query)
         return SearchResult(
@@ -309,6 +403,38 @@ class EmbeddedSearch:
             products=[ProductSummary.of(ix.products[d], float(scores[d])) for d in page],
             facets=self._facets(ix, matched) if len(matches) else {},
         )
+
+    def _fuse(
+        self,
+        ix: _Index,
+        query_vector: Vectors,
+        allowed: BoolArray,
+        matched: BoolArray,
+        scores: FloatArray,
+    ) -> BoolArray:
+        """Reciprocal-rank fusion of the lexical and the dense top candidates, into ``scores``.
+
+        Lexical matches beyond the candidates keep their order after every fused one.
+        """
+        assert ix.vectors is not None
+        similarity = (ix.vectors @ query_vector).astype(np.float64)
+        similarity[~allowed] = -np.inf
+        dense = _top(similarity, min(HYBRID_CANDIDATES, int(allowed.sum())))
+        lexical = _top(
+            np.where(matched, scores, -np.inf), min(HYBRID_CANDIDATES, int(matched.sum()))
+        )
+        fused = np.zeros(ix.size, dtype=np.float64)
+        fused[dense] += 1.0 / (RRF_K + 1.0 + np.arange(len(dense)))
+        fused[lexical] += 1.0 / (RRF_K + 1.0 + np.arange(len(lexical)))
+        # The rest of the lexical matches rank below every candidate, in BM25 order.
+        rest = matched.copy()
+        rest[lexical] = False
+        top_rest = scores[rest].max() if rest.any() else 0.0
+        fused[rest] = scores[rest] / (top_rest + 1.0) * (1.0 / (RRF_K + 1.0 + HYBRID_CANDIDATES))
+        scores[:] = fused
+        out = matched.copy()
+        out[dense] = True
+        return out
 
     def _filter(self, ix: _Index, q: SearchQuery) -> BoolArray:
         allowed = np.ones(ix.size, dtype=np.bool_)
@@ -327,8 +453,11 @@ class EmbeddedSearch:
                 continue  # a blank value constrains nothing
             facet = ix.attributes.get(fold_key(name))
             if facet is None:
-                allowed[:] = False
-                break
+                known = ", ".join(sorted(f.label for f in ix.attributes.values()))
+                raise ToolInputError(
+                    f"unknown attribute {name!r}; "
+                    + (f"the catalog's attributes are: {known}" if known else "no product has any")
+                )
             allowed &= facet.mask(value, ix.size)
         return allowed
 
@@ -338,7 +467,7 @@ class EmbeddedSearch:
         scored: set[str] = set()
         for clause in query_clauses(text):
             hit = np.zeros(ix.size, dtype=np.bool_)
-            for term in clause:
+            for term in _expand(ix, clause):
                 postings = ix.postings(term)
                 if postings is None:
                     continue

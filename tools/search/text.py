@@ -1,7 +1,10 @@
 """Text analysis shared by indexing and querying: folding, tokens, stop words, stems, compounds.
 
 A field's text becomes a list of index terms; a query becomes a list of clauses, one per
-meaningful word, each listing the terms that satisfy it. Compounds meet from every side:
+meaningful word, each listing the terms that satisfy it. Terms are words folded and reduced
+to their singular ("lanterns" -> "lantern"); ``stem_terms`` adds their Snowball (Porter 2)
+stems, kept apart with a leading "~" ("~paint" for "painting", "painted", "paints"), so a
+word's own form scores above a mere relative. Compounds meet from every side:
 
     "T-LIGHT"   -> t, light, tlight        (hyphen parts plus the joined form)
     "tea light" -> tea, light, tealight    (adjacent words also joined) -> tlight (alias)
@@ -13,8 +16,12 @@ so "t-light", "t light", "tlight", "tealight" and "tea lights" all reach the sam
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
+
+import Stemmer
 
 # Kept small on purpose: product titles are short, and words such as "no", "off" or "top"
 # carry meaning in a catalog ("no smoking sign", "top hat").
@@ -61,6 +68,8 @@ _GROUP = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 
 def fold(text: str) -> str:
     """Lower-case and strip accents ("Café" -> "cafe"), for comparing names and values."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.casefold()
@@ -73,8 +82,11 @@ def fold_key(value: str) -> str:
 
 def _groups(text: str) -> list[list[str]]:
     """Folded words, grouped by the hyphens that joined them in the text."""
-    cleaned = fold(text.translate(_HYPHENS)).translate(_APOSTROPHES)
-    return [match.group().split("-") for match in _GROUP.finditer(cleaned)]
+    if text.isascii():  # most catalog text: no accents or typographic hyphens to map
+        cleaned = text.lower().replace("'", "").replace("`", "")
+    else:
+        cleaned = fold(text.translate(_HYPHENS)).translate(_APOSTROPHES)
+    return [group.split("-") for group in _GROUP.findall(cleaned)]
 
 
 @lru_cache(maxsize=65536)
@@ -126,6 +138,11 @@ def index_terms(text: str, *, bigrams: bool = False) -> list[str]:
     Joined bigrams let a query written as one word ("cakestand", "nightlight") reach titles
     that spell it as two, and give adjacent query words a phrase-like boost.
     """
+    return list(_index_terms(text, bigrams))
+
+
+@lru_cache(maxsize=16384)  # category, brand and attribute values repeat across products
+def _index_terms(text: str, bigrams: bool) -> tuple[str, ...]:
     groups = _groups(text)
     terms: list[str] = []
     for parts in groups:
@@ -140,7 +157,37 @@ def index_terms(text: str, *, bigrams: bool = False) -> list[str]:
             if g1 == g2 and len(groups[g1]) == 2:
                 continue  # already indexed as the group's joined form
             terms.append(_joined([left, right]))
-    return terms
+    return tuple(terms)
+
+
+_snowball: Callable[[str], str] = Stemmer.Stemmer("english").stemWord
+STEM_MARK = "~"
+
+
+@lru_cache(maxsize=262144)
+def stem_term(term: str) -> str | None:
+    """The Snowball stem of a term, marked with "~"; None for numbers and short words."""
+    if len(term) < 4 or not term.isalpha():
+        return None
+    return STEM_MARK + _snowball(term)
+
+
+def stem_terms(terms: list[str]) -> list[str]:
+    """The marked stems of ``terms`` (index terms of one field), where there is one."""
+    return [s for s in map(stem_term, terms) if s is not None]
+
+
+_LETTERS = string.ascii_lowercase + string.digits
+
+
+def edits1(word: str) -> set[str]:
+    """Every string one deletion, transposition, substitution or insertion from ``word``."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = [a + b[1:] for a, b in splits if b]
+    transposes = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    replaces = [a + c + b[1:] for a, b in splits if b for c in _LETTERS]
+    inserts = [a + c + b for a, b in splits for c in _LETTERS]
+    return set(deletes + transposes + replaces + inserts) - {word}
 
 
 @lru_cache(maxsize=4096)

@@ -1,0 +1,180 @@
+"""Recommendation requests in the chat: "recommend something for me", "what goes with this",
+"anything similar?", "what's trending", and "why this one?" about a recommended product.
+
+Only when ``recommend_products`` is bound (otherwise "similar" stays a same-kind search):
+
+- "what goes with it" / "bought together" → ``{"product_id": <it>, "strategy":
+  "bought_together"}``; "similar" / "more like this" → the same with ``"similar"``;
+- "recommend something (for me)", "any suggestions" → ``{"strategy": "personalized"}`` plus
+  ``product_id`` when a product is in focus (it seeds the picks); "what's trending" / "best
+  sellers" without product words → ``{"strategy": "trending"}``;
+- "why this one?", "why the second one?" after recommendations → ``explain_recommendation``
+  with the product pointed at and the ``user_id`` / ``product_id`` the listing was made for.
+
+Answers list the products as searches do (title, id, price, stock) with each one's reason,
+copied from the tool's result, and pass on its note.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from agents.offline.context import RECOMMEND, Conversation, ToolRecord
+from agents.offline.cues import SIMILAR
+from agents.offline.text import currency_symbol, format_price, normalize
+from agents.offline.understanding import NluContext, Understanding
+
+EXPLAIN = "explain_recommendation"
+LISTED = 5
+
+_TOGETHER = re.compile(
+    r"\b(?:goes? (?:well )?with|go(?:es)? together|pairs? (?:well )?with|to go with|"
+    r"bought together|also bought|also buy|complete the (?:set|look)|matching|"
+    r"what else (?:do|did) (?:people|customers|shoppers) buy)\b"
+)
+_FOR_ME = re.compile(
+    r"\b(?:recommend|recommendations?|suggest|suggestions?|picks? for me|pick something|"
+    r"what should i (?:buy|get|order)|surprise me|ideas for me)\b"
+)
+_TRENDING = re.compile(
+    r"\b(?:trending|best[- ]?sell(?:ing|ers?)|most popular|popular (?:right )?now|"
+    r"what'?s (?:hot|popular|selling))\b"
+)
+_WHY = re.compile(
+    r"\bwhy\b.*\b(?:this|that|it|one|recommend\w*|suggest\w*|pick\w*|chose|choose|show\w*)\b"
+    r"|\bwhat makes (?:it|this|that)\b|\bwhy (?:\d|#)"
+)
+
+# (text, tool, args): answer with ``text`` when ``args`` is None, else call ``tool``.
+Step = tuple[str, str, dict[str, Any] | None]
+
+
+class Targets(Protocol):
+    ids: list[str]  # the products a message points at
+    reply: str  # a question back when it is unclear which
+
+
+# The planner's reference resolution (``policy.resolve``).
+Resolver = Callable[[Understanding, NluContext], Targets]
+
+
+def _last_listing(conv: Conversation) -> ToolRecord | None:
+    for record in reversed(conv.history):
+        if record.name == RECOMMEND and record.products:
+            return record
+    return None
+
+
+def _request(
+    conv: Conversation, ctx: NluContext, u: Understanding, resolve: Resolver
+) -> tuple[str, dict[str, Any] | str] | None:
+    """Which tool to call with which arguments (or a question back), or ``None``."""
+    text = normalize(conv.text)
+    listing = _last_listing(conv)
+    if _WHY.search(text) and listing is not None:
+        targets = resolve(u, ctx)
+        if targets.reply:
+            return EXPLAIN, targets.reply
+        args: dict[str, Any] = {"product_id": targets.ids[0]}
+        for key, target in (("user_id", "user_id"), ("product_id", "source_product_id")):
+            value = listing.args.get(key)
+            if value and value != targets.ids[0]:
+                args[target] = value
+        return EXPLAIN, args
+    together = bool(_TOGETHER.search(text))
+    similar = bool(SIMILAR.search(text))
+    if together or similar:
+        targets = resolve(u, ctx)
+        if targets.reply:
+            return RECOMMEND, targets.reply
+        strategy = "bought_together" if together else "similar"
+        return RECOMMEND, {"product_id": targets.ids[0], "strategy": strategy, "limit": LISTED}
+    if u.has_product_words or u.has_constraints and not _TRENDING.search(text):
+        return None  # "recommend a red lantern": a search
+    if _TRENDING.search(text):
+        return RECOMMEND, {"strategy": "trending", "limit": LISTED}
+    if _FOR_ME.search(text):
+        args = {"strategy": "personalized", "limit": LISTED}
+        if ctx.focus:
+            args["product_id"] = ctx.focus
+        return RECOMMEND, args
+    return None
+
+
+def _line(number: int, product: Mapping[str, Any]) -> str:
+    symbol = currency_symbol(str(product.get("currency", "")))
+    price = product.get("price")
+    cost = format_price(float(price), symbol) if isinstance(price, int | float) else "?"
+    stock = "in stock" if product.get("in_stock") else "out of stock"
+    line = f"{number}. {product.get('title', '')} ({product.get('id')}) — {cost}, {stock}"
+    reason = str(product.get("reason", "")).strip()
+    return f"{line}. {reason}" if reason else line
+
+
+def _heading(out: Mapping[str, Any], ctx: NluContext) -> str:
+    strategy = out.get("strategy")
+    known = ctx.known.get(str(out.get("product_id") or "").lower())
+    anchor = known.title if known else ""
+    if strategy == "bought_together" and anchor:
+        return f"Often bought together with {anchor}:"
+    if strategy == "similar" and anchor:
+        return f"Shoppers who bought {anchor} also bought:"
+    if strategy == "personalized":
+        return "Picked for you:"
+    return "Selling well lately:"
+
+
+def listing_answer(record: ToolRecord, ctx: NluContext) -> str:
+    """The recommended products with their reasons, or why there are none."""
+    if record.output is None:
+        return f"I couldn't get recommendations: {record.error or 'the tool failed'}"
+    out = record.output
+    products = [p for p in out.get("products") or [] if isinstance(p, dict)]
+    if not products:
+        note = str(out.get("note", "")).strip()
+        return f"I have nothing in stock to recommend from there right now. {note}".strip()
+    lines = [_heading(out, ctx), *(_line(n, p) for n, p in enumerate(products, start=1))]
+    note = str(out.get("note", "")).strip()
+    if note:
+        lines.append(note)
+    lines.append('Ask "why this one?" about any of them.')
+    return "\n".join(lines)
+
+
+def explanation_answer(record: ToolRecord) -> str:
+    if record.output is None:
+        return f"I couldn't explain that one: {record.error or 'the tool failed'}"
+    out = record.output
+    text = str(out.get("text", "")).strip()
+    head = f"Why {out.get('title', '')} ({out.get('product_id')}):"
+    return f"{head} {text}" if text else f"{head} the data says little about it yet."
+
+
+def recommendation_step(
+    conv: Conversation,
+    ctx: NluContext,
+    u: Understanding,
+    tool_names: frozenset[str],
+    resolve: Resolver,
+) -> Step | None:
+    """For a recommendation request: ``("", tool, args)`` to call, ``(text, tool, None)`` to
+    answer, or ``None`` when the message is something else (or the tools are not bound)."""
+    if RECOMMEND not in tool_names:
+        return None
+    request = _request(conv, ctx, u, resolve)
+    if request is None:
+        return None
+    name, args = request
+    if isinstance(args, str):
+        return args, name, None
+    if name not in tool_names:
+        text = "Sorry, I can't explain recommendations here: that tool isn't available."
+        return text, name, None
+    done = [r for rnd in conv.rounds for r in rnd if r.name == name and r.answered]
+    if done:
+        if name == EXPLAIN:
+            return explanation_answer(done[-1]), name, None
+        return listing_answer(done[-1], ctx), name, None
+    return "", name, args

@@ -1,0 +1,235 @@
+"""The customer-service planner's templated answers; every fact comes from a tool's record."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+Record = Mapping[str, Any]
+
+ACTIONS = {
+    "status": "check an order",
+    "cancel": "cancel an order",
+    "return": "return items",
+    "exchange": "exchange items",
+    "address": "change an address",
+}
+# The questions a later "the second one" may answer.
+ORDER_QUESTION = "Which order"
+ITEMS_QUESTION = "Which items"
+DONE = {
+    "cancel_pending_order": "cancelled",
+    "modify_pending_order_address": "set to ship to the new address",
+    "modify_pending_order_items": "changed",
+    "modify_pending_order_payment": "switched to the new payment method",
+    "return_delivered_order_items": "set up for a return",
+    "exchange_delivered_order_items": "set up for an exchange",
+}
+
+
+def money(amount: Any) -> str:
+    return f"{float(amount):,.2f}"
+
+
+def options(item: Record) -> str:
+    values: Mapping[str, str] = item.get("options", {})
+    return ", ".join(f"{k} {v}" for k, v in values.items())
+
+
+def item_line(number: int, item: Record) -> str:
+    extra = f" ({options(item)})" if item.get("options") else ""
+    return f"{number}. {item.get('name', '')}{extra}, {money(item.get('price', 0))}"
+
+
+def item_names(order: Record) -> str:
+    names = [str(i.get("name", "")) for i in order.get("items", [])]
+    return ", ".join(names) or "no items"
+
+
+def method_name(method_id: str, user: Record | None) -> str:
+    method: Record = (user or {}).get("payment_methods", {}).get(method_id, {})
+    source = method.get("source")
+    if source == "gift_card":
+        balance = method.get("balance")
+        shown = f" (balance {money(balance)})" if isinstance(balance, int | float) else ""
+        return f"gift card {method_id}{shown}"
+    if source == "credit_card":
+        brand = str(method.get("brand", "")).title()
+        ending = f" ending {method['last_four']}" if method.get("last_four") else ""
+        return f"{brand} credit card{ending} ({method_id})".strip()
+    if source == "paypal":
+        return f"PayPal ({method_id})"
+    return method_id
+
+
+def help_text() -> str:
+    return (
+        "I can look up your orders and their status, cancel a pending order or change its "
+        "shipping address, return or exchange items of a delivered order, update your default "
+        "address, or pass you to a human agent. What would you like to do?"
+    )
+
+
+def ask_identity(intent: str | None) -> str:
+    why = f"I can help you {ACTIONS[intent]}. " if intent in ACTIONS else ""
+    return (
+        f"{why}First I need to confirm who you are: please tell me the e-mail address on your "
+        "account, or your first and last name and your zip code."
+    )
+
+
+def not_identified(error: str) -> str:
+    return (
+        f"I could not find your account ({error}). Please check the e-mail address, or give me "
+        "your first and last name and your zip code instead."
+    )
+
+
+def identified(user: Record | None) -> str:
+    first = str((user or {}).get("name", {}).get("first_name", ""))
+    return f"Thank you{', ' + first if first else ''}, I have found your account."
+
+
+def refused(error: str) -> str:
+    return f"I can't do that: {error}."
+
+
+def order_summary(order: Record) -> str:
+    return f"{order.get('order_id')} ({order.get('status')}: {item_names(order)})"
+
+
+def ask_order(orders: Sequence[Record], intent: str | None) -> str:
+    what = ACTIONS.get(intent or "", "help with")
+    lines = [f"- {order_summary(order)}" for order in orders]
+    verb = what.split(" ", 1)[0]
+    return f"{ORDER_QUESTION} would you like to {verb}? Your orders:\n" + "\n".join(lines)
+
+
+def no_orders() -> str:
+    return "I can't find any orders on your account."
+
+
+def status(order: Record) -> str:
+    lines = [f"Order {order.get('order_id')} is {order.get('status')}."]
+    lines += [item_line(n, item) for n, item in enumerate(order.get("items", []), 1)]
+    tracking = [t for f in order.get("fulfillments", []) for t in f.get("tracking_id", [])]
+    if tracking:
+        lines.append(f"Tracking number: {', '.join(tracking)}.")
+    address = order.get("address", {})
+    if address:
+        parts = [address.get(k, "") for k in ("address1", "address2", "city", "state", "zip")]
+        lines.append(f"Shipping address: {', '.join(p for p in parts if p)}.")
+    return "\n".join(lines)
+
+
+def wrong_status(order: Record, intent: str) -> str:
+    needed = "pending" if intent in ("cancel", "address") else "delivered"
+    verb = {"cancel": "cancelled", "address": "re-addressed", "return": "returned"}.get(
+        intent, "exchanged"
+    )
+    if intent == "exchange":
+        needed = "pending or delivered"
+    return (
+        f"Order {order.get('order_id')} is {order.get('status')}, so it can't be {verb}: only "
+        f"{needed} orders can."
+    )
+
+
+def ask_reason() -> str:
+    return "Why would you like to cancel it: is it no longer needed, or was it ordered by mistake?"
+
+
+def ask_items(order: Record, verb: str) -> str:
+    lines = [item_line(n, item) for n, item in enumerate(order.get("items", []), 1)]
+    head = f"{ITEMS_QUESTION} would you like to {verb}? Order {order.get('order_id')} holds:"
+    return "\n".join([head, *lines])
+
+
+def ask_refund(order: Record, user: Record, gift_cards: Sequence[str]) -> str:
+    original = order.get("payment_history", [{}])[0].get("payment_method_id", "")
+    choices = [f"the original payment method, {method_name(original, user)}"]
+    choices += [f"your {method_name(g, user)}" for g in gift_cards if g != original]
+    return f"Where should the refund go: {' or '.join(choices)}?"
+
+
+def ask_payment(user: Record, candidates: Sequence[str], why: str) -> str:
+    methods = candidates or list(user.get("payment_methods", {}))
+    names = "; ".join(method_name(m, user) for m in methods)
+    return f"Which payment method should {why}? On your account: {names}."
+
+
+def refund_rule(user: Record, method_id: str) -> str:
+    return (
+        f"A refund can only go to the original payment method or to a gift card, not to "
+        f"{method_name(method_id, user)}. Which would you like?"
+    )
+
+
+def ask_variant(item: Record, alternatives: Sequence[Record], unavailable: bool) -> str:
+    head = (
+        f"That {item.get('name')} option is not available right now. "
+        if unavailable
+        else f"Which {item.get('name')} would you like instead? "
+    )
+    if not alternatives:
+        return head + "There are no other options of it available at the moment."
+    lines = [
+        f"- {', '.join(f'{k} {v}' for k, v in variant.get('options', {}).items())}, "
+        f"{money(variant.get('price', 0))}"
+        for variant in alternatives[:8]
+    ]
+    return head + "These can be ordered:\n" + "\n".join(lines)
+
+
+def ask_address() -> str:
+    return (
+        "What is the new address? Please give the street, any apartment or suite, the city, the "
+        "state and the zip code, for example: 123 Main St, Apt 1, Austin, TX 78701."
+    )
+
+
+def done(tool: str, record: Record, user: Record | None) -> str:
+    if tool == "modify_user_address":
+        return "Done: your default address is updated."
+    head = f"Done: order {record.get('order_id')} is {DONE.get(tool, 'updated')}"
+    if tool == "return_delivered_order_items":
+        refund = method_name(str(record.get("return_payment_method_id", "")), user)
+        return (
+            f"{head}; the refund goes to your {refund}. You will get an e-mail explaining how to "
+            "send the items back."
+        )
+    if tool == "exchange_delivered_order_items":
+        return (
+            f"{head}. You will get an e-mail explaining how to send the old items back; there is "
+            "no need to place a new order."
+        )
+    if tool == "cancel_pending_order":
+        return f"{head}. Refunds to a gift card are immediate; others take 5-7 business days."
+    return f"{head} (status: {record.get('status')})."
+
+
+def write_failed(error: str) -> str:
+    return f"That didn't go through: {error}. Nothing was changed."
+
+
+def declined() -> str:
+    return "All right, I have left everything as it was. Is there anything else I can do?"
+
+
+def nothing_pending() -> str:
+    return (
+        "There is nothing waiting for your confirmation: I only make a change after I have "
+        "described it to you and you have said yes. What would you like to do?"
+    )
+
+
+def transferred() -> str:
+    return "I have passed your request to a human agent, who will take it from here."
+
+
+def welcome_back() -> str:
+    return "You're welcome! Is there anything else I can do for your orders?"
+
+
+def goodbye() -> str:
+    return "Goodbye, and thank you for shopping with us!"

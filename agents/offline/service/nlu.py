@@ -1,0 +1,299 @@
+"""Reading one customer-service message: the request, the ids and details it gives.
+
+Customer service is about the customer's own records, so the vocabulary is small and fixed:
+what to do (status, cancel, return, exchange, change an address, a human agent), which order
+(an id such as #W6067464, or "the second one"), which items and options (words matched later
+against the order's items and the product's variants), how to pay or be refunded, why a
+cancellation, a new address, and who the customer is (an e-mail, or a name and a zip code).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from agents.offline.text import normalize, tokens
+
+ServiceIntent = Literal["status", "cancel", "return", "exchange", "address", "transfer"]
+PaymentKind = Literal["gift_card", "credit_card", "paypal", "original", "id"]
+
+
+def _re(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+# Most specific first: "return it and get a refund" is a return, "exchange" beats "status".
+INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
+    (
+        "transfer",
+        _re(
+            r"\b(?:human|real person|(?:live|customer service|support) agent|"
+            r"an agent|representative|supervisor|manager|operator|someone real)\b"
+        ),
+    ),
+    (
+        "exchange",
+        _re(
+            r"\b(?:exchange\w*|swap\w*|switch\w*|replac\w+|trade (?:it|them) in|"
+            r"different|change (?:the |its )?(?:size|colou?r|option|model))\b"
+        ),
+    ),
+    ("return", _re(r"\b(?:return(?:ing|ed)?|send (?:\w+ ){0,3}back)\b")),
+    ("cancel", _re(r"\bcancel(?:l?ed|l?ing|lation)?\b")),
+    (
+        "address",
+        _re(
+            r"\baddress\b|\b(?:ship|send|deliver) (?:it |them |the order )?to\b|"
+            r"\bmoved\b"
+        ),
+    ),
+    (
+        "status",
+        _re(
+            r"\b(?:status|where(?:'s| is) (?:my|the)|track(?:ing)?|shipped|arriv\w*|"
+            r"deliver(?:ed|y)|when will|order details|check (?:on )?(?:my |an |the )?"
+            r"orders?|look up|what did i (?:order|buy)|my orders|an order)\b"
+        ),
+    ),
+)
+# "I want a refund" asks for a return; "refund the difference to my card" names a method.
+REFUND = _re(r"\brefund\b")
+ORDER_ID = _re(r"#?\bW(\d{7})\b")
+# Words that make a request about the customer's own records, not about shopping.
+SERVICE_WORDS = _re(
+    r"\b(?:orders?|purchase[ds]?|bought|return\w*|refund\w*|cancel\w*|exchange\w*|track\w*|"
+    r"deliver\w*|shipp\w*|account|human|representative|agent|supervisor|manager|operator)\b"
+)
+ORDINAL = _re(r"\b(?:the )?(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|last)"
+              r"(?: one| order)?\b")  # fmt: skip
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "1st": 1, "2nd": 2,
+             "3rd": 3, "4th": 4, "5th": 5, "last": -1}  # fmt: skip
+ALL_ITEMS = _re(r"\b(?:all (?:of )?(?:the |my )?(?:items|of them|them|it)|everything|"
+                r"the whole (?:order|thing)|entire order|all items)\b")  # fmt: skip
+ALSO = _re(r"\b(?:also|too|as well|and the|plus)\b")
+
+PAYMENT_ID = _re(r"\b((?:gift_card|credit_card|paypal)_\d+)\b")
+GIFT_CARD = _re(r"\bgift ?cards?\b")
+PAYPAL = _re(r"\bpay ?pal\b")
+# "card" alone is too loose ("the SD card" is a camera option): a credit card is named so.
+CARD = _re(
+    r"\b(?:(?:credit|debit|my|that|this) card|visa|mastercard|amex|american express|"
+    r"discover)\b"
+)
+BRAND = _re(r"\b(visa|mastercard|amex|discover)\b")
+LAST_FOUR = _re(r"\bending (?:in |with )?(\d{4})\b")
+ORIGINAL = _re(r"\b(?:original|same (?:card|method|payment|way|account)|"
+               r"(?:the )?way i paid|how i paid|what i paid with|paid with)\b")  # fmt: skip
+
+NO_LONGER = _re(r"\b(?:no longer (?:need|want)|(?:don'?t|do not|didn'?t) (?:need|want)|"
+                r"not needed|changed my mind|no use for)\b")  # fmt: skip
+MISTAKE = _re(r"\b(?:mistake|mistaken|by accident|accident(?:al(?:ly)?)?|ordered (?:it )?twice|"
+              r"wrong (?:item|order|one|thing))\b")  # fmt: skip
+
+# "123 Main St, Apt 4, Austin, TX 78701[, USA]": street, optional second line, city, state, zip.
+ADDRESS = _re(
+    r"(?P<address1>\d+[A-Za-z]?\s+[^,\n]+?)\s*,\s*"
+    r"(?:(?P<address2>(?:apt|apartment|suite|ste|unit|floor|fl|room|building|bldg|#)\.?\s*"
+    r"[^,\n]*?)\s*,\s*)?"
+    r"(?P<city>[A-Za-z][A-Za-z .'-]*?)\s*,\s*(?P<state>[A-Za-z]{2})\s*,?\s*(?P<zip>\d{5})"
+    r"(?:\s*,\s*(?P<country>USA|US|United States(?: of America)?))?\b"
+)
+ORDER_WORD = _re(r"\b(?:order|shipping|shipment|delivery|package|parcel)\b")
+
+EMAIL_TOKEN = "[EMAIL]"
+ZIP = _re(r"\b(\d{5})\b")
+ZIP_WORD = _re(r"\b(?:zip|postal)(?: ?code)?\b(?: is)?[:\s]*(\d{5})\b")
+NAME_INTRO = _re(r"\b(?:my name is|name's|name is|i am|i'm|im|this is|it's)\s+"
+                 r"([A-Za-z][A-Za-z'-]+)\s+([A-Za-z][A-Za-z'-]+)")  # fmt: skip
+NAME_BEFORE_ZIP = _re(r"([A-Za-z][A-Za-z'-]+)\s+([A-Za-z][A-Za-z'-]+)\s*[,;]?\s*(?:(?:and )?"
+                      r"(?:my )?(?:zip|postal)(?: code)?(?: is)?[:\s]*)?\d{5}\b")  # fmt: skip
+_NOT_NAMES = frozenset(
+    {"zip", "code", "is", "my", "and", "the", "postal", "name", "i", "am", "im", "number"}
+    | {"of", "in", "at", "from", "order", "it's", "this"}
+)
+
+YES = frozenset({"yes", "yeah", "yep", "yup", "y", "confirm", "confirmed", "proceed"})
+_COURTESY = frozenset(
+    {"go", "ahead", "sure", "ok", "okay", "thank", "thanks", "great", "fine", "right", "correct"}
+    | {"no", "nope", "nah", "never", "mind", "forget", "not", "don't", "dont", "stop", "bye"}
+)
+NO_START = _re(r"^\s*(?:no|nope|nah|never ?mind|forget (?:it|that)|don'?t|do not|stop)\b")
+THANKS = _re(r"^\s*(?:(?:ok(?:ay)?|great|perfect|cool|good)[,!. ]*)?(?:thanks?|thank you|cheers)"
+             r"\b[\w\s,!.']*$")  # fmt: skip
+BYE = _re(r"^\s*(?:bye|goodbye|see you|that'?s all|that is all|nothing else)\b")
+_FILLER = frozenset(
+    """a an the i i'd i'm me my mine to for of and or with please can could would like want
+    it its this that one ones them these those is are was be do does did have has had
+    you your we us our on in at from by about also too just so now then instead new other
+    order orders item items product products get make want need help hi hello hey thanks
+    email e-mail mail ordered change changed ship send talk speak payment method pay paid
+    address account know tell show see check some something thing things there here it's i'm
+    am my name""".split()  # noqa: SIM905
+)
+
+
+@dataclass(frozen=True)
+class PaymentRef:
+    """How the customer named a payment method."""
+
+    kind: PaymentKind
+    method_id: str = ""
+    brand: str = ""
+    last_four: str = ""
+
+
+@dataclass
+class Request:
+    """One message, understood."""
+
+    text: str
+    intent: ServiceIntent | None = None
+    order_ids: list[str] = field(default_factory=list)
+    ordinal: int | None = None
+    words: list[str] = field(default_factory=list)
+    all_items: bool = False
+    also: bool = False
+    payment: PaymentRef | None = None
+    reason: str | None = None
+    address: dict[str, str] | None = None
+    about_order: bool = False  # names an order ("my order", "the shipping", an id)
+    email: bool = False
+    name_zip: tuple[str, str, str] | None = None
+    yes: bool = False
+    no: bool = False
+    thanks: bool = False
+    bye: bool = False
+
+    @property
+    def identifies(self) -> bool:
+        return self.email or self.name_zip is not None
+
+    @property
+    def has_cue(self) -> bool:
+        """Whether the message is plainly about customer service ("a different colour" may be
+        shopping, "exchange my order" is not; "I'm Jane, jane@x.com: red lanterns" shops)."""
+        return bool(
+            (self.intent and SERVICE_WORDS.search(self.text))
+            or self.order_ids
+            or (self.identifies and not self.words)
+            or self.address
+        )
+
+    @property
+    def details(self) -> bool:
+        """Whether it gives anything a pending request could use."""
+        return bool(
+            self.order_ids
+            or self.ordinal
+            or self.words
+            or self.all_items
+            or self.payment
+            or self.reason
+            or self.address
+        )
+
+
+def _payment(text: str) -> PaymentRef | None:
+    if match := PAYMENT_ID.search(text):
+        return PaymentRef("id", method_id=match.group(1).lower())
+    if GIFT_CARD.search(text):
+        return PaymentRef("gift_card")
+    if PAYPAL.search(text):
+        return PaymentRef("paypal")
+    if ORIGINAL.search(text):
+        return PaymentRef("original")
+    if CARD.search(text) or LAST_FOUR.search(text):
+        brand = BRAND.search(text)
+        last_four = LAST_FOUR.search(text)
+        return PaymentRef(
+            "credit_card",
+            brand=brand.group(1).lower() if brand else "",
+            last_four=last_four.group(1) if last_four else "",
+        )
+    return None
+
+
+def _address(text: str) -> dict[str, str] | None:
+    match = ADDRESS.search(text)
+    if match is None:
+        return None
+    return {
+        "address1": match["address1"].strip(),
+        "address2": (match["address2"] or "").strip(),
+        "city": match["city"].strip(),
+        "state": match["state"].upper(),
+        "country": "USA",
+        "zip": match["zip"],
+    }
+
+
+def _name_zip(text: str) -> tuple[str, str, str] | None:
+    """A name and a zip code, when the message says it is a zip code or the name is written
+    as one ("Omar Anderson, 19031"): a bare number is more often a product id."""
+    keyed = ZIP_WORD.search(text)
+    bare = ZIP.search(text)
+    zip_code = keyed.group(1) if keyed else bare.group(1) if bare else None
+    if zip_code is None:
+        return None
+    for pattern in (NAME_INTRO, NAME_BEFORE_ZIP):
+        for match in pattern.finditer(text):
+            first, last = match.group(1), match.group(2)
+            if first.lower() in _NOT_NAMES or last.lower() in _NOT_NAMES:
+                continue
+            if keyed or (first[0].isupper() and last[0].isupper()):
+                return first, last, zip_code
+    return None
+
+
+def _without(text: str, patterns: tuple[re.Pattern[str], ...]) -> str:
+    for pattern in patterns:
+        text = pattern.sub(" ", text)
+    return text
+
+
+# Cues whose words are not item or option words.
+_CUES = (
+    *(cue for _, cue in INTENTS),
+    REFUND, PAYMENT_ID, GIFT_CARD, PAYPAL, CARD, LAST_FOUR, ORIGINAL, NO_LONGER, MISTAKE, ORDINAL,
+    ALL_ITEMS, NO_START, ORDER_WORD, ZIP_WORD, ZIP,
+)  # fmt: skip
+
+
+def understand_request(text: str) -> Request:
+    """What one customer message asks and gives."""
+    request = Request(text=text)
+    request.order_ids = list(dict.fromkeys(f"#W{m}" for m in ORDER_ID.findall(text)))
+    rest = ORDER_ID.sub(" ", text)
+    request.address = _address(rest)
+    request.email = EMAIL_TOKEN in text
+    request.name_zip = None if request.address else _name_zip(rest)
+    if request.address:
+        rest = ADDRESS.sub(" ", rest)
+    if request.name_zip:
+        rest = _without(rest, (NAME_INTRO, NAME_BEFORE_ZIP))
+    request.intent = next((name for name, cue in INTENTS if cue.search(rest)), None)
+    request.payment = _payment(rest)
+    if request.intent is None and REFUND.search(rest) and request.payment is None:
+        request.intent = "return"
+    if request.intent is None and request.address:
+        request.intent = "address"
+    if MISTAKE.search(rest):
+        request.reason = "ordered by mistake"
+    elif NO_LONGER.search(rest):
+        request.reason = "no longer needed"
+    request.about_order = bool(request.order_ids or ORDER_WORD.search(rest))
+    if ordinal := ORDINAL.search(rest):
+        request.ordinal = _ORDINALS[ordinal.group(1).lower()]
+    request.all_items = bool(ALL_ITEMS.search(rest))
+    request.also = bool(ALSO.search(rest))
+    said = set(tokens(normalize(text)))
+    request.yes = bool(said & YES) and said <= YES | _FILLER | _COURTESY
+    leftover = tokens(normalize(_without(rest, _CUES)))
+    request.words = [w for w in leftover if w not in _FILLER | _COURTESY | YES]
+    request.thanks = bool(THANKS.search(text))
+    request.bye = bool(BYE.search(text))
+    if NO_START.search(text) and not request.details:
+        request.no = True
+        request.intent = None  # "no, cancel that" stops a request, it does not start one
+    return request

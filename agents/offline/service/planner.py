@@ -1,0 +1,370 @@
+"""The offline planner's customer-service flows: status, cancel, return, exchange, change of
+address and a human agent, asking for whatever is missing.
+
+A request is a *frame*: it starts at the latest message that says what to do ("return the
+kettle") and gathers the details the following messages give (the order, the items, the refund
+method), until a write has run or the customer says no. Each call re-reads the conversation
+(``reading``), so nothing is kept between calls. The planner never asks for the final yes
+itself: it calls the write tool, and the conversation policy (``graphs.orders``) shows the
+change and waits for the customer's answer before anything is written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import BaseMessage
+
+from agents.offline.policy import Step, ToolCallPlan
+from agents.offline.service import answers
+from agents.offline.service.nlu import PaymentRef, Request, ServiceIntent, understand_request
+from agents.offline.service.reading import Call, ServiceConversation, read_service
+from agents.offline.service.resolve import (
+    Record,
+    choose_payment,
+    choose_variant,
+    match_items,
+    original_method,
+)
+from tools.orders.tools import IDENTIFY, WRITE_TOOLS
+
+# The planner serves customers only when the model has these tools.
+NEEDED = frozenset({*IDENTIFY, "get_user_details", "get_order_details"})
+# Order statuses each request can act on.
+STATUSES: dict[str, tuple[str, ...]] = {
+    "cancel": ("pending",),
+    "address": ("pending",),
+    "return": ("delivered",),
+    "exchange": ("delivered", "pending"),
+}
+# A shopping request never continues a service conversation.
+SHOPPING = re.compile(
+    r"\b(?:do you (?:have|sell|stock|carry)|looking for|show me|search|browse|recommend)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Frame:
+    """The request being served and the messages that give its details, oldest first."""
+
+    intent: ServiceIntent | None = None
+    requests: list[Request] = field(default_factory=list)
+    # How each message was asked for: the assistant's answer before it.
+    asked: list[str] = field(default_factory=list)
+
+    def latest(self, name: str) -> Any:
+        for request in reversed(self.requests):
+            if value := getattr(request, name):
+                return value
+        return None
+
+    @property
+    def words(self) -> list[str]:
+        return [w for r in self.requests for w in r.words]
+
+    def ordinal_after(self, question: str) -> int | None:
+        """The latest "the second one" given in answer to ``question``."""
+        for request, asked in zip(reversed(self.requests), reversed(self.asked), strict=True):
+            if request.ordinal is not None and asked.startswith(question):
+                return request.ordinal
+        return None
+
+
+def _call(name: str, **args: Any) -> Step:
+    return Step(calls=[ToolCallPlan(name, args)])
+
+
+def _text(text: str) -> Step:
+    return Step(text=text)
+
+
+def _service_turns(conv: ServiceConversation, requests: Sequence[Request]) -> list[bool]:
+    """For each turn, whether it belongs to customer service."""
+    flags: list[bool] = []
+    for index, (turn, request) in enumerate(zip(conv.turns, requests, strict=True)):
+        previous = flags[-1] if flags else False
+        answered = conv.turns[index - 1].answer.rstrip() if index else ""
+        replying = previous and not SHOPPING.search(turn.text)
+        flags.append(
+            request.has_cue
+            or request.yes
+            or any(call.name in NEEDED or call.name in WRITE_TOOLS for call in turn.calls)
+            or (replying and (answered.endswith("?") or request.details))
+            or (previous and (request.no or request.thanks or request.bye))
+        )
+    return flags
+
+
+def _frame(conv: ServiceConversation, requests: Sequence[Request]) -> Frame:
+    """The open request: from its latest starting message, unless a write or a no ended it."""
+    start: int | None = None
+    intent: ServiceIntent | None = None
+    last = len(conv.turns) - 1
+    for index, (turn, request) in enumerate(zip(conv.turns, requests, strict=True)):
+        if request.intent is not None and request.intent != intent:
+            start, intent = index, request.intent  # a new request (the same again adds details)
+        elif request.no:
+            start, intent = None, None
+        elif start is None and request.order_ids:
+            start, intent = index, "status"  # "what about #W6067464?"
+        ended = any(c.name in WRITE_TOOLS and c.content and not c.declined for c in turn.calls)
+        if ended and index < last:
+            start, intent = None, None
+    if start is None:
+        return Frame(requests=[requests[-1]], asked=[conv.turns[-2].answer if last else ""])
+    return Frame(
+        intent=intent,
+        requests=list(requests[start:]),
+        asked=[conv.turns[i - 1].answer if i else "" for i in range(start, last + 1)],
+    )
+
+
+class ServicePlanner:
+    """The next step of one customer-service conversation."""
+
+    def __init__(self, conv: ServiceConversation, requests: list[Request]) -> None:
+        self.conv = conv
+        self.request = requests[-1]
+        self.frame = _frame(conv, requests)
+
+    # ---- the turn -----------------------------------------------------------------------
+
+    def step(self) -> Step:
+        written = [c for c in self.conv.current.calls if c.name in WRITE_TOOLS and c.content]
+        if written:
+            return _text(self._after_write(written[-1]))
+        intent = self.frame.intent
+        if intent == "transfer":
+            transfer = self.conv.this_turn("transfer_to_human_agents")
+            if transfer is not None and transfer.content is not None:
+                return _text(answers.transferred())
+            return _call("transfer_to_human_agents", summary=self._summary())
+        request = self.request
+        if request.intent is None and not request.details:
+            if request.no:
+                return _text(answers.declined())
+            if request.thanks:
+                return _text(answers.welcome_back())
+            if request.bye:
+                return _text(answers.goodbye())
+            if request.yes and intent is None:
+                return _text(answers.nothing_pending())
+        customer = self.conv.customer
+        tried = [c for c in self.conv.current.calls if c.name in IDENTIFY and c.content]
+        if customer is None or (request.identifies and not tried) or (tried and not tried[-1].ok):
+            return self._authenticate(customer, tried)  # another identity: the policy answers
+        user = self.conv.user(customer)
+        profile = self.conv.this_turn("get_user_details")
+        if user is None:
+            if profile is not None and profile.content is not None:
+                return _text(answers.refused(profile.error))
+            return _call("get_user_details", user_id=customer)
+        greeting = self._greeting(user)
+        if intent is None:
+            return _text(f"{greeting}{answers.help_text()}")
+        step = self._serve(intent, customer, user)
+        if greeting and step.text:
+            step.text = greeting + step.text
+        return step
+
+    def _greeting(self, user: Record) -> str:
+        found = [c for c in self.conv.current.calls if c.name in IDENTIFY and c.ok]
+        return f"{answers.identified(user)} " if found else ""
+
+    def _summary(self) -> str:
+        texts = [r.text for r in self.frame.requests]
+        return "The customer asked for a human agent: " + " / ".join(texts)[:500]
+
+    def _after_write(self, call: Call) -> str:
+        if call.declined:
+            return answers.declined()
+        if not call.ok or call.data is None:
+            return answers.write_failed(call.error)
+        customer = self.conv.customer
+        return answers.done(call.name, call.data, self.conv.user(customer) if customer else None)
+
+    # ---- who the customer is ------------------------------------------------------------
+
+    def _authenticate(self, customer: str | None, tried: list[Call]) -> Step:
+        if tried and customer is not None:
+            return _text(answers.refused(tried[-1].error))
+        if tried:
+            return _text(answers.not_identified(tried[-1].error))
+        if self.request.email:
+            return _call("find_user_id_by_email", email="[EMAIL]")
+        if self.request.name_zip is not None:
+            first, last, zip_code = self.request.name_zip
+            return _call("find_user_id_by_name_zip", first_name=first, last_name=last, zip=zip_code)
+        return _text(answers.ask_identity(self.frame.intent))
+
+    # ---- which order ----------------------------------------------------------------------
+
+    def _order_id(self, user: Record) -> str | None:
+        if order_id := self.frame.latest("order_ids"):
+            return str(order_id[-1])
+        orders: list[str] = list(user.get("orders", []))
+        number = self.frame.ordinal_after(answers.ORDER_QUESTION)
+        if number is not None and orders:
+            index = number - 1 if number > 0 else len(orders) - 1
+            return orders[index] if 0 <= index < len(orders) else None
+        return orders[0] if len(orders) == 1 else None
+
+    def _fetch(self, order_ids: Sequence[str]) -> Step | None:
+        """A call for the orders not read yet (all at once), or ``None`` when all are known."""
+        missing = [o for o in order_ids if self.conv.order(o) is None]
+        failed = [self.conv.this_turn("get_order_details", order_id=o) for o in missing]
+        for call in failed:
+            if call is not None and call.content is not None:
+                return _text(answers.refused(call.error))
+        if not missing:
+            return None
+        calls = [ToolCallPlan("get_order_details", {"order_id": o}) for o in missing]
+        return Step(calls=calls)
+
+    def _pick_order(self, user: Record, intent: ServiceIntent) -> Record | Step:
+        """The order the request is about, read; or the step that reads or asks for it."""
+        order_id = self._order_id(user)
+        if order_id is not None:
+            fetch = self._fetch([order_id])
+            return fetch or self.conv.order(order_id) or _text(answers.no_orders())
+        orders: list[str] = list(user.get("orders", []))
+        if not orders:
+            return _text(answers.no_orders())
+        fetch = self._fetch(orders)
+        if fetch is not None:
+            return fetch
+        records = [r for o in orders if (r := self.conv.order(o)) is not None]
+        named = [r for r in records if match_items(r, self.frame.words)]
+        fits = [r for r in records if r.get("status") in STATUSES.get(intent, (r.get("status"),))]
+        for candidates in ([r for r in named if r in fits], named):
+            if len(candidates) == 1:
+                return candidates[0]  # one order holds what was named (it may not fit: said so)
+        if intent == "status" and not named:
+            return _text("\n".join(["Your orders:", *(answers.status(r) for r in records)]))
+        if len(fits) == 1 and not named:
+            return fits[0]
+        return _text(answers.ask_order(records, intent))
+
+    # ---- the requests ---------------------------------------------------------------------
+
+    def _serve(self, intent: ServiceIntent, customer: str, user: Record) -> Step:
+        if intent == "address" and not self._order_address():
+            address = self.frame.latest("address")
+            if address is None:
+                return _text(answers.ask_address())
+            return _call("modify_user_address", user_id=customer, **address)
+        order = self._pick_order(user, intent)
+        if isinstance(order, Step):
+            return order
+        if intent == "status":
+            return _text(answers.status(order))
+        if order.get("status") not in STATUSES[intent]:
+            return _text(answers.wrong_status(order, intent))
+        if intent == "cancel":
+            reason = self.frame.latest("reason")
+            if reason is None:
+                return _text(answers.ask_reason())
+            return _call("cancel_pending_order", order_id=order["order_id"], reason=reason)
+        if intent == "address":
+            address = self.frame.latest("address")
+            if address is None:
+                return _text(answers.ask_address())
+            return _call("modify_pending_order_address", order_id=order["order_id"], **address)
+        if intent == "return":
+            return self._return(order, user)
+        return self._exchange(order, user)
+
+    def _order_address(self) -> bool:
+        """Whether an address change is about an order (else the default address)."""
+        return any(r.about_order or r.ordinal for r in self.frame.requests)
+
+    def _items(self, order: Record, verb: str) -> list[Record] | Step:
+        items: list[Record] = list(order.get("items", []))
+        if self.frame.latest("all_items") or len(items) == 1:
+            return items
+        for words in (self.frame.requests[-1].words, self.frame.words):
+            if found := match_items(order, words):
+                return found
+        number = self.frame.ordinal_after(answers.ITEMS_QUESTION)
+        if number is not None and 0 < abs(number) <= len(items):
+            return [items[number - 1 if number > 0 else -1]]
+        return _text(answers.ask_items(order, verb))
+
+    def _return(self, order: Record, user: Record) -> Step:
+        items = self._items(order, "return")
+        if isinstance(items, Step):
+            return items
+        methods: dict[str, Record] = user.get("payment_methods", {})
+        gift_cards = [m for m, v in methods.items() if v.get("source") == "gift_card"]
+        ref: PaymentRef | None = self.frame.latest("payment")
+        if ref is None:
+            return _text(answers.ask_refund(order, user, gift_cards))
+        choice = choose_payment(ref, user, order)
+        if choice.method_id is None:
+            if choice.candidates:
+                return _text(answers.ask_payment(user, choice.candidates, "receive the refund"))
+            return _text(answers.ask_refund(order, user, gift_cards))
+        if choice.method_id not in gift_cards and choice.method_id != original_method(order):
+            return _text(answers.refund_rule(user, choice.method_id))
+        return _call(
+            "return_delivered_order_items",
+            order_id=order["order_id"],
+            item_ids=[item["item_id"] for item in items],
+            payment_method_id=choice.method_id,
+        )
+
+    def _exchange(self, order: Record, user: Record) -> Step:
+        items = self._items(order, "exchange")
+        if isinstance(items, Step):
+            return items
+        products = list(dict.fromkeys(str(item["product_id"]) for item in items))
+        missing = [p for p in products if self.conv.product(p) is None]
+        if missing:
+            return Step(
+                calls=[ToolCallPlan("get_product_details", {"product_id": p}) for p in missing]
+            )
+        new_ids = []
+        for item in items:
+            product = self.conv.product(str(item["product_id"])) or {}
+            choice = choose_variant(product, item, self.frame.requests[-1].words)
+            if choice.new_item_id is None and not choice.wanted:
+                choice = choose_variant(product, item, self.frame.words)
+            if choice.new_item_id is None:
+                return _text(answers.ask_variant(item, choice.alternatives, choice.unavailable))
+            new_ids.append(choice.new_item_id)
+        ref: PaymentRef | None = self.frame.latest("payment")
+        methods: list[str] = list(user.get("payment_methods", {}))
+        payment = choose_payment(ref, user, order)
+        method = payment.method_id or (methods[0] if ref is None and len(methods) == 1 else None)
+        if method is None:
+            why = "pay or receive the price difference"
+            return _text(answers.ask_payment(user, payment.candidates, why))
+        tool = (
+            "exchange_delivered_order_items"
+            if order.get("status") == "delivered"
+            else "modify_pending_order_items"
+        )
+        return _call(
+            tool,
+            order_id=order["order_id"],
+            item_ids=[item["item_id"] for item in items],
+            new_item_ids=new_ids,
+            payment_method_id=method,
+        )
+
+
+def service_step(messages: Sequence[BaseMessage], tool_names: frozenset[str]) -> Step | None:
+    """The planner's next step when the conversation is customer service, else ``None``."""
+    if not NEEDED.issubset(tool_names):
+        return None
+    conv = read_service(messages)
+    if not conv.turns:
+        return None
+    requests = [understand_request(turn.text) for turn in conv.turns]
+    if not _service_turns(conv, requests)[-1]:
+        return None
+    return ServicePlanner(conv, requests).step()

@@ -1,0 +1,152 @@
+"""Matching what the customer said to their records: items, new variants, payment methods.
+
+Records are the tools' JSON (tau-bench shapes): an order's ``items`` carry ``name``,
+``item_id``, ``product_id``, ``price`` and ``options``; a product's ``variants`` are keyed by
+item id; a user's ``payment_methods`` by payment method id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents.offline.service.nlu import PaymentRef
+from agents.offline.text import normalize, tokens
+
+Record = Mapping[str, Any]
+
+
+def fold(word: str) -> str:
+    """A word without its plural ending ("inches" -> "inch", "batteries" -> "battery")."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "sses")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def folded(text: str) -> list[str]:
+    return [fold(w) for w in tokens(normalize(text))]
+
+
+def _said(words: Iterable[str]) -> set[str]:
+    return {fold(w) for w in words}
+
+
+# ---- items ---------------------------------------------------------------------------------
+
+
+def match_items(order: Record, words: Sequence[str]) -> list[Record]:
+    """The order's items the words name: by product name first, else by option values."""
+    said = _said(words)
+    items: list[Record] = list(order.get("items", []))
+    for scoring in (_name_score, _options_score):
+        scores = [scoring(item, said) for item in items]
+        best = max(scores, default=0)
+        if best > 0:
+            return [item for item, score in zip(items, scores, strict=True) if score == best]
+    return []
+
+
+def _name_score(item: Record, said: set[str]) -> int:
+    return len(set(folded(str(item.get("name", "")))) & said)
+
+
+def _options_score(item: Record, said: set[str]) -> int:
+    options: Mapping[str, str] = item.get("options", {})
+    return sum(1 for value in options.values() if set(folded(value)) <= said)
+
+
+# ---- new variants --------------------------------------------------------------------------
+
+
+@dataclass
+class VariantChoice:
+    """The variant an item is to become, or what stands in the way."""
+
+    item: Record
+    new_item_id: str | None = None
+    wanted: dict[str, str] = field(default_factory=dict)  # option -> value asked for
+    unavailable: bool = False  # the exact variant exists but cannot be ordered
+    alternatives: list[Record] = field(default_factory=list)  # available variants to offer
+
+
+def requested_options(product: Record, item: Record, words: Sequence[str]) -> dict[str, str]:
+    """The option values the words ask for that differ from the item's own."""
+    said = _said(words)
+    current: Mapping[str, str] = item.get("options", {})
+    values: dict[str, set[str]] = {}
+    for variant in product.get("variants", {}).values():
+        for name, value in variant.get("options", {}).items():
+            values.setdefault(name, set()).add(value)
+    wanted: dict[str, str] = {}
+    for name, choices in values.items():
+        named = [v for v in choices if set(folded(v)) <= said and v != current.get(name)]
+        if named:
+            wanted[name] = max(named, key=lambda v: len(folded(v)))
+    return wanted
+
+
+def choose_variant(product: Record, item: Record, words: Sequence[str]) -> VariantChoice:
+    """The variant of ``product`` that keeps the item's options except those asked for."""
+    choice = VariantChoice(item, wanted=requested_options(product, item, words))
+    variants: list[Record] = list(product.get("variants", {}).values())
+    others = [v for v in variants if v.get("available") and v["item_id"] != item["item_id"]]
+    if not choice.wanted:
+        choice.alternatives = others
+        return choice
+    target = {**item.get("options", {}), **choice.wanted}
+    exact = [v for v in variants if v.get("options") == target]
+    if exact and exact[0].get("available"):
+        choice.new_item_id = str(exact[0]["item_id"])
+        return choice
+    choice.unavailable = bool(exact)
+    close = [v for v in others if all(v["options"].get(k) == w for k, w in choice.wanted.items())]
+    # Among those, the one that also has most of the other values named ("with 5x zoom").
+    said = _said(words)
+    scores = [sum(set(folded(x)) <= said for x in v["options"].values()) for v in close]
+    best = [v for v, score in zip(close, scores, strict=True) if score == max(scores, default=0)]
+    if len(best) == 1 and not exact:
+        choice.new_item_id = str(best[0]["item_id"])
+        return choice
+    choice.alternatives = close or others
+    return choice
+
+
+# ---- payment methods -----------------------------------------------------------------------
+
+
+@dataclass
+class PaymentChoice:
+    method_id: str | None = None
+    candidates: list[str] = field(default_factory=list)  # several match: ask which
+
+
+def choose_payment(ref: PaymentRef | None, user: Record, order: Record | None) -> PaymentChoice:
+    """The payment method ``ref`` names among the user's, or the candidates to ask about."""
+    methods: Mapping[str, Record] = user.get("payment_methods", {})
+    if ref is None:
+        return PaymentChoice()
+    if ref.kind == "id":
+        return PaymentChoice(ref.method_id if ref.method_id in methods else None)
+    if ref.kind == "original":
+        history = order.get("payment_history", []) if order else []
+        return PaymentChoice(str(history[0]["payment_method_id"]) if history else None)
+    found = [
+        method_id
+        for method_id, method in methods.items()
+        if method.get("source") == ref.kind
+        and (not ref.brand or str(method.get("brand", "")).lower() == ref.brand)
+        and (not ref.last_four or method.get("last_four") == ref.last_four)
+    ]
+    if len(found) == 1:
+        return PaymentChoice(found[0])
+    return PaymentChoice(None, found)
+
+
+def original_method(order: Record) -> str | None:
+    history = order.get("payment_history", [])
+    return str(history[0]["payment_method_id"]) if history else None

@@ -1,0 +1,162 @@
+"""Supply questions: "what should I reorder this week and why?", "how many of 22423 will sell
+next month?" and, for a product, "when is it back?".
+
+A reorder question becomes one ``reorder_suggestions`` call; its look-ahead comes from the words
+("today" 1 trading day, "this week" 6, "next two weeks" 12, "this month" 26). The answer lists
+the products most urgent first, each with the figures that put it there, all copied from the
+tool's result. A forecast question about one product (its id, or the product in focus) becomes
+one ``forecast_demand`` call. ``restock_line`` adds to a stock answer how long the stock lasts,
+or when an out-of-stock product is expected back, from ``check_inventory``'s result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from agents.offline.context import Conversation, ToolRecord
+from agents.offline.supply_cues import FORECAST_HORIZON, FORECAST_QUESTION, LOOK_AHEAD, REORDER
+from agents.offline.text import normalize, tokens
+from agents.offline.vocabulary import CatalogVocabulary
+
+REORDERS = "reorder_suggestions"
+FORECAST = "forecast_demand"
+MAX_LISTED = 8
+
+
+def is_reorder_question(text: str) -> bool:
+    return bool(REORDER.search(normalize(text)))
+
+
+def reorder_args(text: str) -> dict[str, Any]:
+    """``within_days`` when the message names a period (the tool's default is a week)."""
+    norm = normalize(text)
+    for pattern, days in LOOK_AHEAD:
+        if pattern.search(norm):
+            return {"within_days": days}
+    return {}
+
+
+def _num(value: Any) -> str:
+    return f"{value:,.1f}".removesuffix(".0") if isinstance(value, int | float) else "?"
+
+
+def _period(days: int) -> str:
+    return {1: "today", 6: "this week", 12: "in the next two weeks", 26: "this month"}.get(
+        days, f"within {days} trading days"
+    )
+
+
+def reorder_answer(record: ToolRecord) -> str:
+    """The reorder list with each product's reason, or why there is none."""
+    if record.output is None:
+        return f"I couldn't build the reorder list: {record.error or 'the tool failed'}"
+    out = record.output
+    products = [p for p in out.get("products") or [] if isinstance(p, dict)]
+    period = _period(int(out.get("within_days", 6)))
+    if not products:
+        return f"Nothing needs reordering {period}: every product's stock covers its lead time."
+    total = int(out.get("total", len(products)))
+    service = out.get("service_level")
+    head = f"{total:,} products need reordering {period}"
+    head += f"; the {len(products[:MAX_LISTED])} most urgent first" if total > 1 else ""
+    lines = [head + ":"]
+    for n, p in enumerate(products[:MAX_LISTED], start=1):
+        when = f", runs out around {p['runs_out_on']}" if p.get("runs_out_on") else ""
+        lines.append(
+            f"{n}. {p.get('title', '')} ({p.get('id')}) — order {p.get('suggested_order', 0):,}. "
+            f"Why: stock {_num(p.get('stock'))} (+{_num(p.get('on_order'))} on order) lasts "
+            f"{_num(p.get('days_of_cover'))} trading days at a forecast "
+            f"{_num(p.get('daily_demand'))} a day{when}; reorder point "
+            f"{_num(p.get('reorder_point'))} = {_num(p.get('demand_over_lead_time'))} over the "
+            f"{p.get('lead_time_days')}-day lead time + {_num(p.get('safety_stock'))} safety stock."
+        )
+    if isinstance(service, int | float):
+        lines.append(f"Safety stock is set for a {service:.0%} service level.")
+    note = str(out.get("note", "")).strip()
+    if note:
+        lines.append(f"Note: {note}")
+    return "\n".join(lines)
+
+
+def forecast_args(text: str, vocab: CatalogVocabulary, focus: str | None) -> dict[str, Any]:
+    """``product_id`` (named, else the product in focus; "" if neither) and ``horizon_days``
+    when the message names a period."""
+    norm = normalize(text)
+    named = next((pid for w in tokens(norm) if (pid := vocab.product_id(w))), None)
+    args: dict[str, Any] = {"product_id": named or focus or ""}
+    for pattern, days in FORECAST_HORIZON:
+        if pattern.search(norm):
+            args["horizon_days"] = days
+            break
+    return args
+
+
+def forecast_answer(record: ToolRecord) -> str:
+    """Expected sales over the horizon, the daily rate and its interval, or why there are none."""
+    if record.output is None:
+        return f"I couldn't forecast that: {record.error or 'the tool failed'}"
+    out = record.output
+    name = f"{out.get('title', '')} ({out.get('product_id')})"
+    if not out.get("available"):
+        return f"{name}: {out.get('note') or 'no forecast is available.'}"
+    days = [d for d in out.get("days") or [] if isinstance(d, dict)]
+    lows = [d["low"] for d in days if isinstance(d.get("low"), int | float)]
+    highs = [d["high"] for d in days if isinstance(d.get("high"), int | float)]
+    spread = ""
+    if lows and highs:
+        level = out.get("level")
+        share = f"{level:.0%} " if isinstance(level, int | float) else ""
+        spread = f"; {share}interval per day {_num(min(lows))} to {_num(max(highs))}"
+    return (
+        f"{name}: about {_num(out.get('total'))} units over the next "
+        f"{out.get('horizon_days')} trading days ({_num(out.get('daily_mean'))} a day{spread}), "
+        f"forecast by {out.get('method')} from sales through {out.get('trained_through')}. "
+        f"Stock now: {out.get('stock')}."
+    )
+
+
+def supply_step(
+    conv: Conversation, vocab: CatalogVocabulary, tool_names: frozenset[str]
+) -> tuple[str, str, dict[str, Any] | None] | None:
+    """For a reorder or forecast question: ``("", tool, args)`` to call a tool, ``(text, tool,
+    None)`` to answer; ``None`` when the message is neither."""
+    if is_reorder_question(conv.text):
+        tool, args = REORDERS, reorder_args(conv.text)
+    elif FORECAST_QUESTION.search(normalize(conv.text)):
+        tool, args = FORECAST, forecast_args(conv.text, vocab, conv.focus())
+        if not args["product_id"]:
+            return "Which product should I forecast? Give me its id, e.g. 22423.", tool, None
+    else:
+        return None
+    if tool not in tool_names:
+        return (
+            "Sorry, I can't look at demand and stock here: that tool isn't available.",
+            tool,
+            None,
+        )
+    done = [r for rnd in conv.rounds for r in rnd if r.name == tool and r.answered]
+    if done:
+        answer = reorder_answer if tool == REORDERS else forecast_answer
+        return answer(done[-1]), tool, None
+    return "", tool, args
+
+
+def restock_line(out: Mapping[str, Any]) -> str:
+    """How long the stock lasts, or when an out-of-stock product is expected back."""
+    if not out.get("in_stock"):
+        back = out.get("back_in_stock_by")
+        if not back:
+            return ""
+        if out.get("next_delivery"):
+            return f"A delivery is due: expected back in stock by {back}."
+        lead = out.get("lead_time_days")
+        return f"If it is reordered now, it should be back by {back} (a {lead}-day lead time)."
+    cover, rate = out.get("days_of_cover"), out.get("daily_demand")
+    if not isinstance(cover, int | float) or not isinstance(rate, int | float):
+        return ""
+    until = f", until around {out['runs_out_on']}" if out.get("runs_out_on") else ""
+    return (
+        f"At the forecast {_num(rate)} sold a day, that stock lasts about {_num(cover)} "
+        f"trading days{until}."
+    )

@@ -1,0 +1,42 @@
+"""The phrases of supply questions: "what should I reorder this week", "when is it back"."""
+
+from __future__ import annotations
+
+import re
+
+REORDER = re.compile(
+    r"\b(?:what|which)(?: \w+){0,3} (?:should|do|must|need to|to) (?:i |we )?"
+    r"(?:re-?order|restock|replenish)"
+    r"|\b(?:what|which)(?: \w+){0,3} (?:needs?|need to be|should be) "
+    r"(?:re-?order|restock|replenish)"
+    r"|\bre-?order (?:list|report|suggestions?|alerts?|this week|today|now)\b"
+    r"|\b(?:what|which) to (?:re-?order|restock)\b"
+    r"|\bwhat(?:'s| is) running (?:low|out)\b|\bwhich products are running (?:low|out)\b"
+)
+LOOK_AHEAD: list[tuple[re.Pattern[str], int]] = [
+    (re.compile(r"\b(?:today|now|right away|immediately)\b"), 1),
+    (re.compile(r"\b(?:two weeks|2 weeks|fortnight)\b"), 12),
+    (re.compile(r"\b(?:this|next|a) month\b"), 26),
+    (re.compile(r"\b(?:this|next|a) week\b"), 6),
+]
+# "when is it back", "when will you restock it", "when do you get more"
+RESTOCK_QUESTION = re.compile(
+    r"\bwhen (?:is|will|are|do|does|would|can)\b.*\b(?:back|restock\w*|replenish\w*|"
+    r"get more|have more|available again|in stock again)\b"
+    r"|\b(?:restock(?:ing)? date|back in stock)\b"
+)
+# "how many will sell next month", "demand forecast for 22423", "how fast is it selling"
+# (a bare "forecast" is left alone: "the weather forecast" is not about products)
+FORECAST_QUESTION = re.compile(
+    r"\b(?:demand|sales) forecast|\bforecast (?:the )?(?:demand|sales)\b"
+    r"|\bforecast (?:for|of) (?:it|this|that|them|product|item|\d)|\bexpected (?:demand|sales)\b"
+    r"|\bhow many (?:\w+ ){0,4}(?:will|would|do you expect to|are expected to) (?:sell|be sold)\b"
+    r"|\bhow (?:fast|quickly|well) (?:is|are|does|do|will) (?:\w+ ){0,4}sell"
+)
+FORECAST_HORIZON: list[tuple[re.Pattern[str], int]] = [
+    (re.compile(r"\b(?:today|tomorrow)\b"), 1),
+    (re.compile(r"\b(?:two weeks|2 weeks|fortnight)\b"), 12),
+    (re.compile(r"\b(?:this|next|a) month\b|\b4 weeks\b|\bfour weeks\b"), 26),
+    (re.compile(r"\b(?:this|next|a) week\b"), 6),
+    (re.compile(r"\b(?:quarter|three months|3 months)\b"), 78),
+]

@@ -1,0 +1,162 @@
+"""``shopagent events …`` (replay, process, glue) and ``shopagent query "SQL"``."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from api.progress import progress_bar
+from infra.errors import ShopagentError
+from infra.settings import get_settings
+
+if TYPE_CHECKING:
+    from api.pipeline import EventPipeline
+
+# Heavy modules (boto3, pyarrow, Spark) are imported inside the commands that need them.
+Progress = Callable[[str, int, int], None]
+
+events_app = typer.Typer(help="Behaviour events: replay history, process, run the Glue jobs.")
+console = Console(stderr=True)
+
+
+def _fail(err: Exception) -> typer.Exit:
+    console.print(f"[red]error:[/red] {err}")
+    return typer.Exit(code=2)
+
+
+def drain(pipeline: EventPipeline, progress: Progress) -> None:
+    """Run every processor until the stream has nothing new for it, showing progress."""
+    errors: list[Exception] = []
+
+    def run(index: int) -> None:
+        try:
+            pipeline.processors[index].run(until_idle=True, max_failures=5)
+        except Exception as err:  # noqa: BLE001 - reported once all threads stop
+            errors.append(err)
+
+    threads = [
+        threading.Thread(target=run, args=(i,), daemon=True)
+        for i in range(len(pipeline.processors))
+    ]
+    for thread in threads:
+        thread.start()
+    while any(thread.is_alive() for thread in threads):
+        for processor in pipeline.processors:
+            progress(f"process: {processor.consumer}", processor.stats.records, 0)
+        time.sleep(0.25)
+    for processor in pipeline.processors:
+        progress(f"process: {processor.consumer}", processor.stats.records, 0)
+    if errors:
+        raise errors[0]
+
+
+@events_app.command("replay")
+def replay(
+    dataset: Annotated[Literal["online-retail"], typer.Argument(help="online-retail")],
+    source: Annotated[
+        Path | None, typer.Option(help="Folder with online_retail.parquet (default: shipped copy)")
+    ] = None,
+    speedup: Annotated[
+        float | None,
+        typer.Option(
+            help="Keep the events' spacing in time, this many times faster (86400: a "
+            "day a second); default: as fast as the stream takes them"
+        ),
+    ] = None,
+    process: Annotated[
+        bool, typer.Option(help="Then process the stream into profiles and the lake")
+    ] = True,
+) -> None:
+    """Stream the demo store's year of invoices as purchase and cancel events."""
+    from api.pipeline import open_pipeline
+    from tools.behaviour.replay import online_retail_history
+    from tools.behaviour.replay import replay as send_history
+    from tools.catalog.load import DATA_DIR
+
+    settings = get_settings()
+    try:
+        history = online_retail_history(source or DATA_DIR / dataset)
+        with progress_bar() as progress, open_pipeline(settings, process=process) as pipeline:
+            sent = send_history(history, pipeline.producer, speedup=speedup, progress=progress)
+            console.print(
+                f"replayed {sent:,} events ({history.purchases:,} purchases, "
+                f"{history.cancels:,} cancellations) into the {pipeline.producer.name} stream"
+            )
+            if process:
+                drain(pipeline, progress)
+    except ShopagentError as err:
+        raise _fail(err) from err
+
+
+@events_app.command("process")
+def process(
+    follow: Annotated[bool, typer.Option(help="Keep processing new events until Ctrl-C")] = False,
+) -> None:
+    """Process the stream into profiles and the lake (until it has nothing new, or forever)."""
+    from api.pipeline import open_pipeline, run_in_threads
+
+    settings = get_settings()
+    try:
+        with open_pipeline(settings, process=True) as pipeline:
+            if follow:
+                with run_in_threads(pipeline):
+                    console.print("processing events; Ctrl-C to stop")
+                    with contextlib.suppress(KeyboardInterrupt):
+                        threading.Event().wait()
+            else:
+                with progress_bar() as progress:
+                    drain(pipeline, progress)
+            for p in pipeline.processors:
+                console.print(f"{p.consumer}: {vars(p.stats)}")
+    except ShopagentError as err:
+        raise _fail(err) from err
+
+
+@events_app.command("glue")
+def glue(
+    job: Annotated[
+        list[str] | None,
+        typer.Option(help="sessionize, interactions or daily_demand (default: all three)"),
+    ] = None,
+) -> None:
+    """Run the Glue PySpark jobs over the local lake with a local Spark."""
+    from infra.glue.jobs import JOBS
+    from infra.glue.local import run_jobs
+
+    settings = get_settings()
+    try:
+        with progress_bar() as progress:
+            rows = run_jobs(settings.lake, job or list(JOBS), progress)
+    except ShopagentError as err:
+        raise _fail(err) from err
+    for name, count in rows.items():
+        console.print(f"{name}: {count:,} rows")
+
+
+def query(
+    sql: Annotated[
+        str, typer.Argument(help="SQL over events, sessions, interactions, daily_demand")
+    ],
+    limit: Annotated[int, typer.Option(help="Print at most this many rows")] = 50,
+) -> None:
+    """Run Athena-style SQL over the data lake (DuckDB)."""
+    from infra.events.backends import open_lake
+
+    try:
+        result = open_lake(get_settings()).query(sql)
+    except ShopagentError as err:
+        raise _fail(err) from err
+    table = Table(*result.column_names)
+    for row in result.slice(0, limit).to_pylist():
+        table.add_row(*("" if v is None else str(v) for v in row.values()))
+    Console().print(table)
+    if result.num_rows > limit:
+        console.print(f"({result.num_rows:,} rows, {limit} shown)")

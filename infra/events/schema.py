@@ -1,0 +1,137 @@
+"""The behaviour-event schema, version 1, and its wire encoding (one JSON object per event).
+
+Every event names what happened (``type``), when (``ts``, always stored in UTC), to whom
+(``user_id`` and/or ``session_id``) and to what (``product_id``, ``quantity``, ``price``).
+Which of those a type needs is checked here, so a bad event is rejected at the door with a
+reason instead of surfacing later as a poison record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any, Literal, get_args
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+SCHEMA_VERSION: Literal[1] = 1
+
+EventType = Literal[
+    "search",
+    "view",
+    "add_to_cart",
+    "purchase",
+    "cancel",
+    "recommendation_shown",
+    "recommendation_clicked",
+    "chat_turn",
+]
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
+
+_ID = r"^[A-Za-z0-9._:@/-]+$"
+# The fields each type needs beyond the common ones.
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "search": ("query",),
+    "view": ("product_id",),
+    "add_to_cart": ("product_id", "quantity"),
+    "purchase": ("product_id", "quantity", "price"),
+    "cancel": ("product_id", "quantity", "price"),
+    "recommendation_shown": ("items",),
+    "recommendation_clicked": ("product_id",),
+    "chat_turn": (),
+}
+
+
+class BehaviourEvent(BaseModel):
+    """One shopper action, as it travels through the stream and lands in the lake."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    v: Literal[1] = SCHEMA_VERSION
+    event_id: str = Field(min_length=1, max_length=128, pattern=_ID)
+    type: EventType
+    ts: AwareDatetime
+    user_id: str | None = Field(default=None, min_length=1, max_length=128)
+    session_id: str | None = Field(default=None, min_length=1, max_length=128)
+    product_id: str | None = Field(default=None, min_length=1, max_length=128)
+    quantity: int | None = Field(default=None, ge=1, le=1_000_000)
+    price: float | None = Field(default=None, ge=0, le=1_000_000)
+    # The search text (search) or the shopper's message kind (chat_turn); never free PII.
+    query: str | None = Field(default=None, max_length=512)
+    # The order a purchase or cancellation belongs to (an invoice number in the demo data).
+    order_id: str | None = Field(default=None, max_length=128)
+    # The products shown (recommendation_shown, search results).
+    items: list[str] | None = Field(default=None, max_length=100)
+
+    @field_validator("ts")
+    @classmethod
+    def _utc(cls, ts: datetime) -> datetime:
+        return ts.astimezone(UTC)
+
+    @model_validator(mode="after")
+    def _fields_for_type(self) -> BehaviourEvent:
+        fields = self.__dict__
+        missing = [name for name in _NEEDS[self.type] if not fields[name] and fields[name] != 0]
+        if missing:
+            raise ValueError(f"a {self.type} event needs {', '.join(missing)}")
+        return self
+
+    @property
+    def partition_key(self) -> str:
+        """What the stream partitions by: the user, else the session, else the event itself."""
+        return self.user_id or self.session_id or self.event_id
+
+
+class Rejection(BaseModel):
+    """Why one event of a batch was refused."""
+
+    index: int
+    event_id: str | None = None
+    reasons: list[str]
+
+
+def encode(event: BehaviourEvent) -> bytes:
+    """The wire form of one event: compact JSON without the fields that are unset."""
+    return event.model_dump_json(exclude_none=True).encode()
+
+
+def decode(data: bytes) -> BehaviourEvent:
+    """One event from its wire form; raises ``ValueError`` (pydantic's) when it is not one."""
+    return BehaviourEvent.model_validate_json(data)
+
+
+def reasons(err: ValidationError) -> list[str]:
+    """Pydantic's errors as short sentences that name the field."""
+    out = []
+    for e in err.errors(include_url=False, include_input=False):
+        where = ".".join(str(part) for part in e["loc"])
+        message = str(e["msg"]).removeprefix("Value error, ")
+        out.append(f"{where}: {message}" if where else message)
+    return out
+
+
+def validate_batch(raw: Iterable[Any]) -> tuple[list[BehaviourEvent], list[Rejection]]:
+    """The valid events of a client batch, and a rejection with reasons for each other one."""
+    events: list[BehaviourEvent] = []
+    rejected: list[Rejection] = []
+    for index, item in enumerate(raw):
+        try:
+            events.append(BehaviourEvent.model_validate(item))
+        except ValidationError as err:
+            event_id = item.get("event_id") if isinstance(item, dict) else None
+            rejected.append(
+                Rejection(
+                    index=index,
+                    event_id=event_id if isinstance(event_id, str) else None,
+                    reasons=reasons(err),
+                )
+            )
+    return events, rejected

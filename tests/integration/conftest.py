@@ -1,0 +1,55 @@
+"""Local AWS stand-ins for integration tests: a moto server and kinesalite, one each per session.
+
+Both run as real processes on 127.0.0.1 (see ``infra.local_services``); the AWS SDKs reach them
+with dummy credentials, never the host's. A real OpenSearch node (``infra.opensearch``) is
+started the same way for the search tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from infra.local_services import kinesalite, moto_server
+from infra.opensearch import OpenSearchNode
+
+AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_CONFIG_FILE": "/dev/null",
+    "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+}
+
+
+@pytest.fixture(scope="session")
+def aws_credentials() -> Iterator[None]:
+    """Dummy AWS credentials for the whole session (and nothing from the host)."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in AWS_ENV.items():
+            mp.setenv(name, value)
+        yield
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(aws_credentials: None) -> Iterator[str]:
+    """The URL of a moto server (S3, DynamoDB, EventBridge, Glue, SQS …) shared by the session."""
+    with moto_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def kinesis_endpoint(aws_credentials: None) -> Iterator[str]:
+    """The URL of a kinesalite (Kinesis) server shared by the session."""
+    with kinesalite() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def opensearch_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a real OpenSearch 2.19 node (assembled from Maven Central) for the session."""
+    with OpenSearchNode(tmp_path_factory.mktemp("opensearch")) as node:
+        yield node.url

@@ -1,0 +1,81 @@
+"""Merchandiser prompts in the chat: the offline planner calls write_product_content."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+
+from agents.offline import CatalogVocabulary, OfflinePlanner
+from agents.offline.content_requests import content_args, is_content_request
+from graphs.chat import build_graph
+from graphs.content import ContentGraph
+from graphs.turns import run_turn
+from tools.analyze.local import LocalAnalyzer
+from tools.catalog.sqlite import SqliteStore
+from tools.content.local_store import LocalContentStore
+from tools.content.offline_writer import OfflineWriter
+from tools.content.tools import content_tools
+from tools.models import Product
+
+STAND = Product(
+    id="22423",
+    title="Regency Cakestand 3 Tier",
+    description="Regency cakestand 3 tier.",
+    category="cake stand",
+    price=12.75,
+    attributes={"colour": ["white"]},
+)
+VOCAB = CatalogVocabulary.from_products([STAND])
+
+
+@pytest.mark.parametrize(
+    ("text", "args"),
+    [
+        (
+            "write a playful description for 22423 in German",
+            {"product_id": "22423", "tone": "playful", "language": "german"},
+        ),
+        ("Draft SEO copy for 22423 auf Deutsch", {"product_id": "22423", "language": "deutsch"}),
+        ("rewrite the title of it, elegant please", {"product_id": "FOCUS", "tone": "elegant"}),
+    ],
+)
+def test_requests_are_read(text: str, args: dict[str, str]) -> None:
+    assert is_content_request(text)
+    assert content_args(text, VOCAB, "FOCUS") == args
+
+
+@pytest.mark.parametrize("text", ["is 22423 in stock?", "show me a description of mugs"])
+def test_shopping_messages_are_not_content_requests(text: str) -> None:
+    assert not is_content_request(text)
+
+
+@pytest.fixture
+def chat(tmp_path: Path) -> object:
+    store = SqliteStore(tmp_path / "store.sqlite")
+    store.put_product(STAND)
+    author = ContentGraph(
+        store, LocalContentStore(tmp_path / "content"), OfflineWriter(), LocalAnalyzer()
+    )
+    tools = [spec.as_langchain_tool() for spec in content_tools(author)]
+    return build_graph(OfflinePlanner(vocabulary=VOCAB), tools, InMemorySaver())
+
+
+async def test_a_merchandiser_prompt_writes_and_shows_the_copy(chat: object) -> None:
+    result = await run_turn(chat, "t1", "write a playful description for 22423 in German")  # type: ignore[arg-type]
+    assert [c["name"] for c in result.tool_calls] == ["write_product_content"]
+    assert result.tool_calls[0]["args"] == {
+        "product_id": "22423",
+        "tone": "playful",
+        "language": "german",
+    }
+    assert "Here is the de copy for product 22423 (version 1, playful tone)" in result.answer
+    assert "Regency Cakestand 3 Tier" in result.answer and "Farbe: weiß" in result.answer
+
+
+async def test_errors_are_relayed_with_what_is_supported(chat: object) -> None:
+    unknown = await run_turn(chat, "t2", "write a description for 99999")  # type: ignore[arg-type]
+    assert "no product has id '99999'" in unknown.answer
+    foreign = await run_turn(chat, "t3", "write a description for 22423 in Japanese")  # type: ignore[arg-type]
+    assert "not supported; supported: en (English), de (German)" in foreign.answer

@@ -1,0 +1,1 @@
+"""Text analysis: sentiment, key phrases, entities, language and personal data, two backends."""

@@ -1,0 +1,1 @@
+"""Merchandiser content: product copy drafted, checked and refined, stored with versions."""

@@ -1,0 +1,102 @@
+"""Arguments of the customer-service tools: the names, types and required fields of the
+tau-bench retail tool schemas (``tools/catalog/data/tau-retail/retail_tools.json``)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+_ORDER_ID = "The order id, such as '#W0000000'; it starts with a '#' sign."
+_PAYMENT = (
+    "The payment method id that pays or receives the price difference, such as "
+    "'gift_card_0000000' or 'credit_card_0000000'; look it up in the user or order details."
+)
+_ITEMS = "Item ids, each such as '1008292230'; an id may appear more than once."
+_NEW_ITEMS = (
+    "The new item ids, each such as '1008292230', in the same positions as item_ids and each "
+    "of the same product as the item it replaces; an id may appear more than once."
+)
+
+
+class CalculateInput(BaseModel):
+    expression: str = Field(
+        description="An arithmetic expression such as '2 + 2': numbers, + - * /, parentheses "
+        "and spaces."
+    )
+
+
+class CancelInput(BaseModel):
+    order_id: str = Field(description=_ORDER_ID)
+    reason: str = Field(description="Why: either 'no longer needed' or 'ordered by mistake'.")
+
+
+class ItemsChangeInput(BaseModel):
+    """Items of an order swapped for other variants of the same products."""
+
+    order_id: str = Field(description=_ORDER_ID)
+    item_ids: list[str] = Field(description=_ITEMS)
+    new_item_ids: list[str] = Field(description=_NEW_ITEMS)
+    payment_method_id: str = Field(description=_PAYMENT)
+
+
+class EmailInput(BaseModel):
+    email: str = Field(description="The user's e-mail address, such as 'something@example.com'.")
+
+
+class NameZipInput(BaseModel):
+    first_name: str = Field(description="The customer's first name, such as 'John'.")
+    last_name: str = Field(description="The customer's last name, such as 'Doe'.")
+    zip: str = Field(description="The customer's zip code, such as '12345'.")
+
+
+class OrderIdInput(BaseModel):
+    order_id: str = Field(description=_ORDER_ID)
+
+
+class ProductIdInput(BaseModel):
+    product_id: str = Field(
+        description="The product id, such as '6086499569' (not an item id: they differ)."
+    )
+
+
+class UserIdInput(BaseModel):
+    user_id: str = Field(description="The user id, such as 'sara_doe_496'.")
+
+
+class NoInput(BaseModel):
+    pass
+
+
+class AddressFields(BaseModel):
+    address1: str = Field(description="The first address line, such as '123 Main St'.")
+    address2: str = Field(description="The second address line, such as 'Apt 1', or ''.")
+    city: str = Field(description="The city, such as 'San Francisco'.")
+    state: str = Field(description="The state, such as 'CA'.")
+    country: str = Field(description="The country, such as 'USA'.")
+    zip: str = Field(description="The zip code, such as '12345'.")
+
+
+class OrderAddressInput(AddressFields):
+    order_id: str = Field(description=_ORDER_ID)
+
+
+class UserAddressInput(AddressFields):
+    user_id: str = Field(description="The user id, such as 'sara_doe_496'.")
+
+
+class PaymentChangeInput(BaseModel):
+    order_id: str = Field(description=_ORDER_ID)
+    payment_method_id: str = Field(description=_PAYMENT)
+
+
+class ReturnInput(BaseModel):
+    order_id: str = Field(description=_ORDER_ID)
+    item_ids: list[str] = Field(description=_ITEMS)
+    payment_method_id: str = Field(description=_PAYMENT)
+
+
+class ThinkInput(BaseModel):
+    thought: str = Field(description="A thought to note down.")
+
+
+class SummaryInput(BaseModel):
+    summary: str = Field(description="A summary of the customer's issue for the human agent.")

@@ -1,0 +1,31 @@
+"""The product-search backend that settings choose."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from infra.clients import async_opensearch_client, opensearch_client
+from infra.settings import Settings
+from tools.search.base import ProductSearch
+
+Closer = Callable[[], Awaitable[None]]
+
+
+def product_search(settings: Settings, closers: list[Closer]) -> ProductSearch:
+    """``embedded`` (in-process) or ``opensearch`` (the cluster at ``opensearch_url``).
+
+    What the backend holds open (the OpenSearch clients) is appended to ``closers``.
+    """
+    if settings.search_backend == "opensearch":
+        from tools.search.opensearch import OpenSearchSearch
+
+        search = OpenSearchSearch(
+            async_opensearch_client(settings),
+            opensearch_client(settings),
+            alias=settings.opensearch_index,
+        )
+        closers.append(search.aclose)
+        return search
+    from tools.search.embedded import EmbeddedSearch
+
+    return EmbeddedSearch()
