@@ -50,6 +50,8 @@ def test_replay_sends_everything_and_paces_by_time_when_asked(tmp_path: Path) ->
     sent = replay(head, log, speedup=36 * 60 / 0.5, progress=lambda _s, done, _t: seen.append(done))
     took = time.monotonic() - started
     assert sent == 60 and seen[-1] == 60
-    assert 0.45 <= took < 5, f"36 minutes at 4,320x should take about 0.5 s, took {took:.2f}"
+    # Paced: never faster than the compressed span; the upper bound only shows it is not real
+    # time (36 minutes), with room for a loaded machine.
+    assert 0.45 <= took < 60, f"36 minutes at 4,320x should take about 0.5 s, took {took:.2f}"
     records = log.read(SHARD, None, 100)
     assert [decode(r.data).event_id for r in records] == [f"online-retail-{i}" for i in range(60)]
