@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     # Backends per part; only the embedded ones exist so far, the others are reserved names.
     store_backend: Literal["sqlite", "dynamodb"] = "sqlite"
     search_backend: Literal["embedded", "opensearch"] = "embedded"
+    # Lexical only, or lexical fused with sentence vectors (computed once, kept in data_dir).
+    search_method: Literal["bm25", "hybrid"] = "bm25"
     checkpointer_backend: Literal["sqlite", "dynamodb", "postgres"] = "sqlite"
     cache_backend: Literal["memory", "redis"] = "memory"
     analyzer_backend: Literal["local", "comprehend"] = "local"

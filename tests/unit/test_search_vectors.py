@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from infra.errors import ConfigError
+from infra.settings import Settings
 from tools.models import Product
+from tools.search.backend import product_search
 from tools.search.base import SearchQuery
 from tools.search.embedded import EmbeddedSearch
 from tools.search.vectors import DIMENSIONS, Embedder, _package_file
@@ -87,3 +89,12 @@ async def test_hybrid_respects_the_filters() -> None:
     assert result.total > 0
     assert all(p.price <= 150 for p in result.products)
     assert "sofa" not in [p.id for p in result.products]
+
+
+def test_settings_choose_the_hybrid_method(tmp_path: Path) -> None:
+    search = product_search(Settings(data_dir=tmp_path, search_method="hybrid"), [])
+    assert isinstance(search, EmbeddedSearch)
+    assert search.method == "hybrid"
+    plain = product_search(Settings(data_dir=tmp_path), [])
+    assert isinstance(plain, EmbeddedSearch)
+    assert plain.method == "bm25"

@@ -16,6 +16,10 @@ def product_search(settings: Settings, closers: list[Closer]) -> ProductSearch:
 
     What the backend holds open (the OpenSearch clients) is appended to ``closers``.
     """
+    from tools.search.vectors import Embedder
+
+    hybrid = settings.search_method == "hybrid"
+    vectors = Embedder(settings.data_dir / "vectors") if hybrid else None
     if settings.search_backend == "opensearch":
         from tools.search.opensearch import OpenSearchSearch
 
@@ -23,9 +27,10 @@ def product_search(settings: Settings, closers: list[Closer]) -> ProductSearch:
             async_opensearch_client(settings),
             opensearch_client(settings),
             alias=settings.opensearch_index,
+            vectors=vectors,
         )
         closers.append(search.aclose)
         return search
     from tools.search.embedded import EmbeddedSearch
 
-    return EmbeddedSearch()
+    return EmbeddedSearch(embedder=vectors)

@@ -5,9 +5,15 @@ index ``<alias>-<n>`` from the index template, bulk-loads it with progress, and 
 the alias to it in one atomic ``_aliases`` call before deleting the old one, so searches
 never see a half-built catalog or a missing index. Searching runs on the async client.
 
+A search answers as the embedded backend does (same words matched, same relaxation, same
+constraint extraction and relaxation steps from ``tools.search.constraints``): usually one
+request, two when words must be corrected or relaxed. The catalog's attribute names and
+values, which extraction and the unknown-attribute error need, come from ``index`` or are
+read once from the cluster (a process that did not index sees another's re-index on restart).
+
 With ``vectors`` (a ``ProductVectors``) each document also stores its embedding in a
-``knn_vector`` field (Lucene HNSW), and a search runs the lexical query and a filtered k-NN
-query in one ``_msearch``, fused by reciprocal rank. Without it, search is lexical only.
+``knn_vector`` field (Lucene HNSW), and a search adds a filtered k-NN query and a count of
+the union in one ``_msearch``, fused with the lexical ranking by reciprocal rank.
 
 Every failure of the cluster (unreachable, timed out, refused) is an ``UpstreamError`` naming
 the cluster and what was asked; nothing from the client library reaches the caller.
@@ -16,6 +22,7 @@ the cluster and what was asked; nothing from the client library reaches the call
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -119,7 +126,8 @@ class OpenSearchSearch:
                 self.bulk_client.indices.refresh(index=target)
                 old = self._swap_alias(target)
         except BaseException:
-            self.bulk_client.indices.delete(index=target, ignore_unavailable=True)
+            with contextlib.suppress(OpenSearchException):  # the cluster may be what failed
+                self.bulk_client.indices.delete(index=target, ignore_unavailable=True)
             raise
         self._known = _Catalog.of(unique)
         with self._upstream("delete the previous index"):

@@ -17,7 +17,9 @@ def search_tools(search: ProductSearch) -> list[ToolSpec[SearchQuery, SearchResu
         ``max_price``, colour, material or size in ``attributes``, product kind in ``category``.
         ``sort='price_asc'`` finds the cheapest. Returns the matching products (id, title,
         price, attributes, in_stock), the total number of matches, and facet counts. When
-        nothing matches, relax one constraint and search again, and tell the shopper which.
+        nothing matches, relax one constraint and search again (or pass ``relax=true`` and read
+        ``relaxed``), and tell the shopper which. For raw shopper text, ``extract_constraints``
+        reads a price range and attribute values from the query (listed in ``extracted``).
         """
         return await search.search(args)
 
