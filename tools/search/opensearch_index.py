@@ -209,9 +209,6 @@ def template(pattern: str, *, vector_dims: int | None, replicas: int) -> dict[st
                 "parameters": {"m": 16, "ef_construction": 128},
             },
         }
-        # The vector lives in the HNSW graph; kept in _source too it would triple the index
-        # and be parsed at every fetch.
-        mappings["_source"] = {"excludes": [VECTOR_FIELD]}
     return {"index_patterns": [pattern], "template": {"settings": settings, "mappings": mappings}}
 
 
