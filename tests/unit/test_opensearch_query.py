@@ -9,7 +9,6 @@ import pytest
 
 from tools.models import Product
 from tools.search.base import SearchQuery
-from tools.search.opensearch import reciprocal_rank_fusion
 from tools.search.opensearch_index import PLURAL_RULES, document, template
 from tools.search.opensearch_query import (
     MAX_CLAUSES,
@@ -149,10 +148,3 @@ def test_vectors_map_to_the_lucene_hnsw_engine() -> None:
     lexical = template("p-*", vector_dims=None, replicas=0)["template"]
     assert "embedding" not in lexical["mappings"]["properties"]
     assert "knn" not in lexical["settings"]
-
-
-def test_reciprocal_rank_fusion() -> None:
-    fused = reciprocal_rank_fusion([["a", "b", "c"], ["c", "a"]], k=60)
-    assert list(fused) == ["a", "c", "b"]
-    assert fused["a"] == pytest.approx(1 / 61 + 1 / 62)
-    assert fused["b"] == pytest.approx(1 / 62)

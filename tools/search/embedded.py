@@ -50,15 +50,12 @@ FIELD_WEIGHTS: dict[str, float] = {
 FIELDS = tuple(FIELD_WEIGHTS)
 # Words this long or longer that no product uses are read as a typo of a word one edit away.
 MIN_CORRECTED = 4
-# Hybrid: candidates taken from each ranking, and the reciprocal-rank constant.
 # Hybrid: the lexical and the dense candidates blended, and the weight of the cosine against
 # BM25 scaled to the best lexical score (tuned on the Home Depot dev judgments: 0.75-1.5 alike).
 HYBRID_CANDIDATES = 100
 COSINE_WEIGHT = 1.0
 # Dense candidates are found on vectors projected to their main axes, then scored in full.
 PROJECTED_DIMENSIONS = 96
-# Reciprocal-rank constant the OpenSearch backend still fuses with (this one blends instead).
-RRF_K = 60.0
 
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]

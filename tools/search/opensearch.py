@@ -12,8 +12,9 @@ values, which extraction and the unknown-attribute error need, come from ``index
 read once from the cluster (a process that did not index sees another's re-index on restart).
 
 With ``vectors`` (a ``ProductVectors``) each document also stores its embedding in a
-``knn_vector`` field (Lucene HNSW), and a search adds a filtered k-NN query and a count of
-the union in one ``_msearch``, fused with the lexical ranking by reciprocal rank.
+``knn_vector`` field (Lucene HNSW), and a search adds, in one ``_msearch``, a filtered k-NN
+query, a count of the union and the exact cosines of the lexical candidates, blended with
+the BM25 scores as the embedded backend blends them.
 
 Every failure of the cluster (unreachable, timed out, refused) is an ``UpstreamError`` naming
 the cluster and what was asked; nothing from the client library reaches the caller.
@@ -38,7 +39,7 @@ from tools.catalog.loaders import Progress, report
 from tools.models import Product
 from tools.search.base import ProductSummary, SearchQuery, SearchResult
 from tools.search.constraints import AttributeVocabulary, extract, relaxations
-from tools.search.embedded import HYBRID_CANDIDATES, RRF_K
+from tools.search.embedded import COSINE_WEIGHT, HYBRID_CANDIDATES
 from tools.search.opensearch_index import VECTOR_FIELD, document, template
 from tools.search.opensearch_query import (
     attribute_values_agg,
@@ -201,20 +202,22 @@ class OpenSearchSearch:
         if q.query and not words:
             return SearchResult(total=0, products=[])  # only stop words: nothing to look for
         hybrid = self.vectors is not None and bool(words)
-        # Hybrid fuses the best lexical candidates and pages over them, so it takes them all.
-        window = (0, max(HYBRID_CANDIDATES, q.offset + q.limit)) if hybrid else (q.offset, q.limit)
         embedding = asyncio.create_task(self._embed_query(q.query)) if hybrid else None
+        # Hybrid blends the best lexical candidates (by BM25, whatever the sort) and pages
+        # over them, so it takes them all.
+        lexical_q = q.model_copy(update={"sort": "relevance"}) if hybrid else q
+        window = (0, max(HYBRID_CANDIDATES, q.offset + q.limit)) if hybrid else (q.offset, q.limit)
         clauses = clause_queries(words)
         met = len(clauses)
-        response = await self._lexical(q, clauses, met, window, words)
+        response = await self._lexical(lexical_q, clauses, met, window, words)
         corrections = read_corrections(response.get("suggest", {}))
         if _total(response) == 0 and corrections:
             # A word no product uses: read it as its most common one-edit spelling too.
             clauses = clause_queries(words, corrections)
-            response = await self._lexical(q, clauses, met, window)
+            response = await self._lexical(lexical_q, clauses, met, window)
         if _total(response) == 0 and met > 1:
             # No product meets every word: keep those meeting the most any product does.
-            met, response = await self._relaxed(q, clauses, window)
+            met, response = await self._relaxed(lexical_q, clauses, window)
         if embedding is None:
             return self._result(response)
         return await self._hybrid(q, clauses, met, response, await embedding)
@@ -289,10 +292,11 @@ class OpenSearchSearch:
         lexical: dict[str, Any],
         vector: list[float],
     ) -> SearchResult:
-        """The embedded backend's hybrid: the lexical candidates and the products nearest
-        the query vector (among those the filters allow) fused by reciprocal rank, the other
-        word matches after them in BM25 order; the matches are the word matches plus those
-        nearest products, for the total, the facets and the other sorts.
+        """The embedded backend's hybrid: the best lexical candidates and the products
+        nearest the query vector (among those the filters allow) ranked by BM25 over the best
+        BM25 plus the cosine, the other word matches after them in BM25 order; the matches
+        are the word matches plus those nearest products, for the total, the facets and the
+        other sorts.
         """
         knn = {
             "knn": {
@@ -303,24 +307,39 @@ class OpenSearchSearch:
                 }
             }
         }
-        nearest_body = {"size": HYBRID_CANDIDATES, "query": knn, "_source": ["summary"]}
-        either = {"bool": {"should": [matching(q, clauses, met), knn], "minimum_should_match": 1}}
+        words = lexical["hits"]["hits"]
+        candidates = [h["_id"] for h in words[:HYBRID_CANDIDATES]]
         by_relevance = q.sort == "relevance"
         window = (0, 0) if by_relevance else (q.offset, q.limit)
-        union_body = {**self._lexical_body(q, clauses, met, window), "query": either}
-        nearest, union = await self._msearch([nearest_body, union_body])
+        either = {"bool": {"should": [matching(q, clauses, met), knn], "minimum_should_match": 1}}
+        bodies = [
+            {"size": HYBRID_CANDIDATES, "query": knn, "_source": ["summary"]},
+            {**self._lexical_body(q, clauses, met, window), "query": either},
+        ]
+        if candidates:  # the cosines of the lexical candidates, found near or not
+            exact = {"field": VECTOR_FIELD, "query_value": vector, "space_type": "cosinesimil"}
+            script = {"source": "knn_score", "lang": "knn", "params": exact}
+            scored = {"script_score": {"query": {"ids": {"values": candidates}}, "script": script}}
+            bodies.append({"size": len(candidates), "query": scored, "_source": False})
+        nearest, union, *lexical_cosines = await self._msearch(bodies)
         if not by_relevance:
             return self._result(union)
+        # Lucene scores a cosine c as (1 + c) / 2.
+        cosine = {
+            h["_id"]: 2.0 * float(h["_score"]) - 1.0
+            for r in (nearest, *lexical_cosines)
+            for h in r["hits"]["hits"]
+        }
         hits = {h["_id"]: h for r in (lexical, nearest) for h in r["hits"]["hits"]}
-        words = [h["_id"] for h in lexical["hits"]["hits"]]
-        near = [h["_id"] for h in nearest["hits"]["hits"]]
-        ranking = list(reciprocal_rank_fusion([words[:HYBRID_CANDIDATES], near]).items())
-        rest = [i for i in words[HYBRID_CANDIDATES:] if i not in dict(ranking)]
-        if rest:
-            # below every fused candidate, in BM25 order, as the embedded backend ranks them
-            top = max(float(hits[i]["_score"]) for i in rest)
-            floor = 1.0 / (RRF_K + 1.0 + HYBRID_CANDIDATES)
-            ranking += [(i, float(hits[i]["_score"]) / (top + 1.0) * floor) for i in rest]
+        best = float(words[0]["_score"]) if words else 1.0
+        bm25 = {h["_id"]: float(h["_score"]) / best for h in words}
+        blended = {
+            i: (bm25[i] if i in candidates else 0.0) + COSINE_WEIGHT * cosine.get(i, 0.0)
+            for i in dict.fromkeys([*candidates, *(h["_id"] for h in nearest["hits"]["hits"])])
+        }
+        ranking = sorted(blended.items(), key=lambda item: -item[1])
+        # below every candidate (a blend is at least -1), in BM25 order
+        ranking += [(h["_id"], bm25[h["_id"]] - 2.0) for h in words if h["_id"] not in blended]
         page = ranking[q.offset : q.offset + q.limit]
         total = _total(union)
         return SearchResult(
@@ -439,15 +458,6 @@ class _Catalog:
 
 def _summary(hit: dict[str, Any], score: float) -> ProductSummary:
     return ProductSummary(**hit["_source"]["summary"], score=round(float(score), 4))
-
-
-def reciprocal_rank_fusion(rankings: list[list[str]], k: float = RRF_K) -> dict[str, float]:
-    """Id -> the sum over rankings of 1 / (k + rank), best first (ties keep first-seen order)."""
-    scores: dict[str, float] = {}
-    for ranking in rankings:
-        for rank, pid in enumerate(ranking, start=1):
-            scores[pid] = scores.get(pid, 0.0) + 1.0 / (k + rank)
-    return dict(sorted(scores.items(), key=lambda item: -item[1]))
 
 
 def _total(response: dict[str, Any]) -> int:
