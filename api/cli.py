@@ -45,8 +45,9 @@ def load(
         Path | None, typer.Option(help="Folder with the source files (default: shipped copy)")
     ] = None,
 ) -> None:
-    """Load a demo store into the data directory, replacing what is there."""
+    """Load a demo store into the data directory, replacing what is there, and train on it."""
     from api.progress import progress_bar
+    from api.runtime import ensure_models
     from tools.catalog.load import load_dataset
     from tools.catalog.sqlite import SqliteStore
 
@@ -55,6 +56,7 @@ def load(
     try:
         with progress_bar() as progress:
             info = load_dataset(dataset, store, source_dir=source, progress=progress)
+            ensure_models(settings, store, progress)
     except ShopagentError as err:
         raise _fail(err) from err
     finally:

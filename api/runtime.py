@@ -23,6 +23,7 @@ from infra.errors import ConfigError
 from infra.ratelimit import RateLimiter
 from infra.settings import Settings
 from tools.catalog.load import load_dataset
+from tools.catalog.store import Store
 from tools.models import StoreInfo
 from tools.recommend.activity import ProfileActivity
 from tools.recommend.backend import ensure_recommender
@@ -54,17 +55,24 @@ def ensure_store(settings: Settings, progress: Progress | None = None) -> None:
     try:
         if store.info() is None:
             load_dataset(settings.dataset, store, progress=progress)
-        if settings.recommender_backend == "local":
-            profiles = settings.events_dir / "profiles.sqlite"
-            ensure_recommender(store, settings.recommender_dir, progress, profiles)
+        ensure_models(settings, store, progress)
     finally:
         store.close()
 
 
+def ensure_models(settings: Settings, store: Store, progress: Progress | None = None) -> None:
+    """Train the local recommender when it is missing or was trained on another load.
+
+    ``shopagent load`` trains it right after loading, so a server starts from a trained model
+    (and training's memory peak is not the server's).
+    """
+    if settings.recommender_backend == "local":
+        profiles = settings.events_dir / "profiles.sqlite"
+        ensure_recommender(store, settings.recommender_dir, progress, profiles)
+
+
 @asynccontextmanager
-async def open_runtime(
-    settings: Settings, process_events: bool = False
-) -> AsyncIterator[Runtime]:
+async def open_runtime(settings: Settings, process_events: bool = False) -> AsyncIterator[Runtime]:
     """Open backends, build the chat graph with a SQLite checkpointer, close all on exit.
 
     With ``process_events`` the event processors (profiles, lake) run in background threads.

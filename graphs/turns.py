@@ -23,6 +23,9 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
 Frame = dict[str, Any]
+# The key under which the ``updates`` stream reports an interrupt (langgraph keeps its own
+# constant private).
+INTERRUPT = "__interrupt__"
 
 
 @dataclass
@@ -59,9 +62,16 @@ async def stream_turn(
     if isinstance(question, dict) and isinstance(question.get("call"), dict):
         yield {"type": "tool_call", **question["call"]}  # the call asked about, answered now
     # The conversation is saved once, when the turn ends (or at an interrupt), not after every
-    # step: a turn cut short is simply asked again, and it halves the turn's latency.
-    stream = graph.astream(start, config, stream_mode=["messages", "updates"], durability="exit")
+    # step: a turn cut short is simply asked again, and it halves the turn's latency. The
+    # state after the last step and any interrupt come with the stream: no reading back.
+    values: dict[str, Any] = {}
+    interrupts: tuple[Any, ...] = ()
+    modes = ["messages", "updates", "values"]
+    stream = graph.astream(start, config, stream_mode=modes, durability="exit")
     async for mode, payload in cast(AsyncIterator[tuple[str, Any]], stream):
+        if mode == "values":
+            values = payload
+            continue
         if mode == "messages":
             chunk, meta = payload
             if (
@@ -75,7 +85,9 @@ async def stream_turn(
         for node, update in payload.items():
             if not update:
                 continue
-            if node == "agent":
+            if node == INTERRUPT:
+                interrupts = tuple(update)
+            elif node == "agent":
                 for msg in update.get("messages", []):
                     if isinstance(msg, AIMessage):
                         for call in msg.tool_calls:
@@ -96,17 +108,16 @@ async def stream_turn(
                             "is_error": msg.status == "error"
                             or str(msg.content).startswith("Error:"),
                         }
-    state = await graph.aget_state(config)
-    last = state.values["messages"][-1]
-    answer = last.text if isinstance(last, AIMessage) else ""
-    if state.interrupts:  # the turn stopped at a question to the shopper
-        question = state.interrupts[0].value
+    messages = values.get("messages", [])
+    answer = messages[-1].text if messages and isinstance(messages[-1], AIMessage) else ""
+    if interrupts:  # the turn stopped at a question to the shopper
+        question = interrupts[0].value
         answer = str(question.get("question") if isinstance(question, dict) else question)
     yield {
         "type": "message",
         "text": answer,
-        "products": state.values.get("shown", []),
-        "flags": state.values.get("flags", []),
+        "products": values.get("shown", []),
+        "flags": values.get("flags", []),
     }
 
 

@@ -38,8 +38,9 @@ from agents.offline.policy import Step, next_step
 from agents.offline.service.planner import service_step
 from agents.offline.vocabulary import CatalogVocabulary
 
-# Words with their trailing space, so the streamed chunks add up to the exact text.
-_PIECES = re.compile(r"\S+\s*|\s+")
+# Lines with their line break, so the streamed chunks add up to the exact text: a listing
+# arrives product by product, and each chunk costs a callback round through the graph.
+_PIECES = re.compile(r"[^\n]*\n|[^\n]+")
 
 
 def _tool_name(tool: dict[str, Any] | type | Callable[..., Any] | BaseTool) -> str:

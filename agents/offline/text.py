@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Words keep inner hyphens, apostrophes, dots and slashes ("t-shirt", "i'm", "1.5l", "gold/silver")
 # and a trailing percent sign ("60%"), so catalog values survive tokenising intact.
@@ -15,8 +16,12 @@ _DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2010": 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "`": "'"})
 
 
+@lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
-    """Lower-case ``text``, fold accents, unify dashes and quotes, drop PII placeholders."""
+    """Lower-case ``text``, fold accents, unify dashes and quotes, drop PII placeholders.
+
+    Cached: every turn reads the conversation's earlier messages again.
+    """
     text = _PLACEHOLDER_RE.sub(" ", text)
     # Full-width letters become plain ones and accents go ("Ｍｕｇｓ", "über" -> "mugs", "uber").
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))

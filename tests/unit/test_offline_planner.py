@@ -487,7 +487,7 @@ async def test_a_multi_turn_conversation_in_create_agent() -> None:
     assert len(Shop.calls(fourth)) == 4
     assert isinstance(search, FakeSearch) and len(search.queries) == 5
 
-    # "messages" stream mode: the call arrives as one chunk, the answer word by word.
+    # "messages" stream mode: the call arrives as one chunk, the answer line by line.
     chunks: list[Any] = []
     async for part in agent.astream(
         {"messages": [HumanMessage("lanterns")]}, config, stream_mode="messages"
@@ -496,6 +496,6 @@ async def test_a_multi_turn_conversation_in_create_agent() -> None:
         if meta.get("langgraph_node") == "model":
             chunks.append(chunk)
     assert sum(1 for c in chunks if isinstance(c, AIMessageChunk) and c.tool_call_chunks) == 1
-    words = [c.content for c in chunks if isinstance(c, AIMessageChunk) and c.content]
-    assert "".join(str(w) for w in words).startswith("3 matches for 'lantern':")
-    assert len(words) > 10
+    lines = [str(c.content) for c in chunks if isinstance(c, AIMessageChunk) and c.content]
+    assert lines[0] == "3 matches for 'lantern':\n"
+    assert len(lines) == 5 and all(line.endswith("\n") for line in lines[:-1])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from agents.offline.text import normalize, tokens
@@ -260,8 +261,9 @@ _CUES = (
 )  # fmt: skip
 
 
+@lru_cache(maxsize=4096)
 def understand_request(text: str) -> Request:
-    """What one customer message asks and gives."""
+    """What one customer message asks and gives (cached and shared: never change the result)."""
     request = Request(text=text)
     request.order_ids = list(dict.fromkeys(f"#W{m}" for m in ORDER_ID.findall(text)))
     rest = ORDER_ID.sub(" ", text)
