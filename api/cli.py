@@ -93,6 +93,9 @@ def serve(
 @app.command()
 def chat(
     session: Annotated[str | None, typer.Option(help="Resume this session id")] = None,
+    user_id: Annotated[
+        str | None, typer.Option(help="Chat as this signed-in shopper (personal picks)")
+    ] = None,
     show_tools: Annotated[bool, typer.Option(help="Print tool calls")] = True,
 ) -> None:
     """Chat with the assistant in the terminal (same graph as the web chat)."""
@@ -119,7 +122,7 @@ def chat(
                     return
                 if not text.strip():
                     return
-                async for frame in stream_turn(runtime.graph, thread, text):
+                async for frame in stream_turn(runtime.graph, thread, text, user_id):
                     if frame["type"] == "tool_call" and show_tools:
                         out.print(f"  [dim]→ {frame['name']}({frame['args']})[/dim]")
                     elif frame["type"] == "message":

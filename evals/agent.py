@@ -8,7 +8,8 @@ Suite: JSONL, one conversation a line::
 
 ``dataset`` is ``online-retail`` (default) or ``tau-retail``; ``expect`` (optional) holds one
 expectation per turn, ``null`` for a turn that is only recorded (schema: ``evals.scoring``).
-``user_id`` is kept in the report; chat turns carry no user context yet.
+``user_id`` (optional) is the signed-in shopper the conversation belongs to, as the WebSocket's
+``?user_id=`` names one; it is kept in the report.
 
 Each dataset named in the suite is loaded once into a scratch data directory (removed at the
 end) and served by one runtime; each conversation runs in a fresh thread, turns in order.
@@ -189,7 +190,7 @@ async def run_conversation(
             turns.append(unrun_record(number, text, expect, error=None))
             continue
         try:
-            result = await run_turn(graph, thread_id, text)
+            result = await run_turn(graph, thread_id, text, conversation.user_id)
         # One broken turn must not cost the rest of a long run: it is recorded, scored as
         # failed and counted in the summary's errors; the thread's state is suspect afterwards.
         except Exception as err:

@@ -1,5 +1,9 @@
 """The shopping conversation: guard in → agent ⇄ tools → guard out.
 
+A conversation may belong to a signed-in shopper (``shopper_id``, set by the server, never by
+the model): recommendation calls that leave ``user_id`` out are made for that shopper, so
+"something for me" is personal whichever model plans the call.
+
 With a ``CustomerService`` (``graphs.orders``), calls of the customer-service tools go to its
 policy node instead of the tool node: authentication first, one customer, a confirmation
 before every write.
@@ -40,6 +44,8 @@ class ChatState(MessagesState):
     customer_id: str | None
     # Untracked: kept for the turn only, never written to the checkpoint (no PII at rest).
     emails: Annotated[list[str], UntrackedValue(list)]
+    # The signed-in shopper the server named for this conversation, if any.
+    shopper_id: str | None
 
 
 def current_turn(messages: Sequence[AnyMessage]) -> list[AnyMessage]:
@@ -59,6 +65,21 @@ def tool_products(turn: Sequence[AnyMessage]) -> list[Shown]:
             call = calls[m.tool_call_id]
             found += products_from_tool_output(call["name"], call["args"], str(m.content))
     return found
+
+
+def for_shopper(reply: AIMessage, shopper_id: str | None) -> AIMessage:
+    """``reply`` with ``shopper_id`` as the ``user_id`` of its personal recommendation calls."""
+    if shopper_id is None or not reply.tool_calls:
+        return reply
+    calls = [
+        {**call, "args": {**call["args"], "user_id": shopper_id}}
+        if call["name"] == "recommend_products"
+        and not call["args"].get("user_id")
+        and call["args"].get("strategy", "personalized") == "personalized"
+        else call
+        for call in reply.tool_calls
+    ]
+    return reply if calls == reply.tool_calls else reply.model_copy(update={"tool_calls": calls})
 
 
 def forget_old_turns(messages: Sequence[AnyMessage], keep: int) -> list[RemoveMessage]:
@@ -121,6 +142,8 @@ def build_graph(
             }
         context = service.context(state) if service is not None else []
         reply = await bound.ainvoke([*system, *context, *state["messages"]])
+        if isinstance(reply, AIMessage):
+            reply = for_shopper(reply, state.get("shopper_id"))
         return {"messages": [reply]}
 
     def route(state: ChatState) -> Literal["tools", "service", "guard_out"]:

@@ -50,14 +50,24 @@ def parse_output(content: Any) -> Any:
 
 
 async def stream_turn(
-    graph: CompiledStateGraph[Any, Any, Any, Any], thread_id: str, text: str
+    graph: CompiledStateGraph[Any, Any, Any, Any],
+    thread_id: str,
+    text: str,
+    shopper_id: str | None = None,
 ) -> AsyncIterator[Frame]:
-    """Run one shopper message and yield the frames it produces, the ``message`` frame last."""
+    """Run one shopper message and yield the frames it produces, the ``message`` frame last.
+
+    ``shopper_id`` names the signed-in shopper the conversation belongs to from now on.
+    """
     config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
     waiting = (await graph.aget_state(config)).interrupts
-    start: Command[Any] | dict[str, Any] = (
-        Command(resume=text) if waiting else {"messages": [HumanMessage(text)]}
-    )
+    start: Command[Any] | dict[str, Any]
+    if waiting:
+        start = Command(resume=text)
+    else:
+        start = {"messages": [HumanMessage(text)]}
+        if shopper_id is not None:
+            start["shopper_id"] = shopper_id
     question = waiting[0].value if waiting else None
     if isinstance(question, dict) and isinstance(question.get("call"), dict):
         yield {"type": "tool_call", **question["call"]}  # the call asked about, answered now
@@ -122,13 +132,16 @@ async def stream_turn(
 
 
 async def run_turn(
-    graph: CompiledStateGraph[Any, Any, Any, Any], thread_id: str, text: str
+    graph: CompiledStateGraph[Any, Any, Any, Any],
+    thread_id: str,
+    text: str,
+    shopper_id: str | None = None,
 ) -> TurnResult:
     """Run one turn to completion and collect what it did."""
     started = time.perf_counter()
     result = TurnResult()
     pending: dict[str, dict[str, Any]] = {}
-    async for frame in stream_turn(graph, thread_id, text):
+    async for frame in stream_turn(graph, thread_id, text, shopper_id):
         if frame["type"] == "tool_call":
             call = {"name": frame["name"], "args": frame["args"], "output": None}
             pending[frame["id"]] = call

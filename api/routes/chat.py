@@ -1,7 +1,10 @@
 """``WS /v1/chat``: one shopping conversation per socket, streamed as JSON frames.
 
-Client frames: ``{"type": "message", "text": "…"}``. Server frames: ``session``, ``token``,
-``tool_call``, ``tool_result``, ``message``, ``error`` (code + message) and ``done``.
+``?session=<id>`` resumes a saved conversation; ``?user_id=<id>`` names the signed-in shopper
+(set by the shop's own sign-in in front of this API), whose personal recommendations the
+assistant then gives. Client frames: ``{"type": "message", "text": "…"}``. Server frames:
+``session``, ``token``, ``tool_call``, ``tool_result``, ``message``, ``error`` (code +
+message) and ``done``.
 A bad frame gets an ``error`` frame and the socket stays open.
 """
 
@@ -25,7 +28,7 @@ from infra.ratelimit import Limit
 
 router = APIRouter(tags=["chat"])
 log = logging.getLogger(__name__)
-_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 class FrameError(Exception):
@@ -61,19 +64,20 @@ def parse_frame(raw: str, max_bytes: int) -> str:
 
 
 @router.websocket("/v1/chat")
-async def chat(websocket: WebSocket, runtime: WsRuntimeDep, session: str | None = None) -> None:
-    """Chat over a socket; ``?session=<id>`` resumes a saved conversation."""
+async def chat(
+    websocket: WebSocket,
+    runtime: WsRuntimeDep,
+    session: str | None = None,
+    user_id: str | None = None,
+) -> None:
+    """Chat over a socket; ``?session=<id>`` resumes a saved conversation, ``?user_id=<id>``
+    names the signed-in shopper."""
     await websocket.accept()
-    if session is not None and not _SESSION_ID.match(session):
-        await websocket.send_json(
-            {
-                "type": "error",
-                "code": "bad_session",
-                "message": "session id must be 1-64 of A-Z a-z 0-9 _ -",
-            }
-        )
-        await websocket.close(code=1008)
-        return
+    for name, value in (("session", session), ("user_id", user_id)):
+        if value is not None and not _ID.match(value):
+            await _send_error(websocket, f"bad_{name}", f"{name} must be 1-64 of A-Z a-z 0-9 _ -")
+            await websocket.close(code=1008)
+            return
     session_id = session or uuid.uuid4().hex
     await websocket.send_json({"type": "session", "session_id": session_id})
     limit = runtime.settings.max_message_bytes
@@ -102,7 +106,7 @@ async def chat(websocket: WebSocket, runtime: WsRuntimeDep, session: str | None 
                 continue
             frames: list[dict[str, Any]] = []
             try:
-                async for frame in stream_turn(runtime.graph, session_id, text):
+                async for frame in stream_turn(runtime.graph, session_id, text, user_id):
                     frames.append(frame)
                     await websocket.send_json(frame)
             except ShopagentError as err:
@@ -110,16 +114,19 @@ async def chat(websocket: WebSocket, runtime: WsRuntimeDep, session: str | None 
             except Exception:
                 log.exception("chat turn failed in session %s", session_id)
                 await _send_error(websocket, "internal", "the assistant failed on this message")
-            await _emit_events(runtime, session_id, frames)
+            await _emit_events(runtime, session_id, user_id, frames)
             await websocket.send_json({"type": "done"})
     except WebSocketDisconnect:
         return
 
 
-async def _emit_events(runtime: Runtime, session_id: str, frames: list[dict[str, Any]]) -> None:
+async def _emit_events(
+    runtime: Runtime, session_id: str, user_id: str | None, frames: list[dict[str, Any]]
+) -> None:
     """Append the turn's behaviour events; a stream that is down costs the events, not the chat."""
     try:
-        await to_thread.run_sync(runtime.events.publish, turn_events(session_id, frames))
+        events = turn_events(session_id, frames, user_id)
+        await to_thread.run_sync(runtime.events.publish, events)
     except Exception:
         log.exception("could not emit the behaviour events of session %s", session_id)
 

@@ -105,6 +105,30 @@ def test_the_chat_recommends_and_explains(client: TestClient) -> None:
         assert "White Hanging Heart T-Light Holder" in message["text"]
 
 
+def test_a_signed_in_shopper_gets_personal_picks_in_the_chat(client: TestClient) -> None:
+    with client.websocket_connect("/v1/chat") as ws:  # nobody signed in: trending
+        ws.receive_json()
+        [anonymous] = [
+            f for f in _turn(ws, "recommend something for me") if f["type"] == "tool_call"
+        ]
+    assert "user_id" not in anonymous["args"]
+    with client.websocket_connect("/v1/chat?user_id=12347") as ws:
+        ws.receive_json()
+        frames = _turn(ws, "recommend something for me")
+        [call_frame] = [f for f in frames if f["type"] == "tool_call"]
+        assert call_frame["args"]["user_id"] == "12347"
+        [result] = [f for f in frames if f["type"] == "tool_result"]
+        assert result["output"]["strategy"] == "personalized"
+        message = next(f for f in frames if f["type"] == "message")
+        assert "(in your history)" in message["text"]
+        frames = _turn(ws, "why the first one?")
+        [call_frame] = [f for f in frames if f["type"] == "tool_call"]
+        assert call_frame["name"] == "explain_recommendation"
+        assert call_frame["args"]["user_id"] == "12347"
+    with client.websocket_connect("/v1/chat?user_id=bad%20id") as ws:
+        assert ws.receive_json()["code"] == "bad_user_id"
+
+
 @pytest.fixture
 def limited(settings: Settings) -> Iterator[TestClient]:
     strict = settings.model_copy(
