@@ -20,7 +20,7 @@ from typing import Any, cast
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.types import Command
+from langgraph.types import Command, StreamMode
 
 Frame = dict[str, Any]
 # The key under which the ``updates`` stream reports an interrupt (langgraph keeps its own
@@ -76,7 +76,7 @@ async def stream_turn(
     # state after the last step and any interrupt come with the stream: no reading back.
     values: dict[str, Any] = {}
     interrupts: tuple[Any, ...] = ()
-    modes = ["messages", "updates", "values"]
+    modes: list[StreamMode] = ["messages", "updates", "values"]
     stream = graph.astream(start, config, stream_mode=modes, durability="exit")
     async for mode, payload in cast(AsyncIterator[tuple[str, Any]], stream):
         if mode == "values":
