@@ -15,6 +15,7 @@ from api.content_cli import content_app
 from api.events_cli import events_app, query
 from api.forecast_cli import jobs_app, train_forecaster
 from api.recs_cli import eval_recs, train_recommender
+from api.terminal import console, fail
 from infra.errors import ShopagentError
 from infra.settings import Dataset, get_settings
 
@@ -30,12 +31,6 @@ train_app.command("recommender")(train_recommender)
 eval_app.command("recs")(eval_recs)
 app.add_typer(jobs_app, name="jobs")
 app.command()(query)
-console = Console(stderr=True)
-
-
-def _fail(err: Exception) -> typer.Exit:
-    console.print(f"[red]error:[/red] {err}")
-    return typer.Exit(code=2)
 
 
 @app.command()
@@ -58,7 +53,7 @@ def load(
             info = load_dataset(dataset, store, source_dir=source, progress=progress)
             ensure_models(settings, store, progress)
     except ShopagentError as err:
-        raise _fail(err) from err
+        raise fail(err) from err
     finally:
         store.close()
     console.print(
@@ -84,7 +79,7 @@ def serve(
         with progress_bar() as progress:
             ensure_store(settings, progress)
     except ShopagentError as err:
-        raise _fail(err) from err
+        raise fail(err) from err
     host, port = host or settings.host, port or settings.port
     console.print(f"shopagent: chat at http://{host}:{port}/  (API docs at /docs)")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", ws_max_size=2**20)
@@ -131,7 +126,7 @@ def chat(
     try:
         asyncio.run(loop())
     except ShopagentError as err:
-        raise _fail(err) from err
+        raise fail(err) from err
     except KeyboardInterrupt:
         sys.exit(0)
 
@@ -147,7 +142,7 @@ def eval_agent(
     try:
         run_suite_cli(suite, out, console)
     except ShopagentError as err:
-        raise _fail(err) from err
+        raise fail(err) from err
 
 
 @eval_app.command("orders")
@@ -167,7 +162,7 @@ def eval_orders(
     try:
         conform = run_orders_cli(data, tasks, out, expected, console)
     except ShopagentError as err:
-        raise _fail(err) from err
+        raise fail(err) from err
     if not conform:
         raise typer.Exit(code=1)
 
@@ -183,7 +178,7 @@ def eval_content(
     try:
         run_content_eval_cli(out, sample, console)
     except ShopagentError as err:
-        raise _fail(err) from err
+        raise fail(err) from err
 
 
 @eval_app.command("forecast")
@@ -202,7 +197,7 @@ def eval_forecast(
         with progress_bar() as progress:
             run_forecast_eval_cli(demand, horizon, out, console, cutoffs, plot, progress)
     except ShopagentError as err:
-        raise _fail(err) from err
+        raise fail(err) from err
 
 
 @eval_app.command("search")
@@ -229,7 +224,7 @@ def eval_search(
             get_settings(), console,
         )  # fmt: skip
     except ShopagentError as err:
-        raise _fail(err) from err
+        raise fail(err) from err
 
 
 @app.command()

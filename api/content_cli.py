@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
+from api.terminal import console
 from infra.errors import NotFoundError, ShopagentError
 from infra.settings import get_settings
 from tools.content.models import TONES, ContentInput, ContentResult, Tone
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
     from graphs.content import ContentGraph
 
 content_app = typer.Typer(help="Write, batch and read product copy.", no_args_is_help=True)
-console = Console(stderr=True)
 out = Console()
 _T = TypeVar("_T")
 

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from api.progress import progress_bar
+from api.terminal import console, fail
 from infra.errors import ShopagentError
 from infra.settings import get_settings
 
@@ -24,12 +25,6 @@ if TYPE_CHECKING:
 Progress = Callable[[str, int, int], None]
 
 events_app = typer.Typer(help="Behaviour events: replay history, process, run the Glue jobs.")
-console = Console(stderr=True)
-
-
-def _fail(err: Exception) -> typer.Exit:
-    console.print(f"[red]error:[/red] {err}")
-    return typer.Exit(code=2)
 
 
 def drain(pipeline: EventPipeline, progress: Progress) -> None:
@@ -93,7 +88,7 @@ def replay(
             if process:
                 drain(pipeline, progress)
     except ShopagentError as err:
-        raise _fail(err) from err
+        raise fail(err) from err
 
 
 @events_app.command("process")
@@ -117,7 +112,7 @@ def process(
             for p in pipeline.processors:
                 console.print(f"{p.consumer}: {vars(p.stats)}")
     except ShopagentError as err:
-        raise _fail(err) from err
+        raise fail(err) from err
 
 
 @events_app.command("glue")
@@ -136,7 +131,7 @@ def glue(
         with progress_bar() as progress:
             rows = run_jobs(settings.lake, job or list(JOBS), progress)
     except ShopagentError as err:
-        raise _fail(err) from err
+        raise fail(err) from err
     for name, count in rows.items():
         console.print(f"{name}: {count:,} rows")
 
@@ -153,7 +148,7 @@ def query(
     try:
         result = open_lake(get_settings()).query(sql)
     except ShopagentError as err:
-        raise _fail(err) from err
+        raise fail(err) from err
     table = Table(*result.column_names)
     for row in result.slice(0, limit).to_pylist():
         table.add_row(*("" if v is None else str(v) for v in row.values()))

@@ -6,18 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from api.terminal import console, fail
 from infra.errors import ShopagentError
 from infra.settings import get_settings
 
 jobs_app = typer.Typer(help="Scheduled jobs, run once by hand.", no_args_is_help=True)
-console = Console(stderr=True)
-
-
-def _fail(err: Exception) -> typer.Exit:
-    console.print(f"[red]error:[/red] {err}")
-    return typer.Exit(code=2)
 
 
 def train_forecaster(
@@ -42,7 +36,7 @@ def train_forecaster(
             finally:
                 store.close()
     except ShopagentError as err:
-        raise _fail(err) from err
+        raise fail(err) from err
     chosen: dict[str, int] = {}
     for method in model.methods:
         chosen[method] = chosen.get(method, 0) + 1
@@ -79,7 +73,7 @@ def forecast_job() -> None:
                 stock.ledger.close()
                 store.close()
     except ShopagentError as err:
-        raise _fail(err) from err
+        raise fail(err) from err
     console.print(
         f"run {summary.run_id}: {summary.products_forecast:,} products forecast, "
         f"{summary.alerts:,} reorder alerts → {summary.alert_sink}"

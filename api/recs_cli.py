@@ -7,17 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from api.terminal import console, fail
 from infra.errors import ShopagentError
 from infra.settings import get_settings
-
-console = Console(stderr=True)
-
-
-def _fail(err: Exception) -> typer.Exit:
-    console.print(f"[red]error:[/red] {err}")
-    return typer.Exit(code=2)
 
 
 def train_recommender() -> None:
@@ -38,7 +31,7 @@ def train_recommender() -> None:
             finally:
                 store.close()
     except ShopagentError as err:
-        raise _fail(err) from err
+        raise fail(err) from err
     console.print(
         f"recommender trained in {model.train_seconds:.1f} s on {len(model.user_ids):,} shoppers "
         f"and {model.n_items:,} products (data to {model.data_end}) → {settings.recommender_dir}"
@@ -64,4 +57,4 @@ def eval_recs(
     try:
         run_recs_cli(sequences, time_split.date() if time_split else None, out, console)
     except ShopagentError as err:
-        raise _fail(err) from err
+        raise fail(err) from err

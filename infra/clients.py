@@ -21,74 +21,50 @@ from infra.errors import ConfigError
 from infra.settings import Settings
 
 
+def _aws_client(service: str, settings: Settings, endpoint_url: str | None, config: Config) -> Any:
+    return boto3.client(
+        service, region_name=settings.aws_region, endpoint_url=endpoint_url, config=config
+    )
+
+
+# Calls made on a shopper's behalf: short timeouts, one retry.
+_REQUEST = Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 2})
+# The event pipeline retries on its own (with backoff, only what failed), so one call each.
+_PIPELINE = Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 1})
+
+
 def bedrock_runtime_client(settings: Settings) -> Any:
     """A ``bedrock-runtime`` client (Converse / ConverseStream) with short timeouts."""
-    return boto3.client(
-        "bedrock-runtime",
-        region_name=settings.aws_region,
-        endpoint_url=settings.bedrock_endpoint_url,
-        config=Config(
-            connect_timeout=settings.bedrock_timeout_s,
-            read_timeout=settings.bedrock_timeout_s,
-            # botocore counts retries after the first call here: at most three calls in all.
-            retries={"max_attempts": 2, "mode": "standard"},
-        ),
-    )
+    timeout = settings.bedrock_timeout_s
+    # botocore counts retries after the first call here: at most three calls in all.
+    retries = {"max_attempts": 2, "mode": "standard"}
+    config = Config(connect_timeout=timeout, read_timeout=timeout, retries=retries)
+    return _aws_client("bedrock-runtime", settings, settings.bedrock_endpoint_url, config)
 
 
 def comprehend_client(settings: Settings) -> Any:
     """An Amazon Comprehend client with short timeouts."""
-    return boto3.client(
-        "comprehend",
-        region_name=settings.aws_region,
-        endpoint_url=settings.comprehend_endpoint_url,
-        config=Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 2}),
-    )
+    return _aws_client("comprehend", settings, settings.comprehend_endpoint_url, _REQUEST)
 
 
 def s3_client(settings: Settings) -> Any:
     """An S3 client (the content store in production)."""
-    return boto3.client(
-        "s3",
-        region_name=settings.aws_region,
-        endpoint_url=settings.s3_endpoint_url,
-        config=Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 2}),
-    )
-
-
-def _aws_config() -> Config:
-    # The event pipeline retries on its own (with backoff, only what failed), so one call each.
-    return Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 1})
+    return _aws_client("s3", settings, settings.s3_endpoint_url, _REQUEST)
 
 
 def kinesis_client(settings: Settings) -> Any:
     """A Kinesis Data Streams client (the event stream in production)."""
-    return boto3.client(
-        "kinesis",
-        region_name=settings.aws_region,
-        endpoint_url=settings.kinesis_endpoint_url,
-        config=_aws_config(),
-    )
+    return _aws_client("kinesis", settings, settings.kinesis_endpoint_url, _PIPELINE)
 
 
 def dynamodb_client(settings: Settings) -> Any:
     """A DynamoDB client (the event processor's lease table in production)."""
-    return boto3.client(
-        "dynamodb",
-        region_name=settings.aws_region,
-        endpoint_url=settings.dynamodb_endpoint_url,
-        config=_aws_config(),
-    )
+    return _aws_client("dynamodb", settings, settings.dynamodb_endpoint_url, _PIPELINE)
 
 
 def eventbridge_client(settings: Settings) -> Any:
     """An EventBridge client (alerts in production)."""
-    return boto3.client(
-        "events",
-        region_name=settings.aws_region,
-        endpoint_url=settings.eventbridge_endpoint_url,
-        config=_aws_config(),
-    )
+    return _aws_client("events", settings, settings.eventbridge_endpoint_url, _PIPELINE)
 
 
 def lake_filesystem(settings: Settings) -> Any:
@@ -106,14 +82,10 @@ def lake_filesystem(settings: Settings) -> Any:
 
 def sagemaker_runtime_client(settings: Settings, timeout_s: float = 30) -> Any:
     """A ``sagemaker-runtime`` client (invoke_endpoint) with short timeouts."""
-    return boto3.client(
-        "sagemaker-runtime",
-        region_name=settings.aws_region,
-        endpoint_url=settings.sagemaker_endpoint_url,
-        config=Config(
-            connect_timeout=min(5, timeout_s), read_timeout=timeout_s, retries={"max_attempts": 2}
-        ),
+    config = Config(
+        connect_timeout=min(5, timeout_s), read_timeout=timeout_s, retries={"max_attempts": 2}
     )
+    return _aws_client("sagemaker-runtime", settings, settings.sagemaker_endpoint_url, config)
 
 
 def redis_client(settings: Settings) -> Redis:
