@@ -25,7 +25,8 @@ class Settings(BaseSettings):
     # Chat model id: "offline", "bedrock_converse:<model id>", or any init_chat_model id.
     model: str = "offline"
 
-    # Backends per part; only the embedded ones exist so far, the others are reserved names.
+    # Backends per part: the embedded default first; the DynamoDB store and the DynamoDB and
+    # PostgreSQL checkpointers are reserved names, refused with a clear message.
     store_backend: Literal["sqlite", "dynamodb"] = "sqlite"
     search_backend: Literal["embedded", "opensearch"] = "embedded"
     # Lexical only, or lexical fused with sentence vectors (computed once, kept in data_dir).
