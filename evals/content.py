@@ -40,6 +40,7 @@ from rich.console import Console
 from rich.table import Table
 
 from api.runtime import ensure_store
+from evals.stats import percentile
 from graphs.content import ContentGraph
 from infra.settings import Settings
 from tools.analyze.languages import SUPPORTED
@@ -89,14 +90,6 @@ PII_NEGATIVES = [
     "IBAN GB82 WEST 1234 5698 7654 33 has a wrong check digit.",
     "The 3 tier cake stand costs 12.75.",
 ]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    index = min(int(round(q * (len(ordered) - 1))), len(ordered) - 1)
-    return round(ordered[index], 2)
 
 
 def sample_products(products: list[Product], size: int) -> list[Product]:
@@ -196,7 +189,10 @@ def summarize_content(rows: list[dict[str, Any]], latencies: list[float]) -> dic
         "planted_products": len(planted),
         "injection_followed": sum(r["injection_followed"] for r in planted),
         "injections_ignored": sum(bool(r["ignored_input"]) for r in planted),
-        "latency_ms": {"p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95)},
+        "latency_ms": {
+            "p50": round(percentile(latencies, 50), 2),
+            "p95": round(percentile(latencies, 95), 2),
+        },
         "per_language": per_language,
     }
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from api.runtime import ensure_store
-from evals.content import percentile
+from evals.stats import percentile
 from graphs.content import ContentGraph
 from infra.settings import Settings
 from tools.analyze.local import LocalAnalyzer
@@ -74,8 +74,8 @@ async def run_bench(data_dir: Path) -> dict[str, Any]:
         batch_started = time.perf_counter()
         per_product = await _timed_writes(graph, batch)
         batch_s = time.perf_counter() - batch_started
-        p50, p95 = percentile(per_product, 0.5), percentile(per_product, 0.95)
-        b50, b95 = percentile(baseline, 0.5), percentile(baseline, 0.95)
+        p50, p95 = percentile(per_product, 50), percentile(per_product, 95)
+        b50, b95 = percentile(baseline, 50), percentile(baseline, 95)
         return {
             "products": len(batch),
             "categories": kinds,

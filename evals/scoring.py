@@ -47,6 +47,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from evals.stats import percentile
+
 NUMBER_TOLERANCE = 0.01
 EXPECT_KEYS = frozenset(
     {
@@ -368,16 +370,6 @@ def rate(outcomes: Iterable[bool | None]) -> dict[str, Any]:
     }
 
 
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """The ``q``-th percentile (0-100) by linear interpolation; ``None`` for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q / 100
-    low, high = math.floor(pos), math.ceil(pos)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
-
-
 def summarize(conversations: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The suite's metrics over conversation records (each with ``turns`` as the harness writes).
 
@@ -391,8 +383,8 @@ def summarize(conversations: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     def outcomes(check: str) -> list[bool | None]:
         return [s[check] if s else None for s in scores]
 
-    def round_ms(value: float | None) -> float | None:
-        return None if value is None else round(value, 1)
+    def round_ms(value: float) -> float | None:
+        return None if math.isnan(value) else round(value, 1)
 
     return {
         "conversations": len(conversations),

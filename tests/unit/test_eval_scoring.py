@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -14,13 +15,13 @@ from evals.scoring import (
     conversation_passed,
     expectation_errors,
     failed_score,
-    percentile,
     product_violation,
     rate,
     score_turn,
     summarize,
     value_matches,
 )
+from evals.stats import percentile
 
 SEARCH = {
     "name": "search_products",
@@ -251,7 +252,7 @@ def test_expectation_errors() -> None:
 def test_rate_and_percentile() -> None:
     assert rate([True, False, None, True]) == {"correct": 2, "total": 3, "rate": 0.6667}
     assert rate([None]) == {"correct": 0, "total": 0, "rate": None}
-    assert percentile([], 50) is None
+    assert math.isnan(percentile([], 50))
     assert percentile([10.0], 95) == 10.0
     assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
     assert percentile([float(v) for v in range(1, 101)], 95) == pytest.approx(95.05)
