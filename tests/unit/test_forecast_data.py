@@ -110,6 +110,10 @@ def test_evaluate_reports_every_method_against_seasonal_naive() -> None:
     assert first["methods"]["seasonal_naive"]["wrmsse_vs_seasonal_naive"] == 1.0
     # On stationary Poisson demand a mean beats repeating last week's noise.
     assert first["methods"]["selected"]["wrmsse_vs_seasonal_naive"] < 0.9
+    # Knowing each product's mean over the held-out days beats estimating it.
+    hindsight = first["hindsight_vs_seasonal_naive"]
+    assert hindsight["flat"] < first["methods"]["selected"]["wrmsse_vs_seasonal_naive"]
+    assert hindsight["weekly"] < first["methods"]["selected"]["wrmsse_vs_seasonal_naive"]
     assert 0.0 < first["interval"]["coverage"] <= 1.0
 
 

@@ -22,7 +22,8 @@ from tools.forecast.job import run_forecast_job
 from tools.forecast.ledger import Receipt, SqliteLedger, StoredForecast
 from tools.forecast.tools import forecast_tools
 from tools.forecast.train import train_forecaster
-from tools.forecast.trained import ForecastModel, LocalForecaster, trading_days_after
+from tools.forecast.trained import ForecastModel, LocalForecaster
+from tools.forecast.weekly import trading_days_after
 from tools.models import BehaviourEvent, Product
 
 NOW = datetime(2024, 6, 3, 12, tzinfo=UTC)

@@ -25,6 +25,7 @@ from tools.forecast.methods import (
     window_mean,
 )
 from tools.forecast.model import COMBINATION, coverage, fit
+from tools.forecast.weekly import trading_days_after, weekday_profile
 
 
 def _first(x: Matrix) -> Index:
@@ -117,3 +118,37 @@ def test_fit_picks_per_product_and_intervals_cover_about_the_level() -> None:
 def test_horizons_outside_1_to_365_are_refused(horizon: int) -> None:
     with pytest.raises(ToolInputError, match="1…365"):
         fit(_demand(np.ones((1, 60))), horizon)
+
+
+def test_the_weekday_profile_follows_a_shared_weekly_pattern() -> None:
+    # Every product sells twice as much on Sundays: a week of 7 units over six trading days.
+    demand = _demand(np.ones((3, 120)))
+    sunday = np.array([d.weekday() == 6 for d in demand.days])
+    x = np.where(sunday, 2.0, 1.0) * np.array([[1.0], [3.0], [10.0]])
+    ahead = trading_days_after(demand.days[-1], demand.weekdays, 6)
+    factors = weekday_profile(x, _first(x), demand.days, ahead, demand.weekdays)
+    expected = [12 / 7 if d.weekday() == 6 else 6 / 7 for d in ahead]
+    assert all(row == pytest.approx(expected) for row in factors.tolist())
+
+
+def test_a_sparse_product_is_shrunk_toward_the_store_profile() -> None:
+    demand = _demand(np.ones((2, 120)))
+    x = np.ones((2, 120)) * np.array([[50.0], [0.0]])
+    monday = next(j for j, d in enumerate(demand.days[-84:], start=120 - 84) if d.weekday() == 0)
+    x[1, monday] = 4.0  # one sale, on a Monday: on its own, Mondays would carry the whole week
+    ahead = trading_days_after(demand.days[-1], demand.weekdays, 6)
+    factors = weekday_profile(x, _first(x), demand.days, ahead, demand.weekdays)
+    on_monday = [d.weekday() == 0 for d in ahead].index(True)
+    assert factors[0].tolist() == pytest.approx([1.0] * 6, rel=0.01)  # a nearly flat store
+    # Its own profile would put 6 on Mondays; the store's puts 1.
+    assert 1.5 < factors[1, on_monday] < 3.0 and factors[1].mean() == pytest.approx(1.0)
+
+
+def test_fit_spreads_the_rate_over_the_week() -> None:
+    demand = _demand(np.ones((1, 150)))
+    sunday = np.array([d.weekday() == 6 for d in demand.days])
+    fitted = fit(DemandData(demand.days, demand.skus, np.where(sunday, 1.0, 4.0)[None, :]), 12)
+    ahead = trading_days_after(demand.days[-1], demand.weekdays, 12)
+    on_sunday = np.array([d.weekday() == 6 for d in ahead])
+    assert fitted.point[0, on_sunday] == pytest.approx([1.0, 1.0], rel=0.05)
+    assert fitted.point[0, ~on_sunday] == pytest.approx([4.0] * 10, rel=0.05)

@@ -50,12 +50,16 @@ class DemandData:
         return np.where(sold.any(axis=1), sold.argmax(axis=1), len(self.days)).astype(np.int64)
 
     @property
-    def season(self) -> int:
-        """Trading days in a week: how many weekdays the shop trades on (6 without Saturdays)."""
+    def weekdays(self) -> frozenset[int]:
+        """The weekdays the shop trades on: those it trades on in most weeks (holidays aside)."""
         weeks = Counter(d.weekday() for d in self.days)
         full = max(weeks.values(), default=0)
-        # A weekday counts when the shop trades on it in most weeks (holidays aside).
-        return max(1, sum(1 for n in weeks.values() if n >= full / 2))
+        return frozenset(day for day, n in weeks.items() if n >= full / 2)
+
+    @property
+    def season(self) -> int:
+        """Trading days in a week: how many weekdays the shop trades on (6 without Saturdays)."""
+        return max(1, len(self.weekdays))
 
     def index(self) -> dict[str, int]:
         return {sku: i for i, sku in enumerate(self.skus)}

@@ -1,5 +1,6 @@
-"""Fitting the forecasts: every method on every product, one method picked per product by a
-holdout, and prediction intervals calibrated on that holdout.
+"""Fitting the forecasts: every method on every product (the rate methods' rates spread over the
+week by each product's weekday profile, ``weekly``), one method picked per product by a holdout,
+and prediction intervals calibrated on that holdout.
 
 The pick is between the intermittent methods, the smooth ones and their combination. A single
 28-day holdout is a noisy judge of one product, so a product keeps the combination unless a
@@ -10,8 +11,9 @@ Seasonal naive is scored but not a candidate (``NEVER_PICKED``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Final
 
 import numpy as np
@@ -21,6 +23,7 @@ from infra.errors import ToolInputError
 from tools.forecast.base import MAX_HORIZON
 from tools.forecast.demand import DemandData
 from tools.forecast.methods import METHODS, Index, Matrix, Vector, cap_outliers, combination
+from tools.forecast.weekly import trading_days_after, weekday_profile
 
 # progress(stage, done, total)
 Progress = Callable[[str, int, int], None]
@@ -50,6 +53,7 @@ class FittedForecasts:
     level: float  # the nominal coverage of [lower, upper]
     tail: float  # the calibrated tail probability each side
     daily_sd: Vector  # spread of daily sales at the forecast's level (for safety stock)
+    weekly: Matrix  # per product and forecast day, the weekday factor its rate was spread by
 
 
 def _report(progress: Progress | None, stage: str, done: int, total: int) -> None:
@@ -58,17 +62,29 @@ def _report(progress: Progress | None, stage: str, done: int, total: int) -> Non
 
 
 def _all_methods(
-    x: Matrix, first: Index, horizon: int, season: int, progress: Progress | None, stage: str
-) -> dict[str, Matrix]:
+    x: Matrix,
+    first: Index,
+    days: Sequence[date],
+    ahead: Sequence[date],
+    weekdays: frozenset[int],
+    season: int,
+    progress: Progress | None,
+    stage: str,
+) -> tuple[dict[str, Matrix], Matrix]:
+    """Every method's forecast for the trading days ``ahead`` of the sales ``x`` on ``days`` (the
+    rates spread over the trading ``weekdays`` by each product's profile), and the profile."""
     capped = cap_outliers(x, first)
+    factors = weekday_profile(capped, first, days, ahead, weekdays)
     out: dict[str, Matrix] = {}
     for done, (name, method) in enumerate(METHODS.items()):
         _report(progress, stage, done, len(METHODS) + 1)
-        # Seasonal naive is the benchmark: it repeats the sales as they were.
-        out[name] = method(x if name == "seasonal_naive" else capped, first, horizon, season)
+        if name == "seasonal_naive":  # the benchmark: it repeats the sales as they were
+            out[name] = method(x, first, len(ahead), season)
+        else:
+            out[name] = method(capped, first, len(ahead), season) * factors
     out[COMBINATION] = combination(out)
     _report(progress, stage, len(METHODS) + 1, len(METHODS) + 1)
-    return out
+    return out, factors
 
 
 def _choose(
@@ -161,6 +177,7 @@ def fit(
     x = demand.units
     first = demand.first_sale
     season = demand.season
+    days, weekdays = demand.days, demand.weekdays
     t = x.shape[1]
     holdout = min(horizon, 28)
     chosen = [COMBINATION] * len(x)
@@ -168,14 +185,24 @@ def fit(
     if t > 2 * holdout:
         past, actual = x[:, : t - holdout], x[:, t - holdout :]
         past_first = np.minimum(first, t - holdout)
-        trial = _all_methods(past, past_first, holdout, season, progress, "holdout")
+        trial, _ = _all_methods(
+            past,
+            past_first,
+            days[: t - holdout],
+            days[t - holdout :],
+            weekdays,
+            season,
+            progress,
+            "holdout",
+        )
         eligible = first < t - holdout - holdout  # at least a holdout's worth of history
         chosen = _choose(trial, actual, eligible)
         picked = np.stack([trial[c][i] for i, c in enumerate(chosen)])
         seen = first < t - holdout
         recent = _recent(past[seen], past_first[seen])
         tail = _calibrate(recent, picked[seen], actual[seen], level)
-    forecasts = _all_methods(x, first, horizon, season, progress, "forecast")
+    ahead = trading_days_after(days[-1], weekdays, horizon)
+    forecasts, weekly = _all_methods(x, first, days, ahead, weekdays, season, progress, "forecast")
     point = np.stack([forecasts[c][i] for i, c in enumerate(chosen)]) if len(x) else x[:, :0]
     recent = _recent(x, first)
     lower, upper = interval(recent, point, tail)
@@ -191,4 +218,5 @@ def fit(
         level=level,
         tail=tail,
         daily_sd=daily_spread(recent, point),
+        weekly=weekly,
     )

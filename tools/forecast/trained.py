@@ -1,8 +1,9 @@
 """The trained forecaster: every product's forecast for one season of trading days, saved as
 a model folder (``model.npz`` + ``meta.json``) and served in-process or by the model server.
 
-All methods forecast a flat rate except seasonal naive, which repeats a season, so one season
-of point forecasts and bounds answers any horizon by repetition.
+Every forecast repeats week after week (a rate spread over the weekdays by the product's
+profile, or seasonal naive's last season), so one season of point forecasts and bounds answers
+any horizon by repetition.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -21,20 +22,10 @@ from tools.forecast.base import DayForecast, ForecastRequest, ForecastResponse, 
 from tools.forecast.demand import DemandData
 from tools.forecast.methods import Matrix, Vector
 from tools.forecast.model import FittedForecasts
+from tools.forecast.weekly import trading_days_after
 
 MODEL_FILE = "model.npz"
 META_FILE = "meta.json"
-
-
-def trading_days_after(last: date, weekdays: frozenset[int], count: int) -> list[date]:
-    """The next ``count`` days after ``last`` that fall on a trading weekday."""
-    days: list[date] = []
-    day = last
-    while len(days) < count:
-        day += timedelta(days=1)
-        if day.weekday() in weekdays:
-            days.append(day)
-    return days
 
 
 @dataclass(frozen=True)
@@ -56,7 +47,6 @@ class ForecastModel:
     @classmethod
     def from_fit(cls, demand: DemandData, fitted: FittedForecasts) -> ForecastModel:
         season = fitted.season
-        seen = {d.weekday() for d in demand.days}
         return cls(
             skus=list(fitted.skus),
             methods=list(fitted.chosen),
@@ -65,7 +55,7 @@ class ForecastModel:
             upper=_season(fitted.upper, season),
             sd=fitted.daily_sd,
             season=season,
-            weekdays=frozenset(seen),
+            weekdays=demand.weekdays,
             trained_through=demand.days[-1],
             level=fitted.level,
             trained_at=datetime.now(UTC),
