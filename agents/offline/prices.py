@@ -42,7 +42,9 @@ _SPELLED = (
 
 _UPPER_CUES = (
     r"under|below|beneath|less than|cheaper than|lower than|no more than|not more than|"
-    r"not over|no higher than|not above|up to|upto|max|maximum|at most|at the most|within|"
+    r"not over|no higher than|not above|nothing over|nothing above|nothing more than|"
+    r"nothing pricier than|nothing costing more than|up to|upto|max|maximum|at most|"
+    r"at the most|within|"
     r"a budget of|budget of|budget is|budget|for less than|<=|<|≤"
 )
 _LOWER_CUES = (

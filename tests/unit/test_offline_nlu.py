@@ -124,6 +124,8 @@ def test_nothing_is_hard_coded_about_a_catalog() -> None:
         ("below 20", None, 20),
         ("less than 3 pounds", None, 3),
         ("no more than $50", None, 50),
+        ("nothing over 10 pounds", None, 10),
+        ("nothing above £5", None, 5),
         ("up to 10", None, 10),
         ("max 15", None, 15),
         ("maximum of £15", None, 15),
