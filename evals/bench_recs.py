@@ -5,10 +5,11 @@ configured demo store (loaded and the model trained when missing) and a Redis (a
 ``redis-server`` unless ``--redis-url`` names one). It calls ``recommend_products`` as the REST
 route and the chat do (validation, store reads, the model, reasons, the cache), for a mix of
 shoppers and products: personalized for N shoppers, bought together and similar for N products,
-trending:
+trending. As in the server, each call reads the shopper's activity version from a profile store
+(an empty scratch one: the read is timed, the versions are all "0").
 
-- **uncached**: each question asked the first time (a cache miss: Redis GET, the model, the
-  store reads, Redis SET);
+- **uncached**: each distinct question asked the first time (a cache miss: Redis GET, the store
+  reads, the model, and a Redis SET whose reply the answer does not wait for);
 - **cached**: the same questions again (a Redis GET and the answer parsed);
 - **raw GET**: a plain ``GET`` of a value of the same size on the same connection pool.
 
@@ -24,6 +25,7 @@ import asyncio
 import json
 import os
 import platform
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import ExitStack
@@ -70,11 +72,15 @@ def questions(model_users: list[str], products: list[str], n: int) -> list[dict[
         strategy = "bought_together" if k % 2 else "similar"
         asks.append({"product_id": products[k % len(products)], "strategy": strategy})
         if k % 25 == 0:
-            asks.append({"strategy": "trending", "limit": 5 + k % 5})
-    return asks
+            asks.append({"strategy": "trending", "limit": 1 + k // 25 % 50})
+    # Shoppers and products repeat when ``n`` exceeds them: each question is asked once.
+    distinct = {json.dumps(ask, sort_keys=True): ask for ask in asks}
+    return list(distinct.values())
 
 
-async def bench(settings: Settings, redis_url: str, n: int) -> dict[str, Any]:
+async def bench(settings: Settings, redis_url: str, n: int, scratch: Path) -> dict[str, Any]:
+    from tools.behaviour.profiles import SqliteProfiles
+    from tools.recommend.activity import ProfileActivity
     from tools.recommend.local import LocalRecommender
     from tools.recommend.tools import recommend_tools
     from tools.services import Services
@@ -83,19 +89,21 @@ async def bench(settings: Settings, redis_url: str, n: int) -> dict[str, Any]:
     settings = settings.model_copy(update=update)
     services = Services.from_settings(settings)
     raw = redis_client(settings)
+    profiles = SqliteProfiles(scratch / "profiles.sqlite")
+    services.recommendations.activity = ProfileActivity(profiles)
     try:
         recommender = services.recommendations.recommender
         if not isinstance(recommender, LocalRecommender):
             raise ConfigError("the bench measures the local recommender")
         model = recommender.model
         [tool] = recommend_tools(services.recommendations)
-        await raw.flushdb()
         users = [u for u in model.user_ids if model.history(u)]
         asks = questions(users[::7], model.item_ids[::3], n)
         calls = [partial(tool.run, ask) for ask in asks]
-        # Warm up code paths and connections on questions outside the measured set.
+        # Warm up code paths and connections, then forget every answer.
         for ask in questions(users[1::7], model.item_ids[1::3], 20):
             await tool.run(ask)
+        await raw.flushdb()
         uncached = await timed(calls)
         cached = await timed(calls)
         payload = (await tool.run(asks[0])).model_dump_json()
@@ -104,6 +112,7 @@ async def bench(settings: Settings, redis_url: str, n: int) -> dict[str, Any]:
         if services.cache.degraded:
             raise ConfigError("Redis failed during the run: the figures would not be Redis's")
     finally:
+        profiles.close()
         await raw.aclose()
         await services.aclose()
     phases = {"uncached": uncached, "cached": cached, "raw_get": raw_get}
@@ -141,7 +150,8 @@ def main(argv: list[str] | None = None) -> None:
     ensure_store(settings)
     with ExitStack() as stack:
         url = args.redis_url or stack.enter_context(redis_server()).url
-        report = asyncio.run(bench(settings, url, args.requests))
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-recs-")))
+        report = asyncio.run(bench(settings, url, args.requests, scratch))
     text = json.dumps(report, indent=2)
     print(text)
     if args.out:

@@ -73,6 +73,7 @@ class Cache:
         self.memory = memory or MemoryStore()
         self._down_until = 0.0
         self._last_error: str | None = None
+        self._writes: set[asyncio.Task[None]] = set()  # ``set_soon`` writes still in flight
 
     @property
     def backend(self) -> str:
@@ -88,7 +89,9 @@ class Cache:
         if self.redis is None or self.degraded:
             return None
         try:
-            result = await asyncio.wait_for(call(self.redis), self.timeout_s)
+            # A deadline on the running task, not ``wait_for``'s extra task per call.
+            async with asyncio.timeout(self.timeout_s):
+                result = await call(self.redis)
         except (RedisError, OSError, TimeoutError) as err:
             self.mark_down(err)
             return None
@@ -120,6 +123,16 @@ class Cache:
                 return
         self.memory.set(full, value, ttl_s)
 
+    def set_soon(self, key: str, value: str, ttl_s: float) -> None:
+        """``set`` without waiting for Redis's reply: a fresh answer goes out one round trip
+        sooner. Without Redis (or while it is down) the process store is written at once."""
+        if self.redis is None or self.degraded:
+            self.memory.set(self.prefix + key, value, ttl_s)
+            return
+        write = asyncio.get_running_loop().create_task(self.set(key, value, ttl_s))
+        self._writes.add(write)  # held until done: the loop keeps only a weak reference
+        write.add_done_callback(self._writes.discard)
+
     async def cached(
         self, key: str, ttl_s: float, compute: Callable[[], Awaitable[str]]
     ) -> tuple[str, bool]:
@@ -131,7 +144,7 @@ class Cache:
         if hit is not None:
             return hit, True
         value = await compute()
-        await self.set(key, value, ttl_s)
+        self.set_soon(key, value, ttl_s)
         return value, False
 
     # -- health ----------------------------------------------------------------------------
@@ -141,7 +154,8 @@ class Cache:
         if self.redis is None:
             return {"backend": "memory", "ok": True, "degraded": False}
         try:
-            await asyncio.wait_for(self.redis.ping(), self.timeout_s * 4)
+            async with asyncio.timeout(self.timeout_s * 4):
+                await self.redis.ping()
         except (RedisError, OSError, TimeoutError) as err:
             self.mark_down(err)
         else:
@@ -154,6 +168,8 @@ class Cache:
         return status
 
     async def close(self) -> None:
+        """Finish the writes in flight, then close the Redis connections."""
+        await asyncio.gather(*self._writes)
         if self.redis is not None:
             await self.redis.aclose()
 

@@ -86,10 +86,10 @@ class RateLimiter:
         assert self._script is not None
         full = f"{self.cache.prefix}rate:{key}"
         try:
-            allowed, wait_ms = await asyncio.wait_for(
-                self._script(keys=[full], args=[limit.rate_per_s, limit.burst]),
-                self.cache.timeout_s,
-            )
+            async with asyncio.timeout(self.cache.timeout_s):
+                allowed, wait_ms = await self._script(
+                    keys=[full], args=[limit.rate_per_s, limit.burst]
+                )
         except (RedisError, OSError, TimeoutError) as err:
             self.cache.mark_down(err)
             return None

@@ -51,6 +51,13 @@ async def test_values_live_in_redis_for_their_ttl(cache: Cache, server: RedisSer
     assert (await cache.health()) == {"backend": "redis", "ok": True, "degraded": False}
 
 
+async def test_a_background_write_lands_before_close_returns(server: RedisServer) -> None:
+    cache = Cache(redis_client(Settings(cache_backend="redis", redis_url=server.url)))
+    cache.set_soon("recs:b", "soon", ttl_s=60)
+    await cache.close()
+    assert await raw_get(server, "shopagent:recs:b") == b"soon"
+
+
 async def test_a_frozen_redis_costs_one_timeout_then_the_process_answers(
     cache: Cache, server: RedisServer
 ) -> None:

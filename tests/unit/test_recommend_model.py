@@ -15,7 +15,7 @@ from infra.errors import ConfigError
 from tests.unit.recs_store import make_store
 from tools.recommend.backend import ensure_recommender, train_recommender
 from tools.recommend.base import ModelQuery
-from tools.recommend.model import MODEL_FILE, ItemModel, ModelConfig
+from tools.recommend.model import MODEL_FILE, Cells, ItemModel, ModelConfig
 from tools.recommend.server import invoke_bytes
 from tools.recommend.train import Interactions, fit, prune
 
@@ -134,6 +134,16 @@ def test_ensure_trains_only_when_the_store_changed(tmp_path: Path) -> None:
         assert ensure_recommender(store, tmp_path / "m") is False
     finally:
         store.close()
+
+
+def test_cells_read_single_entries_of_a_sparse_matrix() -> None:
+    rng = np.random.default_rng(7)
+    dense = rng.random((40, 30)) * (rng.random((40, 30)) < 0.2)
+    cells = Cells(sp.csr_matrix(dense))
+    rows, cols = np.arange(40), np.arange(30)
+    assert np.array_equal(cells.get(rows[:, None], cols[None, :]), dense)
+    assert np.array_equal(cells.get(3, cols), dense[3])
+    assert not Cells(sp.csr_matrix((3, 3))).get(rows[:3], cols[:3]).any()
 
 
 def test_prune_keeps_each_rows_largest_entries() -> None:

@@ -154,6 +154,13 @@ async def test_answers_are_cached_until_the_shopper_acts(shop: Shop) -> None:
     assert shop.backend.calls == 3
 
 
+async def test_a_hit_reads_the_cache_and_nothing_else(shop: Shop) -> None:
+    first = await recommend(shop, product_id="RED-LANTERN", limit=3)
+    shop.store.close()  # from here on, any store read raises
+    assert await recommend(shop, product_id="RED-LANTERN", limit=3) == first
+    assert shop.backend.calls == 1
+
+
 async def test_the_memory_cache_expires_and_evicts() -> None:
     memory = MemoryStore(max_entries=2)
     memory.set("a", "1", ttl_s=0.0)

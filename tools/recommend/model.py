@@ -100,7 +100,13 @@ class ItemModel:
 
     def __post_init__(self) -> None:
         for matrix in (self.personal, self.similar, self.together, self.co_users):
-            matrix.sort_indices()  # row lookups are binary searches
+            matrix.sum_duplicates()  # canonical: each row's columns sorted, each pair once
+        # Evidence reads single pairs of these three; a binary search finds each.
+        self._personal_cells = Cells(self.personal)
+        self._shopper_cells = Cells(self.co_users)
+        self._order_cells = Cells(self.together)
+        # "bought_together" divides by the square root of how many orders hold each item.
+        self._basket_damp = 1.0 / np.sqrt(np.maximum(self.basket_popularity, 1.0))
         self.index = {pid: i for i, pid in enumerate(self.item_ids)}
         self.user_index = {uid: i for i, uid in enumerate(self.user_ids)}
         top = float(self.popularity.max()) if len(self.popularity) else 1.0
@@ -251,8 +257,8 @@ class ItemModel:
         anchor = np.array([product], dtype=np.int64)
         in_orders = self.together.indptr[product + 1] > self.together.indptr[product]
         if strategy == "bought_together" and in_orders:
-            damp = 1.0 / np.sqrt(np.maximum(self.basket_popularity, 1.0))
-            scores = _weighted_rows(self.together, anchor, np.ones(1), self.n_items) * damp
+            scores = _weighted_rows(self.together, anchor, np.ones(1), self.n_items)
+            scores *= self._basket_damp
             return self._answer(strategy, fallback, scores, blocked, query.limit, anchor)
         if strategy == "bought_together":
             # Histories without multi-item orders (one item per purchase): bought by the same
@@ -270,52 +276,55 @@ class ItemModel:
         if len(candidates) > limit:
             keep = np.argpartition(-scores[candidates], limit - 1)[:limit]
             candidates = candidates[keep]
-        ranked = (scores + self._tie)[candidates]
+        ranked = scores[candidates] + self._tie[candidates]
         return candidates[np.argsort(-ranked, kind="stable")]
 
     def _links(
         self, sources: IntArray, weights: FloatArray, targets: IntArray
     ) -> list[list[Evidence]]:
         """Per target: the history items pointing at it (strongest first), with the counts."""
-        share = _lookup(self.personal, sources, targets) * weights[:, None]
-        shoppers = _lookup(self.co_users, sources, targets)
-        orders = _lookup(self.together, sources, targets)
+        share = self._personal_cells.get(sources[:, None], targets[None, :]) * weights[:, None]
         totals = share.sum(axis=0)
         totals[totals == 0] = 1.0
-        best = np.argsort(-share, axis=0)[:_EVIDENCE_SOURCES]
-        out: list[list[Evidence]] = []
-        for k in range(len(targets)):
-            evidence = []
-            for s in best[:, k].tolist():
-                if share[s, k] <= 0:
-                    break
-                evidence.append(
-                    Evidence(
-                        kind="history",
-                        product_id=self.item_ids[int(sources[s])],
-                        shoppers=int(shoppers[s, k]) or None,
-                        orders=int(orders[s, k]) or None,
-                        weight=round(float(share[s, k] / totals[k]), 3),
-                    )
+        best = np.argsort(-share, axis=0)[:_EVIDENCE_SOURCES]  # rows of ``share``, per target
+        column = np.broadcast_to(np.arange(len(targets)), best.shape)
+        strength = share[best, column]
+        # Counts only for the pairs that become evidence, not for every source and target.
+        pairs = (sources[best], targets[column])
+        # As Python numbers, converted once per array rather than once per element.
+        source = pairs[0].T.tolist()
+        shoppers = self._shopper_cells.get(*pairs).astype(np.int64).T.tolist()
+        orders = self._order_cells.get(*pairs).astype(np.int64).T.tolist()
+        weight = (strength / totals).T.tolist()
+        pointing = (strength > 0).sum(axis=0).tolist()  # the strongest come first
+        return [
+            [
+                Evidence(
+                    kind="history",
+                    product_id=self.item_ids[source[k][rank]],
+                    shoppers=shoppers[k][rank] or None,
+                    orders=orders[k][rank] or None,
+                    weight=round(weight[k][rank], 3),
                 )
-            out.append(evidence)
-        return out
+                for rank in range(pointing[k])
+            ]
+            for k in range(len(targets))
+        ]
 
     def _anchored(self, anchor: int, targets: IntArray) -> list[Evidence]:
         """Per target: one ``anchor`` fact with the shoppers and orders it shares with it."""
-        row = np.array([anchor], dtype=np.int64)
-        shoppers = _lookup(self.co_users, row, targets)[0]
-        orders = _lookup(self.together, row, targets)[0]
+        shoppers = self._shopper_cells.get(anchor, targets).astype(np.int64).tolist()
+        orders = self._order_cells.get(anchor, targets).astype(np.int64).tolist()
         source = self.item_ids[anchor]
         return [
             Evidence(
                 kind="anchor",
                 product_id=source,
-                shoppers=int(shoppers[k]) or None,
-                orders=int(orders[k]) or None,
+                shoppers=shared or None,
+                orders=together or None,
                 weight=1.0,
             )
-            for k in range(len(targets))
+            for shared, together in zip(shoppers, orders, strict=True)
         ]
 
     def _answer(
@@ -343,12 +352,8 @@ class ItemModel:
         else:
             evidence = [[fact] for fact in self._anchored(int(sources[0]), top)]
         items = [
-            ScoredItem(
-                product_id=self.item_ids[item],
-                score=round(float(scores[item]), 6),
-                evidence=facts,
-            )
-            for item, facts in zip(top.tolist(), evidence, strict=True)
+            ScoredItem(product_id=self.item_ids[item], score=round(score, 6), evidence=facts)
+            for item, score, facts in zip(top.tolist(), scores[top].tolist(), evidence, strict=True)
         ]
         return ModelAnswer(
             strategy=strategy, fallback=fallback, items=items, data_end=self.data_end
@@ -406,7 +411,7 @@ class ItemModel:
         if session:
             sources, weights = self.weights(session)
             evidence += self._links(sources, weights, target)[0]
-            score = float(_lookup(self.personal, sources, target)[:, 0] @ weights)
+            score = float(self._personal_cells.get(sources, target) @ weights)
         evidence += self._sales_evidence(item)
         return ModelAnswer(
             strategy=query.strategy,
@@ -433,15 +438,23 @@ def _weighted_rows(m: sp.csr_matrix, rows: IntArray, weights: FloatArray, n: int
     return np.bincount(m.indices[entries], weights=values, minlength=n).astype(np.float64)
 
 
-def _lookup(m: sp.csr_matrix, rows: IntArray, cols: IntArray) -> FloatArray:
-    """``m[rows][:, cols]`` densely, from one pass over the rows' stored entries."""
-    out = np.zeros((len(rows), len(cols)))
-    if len(cols) == 0 or len(rows) == 0:
-        return out
-    position = np.full(m.shape[1], -1, dtype=np.int64)
-    position[cols] = np.arange(len(cols))
-    owner, entries = _entries(m, rows)
-    where = position[m.indices[entries]]
-    hit = where >= 0
-    out[owner[hit], where[hit]] = m.data[entries[hit]]
-    return out
+class Cells:
+    """Single entries of a canonical CSR matrix by (row, column), zero where none is stored.
+
+    Each stored entry is numbered ``row * columns + column``: ascending, since rows are in order
+    and each row's columns sorted, so a pair is one binary search over the numbers.
+    """
+
+    def __init__(self, m: sp.csr_matrix) -> None:
+        self.columns = int(m.shape[1])
+        rows = np.repeat(np.arange(m.shape[0], dtype=np.int64), np.diff(m.indptr))
+        self.keys: IntArray = rows * self.columns + m.indices
+        self.values: FloatArray = m.data.astype(np.float64)
+
+    def get(self, rows: IntArray | int, cols: IntArray) -> FloatArray:
+        """``m[rows, cols]`` element-wise (NumPy broadcasting: a row and many columns, a grid)."""
+        wanted = np.asarray(rows, dtype=np.int64) * self.columns + cols
+        if len(self.keys) == 0:
+            return np.zeros(wanted.shape)
+        at = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
+        return np.where(self.keys[at] == wanted, self.values[at], 0.0)

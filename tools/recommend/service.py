@@ -11,7 +11,8 @@ The model (any ``Recommender``) scores products; this layer decides what a shopp
 - a reason per product, from the evidence, and the attributes it shares with its source;
 - answers cached for ``ttl_s`` per (shopper, product, strategy, limit) and the shopper's
   activity version: a shopper's new event changes the key, so an answer computed before it is
-  never served again.
+  never served again. A hit is one cache read and one parse: ids are checked against the store
+  only on a miss, since an answer for an unknown id is an error, never a cache entry.
 """
 
 from __future__ import annotations
@@ -178,19 +179,17 @@ class RecommendationService:
                 f"strategy {strategy!r} needs a product_id (the product to start from); "
                 "use 'personalized' with a user_id or 'trending' without one"
             )
-        if args.product_id is not None:
-            self._product(args.product_id)
-        if args.user_id is not None and self.store.get_user(args.user_id) is None:
-            raise NotFoundError(f"no shopper has id {args.user_id!r}")
-        version = self._version(args.user_id)
-        key = f"recs:{strategy}:{args.user_id or '-'}:{args.product_id or '-'}:{args.limit}"
-
-        async def compute() -> str:
-            answer = await self._compute(args, strategy)
-            return answer.model_dump_json(exclude_none=True)
-
-        raw, _ = await self.cache.cached(f"{key}:{version}", self.ttl_s, compute)
-        return Recommendations.model_validate_json(raw)
+        key = (
+            f"recs:{strategy}:{args.user_id or '-'}:{args.product_id or '-'}:{args.limit}:"
+            f"{self._version(args.user_id)}"
+        )
+        hit = await self.cache.get(key)
+        if hit is not None:
+            # Only answers for ids the store knew are ever kept, so a hit reads nothing else.
+            return Recommendations.model_validate_json(hit)
+        answer = await self._compute(args, strategy)
+        self.cache.set_soon(key, answer.model_dump_json(exclude_none=True), self.ttl_s)
+        return answer
 
     def _version(self, user_id: str | None) -> str:
         if user_id is None or self.activity is None:
@@ -209,6 +208,9 @@ class RecommendationService:
         return self.activity.items(user_id)
 
     async def _compute(self, args: RecommendInput, strategy: Strategy) -> Recommendations:
+        anchor = self._product(args.product_id) if args.product_id is not None else None
+        if args.user_id is not None and self.store.get_user(args.user_id) is None:
+            raise NotFoundError(f"no shopper has id {args.user_id!r}")
         recent, bought = self._recent(args.user_id)
         query = ModelQuery(
             strategy=strategy,
@@ -220,23 +222,14 @@ class RecommendationService:
         )
         answer = await self.recommender.invoke(query)
         notes: list[str] = []
-        if answer.fallback and args.product_id and answer.strategy == "trending":
-            anchor = self._product(args.product_id)
+        if answer.fallback and anchor is not None and answer.strategy == "trending":
             category = await self._same_category(anchor, set(query.exclude), query.limit)
             if category:
                 answer = category
                 notes.append(f"{anchor.title} is new to the sales data: same kind of product.")
         elif answer.fallback:
             notes.append(_fallback_note(answer))
-        chosen: list[Product] = []
-        skipped = 0  # out of stock, among the products ranked above the last one shown
-        for product in self.store.get_products([item.product_id for item in answer.items]):
-            if len(chosen) == args.limit:
-                break
-            if product.in_stock:
-                chosen.append(product)
-            else:
-                skipped += 1
+        chosen, skipped = self._in_stock([item.product_id for item in answer.items], args.limit)
         if skipped and chosen:
             notes.append(f"Left out {skipped} out-of-stock product{'s' * (skipped != 1)}.")
         if not chosen:
@@ -247,8 +240,29 @@ class RecommendationService:
             user_id=args.user_id,
             product_id=args.product_id,
             note=" ".join(notes),
-            products=self._present(answer, chosen, args.product_id),
+            products=self._present(answer, chosen, anchor),
         )
+
+    def _in_stock(self, ranked: list[str], limit: int) -> tuple[list[Product], int]:
+        """The first ``limit`` products of ``ranked`` in stock, and how many were passed over.
+
+        The store is read (and its products parsed) ``limit + SPARE`` at a time, not all the
+        candidates at once: the first read is usually enough.
+        """
+        chosen: list[Product] = []
+        skipped = 0  # out of stock, among the products ranked above the last one shown
+        start = 0
+        while len(chosen) < limit and start < len(ranked):
+            end = start + limit + SPARE
+            for product in self.store.get_products(ranked[start:end]):
+                if len(chosen) == limit:
+                    break
+                if product.in_stock:
+                    chosen.append(product)
+                else:
+                    skipped += 1
+            start = end
+        return chosen, skipped
 
     async def _same_category(
         self, anchor: Product, exclude: set[str], limit: int
@@ -269,15 +283,16 @@ class RecommendationService:
         return ModelAnswer.model_validate({"strategy": "similar", "items": items})
 
     def _present(
-        self, answer: ModelAnswer, chosen: list[Product], anchor_id: str | None
+        self, answer: ModelAnswer, chosen: list[Product], anchor: Product | None
     ) -> list[RecommendedProduct]:
         """Products with reasons; source titles and attributes read once from the store."""
         evidence = {item.product_id: item.evidence for item in answer.items}
-        sources = {e.product_id for p in chosen for e in evidence.get(p.id, []) if e.product_id} | (
-            {anchor_id} if anchor_id else set()
-        )
-        source_products = {p.id: p for p in self.store.get_products(sorted(sources))}
+        named = {e.product_id for p in chosen for e in evidence.get(p.id, []) if e.product_id}
+        source_products = {anchor.id: anchor} if anchor is not None else {}
+        unread = sorted(named - source_products.keys())
+        source_products.update((p.id, p) for p in self.store.get_products(unread))
         titles = {pid: p.title for pid, p in source_products.items()}
+        anchor_id = anchor.id if anchor is not None else None
         out = []
         for product in chosen:
             facts = evidence.get(product.id, [])
