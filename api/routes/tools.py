@@ -6,7 +6,7 @@ import hashlib
 import math
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Request
+from fastapi import APIRouter, Body, HTTPException, Request, Response
 from pydantic import ValidationError
 
 from api.deps import RuntimeDep
@@ -36,7 +36,7 @@ async def call_tool(
     runtime: RuntimeDep,
     arguments: Annotated[dict[str, Any], Body()],
     request: Request,
-) -> dict[str, Any]:
+) -> Response:
     """Run tool ``name`` with the JSON body as its arguments (429 past the caller's rate)."""
     await _limit(runtime, request)
     spec = runtime.specs.get(name)
@@ -58,8 +58,8 @@ async def call_tool(
         raise HTTPException(422, str(err)) from err
     except UpstreamError as err:  # a backend (OpenSearch, AWS …) failed: say which, not how
         raise HTTPException(502, str(err)) from err
-    result: dict[str, Any] = output.model_dump(mode="json", exclude_none=True)
-    return result
+    # Serialised once, by the output model itself (no second pass through FastAPI's encoder).
+    return Response(output.model_dump_json(exclude_none=True), media_type="application/json")
 
 
 async def _limit(runtime: RuntimeDep, request: Request) -> None:
