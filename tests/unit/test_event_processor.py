@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -179,6 +180,24 @@ def test_a_crash_between_applying_and_checkpointing_changes_nothing_twice(
     assert second.stats.records == 30, "the crashed batch was read again"
     assert profiles.applied() == 30
     assert profiles.totals()["purchase"].events == 30
+
+
+def test_stats_split_the_cpu_time_between_decoding_and_the_handler(
+    tmp_path: Path, log: LocalLog, dead: LocalDeadLetters
+) -> None:
+    log.send([purchase(i) for i in range(20)])
+
+    def busy(batch: Batch) -> None:
+        """A handler that burns 50 ms of CPU per batch."""
+        until = time.thread_time() + 0.05
+        while time.thread_time() < until:
+            pass
+
+    p = processor(tmp_path, busy, dead, batch_size=10)
+    p.run(until_idle=True)
+    assert p.stats.batches == 2
+    assert p.stats.handler_cpu_s >= 0.1
+    assert 0 < p.stats.decode_cpu_s < 0.05, "decoding 20 events is not the handler's time"
 
 
 def test_one_consumer_per_local_log_at_a_time(tmp_path: Path, dead: LocalDeadLetters) -> None:
