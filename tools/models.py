@@ -126,23 +126,6 @@ class Order(BaseModel):
     created_at: datetime | None = None
 
 
-EventType = Literal["search", "view", "add_to_cart", "purchase", "cancel", "chat_turn"]
-
-
-class BehaviourEvent(BaseModel):
-    """One shopper action, as appended to the event stream."""
-
-    event_id: str
-    type: EventType
-    ts: datetime
-    user_id: str | None = None
-    session_id: str | None = None
-    product_id: str | None = None
-    quantity: int | None = None
-    price: float | None = None
-    query: str | None = None
-
-
 class StoreInfo(BaseModel):
     """What a store holds: which dataset, loaded when, and how much of it."""
 

@@ -9,6 +9,7 @@ import pytest
 
 from graphs.content import ContentGraph
 from infra.errors import NotFoundError, ToolInputError
+from infra.events.schema import BehaviourEvent
 from tools.analyze.local import LocalAnalyzer
 from tools.catalog.sqlite import SqliteStore
 from tools.content.base import Brief
@@ -19,7 +20,7 @@ from tools.content.local_store import LocalContentStore
 from tools.content.models import TONES, ContentInput, ContentReport, ProductContent
 from tools.content.offline_writer import OfflineWriter
 from tools.content.templates import CLOSING, INTRO, PHRASES
-from tools.models import BehaviourEvent, Product
+from tools.models import Product
 
 MUG = Product(
     id="M1",
@@ -129,7 +130,7 @@ async def test_default_keywords_come_from_the_searches_that_led_to_the_product(
             event(1, "search", query="Spotty Mug"),
             event(2, "view", product_id="M1"),
             event(3, "search", query="red mug"),  # leads to M1, but M1 is not red
-            event(4, "add_to_cart", product_id="M1"),
+            event(4, "add_to_cart", product_id="M1", quantity=1),
             event(5, "search", query="lantern"),  # nothing followed
         ]
     )

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from infra.errors import ConfigError
+from infra.events.schema import BehaviourEvent
 from tests.unit.forecast_store import LOADED, NOTE, make_store
 from tools.catalog.sqlite import SqliteStore
 from tools.forecast.alerts import LocalAlertLog
@@ -24,7 +25,7 @@ from tools.forecast.tools import forecast_tools
 from tools.forecast.train import train_forecaster
 from tools.forecast.trained import ForecastModel, LocalForecaster
 from tools.forecast.weekly import trading_days_after
-from tools.models import BehaviourEvent, Product
+from tools.models import Product
 
 NOW = datetime(2024, 6, 3, 12, tzinfo=UTC)
 
@@ -113,11 +114,11 @@ def test_purchases_since_the_load_and_receipts_move_stock(
 ) -> None:
     events = [
         BehaviourEvent(event_id="e1", type="purchase", ts=LOADED + timedelta(days=1),
-                       product_id="SLOW2", quantity=15),
+                       product_id="SLOW2", quantity=15, price=2.0),
         BehaviourEvent(event_id="e2", type="purchase", ts=LOADED + timedelta(days=2),
-                       product_id="SLOW2"),  # no quantity: one unit
+                       product_id="SLOW2", quantity=1, price=2.0),
         BehaviourEvent(event_id="e3", type="purchase", ts=LOADED - timedelta(days=30),
-                       product_id="SLOW2", quantity=99),  # replayed history: already counted
+                       product_id="SLOW2", quantity=99, price=2.0),  # replayed: already counted
         BehaviourEvent(event_id="e4", type="view", ts=LOADED + timedelta(days=1),
                        product_id="SLOW2", quantity=7),
     ]  # fmt: skip

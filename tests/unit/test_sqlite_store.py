@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from infra.events.schema import BehaviourEvent
 from tools.catalog.sqlite import SqliteStore
 from tools.catalog.store import Store
 from tools.models import (
     Address,
-    BehaviourEvent,
     Name,
     Order,
     OrderItem,
@@ -84,8 +84,9 @@ def make_info(dataset: str = "test", products: int = 0) -> StoreInfo:
 
 
 def event(eid: str, kind: str = "view") -> BehaviourEvent:
+    sale = {"quantity": 1, "price": 2.5} if kind == "purchase" else {}
     return BehaviourEvent.model_validate(
-        {"event_id": eid, "type": kind, "ts": "2024-05-01T10:00:00Z", "product_id": "p1"}
+        {"event_id": eid, "type": kind, "ts": "2024-05-01T10:00:00Z", "product_id": "p1", **sale}
     )
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from tools.models import BehaviourEvent, Order, Product, StoreInfo, User
+from infra.events.schema import BehaviourEvent
+from tools.models import Order, Product, StoreInfo, User
 
 _SCHEMA_VERSION = 1
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator
 from typing import Protocol
 
-from tools.models import BehaviourEvent, Order, Product, StoreInfo, User
+from infra.events.schema import BehaviourEvent
+from tools.models import Order, Product, StoreInfo, User
 
 
 class Store(Protocol):

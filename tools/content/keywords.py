@@ -10,7 +10,8 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from tools.models import BehaviourEvent, Product
+from infra.events.schema import BehaviourEvent
+from tools.models import Product
 
 MAX_KEYWORDS = 5
 _PRODUCT_EVENTS = ("view", "add_to_cart", "purchase")

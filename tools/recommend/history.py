@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from infra.events.schema import BehaviourEvent
 from tools.catalog.loaders import Progress, report
 from tools.catalog.store import Store
-from tools.models import BehaviourEvent, Order
+from tools.models import Order
 from tools.recommend.train import Interactions
 
 # Events that say a shopper wanted a product; only purchases count as units sold.
