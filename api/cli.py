@@ -82,7 +82,15 @@ def serve(
         raise fail(err) from err
     host, port = host or settings.host, port or settings.port
     console.print(f"shopagent: chat at http://{host}:{port}/  (API docs at /docs)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", ws_max_size=2**20)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="warning",
+        ws_max_size=2**20,
+        # Chat frames are small JSON: compressing each costs more CPU than it saves bytes.
+        ws_per_message_deflate=False,
+    )
 
 
 @app.command()
@@ -96,7 +104,7 @@ def chat(
     """Chat with the assistant in the terminal (same graph as the web chat)."""
     from api.progress import progress_bar
     from api.runtime import ensure_store, open_runtime
-    from graphs.turns import stream_turn
+    from graphs.turns import ChatSession
 
     settings = get_settings()
     with progress_bar() as progress:
@@ -110,6 +118,7 @@ def chat(
                 f"[bold]shopagent[/bold] — {runtime.info.dataset} store, model {settings.model}, "
                 f"session {thread}. Empty line or Ctrl-D to quit."
             )
+            conversation = ChatSession(runtime.graph, thread, user_id)
             while True:
                 try:
                     text = await asyncio.to_thread(input, "you> ")
@@ -117,7 +126,7 @@ def chat(
                     return
                 if not text.strip():
                     return
-                async for frame in stream_turn(runtime.graph, thread, text, user_id):
+                async for frame in conversation.stream(text):
                     if frame["type"] == "tool_call" and show_tools:
                         out.print(f"  [dim]→ {frame['name']}({frame['args']})[/dim]")
                     elif frame["type"] == "message":

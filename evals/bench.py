@@ -104,8 +104,8 @@ def serve_args(port: int) -> list[str]:
 
 
 def echo_args(port: int) -> list[str]:
-    # The uvicorn defaults `shopagent serve` runs with (event loop, WebSocket implementation,
-    # frame size limit), so only the application differs.
+    # The uvicorn settings `shopagent serve` runs with (event loop, WebSocket implementation,
+    # frame size limit, no per-message compression), so only the application differs.
     return [
         sys.executable,
         "-m",
@@ -119,6 +119,8 @@ def echo_args(port: int) -> list[str]:
         "warning",
         "--ws-max-size",
         str(2**20),
+        "--ws-per-message-deflate",
+        "false",
     ]
 
 

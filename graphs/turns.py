@@ -20,7 +20,7 @@ from typing import Any, cast
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.types import Command, StreamMode
+from langgraph.types import Command, Interrupt, StreamMode
 
 Frame = dict[str, Any]
 # The key under which the ``updates`` stream reports an interrupt (langgraph keeps its own
@@ -49,86 +49,106 @@ def parse_output(content: Any) -> Any:
     return content
 
 
+@dataclass
+class ChatSession:
+    """One conversation as one client holds it (a socket, the terminal): its thread, its
+    signed-in shopper, and the question its last turn here stopped at, if any, so the next turn
+    needs no read of the saved state to know whether it answers one.
+    """
+
+    graph: CompiledStateGraph[Any, Any, Any, Any]
+    thread_id: str
+    shopper_id: str | None = None
+    # The interrupts the last turn run here ended with; ``None``: unknown, read the state.
+    pending: tuple[Interrupt, ...] | None = None
+
+    async def stream(self, text: str) -> AsyncIterator[Frame]:
+        """Run one shopper message and yield its frames, the ``message`` frame last."""
+        config: RunnableConfig = {"configurable": {"thread_id": self.thread_id}}
+        waiting = self.pending
+        if waiting is None:
+            waiting = tuple((await self.graph.aget_state(config)).interrupts)
+        self.pending = None  # until this turn has finished
+        start: Command[Any] | dict[str, Any]
+        if waiting:
+            start = Command(resume=text)
+        else:
+            start = {"messages": [HumanMessage(text)]}
+            if self.shopper_id is not None:
+                start["shopper_id"] = self.shopper_id
+        question = waiting[0].value if waiting else None
+        if isinstance(question, dict) and isinstance(question.get("call"), dict):
+            yield {"type": "tool_call", **question["call"]}  # the call asked about, answered now
+        # The conversation is saved once, when the turn ends (or at an interrupt), not after
+        # every step: a turn cut short is simply asked again, and it halves the turn's latency.
+        # The state after the last step and any interrupt come with the stream: no reading back.
+        values: dict[str, Any] = {}
+        interrupts: tuple[Interrupt, ...] = ()
+        modes: list[StreamMode] = ["messages", "updates", "values"]
+        stream = self.graph.astream(start, config, stream_mode=modes, durability="exit")
+        async for mode, payload in cast(AsyncIterator[tuple[str, Any]], stream):
+            if mode == "values":
+                values = payload
+                continue
+            if mode == "messages":
+                chunk, meta = payload
+                if (
+                    meta.get("langgraph_node") == "agent"
+                    and isinstance(chunk, AIMessageChunk)
+                    and not chunk.tool_call_chunks
+                    and chunk.text
+                ):
+                    yield {"type": "token", "text": chunk.text}
+                continue
+            for node, update in payload.items():
+                if not update:
+                    continue
+                if node == INTERRUPT:
+                    interrupts = tuple(update)
+                elif node == "agent":
+                    for msg in update.get("messages", []):
+                        if isinstance(msg, AIMessage):
+                            for call in msg.tool_calls:
+                                yield {
+                                    "type": "tool_call",
+                                    "id": call["id"],
+                                    "name": call["name"],
+                                    "args": call["args"],
+                                }
+                elif node in ("tools", "service"):
+                    for msg in update.get("messages", []):
+                        if isinstance(msg, ToolMessage):
+                            yield {
+                                "type": "tool_result",
+                                "id": msg.tool_call_id,
+                                "name": msg.name,
+                                "output": parse_output(msg.content),
+                                "is_error": msg.status == "error"
+                                or str(msg.content).startswith("Error:"),
+                            }
+        messages = values.get("messages", [])
+        answer = messages[-1].text if messages and isinstance(messages[-1], AIMessage) else ""
+        if interrupts:  # the turn stopped at a question to the shopper
+            question = interrupts[0].value
+            answer = str(question.get("question") if isinstance(question, dict) else question)
+        self.pending = interrupts
+        yield {
+            "type": "message",
+            "text": answer,
+            "products": values.get("shown", []),
+            "flags": values.get("flags", []),
+        }
+
+
 async def stream_turn(
     graph: CompiledStateGraph[Any, Any, Any, Any],
     thread_id: str,
     text: str,
     shopper_id: str | None = None,
 ) -> AsyncIterator[Frame]:
-    """Run one shopper message and yield the frames it produces, the ``message`` frame last.
-
-    ``shopper_id`` names the signed-in shopper the conversation belongs to from now on.
-    """
-    config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
-    waiting = (await graph.aget_state(config)).interrupts
-    start: Command[Any] | dict[str, Any]
-    if waiting:
-        start = Command(resume=text)
-    else:
-        start = {"messages": [HumanMessage(text)]}
-        if shopper_id is not None:
-            start["shopper_id"] = shopper_id
-    question = waiting[0].value if waiting else None
-    if isinstance(question, dict) and isinstance(question.get("call"), dict):
-        yield {"type": "tool_call", **question["call"]}  # the call asked about, answered now
-    # The conversation is saved once, when the turn ends (or at an interrupt), not after every
-    # step: a turn cut short is simply asked again, and it halves the turn's latency. The
-    # state after the last step and any interrupt come with the stream: no reading back.
-    values: dict[str, Any] = {}
-    interrupts: tuple[Any, ...] = ()
-    modes: list[StreamMode] = ["messages", "updates", "values"]
-    stream = graph.astream(start, config, stream_mode=modes, durability="exit")
-    async for mode, payload in cast(AsyncIterator[tuple[str, Any]], stream):
-        if mode == "values":
-            values = payload
-            continue
-        if mode == "messages":
-            chunk, meta = payload
-            if (
-                meta.get("langgraph_node") == "agent"
-                and isinstance(chunk, AIMessageChunk)
-                and not chunk.tool_call_chunks
-                and chunk.text
-            ):
-                yield {"type": "token", "text": chunk.text}
-            continue
-        for node, update in payload.items():
-            if not update:
-                continue
-            if node == INTERRUPT:
-                interrupts = tuple(update)
-            elif node == "agent":
-                for msg in update.get("messages", []):
-                    if isinstance(msg, AIMessage):
-                        for call in msg.tool_calls:
-                            yield {
-                                "type": "tool_call",
-                                "id": call["id"],
-                                "name": call["name"],
-                                "args": call["args"],
-                            }
-            elif node in ("tools", "service"):
-                for msg in update.get("messages", []):
-                    if isinstance(msg, ToolMessage):
-                        yield {
-                            "type": "tool_result",
-                            "id": msg.tool_call_id,
-                            "name": msg.name,
-                            "output": parse_output(msg.content),
-                            "is_error": msg.status == "error"
-                            or str(msg.content).startswith("Error:"),
-                        }
-    messages = values.get("messages", [])
-    answer = messages[-1].text if messages and isinstance(messages[-1], AIMessage) else ""
-    if interrupts:  # the turn stopped at a question to the shopper
-        question = interrupts[0].value
-        answer = str(question.get("question") if isinstance(question, dict) else question)
-    yield {
-        "type": "message",
-        "text": answer,
-        "products": values.get("shown", []),
-        "flags": values.get("flags", []),
-    }
+    """One turn of a conversation no client holds open (its saved state says where it is)."""
+    async for frame in ChatSession(graph, thread_id, shopper_id).stream(text):
+        yield frame
 
 
 async def run_turn(

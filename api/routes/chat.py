@@ -22,7 +22,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from api.chat_events import turn_events
 from api.deps import WsRuntimeDep
 from api.runtime import Runtime
-from graphs.turns import stream_turn
+from graphs.turns import ChatSession
 from infra.errors import ShopagentError
 from infra.ratelimit import Limit
 
@@ -79,6 +79,7 @@ async def chat(
             await websocket.close(code=1008)
             return
     session_id = session or uuid.uuid4().hex
+    conversation = ChatSession(runtime.graph, session_id, user_id)
     await websocket.send_json({"type": "session", "session_id": session_id})
     limit = runtime.settings.max_message_bytes
     try:
@@ -106,7 +107,7 @@ async def chat(
                 continue
             frames: list[dict[str, Any]] = []
             try:
-                async for frame in stream_turn(runtime.graph, session_id, text, user_id):
+                async for frame in conversation.stream(text):
                     frames.append(frame)
                     await websocket.send_json(frame)
             except ShopagentError as err:
