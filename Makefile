@@ -19,7 +19,7 @@ $(STAMP): requirements.lock pyproject.toml
 run: install
 	$(BIN)/shopagent serve
 
-test: install lint
+test: install lint typecheck
 	$(BIN)/pytest -q
 
 # A local OpenSearch 2.19 node on 127.0.0.1:9200 (assembled from Maven Central on first use);
