@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from evals.search import percentile, read_judgments, read_products
+from evals.search import read_judgments, read_products
+from evals.stats import percentile
 from infra.clients import async_opensearch_client, opensearch_client
 from infra.settings import get_settings
 from tools.search.base import SearchQuery

@@ -12,7 +12,9 @@ Each backend and method (``embedded/bm25``, ``embedded/hybrid``, ``opensearch/bm
 ``search`` (two pages of 50 make the top 100). Gains are the grade minus the lowest grade
 (the lowest in the file unless given), unjudged products gain 0, and a product is relevant
 when its gain is at least half the highest gain; see ``evals.relevance`` for the metrics.
-Latency is the client-side time of the first page, after a warm-up. OpenSearch rows run when
+nDCG@10 is also given for each half of the queries (split by the parity of their CRC-32),
+so a parameter tuned on one half can be checked on the other. Latency is the client-side
+time of the first page, after a warm-up. OpenSearch rows run when
 ``SHOPAGENT_OPENSEARCH_URL`` names a node that answers.
 """
 
@@ -24,6 +26,7 @@ import json
 import math
 import platform
 import time
+import zlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import asdict, dataclass, field
@@ -35,6 +38,7 @@ from rich.console import Console
 from rich.table import Table
 
 from evals.relevance import mrr_at, ndcg_at, recall_at
+from evals.stats import percentile
 from infra.errors import ConfigError, UpstreamError
 from infra.settings import Settings
 from tools.catalog.loaders import Progress, report
@@ -70,6 +74,8 @@ class Row:
 
     name: str
     ndcg_at_10: float
+    # nDCG@10 of the queries whose CRC-32 is even, then odd: tune on one, check on the other
+    ndcg_at_10_halves: tuple[float, float]
     recall_at_100: float
     mrr_at_10: float
     latency_p50_ms: float
@@ -165,20 +171,21 @@ def read_judgments(path: Path, id_column: str, lowest_grade: float | None = None
     return Judgments(gains, lowest, top / 2, pairs)
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    """The ``q``-th percentile (0-100) by linear interpolation; NaN for no values."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q / 100
-    low = math.floor(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
-
-
 def _mean(values: list[float | None]) -> float:
     scored = [v for v in values if v is not None]
     return sum(scored) / len(scored) if scored else math.nan
+
+
+def half(query: str) -> int:
+    """0 or 1: which half of the judged queries ``query`` falls in (stable across runs)."""
+    return zlib.crc32(query.encode()) % 2
+
+
+def _halves(queries: list[str], values: list[float | None]) -> tuple[float, float]:
+    by_half: tuple[list[float | None], list[float | None]] = ([], [])
+    for query, value in zip(queries, values, strict=True):
+        by_half[half(query)].append(value)
+    return round(_mean(by_half[0]), 4), round(_mean(by_half[1]), 4)
 
 
 async def _ranking(search: ProductSearch, text: str) -> tuple[list[str], float]:
@@ -228,6 +235,7 @@ async def evaluate(
     return Row(
         name=name,
         ndcg_at_10=round(_mean(ndcg), 4),
+        ndcg_at_10_halves=_halves(queries, ndcg),
         recall_at_100=round(_mean(recall), 4),
         mrr_at_10=round(_mean(mrr), 4),
         latency_p50_ms=round(percentile(latencies, 50) * 1000, 2),
@@ -341,13 +349,23 @@ def render(rows: list[Row], judgments: Judgments) -> Table:
     table = Table(
         title=f"search relevance: {len(judgments.gains):,} queries, {judgments.pairs:,} judgments"
     )
-    for column in ("backend/method", "nDCG@10", "Recall@100", "MRR@10", "p50 ms", "p95 ms"):
+    columns = (
+        "backend/method",
+        "nDCG@10",
+        "even / odd",
+        "Recall@100",
+        "MRR@10",
+        "p50 ms",
+        "p95 ms",
+    )
+    for column in columns:
         table.add_column(column, justify="left" if column == "backend/method" else "right")
     table.add_column("index s", justify="right")
     for r in rows:
         table.add_row(
             r.name,
             f"{r.ndcg_at_10:.4f}",
+            " / ".join(f"{v:.4f}" for v in r.ndcg_at_10_halves),
             f"{r.recall_at_100:.4f}",
             f"{r.mrr_at_10:.4f}",
             f"{r.latency_p50_ms:.2f}",

@@ -14,6 +14,9 @@ In one process, on the catalog of ``--products`` and the queries of ``--judgment
   scan of every title for the query's words, over the same queries;
 - memory: resident set size after reading the products (the baseline) and the process peak
   once both indexes have served every query.
+- the parts of a hybrid query: encoding it with no cache, and its dense step, the nearest
+  100 products by the probe of the vectors' cells (``tools.search.cells``) against an exact
+  scan of every vector as the baseline, with the share of the exact neighbours it finds.
 
 Figures are reported beside their baseline and as a ratio to it: on a shared machine the
 ratio of two figures measured in the same run says more than either alone.
@@ -31,18 +34,22 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import psutil
 from rich.console import Console
 from rich.table import Table
 
-from evals.search import percentile, read_judgments, read_products
+from evals.search import read_judgments, read_products
+from evals.stats import percentile
 from infra.settings import get_settings
 from tools.models import Product
 from tools.search.base import SearchQuery
+from tools.search.cells import Cells, top
 from tools.search.embedded import EmbeddedSearch
-from tools.search.vectors import Embedder, product_text
+from tools.search.vectors import Embedder, Vectors, product_text
 
 MB = 1024 * 1024
+NEIGHBOURS = 100
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[float, float]:
@@ -83,6 +90,28 @@ def _search(engine: EmbeddedSearch) -> Callable[[str], Any]:
     return lambda text: engine.search_sync(SearchQuery(query=text, limit=10))
 
 
+def _dense_step(embedder: Embedder, vectors: Vectors, queries: Sequence[str]) -> dict[str, Any]:
+    """The nearest 100 products by the cells' probe against the exact scan of every vector:
+    the latency of each and the share of the exact neighbours that the probe finds."""
+    cells = Cells.build(vectors)
+    allowed = np.ones(len(vectors), dtype=np.bool_)
+    query_vectors = {text: embedder.embed_query(text) for text in queries}
+    found: dict[str, set[int]] = {}
+
+    def exact(text: str) -> None:
+        found[text] = set(top(vectors @ query_vectors[text], NEIGHBOURS).tolist())
+
+    def probe(text: str) -> set[int]:
+        return set(cells.nearest(vectors, query_vectors[text], allowed, NEIGHBOURS).tolist())
+
+    latency = {
+        "dense_exact_scan": _latencies(exact, queries),
+        "dense_cells": _latencies(probe, queries),
+    }
+    recall = [len(probe(text) & found[text]) / NEIGHBOURS for text in queries]
+    return {"latency": latency, "recall_at_100": round(sum(recall) / len(recall), 4)}
+
+
 def run(products_csv: Path, judgments_csv: Path, sample: int) -> dict[str, Any]:
     process = psutil.Process()
     read_s, read_cpu = _timed(lambda: read_products(products_csv))
@@ -109,8 +138,13 @@ def run(products_csv: Path, judgments_csv: Path, sample: int) -> dict[str, Any]:
         "baseline_substring_scan": _latencies(_substring_scan(products), queries),
         "bm25": _latencies(_search(bm25), queries),
         "hybrid": _latencies(_search(hybrid), queries),
+        # the parts of a hybrid query: encoding it (no cache), then finding its neighbours
+        "query_encoding": _latencies(lambda text: Embedder().embed([text]), queries),
     }
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+    # after the peak: the step holds a second copy of the vectors
+    dense = _dense_step(embedder, embedder.embed(texts), queries)
+    latency.update(dense.pop("latency"))
     embedder.close()
     return {
         "products": len(products),
@@ -122,6 +156,7 @@ def run(products_csv: Path, judgments_csv: Path, sample: int) -> dict[str, Any]:
             "vectors_first_computation": {"wall": round(first_s, 2), "computed": computed},
         },
         "latency": latency,
+        "dense_recall_at_100": dense["recall_at_100"],
         "memory_mb": {
             "baseline_after_reading_products": round(rss_products / MB, 1),
             "peak_serving_both_indexes": round(peak / MB, 1),
@@ -144,7 +179,7 @@ def render(figures: dict[str, Any]) -> Table:
     table.add_row(f"vectors computed ({first['computed']:,}) (s)", f"{first['wall']:.1f}", "", "")
     lat = figures["latency"]
     scan = lat["baseline_substring_scan"]
-    for name in ("bm25", "hybrid"):
+    for name in ("bm25", "hybrid", "query_encoding"):
         for key in ("p50_ms", "p95_ms", "cpu_p95_ms"):
             value = lat[name][key]
             table.add_row(
@@ -153,6 +188,21 @@ def render(figures: dict[str, Any]) -> Table:
                 f"{scan[key]:.2f}",
                 f"{value / scan[key]:.2f}x",
             )
+    exact = lat["dense_exact_scan"]
+    for key in ("p50_ms", "p95_ms"):
+        value = lat["dense_cells"][key]
+        table.add_row(
+            f"dense step, cells {key}",
+            f"{value:.2f}",
+            f"{exact[key]:.2f} (exact scan)",
+            f"{value / exact[key]:.2f}x",
+        )
+    table.add_row(
+        "dense recall@100 of the cells vs the exact scan",
+        f"{figures['dense_recall_at_100']:.3f}",
+        "",
+        "",
+    )
     mem = figures["memory_mb"]
     table.add_row(
         "peak RSS (MB)",

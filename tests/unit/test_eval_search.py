@@ -10,7 +10,7 @@ import pytest
 from rich.console import Console
 
 from evals.relevance import mrr_at, ndcg_at, recall_at
-from evals.search import plan, read_judgments, read_products, run_search_eval_cli
+from evals.search import half, plan, read_judgments, read_products, run_search_eval_cli
 from infra.errors import ConfigError
 from infra.settings import Settings
 
@@ -123,7 +123,13 @@ def test_a_whole_evaluation_writes_one_row_per_backend_and_method(tmp_path: Path
     # BM25 wants both words of "cordless drill", so only the vectors bring in the bit set
     assert rows["embedded/hybrid"]["ndcg_at_10"] > rows["embedded/bm25"]["ndcg_at_10"]
     assert rows["embedded/hybrid"]["mrr_at_10"] == pytest.approx(1.0)
+    sizes = [0, 0]
+    for query in ("cordless drill", "hose", "showerhead"):
+        sizes[half(query)] += 1
+    assert sizes == [1, 2]  # both halves hold queries, so both have a score
     for row in rows.values():
         assert row["queries"] == 3 and row["errors"] == 0
+        even, odd = row["ndcg_at_10_halves"]
+        assert (even + 2 * odd) / 3 == pytest.approx(row["ndcg_at_10"], abs=1e-4)
         assert row["latency_p95_ms"] >= row["latency_p50_ms"] > 0
     assert (tmp_path / "data" / "vectors").is_dir()

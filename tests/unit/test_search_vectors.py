@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from infra.errors import ConfigError
 from infra.settings import Settings
 from tools.models import Product
-from tools.search.backend import product_search
+from tools.search.backend import Closer, product_search
 from tools.search.base import SearchQuery
 from tools.search.embedded import EmbeddedSearch
 from tools.search.vectors import DIMENSIONS, Embedder, _package_file
@@ -91,10 +92,18 @@ async def test_hybrid_respects_the_filters() -> None:
     assert "sofa" not in [p.id for p in result.products]
 
 
-def test_settings_choose_the_hybrid_method(tmp_path: Path) -> None:
-    search = product_search(Settings(data_dir=tmp_path, search_method="hybrid"), [])
+async def test_settings_choose_the_hybrid_method_and_its_cache_closes(tmp_path: Path) -> None:
+    closers: list[Closer] = []
+    search = product_search(Settings(data_dir=tmp_path, search_method="hybrid"), closers)
     assert isinstance(search, EmbeddedSearch)
     assert search.method == "hybrid"
-    plain = product_search(Settings(data_dir=tmp_path), [])
+    assert search.embedder is not None and search.embedder.cache is not None
+    for close in closers:
+        await close()
+    with pytest.raises(sqlite3.ProgrammingError):  # the cache's connection is closed
+        len(search.embedder.cache)
+    plain_closers: list[Closer] = []
+    plain = product_search(Settings(data_dir=tmp_path), plain_closers)
     assert isinstance(plain, EmbeddedSearch)
     assert plain.method == "bm25"
+    assert plain_closers == []

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from infra.clients import async_opensearch_client, opensearch_client
 from infra.settings import Settings
 from tools.search.base import ProductSearch
+
+if TYPE_CHECKING:
+    from tools.search.vectors import Embedder
 
 Closer = Callable[[], Awaitable[None]]
 
@@ -14,12 +18,15 @@ Closer = Callable[[], Awaitable[None]]
 def product_search(settings: Settings, closers: list[Closer]) -> ProductSearch:
     """``embedded`` (in-process) or ``opensearch`` (the cluster at ``opensearch_url``).
 
-    What the backend holds open (the OpenSearch clients) is appended to ``closers``.
+    What the backend holds open (the OpenSearch clients, the vector cache) is appended to
+    ``closers``.
     """
     from tools.search.vectors import Embedder
 
-    hybrid = settings.search_method == "hybrid"
-    vectors = Embedder(settings.data_dir / "vectors") if hybrid else None
+    vectors = None
+    if settings.search_method == "hybrid":
+        vectors = Embedder(settings.data_dir / "vectors")
+        closers.append(_closer(vectors))
     if settings.search_backend == "opensearch":
         from tools.search.opensearch import OpenSearchSearch
 
@@ -34,3 +41,10 @@ def product_search(settings: Settings, closers: list[Closer]) -> ProductSearch:
     from tools.search.embedded import EmbeddedSearch
 
     return EmbeddedSearch(embedder=vectors)
+
+
+def _closer(embedder: Embedder) -> Closer:
+    async def close() -> None:
+        embedder.close()
+
+    return close

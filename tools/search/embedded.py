@@ -23,7 +23,9 @@ from infra.errors import ToolInputError
 from tools.catalog.loaders import Progress, report
 from tools.models import Product
 from tools.search.base import ProductSummary, SearchQuery, SearchResult, Sort
+from tools.search.cells import Cells, top
 from tools.search.constraints import AttributeVocabulary, extract, relaxations
+from tools.search.hybrid import HYBRID_CANDIDATES, blend
 from tools.search.text import (
     edits1,
     fold_key,
@@ -50,12 +52,6 @@ FIELD_WEIGHTS: dict[str, float] = {
 FIELDS = tuple(FIELD_WEIGHTS)
 # Words this long or longer that no product uses are read as a typo of a word one edit away.
 MIN_CORRECTED = 4
-# Hybrid: the lexical and the dense candidates blended, and the weight of the cosine against
-# BM25 scaled to the best lexical score (tuned on the Home Depot dev judgments: 0.75-1.5 alike).
-HYBRID_CANDIDATES = 100
-COSINE_WEIGHT = 1.0
-# Dense candidates are found on vectors projected to their main axes, then scored in full.
-PROJECTED_DIMENSIONS = 96
 
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
@@ -170,8 +166,7 @@ class _Index:
     attributes: dict[str, _MultiFacet]  # folded attribute name -> facet
     vocabulary: AttributeVocabulary
     vectors: Vectors | None = None  # one normalised row per product (hybrid only)
-    axes: Vectors | None = None  # (dimensions, PROJECTED_DIMENSIONS)
-    projected: Vectors | None = None  # vectors @ axes
+    cells: Cells | None = None  # the vectors' inverted-file index
 
     @property
     def size(self) -> int:
@@ -281,34 +276,7 @@ def _expand(ix: _Index, clause: tuple[str, ...]) -> tuple[str, ...]:
 def _top(values: npt.NDArray[np.floating[Any]], k: int, among: int) -> IndexArray:
     """Positions of the ``min(k, among)`` largest values, largest first (``among``: how many
     values are finite)."""
-    k = min(k, among)
-    if k <= 0:
-        return np.zeros(0, dtype=np.intp)
-    part = np.argpartition(-values, k - 1)[:k]
-    return part[np.argsort(-values[part], kind="stable")]
-
-
-def _nearest(ix: _Index, query_vector: Vectors, allowed: BoolArray) -> IndexArray:
-    """The allowed products nearest the query vector, nearest first.
-
-    Twice the candidates are found on the projected vectors (a quarter of the memory to
-    read), then ranked by their full cosine similarity.
-    """
-    assert ix.vectors is not None and ix.projected is not None and ix.axes is not None
-    rough = ix.projected @ (query_vector @ ix.axes)
-    rough[~allowed] = -np.inf
-    found = _top(rough, 2 * HYBRID_CANDIDATES, int(allowed.sum()))
-    exact = ix.vectors[found] @ query_vector
-    return found[np.argsort(-exact, kind="stable")[:HYBRID_CANDIDATES]]
-
-
-def _projection(vectors: Vectors) -> tuple[Vectors, Vectors]:
-    """The main axes of the vectors (of their uncentred second moment, so dot products are
-    kept best) and the vectors projected on them."""
-    sample = vectors[:: max(1, len(vectors) // 20000)]
-    _, eigenvectors = np.linalg.eigh((sample.T @ sample).astype(np.float64))
-    axes = np.ascontiguousarray(eigenvectors[:, ::-1][:, :PROJECTED_DIMENSIONS], dtype=np.float32)
-    return axes, np.ascontiguousarray(vectors @ axes)
+    return top(values, min(k, among))
 
 
 def _sort_keys(
@@ -360,8 +328,8 @@ class EmbeddedSearch:
     """Product search held in memory: BM25F, or hybrid with dense vectors (``embedder``).
 
     Hybrid: the best lexical candidates and the products nearest the query's vector (among
-    those the filters allow) are ranked by a blend, BM25 over the best BM25 plus the cosine
-    similarity; the matches are the lexical matches plus those nearest products.
+    those the filters allow, found by probing the vectors' cells) are ranked by the blend of
+    ``tools.search.hybrid``; the matches are the lexical matches plus those nearest products.
     """
 
     name = "embedded"
@@ -391,8 +359,7 @@ class EmbeddedSearch:
         ix = _build(unique)
         if self.embedder is not None and unique:
             vectors = self.embedder.embed_products(unique, progress)
-            axes, projected = _projection(vectors)
-            ix = replace(ix, vectors=vectors, axes=axes, projected=projected)
+            ix = replace(ix, vectors=vectors, cells=Cells.build(vectors))
         report(progress, f"indexing {self.name}/{self.method}", len(unique), len(unique))
         self._ix = ix
 
@@ -449,14 +416,13 @@ class EmbeddedSearch:
 
         Lexical matches beyond the candidates keep their BM25 order after every blended one.
         """
-        assert ix.vectors is not None and ix.projected is not None and ix.axes is not None
-        dense = _nearest(ix, query_vector, allowed)
+        assert ix.vectors is not None and ix.cells is not None
+        dense = ix.cells.nearest(ix.vectors, query_vector, allowed, HYBRID_CANDIDATES)
         lexical = _top(np.where(matched, scores, -np.inf), HYBRID_CANDIDATES, int(matched.sum()))
         best = float(scores[lexical[0]]) if len(lexical) else 1.0
         union = np.union1d(lexical, dense)
-        blended = np.zeros(len(union))
-        blended[np.isin(union, lexical)] = scores[union[np.isin(union, lexical)]] / best
-        blended += COSINE_WEIGHT * (ix.vectors[union] @ query_vector)
+        cosine = ix.vectors[union] @ query_vector
+        blended = blend(scores[union] / best, np.isin(union, lexical), cosine)
         rest = matched.copy()
         rest[union] = False
         # below every candidate (a blend is at least -1), in BM25 order

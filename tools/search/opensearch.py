@@ -39,7 +39,7 @@ from tools.catalog.loaders import Progress, report
 from tools.models import Product
 from tools.search.base import ProductSummary, SearchQuery, SearchResult
 from tools.search.constraints import AttributeVocabulary, extract, relaxations
-from tools.search.embedded import COSINE_WEIGHT, HYBRID_CANDIDATES
+from tools.search.hybrid import HYBRID_CANDIDATES, blend
 from tools.search.opensearch_index import VECTOR_FIELD, document, template
 from tools.search.opensearch_query import (
     attribute_values_agg,
@@ -292,11 +292,11 @@ class OpenSearchSearch:
         lexical: dict[str, Any],
         vector: list[float],
     ) -> SearchResult:
-        """The embedded backend's hybrid: the best lexical candidates and the products
-        nearest the query vector (among those the filters allow) ranked by BM25 over the best
-        BM25 plus the cosine, the other word matches after them in BM25 order; the matches
-        are the word matches plus those nearest products, for the total, the facets and the
-        other sorts.
+        """The embedded backend's hybrid (``tools.search.hybrid``): the best lexical candidates
+        and the products nearest the query vector (among those the filters allow) ranked by
+        the blend of BM25 and cosine, the other word matches after them in BM25 order; the
+        matches are the word matches plus those nearest products, for the total, the facets
+        and the other sorts.
         """
         knn = {
             "knn": {
@@ -312,16 +312,20 @@ class OpenSearchSearch:
         by_relevance = q.sort == "relevance"
         window = (0, 0) if by_relevance else (q.offset, q.limit)
         either = {"bool": {"should": [matching(q, clauses, met), knn], "minimum_should_match": 1}}
+        # The BM25 of the nearest products over the words they meet, found by the same k-NN
+        # query in filter context (where it does not score).
+        near_words = {"bool": {"filter": [knn], "should": clauses, "minimum_should_match": 0}}
         bodies = [
             {"size": HYBRID_CANDIDATES, "query": knn, "_source": ["summary"]},
             {**self._lexical_body(q, clauses, met, window), "query": either},
+            {"size": HYBRID_CANDIDATES, "query": near_words, "_source": False},
         ]
         if candidates:  # the cosines of the lexical candidates, found near or not
             exact = {"field": VECTOR_FIELD, "query_value": vector, "space_type": "cosinesimil"}
             script = {"source": "knn_score", "lang": "knn", "params": exact}
             scored = {"script_score": {"query": {"ids": {"values": candidates}}, "script": script}}
             bodies.append({"size": len(candidates), "query": scored, "_source": False})
-        nearest, union, *lexical_cosines = await self._msearch(bodies)
+        nearest, union, near_bm25, *lexical_cosines = await self._msearch(bodies)
         if not by_relevance:
             return self._result(union)
         # Lucene scores a cosine c as (1 + c) / 2.
@@ -332,14 +336,19 @@ class OpenSearchSearch:
         }
         hits = {h["_id"]: h for r in (lexical, nearest) for h in r["hits"]["hits"]}
         best = float(words[0]["_score"]) if words else 1.0
-        bm25 = {h["_id"]: float(h["_score"]) / best for h in words}
-        blended = {
-            i: (bm25[i] if i in candidates else 0.0) + COSINE_WEIGHT * cosine.get(i, 0.0)
-            for i in dict.fromkeys([*candidates, *(h["_id"] for h in nearest["hits"]["hits"])])
-        }
-        ranking = sorted(blended.items(), key=lambda item: -item[1])
+        found = (*near_bm25["hits"]["hits"], *words)
+        bm25 = {h["_id"]: float(h["_score"] or 0.0) / best for h in found}
+        ids = list(dict.fromkeys([*candidates, *(h["_id"] for h in nearest["hits"]["hits"])]))
+        lexical_ids = set(candidates)
+        blended = blend(
+            [bm25.get(i, 0.0) for i in ids],
+            [i in lexical_ids for i in ids],
+            [cosine.get(i, 0.0) for i in ids],
+        )
+        ranking = sorted(zip(ids, blended.tolist(), strict=True), key=lambda item: -item[1])
+        ranked = set(ids)
         # below every candidate (a blend is at least -1), in BM25 order
-        ranking += [(h["_id"], bm25[h["_id"]] - 2.0) for h in words if h["_id"] not in blended]
+        ranking += [(h["_id"], bm25[h["_id"]] - 2.0) for h in words if h["_id"] not in ranked]
         page = ranking[q.offset : q.offset + q.limit]
         total = _total(union)
         return SearchResult(

@@ -23,7 +23,7 @@ from tools.search.base import ProductSummary
 from tools.search.embedded import FIELD_WEIGHTS
 
 # The plural exceptions are the embedded stemmer's own tables, so both stem alike.
-from tools.search.text import _IRREGULAR, _KEEP, ALIASES, STOP_WORDS, fold_key
+from tools.search.text import ALIASES, IRREGULAR, KEEP, STOP_WORDS, fold_key
 
 # The searchable fields with the embedded backend's weights. The title's joined-words
 # sub-field stands in for the joins that backend indexes in the title itself, so a word takes
@@ -43,7 +43,7 @@ ALL_TEXT = "all_text"
 # The embedded stemmer's plural rules (``tools.search.text.stem``) as Lucene pattern_replace
 # filters, tried in its order; words it keeps as they are never match. Each rule's output
 # ends so that no later rule matches it.
-_KEEP_WORDS = "|".join(sorted(_KEEP))
+_KEEP_WORDS = "|".join(sorted(KEEP))
 _KEPT = rf"^(?!(?:{_KEEP_WORDS})$)"
 PLURAL_RULES = [
     (_KEPT + r"([a-z]{2,})ies$", "$1y"),  # berries -> berry
@@ -72,7 +72,7 @@ ANALYSIS: dict[str, Any] = {
         "shop_stop": {"type": "stop", "stopwords": sorted(STOP_WORDS)},
         "shop_irregular": {
             "type": "stemmer_override",
-            "rules": [f"{plural} => {single}" for plural, single in sorted(_IRREGULAR.items())],
+            "rules": [f"{plural} => {single}" for plural, single in sorted(IRREGULAR.items())],
         },
         **{
             name: {"type": "pattern_replace", "pattern": pattern, "replacement": replacement}

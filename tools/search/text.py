@@ -34,7 +34,7 @@ STOP_WORDS = frozenset(
 )
 
 # Plurals the suffix rules below get wrong, and spellings of one thing that should meet.
-_IRREGULAR = {
+IRREGULAR = {
     "buses": "bus",
     "children": "child",
     "feet": "foot",
@@ -54,7 +54,7 @@ _IRREGULAR = {
     "women": "woman",
 }
 # Singular words ending in "s" that the "-s" rule would clip.
-_KEEP = frozenset({"atlas", "canvas", "christmas", "lens", "xmas", "pyjamas", "series", "species"})
+KEEP = frozenset({"atlas", "canvas", "christmas", "lens", "xmas", "pyjamas", "series", "species"})
 ALIASES = {
     "tealight": "tlight",
     "xmas": "christmas",
@@ -92,9 +92,9 @@ def _groups(text: str) -> list[list[str]]:
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Reduce an English plural to its singular, leaving words that only look plural alone."""
-    if word in _IRREGULAR:
-        return _IRREGULAR[word]
-    if len(word) <= 3 or not word.isalpha() or word in _KEEP:
+    if word in IRREGULAR:
+        return IRREGULAR[word]
+    if len(word) <= 3 or not word.isalpha() or word in KEEP:
         return word
     if word.endswith("ies"):
         # "berries" -> "berry", but "pies" -> "pie"
