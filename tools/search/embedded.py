@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -273,12 +272,6 @@ def _expand(ix: _Index, clause: tuple[str, ...]) -> tuple[str, ...]:
     return (*known, stem) if stem is not None and stem in ix.terms else tuple(known)
 
 
-def _top(values: npt.NDArray[np.floating[Any]], k: int, among: int) -> IndexArray:
-    """Positions of the ``min(k, among)`` largest values, largest first (``among``: how many
-    values are finite)."""
-    return top(values, min(k, among))
-
-
 def _sort_keys(
     sort: Sort, score: FloatArray | None, price: FloatArray, pop: FloatArray
 ) -> list[FloatArray]:
@@ -418,7 +411,8 @@ class EmbeddedSearch:
         """
         assert ix.vectors is not None and ix.cells is not None
         dense = ix.cells.nearest(ix.vectors, query_vector, allowed, HYBRID_CANDIDATES)
-        lexical = _top(np.where(matched, scores, -np.inf), HYBRID_CANDIDATES, int(matched.sum()))
+        among = min(HYBRID_CANDIDATES, int(matched.sum()))  # only the matches, not the -inf
+        lexical = top(np.where(matched, scores, -np.inf), among)
         best = float(scores[lexical[0]]) if len(lexical) else 1.0
         union = np.union1d(lexical, dense)
         cosine = ix.vectors[union] @ query_vector
