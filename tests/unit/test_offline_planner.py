@@ -22,6 +22,7 @@ from langchain_core.tools import BaseTool
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agents.offline import CatalogVocabulary, OfflinePlanner
+from tests.fakes import planner_turn
 from tests.unit.offline_catalog import GIFTWARE, TYPED, FakeSearch, shop_tools
 from tools.models import Product
 
@@ -42,19 +43,7 @@ class Shop:
 
     async def say(self, text: str) -> list[BaseMessage]:
         """Run one turn; the messages it added (tool calls, tool results, answer)."""
-        start = len(self.messages)
-        self.messages.append(HumanMessage(text))
-        for _ in range(10):
-            reply = await self.planner.ainvoke(self.messages)
-            assert isinstance(reply, AIMessage)
-            self.messages.append(reply)
-            if not reply.tool_calls:
-                return self.messages[start + 1 :]
-            for call in reply.tool_calls:
-                result = await self.by_name[call["name"]].ainvoke(call)
-                assert isinstance(result, ToolMessage)
-                self.messages.append(result)
-        raise AssertionError("the planner never stopped calling tools")
+        return await planner_turn(self.planner, self.by_name, self.messages, text, max_rounds=10)
 
     @staticmethod
     def calls(turn: Sequence[BaseMessage]) -> list[tuple[str, dict[str, Any]]]:

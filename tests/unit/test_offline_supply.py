@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import cast
 
 import pytest
-from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, ToolMessage
 from langchain_core.tools import BaseTool
 
 from agents.guards import check_output
@@ -17,6 +17,7 @@ from agents.offline.planner import OfflinePlanner
 from agents.offline.supply import is_reorder_question, reorder_args
 from agents.offline.vocabulary import CatalogVocabulary
 from graphs.chat import tool_products
+from tests.fakes import planner_turn
 from tests.unit.forecast_store import make_store
 from tools.catalog.tools import catalog_tools
 from tools.forecast.alerts import LocalAlertLog
@@ -47,19 +48,7 @@ class Merchandiser:
         self.messages: list[BaseMessage] = []
 
     async def say(self, text: str) -> list[BaseMessage]:
-        start = len(self.messages)
-        self.messages.append(HumanMessage(text))
-        for _ in range(6):
-            reply = await self.planner.ainvoke(self.messages)
-            assert isinstance(reply, AIMessage)
-            self.messages.append(reply)
-            if not reply.tool_calls:
-                return self.messages[start + 1 :]
-            for call in reply.tool_calls:
-                result = await self.tools[call["name"]].ainvoke(call)
-                assert isinstance(result, ToolMessage)
-                self.messages.append(result)
-        raise AssertionError("the planner never stopped calling tools")
+        return await planner_turn(self.planner, self.tools, self.messages, text, max_rounds=6)
 
     def close(self) -> None:
         self.ledger.close()
