@@ -7,7 +7,7 @@ import pytest
 
 from tools.search import cells as cells_module
 from tools.search.cells import EXACT_BELOW, Cells
-from tools.search.hybrid import NEAR_BM25_WEIGHT, blend
+from tools.search.hybrid import NEAR_BM25_WEIGHT, NUMBER_WEIGHT, blend, number_match
 
 K = 50
 
@@ -95,5 +95,20 @@ def test_filters_emptying_the_near_cells_widen_the_probe(
 
 
 def test_a_near_candidate_counts_its_bm25_at_the_near_weight() -> None:
-    scores = blend([1.0, 0.4, 0.0], [True, False, False], [0.2, 0.5, -1.0])
+    scores = blend([1.0, 0.4, 0.0], [True, False, False], [0.2, 0.5, -1.0], [0.0, 0.0, 0.0])
     assert scores.tolist() == pytest.approx([1.2, NEAR_BM25_WEIGHT * 0.4 + 0.5, -1.0])
+
+
+def test_a_candidate_gains_the_share_of_the_query_numbers_its_title_holds() -> None:
+    titles = [
+        "Everbilt 3/4 in. x 12 in. Pine Board",
+        "10.5 gal. Plastic Waste Basket",
+        "12 in. x 12 in. Concrete Paver",
+        "Philips R40 Flood Light Bulb",
+    ]
+    assert number_match("3/4 x 12 board", titles).tolist() == [1.0, 0.0, 0.5, 0.0]
+    assert number_match("10.5 gal basket", titles).tolist() == [0.0, 1.0, 0.0, 0.0]
+    assert number_match("12x12 pavers", titles).tolist() == [1.0, 0.0, 1.0, 0.0]
+    assert number_match("r40 bulb", titles).tolist() == [0.0] * 4  # no number on its own
+    scores = blend([1.0, 1.0], [True, True], [0.5, 0.5], [1.0, 0.0])
+    assert scores[0] - scores[1] == pytest.approx(NUMBER_WEIGHT)

@@ -24,7 +24,7 @@ from tools.models import Product
 from tools.search.base import ProductSummary, SearchQuery, SearchResult, Sort
 from tools.search.cells import Cells, top
 from tools.search.constraints import AttributeVocabulary, extract, relaxations
-from tools.search.hybrid import HYBRID_CANDIDATES, blend
+from tools.search.hybrid import HYBRID_CANDIDATES, blend, number_match
 from tools.search.text import (
     edits1,
     fold_key,
@@ -388,7 +388,7 @@ class EmbeddedSearch:
         matched = self._match(ix, query.query, allowed, scores) if query.query else allowed
         if query.query and ix.vectors is not None and self.embedder is not None:
             query_vector = self.embedder.embed_query(query.query)
-            matched = self._fuse(ix, query_vector, allowed, matched, scores)
+            matched = self._fuse(ix, query.query, query_vector, allowed, matched, scores)
         matches = np.flatnonzero(matched)
         page = self._page(ix, matches, scores, query)
         return SearchResult(
@@ -400,6 +400,7 @@ class EmbeddedSearch:
     def _fuse(
         self,
         ix: _Index,
+        text: str,
         query_vector: Vectors,
         allowed: BoolArray,
         matched: BoolArray,
@@ -416,7 +417,8 @@ class EmbeddedSearch:
         best = float(scores[lexical[0]]) if len(lexical) else 1.0
         union = np.union1d(lexical, dense)
         cosine = ix.vectors[union] @ query_vector
-        blended = blend(scores[union] / best, np.isin(union, lexical), cosine)
+        numbers_met = number_match(text, [ix.products[d].title for d in union])
+        blended = blend(scores[union] / best, np.isin(union, lexical), cosine, numbers_met)
         rest = matched.copy()
         rest[union] = False
         # below every candidate (a blend is at least -1), in BM25 order

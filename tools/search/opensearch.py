@@ -12,9 +12,12 @@ values, which extraction and the unknown-attribute error need, come from ``index
 read once from the cluster (a process that did not index sees another's re-index on restart).
 
 With ``vectors`` (a ``ProductVectors``) each document also stores its embedding in a
-``knn_vector`` field (Lucene HNSW), and a search adds, in one ``_msearch``, a filtered k-NN
-query, a count of the union and the exact cosines of the lexical candidates, blended with
-the BM25 scores as the embedded backend blends them.
+``knn_vector`` field (Lucene HNSW), and the index is merged into one segment before the
+alias moves, so a k-NN search walks one graph. A hybrid search encodes the query and runs
+its filtered k-NN query, which also scores the words (named queries), while the words are
+matched (those lexical requests skip the facets and the exact count); then one ``_msearch``
+asks for the count and facets of the union and the exact cosines of the other lexical
+candidates, and they are blended as the embedded backend blends them.
 
 Every failure of the cluster (unreachable, timed out, refused) is an ``UpstreamError`` naming
 the cluster and what was asked; nothing from the client library reaches the caller.
@@ -39,13 +42,14 @@ from tools.catalog.loaders import Progress, report
 from tools.models import Product
 from tools.search.base import ProductSummary, SearchQuery, SearchResult
 from tools.search.constraints import AttributeVocabulary, extract, relaxations
-from tools.search.hybrid import HYBRID_CANDIDATES, blend
+from tools.search.hybrid import HYBRID_CANDIDATES, blend, number_match
 from tools.search.opensearch_index import VECTOR_FIELD, document, template
 from tools.search.opensearch_query import (
     attribute_values_agg,
     clause_queries,
     clauses_met_body,
     facet_aggs,
+    filters,
     matching,
     read_corrections,
     read_facets,
@@ -56,6 +60,7 @@ from tools.search.opensearch_query import (
 from tools.search.text import fold_key
 
 BULK_CHUNK = 1000
+MERGE_TIMEOUT_S = 1800  # merging a large catalog's vector graphs takes minutes
 
 
 class ProductVectors(Protocol):
@@ -122,9 +127,17 @@ class OpenSearchSearch:
             )
         try:
             self._load(target, unique, vectors, stage, progress)
+            with self._upstream(f"merge index {target!r}"):
+                self.bulk_client.indices.refresh(index=target)
+                # One segment: a k-NN search walks one graph instead of one per segment
+                # (several times faster on the 54k-product catalog).
+                report(progress, f"merging {self.name}/{self.method}", 0, 1)
+                self.bulk_client.indices.forcemerge(
+                    index=target, max_num_segments=1, request_timeout=MERGE_TIMEOUT_S
+                )
+                report(progress, f"merging {self.name}/{self.method}", 1, 1)
             with self._upstream(f"publish index {target!r}"):
                 self.bulk_client.indices.put_settings(index=target, body={"refresh_interval": "1s"})
-                self.bulk_client.indices.refresh(index=target)
                 old = self._swap_alias(target)
         except BaseException:
             with contextlib.suppress(OpenSearchException):  # the cluster may be what failed
@@ -201,26 +214,45 @@ class OpenSearchSearch:
         words = word_clauses(q.query) if q.query else []
         if q.query and not words:
             return SearchResult(total=0, products=[])  # only stop words: nothing to look for
-        hybrid = self.vectors is not None and bool(words)
-        embedding = asyncio.create_task(self._embed_query(q.query)) if hybrid else None
+        if self.vectors is None or not words:
+            _, _, response = await self._matches(q, words, (q.offset, q.limit), whole=True)
+            return self._result(response)
         # Hybrid blends the best lexical candidates (by BM25, whatever the sort) and pages
-        # over them, so it takes them all.
-        lexical_q = q.model_copy(update={"sort": "relevance"}) if hybrid else q
-        window = (0, max(HYBRID_CANDIDATES, q.offset + q.limit)) if hybrid else (q.offset, q.limit)
+        # over them, so it takes them all. The words are matched while the query is encoded
+        # and its nearest products found; one more round then asks for the union's total and
+        # facets and for the cosines of the lexical candidates.
+        lexical_q = q.model_copy(update={"sort": "relevance"})
+        window = (0, max(HYBRID_CANDIDATES, q.offset + q.limit))
+        (clauses, met, lexical), nearest = await asyncio.gather(
+            self._matches(lexical_q, words, window, whole=False),
+            self._nearest(q, clause_queries(words)),
+        )
+        return await self._hybrid(q, clauses, met, lexical, nearest)
+
+    async def _matches(
+        self,
+        q: SearchQuery,
+        words: list[list[str]],
+        window: tuple[int, int],
+        *,
+        whole: bool,
+    ) -> tuple[list[dict[str, Any]], int, dict[str, Any]]:
+        """The word clauses, how many a match meets, and the matches in ``window``.
+
+        A word no product uses is also read as its most common one-edit spelling; when no
+        product meets every clause, those meeting the most any product does are kept.
+        ``whole``: with the exact total and the facets, else only whether any matched.
+        """
         clauses = clause_queries(words)
         met = len(clauses)
-        response = await self._lexical(lexical_q, clauses, met, window, words)
+        response = await self._lexical(q, clauses, met, window, whole, words)
         corrections = read_corrections(response.get("suggest", {}))
         if _total(response) == 0 and corrections:
-            # A word no product uses: read it as its most common one-edit spelling too.
             clauses = clause_queries(words, corrections)
-            response = await self._lexical(lexical_q, clauses, met, window)
+            response = await self._lexical(q, clauses, met, window, whole)
         if _total(response) == 0 and met > 1:
-            # No product meets every word: keep those meeting the most any product does.
-            met, response = await self._relaxed(lexical_q, clauses, window)
-        if embedding is None:
-            return self._result(response)
-        return await self._hybrid(q, clauses, met, response, await embedding)
+            met, response = await self._relaxed(q, clauses, window, whole)
+        return clauses, met, response
 
     async def _lexical(
         self,
@@ -228,10 +260,11 @@ class OpenSearchSearch:
         clauses: list[dict[str, Any]],
         met: int,
         window: tuple[int, int],
+        whole: bool,
         spell_check: list[list[str]] | None = None,
     ) -> dict[str, Any]:
-        """The word matches in ``window``, with facets (and spelling suggestions if asked)."""
-        body = self._lexical_body(q, clauses, met, window)
+        """The word matches in ``window`` (and spelling suggestions if asked)."""
+        body = self._lexical_body(q, clauses, met, window, whole)
         suggest = suggest_body(spell_check or [])
         if suggest:
             body["suggest"] = suggest
@@ -239,22 +272,30 @@ class OpenSearchSearch:
         return response
 
     def _lexical_body(
-        self, q: SearchQuery, clauses: list[dict[str, Any]], met: int, window: tuple[int, int]
+        self,
+        q: SearchQuery,
+        clauses: list[dict[str, Any]],
+        met: int,
+        window: tuple[int, int],
+        whole: bool,
     ) -> dict[str, Any]:
         start, size = window
-        return {
+        body = {
             "from": start,
             "size": size,
             "query": matching(q, clauses, met),
             "sort": sort_keys(q.sort, bool(clauses)),
             "track_scores": bool(clauses),
-            "track_total_hits": True,
+            # Counting every match costs; without ``whole`` a total of 0 or 1 says enough.
+            "track_total_hits": True if whole else 1,
             "_source": ["summary"],
-            "aggs": facet_aggs(self.max_facet_values),
         }
+        if whole:
+            body["aggs"] = facet_aggs(self.max_facet_values)
+        return body
 
     async def _relaxed(
-        self, q: SearchQuery, clauses: list[dict[str, Any]], window: tuple[int, int]
+        self, q: SearchQuery, clauses: list[dict[str, Any]], window: tuple[int, int], whole: bool
     ) -> tuple[int, dict[str, Any]]:
         """The most clauses that any product meets (fewer than all), and those matches.
 
@@ -263,13 +304,13 @@ class OpenSearchSearch:
         """
         most = len(clauses) - 1
         counted, guessed = await self._msearch(
-            [clauses_met_body(q, clauses), self._lexical_body(q, clauses, most, window)]
+            [clauses_met_body(q, clauses), self._lexical_body(q, clauses, most, window, whole)]
         )
         best = counted["aggregations"]["met"]["value"]
         met = int(round(best)) if best is not None else 0
         if met in (0, most):  # with none met, the guess matched nothing either
             return met, guessed
-        return met, await self._lexical(q, clauses, met, window)
+        return met, await self._lexical(q, clauses, met, window, whole)
 
     async def _msearch(self, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
         searches = [part for body in bodies for part in ({"index": self.alias}, body)]
@@ -279,10 +320,27 @@ class OpenSearchSearch:
                 raise UpstreamError(f"OpenSearch refused a search: {response['error']}")
         return responses
 
-    async def _embed_query(self, text: str) -> list[float]:
+    async def _nearest(self, q: SearchQuery, clauses: list[dict[str, Any]]) -> _Nearest:
+        """The ``HYBRID_CANDIDATES`` products nearest the query's vector among those the
+        filters allow, each with its cosine and its BM25 over ``clauses`` (named query
+        scores). The query is encoded off the event loop: that is CPU work."""
         assert self.vectors is not None
-        vector = await asyncio.to_thread(self.vectors.embed_query, text)  # CPU: off the loop
-        return [float(x) for x in vector]
+        encoded = await asyncio.to_thread(self.vectors.embed_query, q.query)
+        vector = [float(x) for x in encoded]
+        knn: dict[str, Any] = {"vector": vector, "k": HYBRID_CANDIDATES}
+        if filters(q):
+            knn["filter"] = matching(q, [], 0)
+        near = {"knn": {VECTOR_FIELD: {**knn, "_name": "near"}}}
+        words = {"bool": {"should": clauses, "_name": "words"}}
+        body = {
+            "size": HYBRID_CANDIDATES,
+            "query": {"bool": {"must": [near], "should": [words]}},
+            "_source": ["summary"],
+        }
+        response = await self.client.search(
+            index=self.alias, body=body, params={"include_named_queries_score": "true"}
+        )
+        return _Nearest(knn, clauses, response["hits"]["hits"])
 
     async def _hybrid(
         self,
@@ -290,7 +348,7 @@ class OpenSearchSearch:
         clauses: list[dict[str, Any]],
         met: int,
         lexical: dict[str, Any],
-        vector: list[float],
+        nearest: _Nearest,
     ) -> SearchResult:
         """The embedded backend's hybrid (``tools.search.hybrid``): the best lexical candidates
         and the products nearest the query vector (among those the filters allow) ranked by
@@ -298,52 +356,56 @@ class OpenSearchSearch:
         matches are the word matches plus those nearest products, for the total, the facets
         and the other sorts.
         """
-        knn = {
-            "knn": {
-                VECTOR_FIELD: {
-                    "vector": vector,
-                    "k": HYBRID_CANDIDATES,
-                    "filter": matching(q, [], 0),
-                }
-            }
-        }
         words = lexical["hits"]["hits"]
         candidates = [h["_id"] for h in words[:HYBRID_CANDIDATES]]
-        by_relevance = q.sort == "relevance"
-        window = (0, 0) if by_relevance else (q.offset, q.limit)
-        either = {"bool": {"should": [matching(q, clauses, met), knn], "minimum_should_match": 1}}
-        # The BM25 of the nearest products over the words they meet, found by the same k-NN
-        # query in filter context (where it does not score).
-        near_words = {"bool": {"filter": [knn], "should": clauses, "minimum_should_match": 0}}
-        bodies = [
-            {"size": HYBRID_CANDIDATES, "query": knn, "_source": ["summary"]},
-            {**self._lexical_body(q, clauses, met, window), "query": either},
-            {"size": HYBRID_CANDIDATES, "query": near_words, "_source": False},
-        ]
-        if candidates:  # the cosines of the lexical candidates, found near or not
-            exact = {"field": VECTOR_FIELD, "query_value": vector, "space_type": "cosinesimil"}
-            script = {"source": "knn_score", "lang": "knn", "params": exact}
-            scored = {"script_score": {"query": {"ids": {"values": candidates}}, "script": script}}
-            bodies.append({"size": len(candidates), "query": scored, "_source": False})
-        nearest, union, near_bm25, *lexical_cosines = await self._msearch(bodies)
-        if not by_relevance:
-            return self._result(union)
         # Lucene scores a cosine c as (1 + c) / 2.
-        cosine = {
-            h["_id"]: 2.0 * float(h["_score"]) - 1.0
-            for r in (nearest, *lexical_cosines)
-            for h in r["hits"]["hits"]
-        }
-        hits = {h["_id"]: h for r in (lexical, nearest) for h in r["hits"]["hits"]}
-        best = float(words[0]["_score"]) if words else 1.0
-        found = (*near_bm25["hits"]["hits"], *words)
-        bm25 = {h["_id"]: float(h["_score"] or 0.0) / best for h in found}
-        ids = list(dict.fromkeys([*candidates, *(h["_id"] for h in nearest["hits"]["hits"])]))
+        cosine = {h["_id"]: 2.0 * h["matched_queries"]["near"] - 1.0 for h in nearest.hits}
+        near_bm25 = {h["_id"]: h["matched_queries"].get("words", 0.0) for h in nearest.hits}
+        by_relevance = q.sort == "relevance"
+        # Ranked by relevance, the union only counts; in another order its score (BM25 plus
+        # the k-NN score) breaks ties, at the cost of a second k-NN execution.
+        near = (
+            {"ids": {"values": list(cosine)}}
+            if by_relevance
+            else {"knn": {VECTOR_FIELD: nearest.knn}}
+        )
+        either = [matching(q, clauses, met), near]
+        union_body = self._lexical_body(
+            q, clauses, met, (0, 0) if by_relevance else (q.offset, q.limit), whole=True
+        )
+        union_body["query"] = {"bool": {"should": either, "minimum_should_match": 1}}
+        if not by_relevance:
+            return self._result(await self.client.search(index=self.alias, body=union_body))
         lexical_ids = set(candidates)
+        near_only = [i for i in cosine if i not in lexical_ids]
+        # The cosines of the lexical candidates that are not among the nearest, exactly.
+        exact = {
+            "field": VECTOR_FIELD,
+            "query_value": nearest.knn["vector"],
+            "space_type": "cosinesimil",
+        }
+        script = {"source": "knn_score", "lang": "knn", "params": exact}
+        unscored = {"ids": {"values": [i for i in candidates if i not in cosine]}}
+        scored = {"script_score": {"query": unscored, "script": script}}
+        bodies = [union_body, {"size": HYBRID_CANDIDATES, "query": scored, "_source": False}]
+        if clauses != nearest.clauses:  # the words were corrected after the k-NN search
+            near_words = {"bool": {"filter": [{"ids": {"values": near_only}}], "should": clauses}}
+            bodies.append({"size": len(near_only), "query": near_words, "_source": False})
+        union, lexical_cosines, *rescored = await self._msearch(bodies)
+        for hit in lexical_cosines["hits"]["hits"]:
+            cosine[hit["_id"]] = 2.0 * float(hit["_score"]) - 1.0
+        if rescored:
+            near_bm25 = {h["_id"]: float(h["_score"] or 0.0) for h in rescored[0]["hits"]["hits"]}
+        hits = {h["_id"]: h for h in (*words, *nearest.hits)}
+        best = float(words[0]["_score"]) if words else 1.0
+        bm25 = {i: score / best for i, score in near_bm25.items()}
+        bm25.update((h["_id"], float(h["_score"] or 0.0) / best) for h in words)
+        ids = [*candidates, *near_only]
         blended = blend(
             [bm25.get(i, 0.0) for i in ids],
             [i in lexical_ids for i in ids],
             [cosine.get(i, 0.0) for i in ids],
+            number_match(q.query, [hits[i]["_source"]["summary"]["title"] for i in ids]),
         )
         ranking = sorted(zip(ids, blended.tolist(), strict=True), key=lambda item: -item[1])
         ranked = set(ids)
@@ -463,6 +525,16 @@ class _Catalog:
                     f"unknown attribute {name!r}; "
                     + (f"the catalog's attributes are: {known}" if known else "no product has any")
                 )
+
+
+@dataclass(frozen=True)
+class _Nearest:
+    """A query's k-NN search and its hits, with named query scores: ``near`` (1 + cosine) / 2,
+    ``words`` the BM25 of the clauses the hit meets."""
+
+    knn: dict[str, Any]  # the k-NN query: the vector, k, the filters
+    clauses: list[dict[str, Any]]  # the word clauses whose BM25 the hits carry
+    hits: list[dict[str, Any]]
 
 
 def _summary(hit: dict[str, Any], score: float) -> ProductSummary:

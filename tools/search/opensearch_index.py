@@ -199,6 +199,9 @@ def template(pattern: str, *, vector_dims: int | None, replicas: int) -> dict[st
     mappings = {**MAPPINGS, "properties": dict(MAPPINGS["properties"])}
     if vector_dims is not None:
         settings["knn"] = True
+        # The vector lives in the k-NN index only: kept in ``_source`` too it would make the
+        # index twice as large and every fetched hit slower to read.
+        mappings["_source"] = {"excludes": [VECTOR_FIELD]}
         mappings["properties"][VECTOR_FIELD] = {
             "type": "knn_vector",
             "dimension": vector_dims,
