@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -288,7 +289,7 @@ class OpenSearchSearch:
             "track_scores": bool(clauses),
             # Counting every match costs; without ``whole`` a total of 0 or 1 says enough.
             "track_total_hits": True if whole else 1,
-            "_source": ["summary"],
+            **_WITH_SUMMARY,
         }
         if whole:
             body["aggs"] = facet_aggs(self.max_facet_values)
@@ -335,12 +336,12 @@ class OpenSearchSearch:
         body = {
             "size": HYBRID_CANDIDATES,
             "query": {"bool": {"must": [near], "should": [words]}},
-            "_source": ["summary"],
+            **_WITH_SUMMARY,
         }
         response = await self.client.search(
             index=self.alias, body=body, params={"include_named_queries_score": "true"}
         )
-        return _Nearest(knn, clauses, response["hits"]["hits"])
+        return _Nearest(knn, clauses, _hits(response))
 
     async def _hybrid(
         self,
@@ -352,11 +353,11 @@ class OpenSearchSearch:
     ) -> SearchResult:
         """The embedded backend's hybrid (``tools.search.hybrid``): the best lexical candidates
         and the products nearest the query vector (among those the filters allow) ranked by
-        the blend of BM25 and cosine, the other word matches after them in BM25 order; the
-        matches are the word matches plus those nearest products, for the total, the facets
-        and the other sorts.
+        the blend of BM25, cosine and number match, the other word matches after them in
+        BM25 order; the matches are the word matches plus those nearest products, for the
+        total, the facets and the other sorts.
         """
-        words = lexical["hits"]["hits"]
+        words = _hits(lexical)
         candidates = [h["_id"] for h in words[:HYBRID_CANDIDATES]]
         # Lucene scores a cosine c as (1 + c) / 2.
         cosine = {h["_id"]: 2.0 * h["matched_queries"]["near"] - 1.0 for h in nearest.hits}
@@ -387,15 +388,15 @@ class OpenSearchSearch:
         script = {"source": "knn_score", "lang": "knn", "params": exact}
         unscored = {"ids": {"values": [i for i in candidates if i not in cosine]}}
         scored = {"script_score": {"query": unscored, "script": script}}
-        bodies = [union_body, {"size": HYBRID_CANDIDATES, "query": scored, "_source": False}]
+        bodies = [union_body, {"size": HYBRID_CANDIDATES, "query": scored, **_IDS_ONLY}]
         if clauses != nearest.clauses:  # the words were corrected after the k-NN search
             near_words = {"bool": {"filter": [{"ids": {"values": near_only}}], "should": clauses}}
-            bodies.append({"size": len(near_only), "query": near_words, "_source": False})
+            bodies.append({"size": len(near_only), "query": near_words, **_IDS_ONLY})
         union, lexical_cosines, *rescored = await self._msearch(bodies)
-        for hit in lexical_cosines["hits"]["hits"]:
+        for hit in _hits(lexical_cosines):
             cosine[hit["_id"]] = 2.0 * float(hit["_score"]) - 1.0
         if rescored:
-            near_bm25 = {h["_id"]: float(h["_score"] or 0.0) for h in rescored[0]["hits"]["hits"]}
+            near_bm25 = {h["_id"]: float(h["_score"] or 0.0) for h in _hits(rescored[0])}
         hits = {h["_id"]: h for h in (*words, *nearest.hits)}
         best = float(words[0]["_score"]) if words else 1.0
         bm25 = {i: score / best for i, score in near_bm25.items()}
@@ -405,7 +406,7 @@ class OpenSearchSearch:
             [bm25.get(i, 0.0) for i in ids],
             [i in lexical_ids for i in ids],
             [cosine.get(i, 0.0) for i in ids],
-            number_match(q.query, [hits[i]["_source"]["summary"]["title"] for i in ids]),
+            number_match(q.query, [hits[i]["summary"]["title"] for i in ids]),
         )
         ranking = sorted(zip(ids, blended.tolist(), strict=True), key=lambda item: -item[1])
         ranked = set(ids)
@@ -421,7 +422,7 @@ class OpenSearchSearch:
 
     def _result(self, response: dict[str, Any]) -> SearchResult:
         total = _total(response)
-        hits = response["hits"]["hits"]
+        hits = _hits(response)
         return SearchResult(
             total=total,
             products=[_summary(hit, hit.get("_score") or 0.0) for hit in hits],
@@ -537,8 +538,26 @@ class _Nearest:
     hits: list[dict[str, Any]]
 
 
+# Hits are read from doc values only: the stored fields of a document (its ``_id``, its
+# ``_source``) may still hold the copy of its vector kept for recovery, and reading them made a
+# page of hits several times slower (12.8 against 4.0 ms for 100 hits on the 54k catalog).
+_IDS_ONLY = {"_source": False, "stored_fields": "_none_", "docvalue_fields": ["id"]}
+_WITH_SUMMARY = {**_IDS_ONLY, "docvalue_fields": ["id", "summary"]}
+
+
+def _hits(response: dict[str, Any]) -> list[dict[str, Any]]:
+    """A response's hits, each with its ``_id`` and, when fetched, its ``summary`` (a dict)."""
+    hits: list[dict[str, Any]] = response["hits"]["hits"]
+    for hit in hits:
+        fields = hit.get("fields", {})
+        hit["_id"] = fields["id"][0]
+        if "summary" in fields:
+            hit["summary"] = json.loads(fields["summary"][0])
+    return hits
+
+
 def _summary(hit: dict[str, Any], score: float) -> ProductSummary:
-    return ProductSummary(**hit["_source"]["summary"], score=round(float(score), 4))
+    return ProductSummary(**hit["summary"], score=round(float(score), 4))
 
 
 def _total(response: dict[str, Any]) -> int:

@@ -10,7 +10,7 @@ it as two, and adjacent query words score as a phrase.
 Filters and facets use keys folded in Python with ``fold_key`` (the embedded backend's
 comparison), facet labels come from the catalog's own spelling, and attributes are nested
 documents so a product's colour and material never cross. The whole product summary is
-kept in ``_source`` and returned as is.
+kept as one JSON string in doc values and returned as is.
 """
 
 from __future__ import annotations
@@ -182,7 +182,8 @@ MAPPINGS: dict[str, Any] = {
         "price": {"type": "double"},
         "popularity": {"type": "double"},
         "in_stock": {"type": "boolean"},
-        "summary": {"type": "object", "enabled": False},
+        # The product summary as one JSON string, read from doc values (see opensearch.py).
+        "summary": {"type": "keyword", "index": False, "doc_values": True},
     },
 }
 
@@ -199,8 +200,7 @@ def template(pattern: str, *, vector_dims: int | None, replicas: int) -> dict[st
     mappings = {**MAPPINGS, "properties": dict(MAPPINGS["properties"])}
     if vector_dims is not None:
         settings["knn"] = True
-        # The vector lives in the k-NN index only: kept in ``_source`` too it would make the
-        # index twice as large and every fetched hit slower to read.
+        # The vector lives in the k-NN field only, not in ``_source`` as well.
         mappings["_source"] = {"excludes": [VECTOR_FIELD]}
         mappings["properties"][VECTOR_FIELD] = {
             "type": "knn_vector",
@@ -247,7 +247,7 @@ def document(product: Product, rank: int, vector: Sequence[float] | None) -> dic
         "price": product.price,
         "popularity": product.popularity,
         "in_stock": product.in_stock,
-        "summary": ProductSummary.of(product).model_dump(mode="json", exclude={"score"}),
+        "summary": ProductSummary.of(product).model_dump_json(exclude={"score"}),
     }
     for field in ("category", "brand"):
         key = fold_key(doc[field])
