@@ -13,6 +13,7 @@ from tools.search.base import SearchQuery
 from tools.search.opensearch_index import PLURAL_RULES, document, template
 from tools.search.opensearch_query import (
     MAX_CLAUSES,
+    clause_queries,
     filters,
     read_facets,
     sort_keys,
@@ -35,6 +36,23 @@ def test_clauses_offer_hyphen_and_neighbour_joins() -> None:
     # a stop word between two words keeps them apart
     assert word_clauses("cup and saucer") == [["cup"], ["saucer"]]
     assert word_clauses("the of and a") == []
+
+
+def test_a_compound_two_words_share_meets_both_but_scores_once() -> None:
+    first, second = clause_queries(word_clauses("liberty 4"))
+
+    def scoring(query: dict[str, Any]) -> set[str]:
+        return {q["multi_match"]["query"] for q in query["bool"]["should"] if "multi_match" in q}
+
+    def matching_only(query: dict[str, Any]) -> set[str]:
+        return {
+            q["constant_score"]["filter"]["multi_match"]["query"]
+            for q in query["bool"]["should"]
+            if "constant_score" in q and q["constant_score"]["boost"] == 0.0
+        }
+
+    assert scoring(first) == {"liberty", "liberty4"}
+    assert (scoring(second), matching_only(second)) == ({"4"}, {"liberty4"})
 
 
 def test_clauses_are_capped_for_lucene() -> None:

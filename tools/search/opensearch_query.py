@@ -60,9 +60,12 @@ def clause_queries(
 ) -> list[dict[str, Any]]:
     """One bool query per clause: any alternative in any field, scored by all that match.
 
+    A compound two words share ("liberty4" for "liberty 4") meets both clauses but scores in
+    the first only, as the embedded backend scores a term once per query.
     ``corrections`` maps a clause's position to a spelling that also meets it.
     """
     queries = []
+    scored: set[str] = set()
     for i, clause in enumerate(clauses):
         words = [clause[0]]
         alternatives = list(clause)
@@ -70,7 +73,15 @@ def clause_queries(
         if fix is not None:
             words.append(fix)
             alternatives.append(fix)
-        should = [q for alt in alternatives for q in _alternative(alt)]
+        should = []
+        for alt in alternatives:
+            if alt in scored:
+                should += [
+                    {"constant_score": {"filter": q, "boost": 0.0}} for q in _alternative(alt)
+                ]
+            else:
+                should += _alternative(alt)
+        scored.update(alternatives)
         should += [
             {"match": {STEMS_FIELD: {"query": word, "boost": STEMS_WEIGHT}}} for word in words
         ]
