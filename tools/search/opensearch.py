@@ -359,8 +359,7 @@ class OpenSearchSearch:
         """
         words = _hits(lexical)
         candidates = [h["_id"] for h in words[:HYBRID_CANDIDATES]]
-        # Lucene scores a cosine c as (1 + c) / 2.
-        cosine = {h["_id"]: 2.0 * h["matched_queries"]["near"] - 1.0 for h in nearest.hits}
+        cosine = {h["_id"]: _cosine(h["matched_queries"]["near"]) for h in nearest.hits}
         near_bm25 = {h["_id"]: h["matched_queries"].get("words", 0.0) for h in nearest.hits}
         by_relevance = q.sort == "relevance"
         # Ranked by relevance, the union only counts; in another order its score (BM25 plus
@@ -394,7 +393,7 @@ class OpenSearchSearch:
             bodies.append({"size": len(near_only), "query": near_words, **_IDS_ONLY})
         union, lexical_cosines, *rescored = await self._msearch(bodies)
         for hit in _hits(lexical_cosines):
-            cosine[hit["_id"]] = 2.0 * float(hit["_score"]) - 1.0
+            cosine[hit["_id"]] = _cosine(hit["_score"])
         if rescored:
             near_bm25 = {h["_id"]: float(h["_score"] or 0.0) for h in _hits(rescored[0])}
         hits = {h["_id"]: h for h in (*words, *nearest.hits)}
@@ -554,6 +553,11 @@ def _hits(response: dict[str, Any]) -> list[dict[str, Any]]:
         if "summary" in fields:
             hit["summary"] = json.loads(fields["summary"][0])
     return hits
+
+
+def _cosine(score: float) -> float:
+    """The cosine behind a Lucene cosine score, which is (1 + cosine) / 2."""
+    return 2.0 * float(score) - 1.0
 
 
 def _summary(hit: dict[str, Any], score: float) -> ProductSummary:
