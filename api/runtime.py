@@ -20,6 +20,7 @@ from graphs.content import ContentGraph
 from graphs.explain import ExplainGraph
 from graphs.orders import CustomerService
 from infra.errors import ConfigError
+from infra.identity import Identity
 from infra.ratelimit import RateLimiter
 from infra.settings import Settings
 from tools.catalog.load import load_dataset
@@ -43,6 +44,7 @@ class Runtime:
     info: StoreInfo
     events: EventPipeline
     limiter: RateLimiter
+    identity: Identity
 
 
 def ensure_store(settings: Settings, progress: Progress | None = None) -> None:
@@ -114,6 +116,15 @@ async def open_runtime(settings: Settings, process_events: bool = False) -> Asyn
             with open_pipeline(settings, process_events) as events, run_in_threads(events):
                 services.recommendations.activity = ProfileActivity(events.profiles)
                 limiter = RateLimiter(services.cache)
-                yield Runtime(settings, services, specs, graph, info, events, limiter)
+                yield Runtime(
+                    settings,
+                    services,
+                    specs,
+                    graph,
+                    info,
+                    events,
+                    limiter,
+                    identity=Identity.from_settings(settings),
+                )
     finally:
         await services.aclose()

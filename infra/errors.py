@@ -3,6 +3,8 @@
     ShopagentError
     ├── ConfigError          a setting is wrong or names a backend that is not available
     ├── UpstreamError        a dependency (Bedrock, OpenSearch, Redis, AWS …) failed or timed out
+    ├── AuthError            a credential is missing, malformed, expired or not ours (→ 401)
+    │   └── ForbiddenError   a valid credential that may not do this (→ 403)
     └── ToolInputError       arguments a model or client can correct (the message says how)
         └── NotFoundError    an id that names nothing in the store
 
@@ -23,6 +25,14 @@ class ConfigError(ShopagentError):
 
 class UpstreamError(ShopagentError):
     """A dependency failed; wraps the original exception as ``__cause__``."""
+
+
+class AuthError(ShopagentError):
+    """A credential that proves nothing: malformed, expired, wrongly signed, unknown key."""
+
+
+class ForbiddenError(AuthError):
+    """The caller is known but may not do this (another shopper's data, a staff-only tool)."""
 
 
 class ToolInputError(ShopagentError):

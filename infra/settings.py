@@ -81,11 +81,40 @@ class Settings(BaseSettings):
     search_max_limit: int = Field(default=50, gt=0)
     # How long recommendations and search results stay cached (the design target: 5 minutes).
     cache_ttl_s: float = Field(default=300.0, gt=0)
-    # Token buckets: chat messages per session, REST tool calls per API key (0 per s: no limit).
-    rate_limit_session_per_s: float = Field(default=0.0, ge=0)
-    rate_limit_session_burst: int = Field(default=20, gt=0)
-    rate_limit_key_per_s: float = Field(default=0.0, ge=0)
-    rate_limit_key_burst: int = Field(default=100, gt=0)
+    # Token buckets, on by default, keyed on the signed-in principal (staff or shopper), else on
+    # the client address (an anonymous token or a new API key never buys a fresh bucket):
+    # REST calls, chat messages and POST /v1/events batches. 0 per s turns that limit off.
+    rate_limit_rest_per_s: float = Field(default=5.0, ge=0)
+    rate_limit_rest_burst: int = Field(default=60, gt=0)
+    rate_limit_chat_per_s: float = Field(default=0.5, ge=0)
+    rate_limit_chat_burst: int = Field(default=10, gt=0)
+    rate_limit_events_per_s: float = Field(default=5.0, ge=0)
+    rate_limit_events_burst: int = Field(default=50, gt=0)
+    # Peers (addresses or CIDR networks) whose X-Forwarded-For is believed; from anyone else
+    # the header is ignored and the direct peer address is the client.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # Transitional: the socket still reads these per-session chat limits (same defaults).
+    rate_limit_session_per_s: float = Field(default=0.5, ge=0)
+    rate_limit_session_burst: int = Field(default=10, gt=0)
+
+    # Identity. Embedded default: tokens signed with a key kept in <data_dir>/identity (made on
+    # first use). With a JWKS (URL or file) set, tokens come from that issuer (Cognito) instead
+    # and issuer and audience must be set too.
+    auth_issuer: str | None = None
+    auth_audience: str | None = None
+    auth_jwks_url: str | None = None
+    auth_jwks_path: Path | None = None
+    # How long a fetched JWKS is trusted, and the most one fetch may take.
+    auth_jwks_cache_s: float = Field(default=3600.0, gt=0)
+    auth_jwks_timeout_s: float = Field(default=3.0, gt=0)
+    # The claim holding the issuer's groups, the group that makes a caller staff, and the claim
+    # that is the shopper's store user id.
+    auth_groups_claim: str = "cognito:groups"
+    auth_staff_group: str = "staff"
+    auth_user_id_claim: str = "sub"
+    # Clock skew tolerated on exp / nbf, and the lifetime of tokens `shopagent auth token` issues.
+    auth_leeway_s: int = Field(default=30, ge=0, le=300)
+    auth_token_ttl_s: float = Field(default=3600.0, gt=0)
     # Draft → analyze → refine rounds of the content graph, at most.
     content_max_rounds: int = Field(default=3, gt=0, le=10)
     # POST /v1/events: most events per batch and bytes per body (over either: 413).
@@ -107,6 +136,11 @@ class Settings(BaseSettings):
     def store_path(self) -> Path:
         """The SQLite store of products, users, orders and events."""
         return self.data_dir / "store.sqlite"
+
+    @property
+    def identity_dir(self) -> Path:
+        """The embedded signing key (mode 0600) of local tokens."""
+        return self.data_dir / "identity"
 
     @property
     def forecaster_dir(self) -> Path:
