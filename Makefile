@@ -4,7 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test unit lint typecheck bench eval clean opensearch opensearch-home bench-events
+.PHONY: install services run test unit lint typecheck bench eval clean opensearch bench-events
+
+# jsii (the CDK synth in the tests) runs on node 20, which it calls end-of-life at every start.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+KINESALITE_PREFIX := $(HOME)/.cache/shopagent/kinesalite-3.3.3
 
 install: $(STAMP)
 
@@ -19,18 +23,36 @@ $(STAMP): requirements.lock pyproject.toml
 run: install
 	$(BIN)/shopagent serve
 
-test: install lint typecheck
+test: install services lint typecheck
 	$(BIN)/pytest -q
+
+# What the integration tests start for real: Java (local Spark for the Glue jobs, OpenSearch),
+# node (kinesalite, jsii for the CDK app), Maven (assembles OpenSearch), redis-server. Each is
+# installed only when missing (Debian packages need root: otherwise the message names them).
+# OpenSearch 2.19 and kinesalite go into cache folders kept between runs (infra/opensearch,
+# infra/local_services.py).
+services: install
+	@missing=""; \
+	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	command -v mvn >/dev/null || missing="$$missing maven"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "make test needs these Debian packages: sudo apt-get install$$missing"; exit 1; \
+	  fi; \
+	  echo "installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+	$(BIN)/python -m infra.opensearch assemble
+	test -x $(KINESALITE_PREFIX)/node_modules/.bin/kinesalite || \
+	  npm install --no-audit --no-fund --silent --prefix $(KINESALITE_PREFIX) kinesalite@3.3.3
 
 # A local OpenSearch 2.19 node on 127.0.0.1:9200 (assembled from Maven Central on first use);
 # Ctrl-C stops it. Point the app at it with SHOPAGENT_SEARCH_BACKEND=opensearch
 # SHOPAGENT_OPENSEARCH_URL=http://127.0.0.1:9200.
 opensearch: install
 	$(BIN)/python -m infra.opensearch run
-
-# Only fetch and lay out the node (what CI does before the tests).
-opensearch-home: install
-	$(BIN)/python -m infra.opensearch assemble
 
 unit: install
 	$(BIN)/pytest -q tests/unit
