@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 
-from api.deps import RuntimeDep
+from api.access import SIGNED_IN_ONLY
+from api.deps import RuntimeDep, rest_limit
 from infra.errors import ToolInputError, UpstreamError
 from tools.analyze.models import AnalyzeInput, TextAnalysis
 
-router = APIRouter(prefix="/v1", tags=["analyze"])
+# Signed-in callers only (why: the access table in ``api.access``).
+router = APIRouter(
+    prefix="/v1", tags=["analyze"], dependencies=[Depends(rest_limit), SIGNED_IN_ONLY]
+)
 
 
 @router.post("/analyze", response_model_exclude_none=True)

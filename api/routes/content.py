@@ -12,19 +12,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, model_validator
 
+from api.access import STAFF_ONLY
 from api.content_jobs import ContentJobs
-from api.deps import RuntimeDep
+from api.deps import RuntimeDep, rest_limit
 from api.runtime import Runtime
 from infra.errors import NotFoundError, ShopagentError, ToolInputError, UpstreamError
 from tools.analyze.languages import language_code
 from tools.content.base import ContentAuthor
 from tools.content.models import ContentInput, ContentResult, Tone
 
-router = APIRouter(prefix="/v1/content", tags=["content"])
+# Writes and batch jobs are staff's; stored copy is what product pages publish (anyone reads).
+router = APIRouter(prefix="/v1/content", tags=["content"], dependencies=[Depends(rest_limit)])
 MAX_BATCH_PRODUCTS = 1000
 
 
@@ -75,7 +77,7 @@ def _http_error(err: ShopagentError) -> HTTPException:
     return HTTPException(500, str(err))
 
 
-@router.post("", response_model=None)
+@router.post("", response_model=None, dependencies=[STAFF_ONLY])
 async def write_content(
     body: ContentRequest, runtime: RuntimeDep, request: Request
 ) -> ContentResult | JSONResponse:
@@ -116,7 +118,7 @@ async def write_content(
     return JSONResponse(view, status_code=202)
 
 
-@router.get("/jobs/{job_id}")
+@router.get("/jobs/{job_id}", dependencies=[STAFF_ONLY])
 async def job_status(job_id: str, request: Request) -> dict[str, Any]:
     """A batch job's progress and each product's outcome so far."""
     job = _jobs(request).get(job_id)

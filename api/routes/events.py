@@ -4,6 +4,10 @@ The body is ``{"events": [...]}``. Each event is checked against the schema on i
 valid ones are appended to the stream, the others come back with their index and reasons
 (and are counted). A batch over the size limits gets 413. Sending the same event id again is
 harmless: it is reported as a duplicate and applied once.
+
+Staff only (events feed profiles, recommendations and the demand table), limited per principal
+(``rate_limit_events_*``), and JSON only: any other content type is 415, so a cross-site HTML
+form (which can send ``text/plain`` without a preflight) cannot post a forged event.
 """
 
 from __future__ import annotations
@@ -12,14 +16,16 @@ import json
 from typing import Any
 
 from anyio import to_thread
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel
 
-from api.deps import RuntimeDep
+from api.access import STAFF_ONLY
+from api.deps import PrincipalDep, RuntimeDep, rate_key, rest_limit, take_token
 from infra.errors import UpstreamError
 from infra.events.schema import BehaviourEvent, Rejection, validate_batch
+from infra.ratelimit import Limit
 
-router = APIRouter(prefix="/v1/events", tags=["events"])
+router = APIRouter(prefix="/v1/events", tags=["events"], dependencies=[STAFF_ONLY])
 # The body is read by hand (each event is checked on its own), so its shape is declared here.
 _BODY = {
     "required": True,
@@ -44,9 +50,14 @@ class EventsAccepted(BaseModel):
 
 
 @router.post("", response_model=EventsAccepted, openapi_extra={"requestBody": _BODY})
-async def post_events(request: Request, runtime: RuntimeDep) -> EventsAccepted:
+async def post_events(
+    request: Request, runtime: RuntimeDep, principal: PrincipalDep
+) -> EventsAccepted:
     """Append a batch of behaviour events to the event stream."""
     settings = runtime.settings
+    _require_json(request)
+    limit_per = Limit(settings.rate_limit_events_per_s, settings.rate_limit_events_burst)
+    await take_token(runtime, f"events:{rate_key(principal, request, settings)}", limit_per)
     limit = settings.events_max_body_bytes
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -76,7 +87,7 @@ async def post_events(request: Request, runtime: RuntimeDep) -> EventsAccepted:
     return EventsAccepted(accepted=accepted, duplicates=duplicates, rejected=rejected)
 
 
-@router.get("/stats")
+@router.get("/stats", dependencies=[Depends(rest_limit)])
 async def event_stats(runtime: RuntimeDep) -> dict[str, Any]:
     """Events accepted, repeated and rejected here, and what each processor has done."""
     pipeline = runtime.events
@@ -86,6 +97,15 @@ async def event_stats(runtime: RuntimeDep) -> dict[str, Any]:
         "processors": {p.consumer: vars(p.stats) for p in pipeline.processors},
         "dead_letters": await to_thread.run_sync(pipeline.dead_letters.count),
     }
+
+
+def _require_json(request: Request) -> None:
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != "application/json":
+        shown = media_type or "none"
+        raise HTTPException(
+            415, f"the body must be sent as application/json (Content-Type was {shown!a})"
+        )
 
 
 def _events_of(body: bytes) -> list[Any]:

@@ -7,15 +7,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from anyio import to_thread
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
-from api.deps import RuntimeDep
+from api.access import STAFF_ONLY
+from api.deps import RuntimeDep, rest_limit
 from tools.forecast.alerts import ReorderAlert
 from tools.forecast.inventory import StockPosition
 from tools.forecast.ledger import Receipt
 
-router = APIRouter(prefix="/v1/inventory", tags=["inventory"])
+# Staff only: reorder alerts are business data, and receipts change stock.
+router = APIRouter(
+    prefix="/v1/inventory", tags=["inventory"], dependencies=[Depends(rest_limit), STAFF_ONLY]
+)
 
 
 class Reorders(BaseModel):

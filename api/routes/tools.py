@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-import math
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Request, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Response
 from pydantic import ValidationError
 
-from api.deps import RuntimeDep
-from infra.errors import NotFoundError, ToolInputError, UpstreamError
-from infra.ratelimit import Limit
+from api.access import authorize_tool
+from api.deps import PrincipalDep, RuntimeDep, auth_http_error, rest_limit
+from infra.errors import AuthError, NotFoundError, ToolInputError, UpstreamError
 
-router = APIRouter(prefix="/v1/tools", tags=["tools"])
+# Who may call which tool is decided per tool by ``api.access.authorize_tool``.
+router = APIRouter(prefix="/v1/tools", tags=["tools"], dependencies=[Depends(rest_limit)])
 
 
 @router.get("")
@@ -35,13 +34,17 @@ async def call_tool(
     name: str,
     runtime: RuntimeDep,
     arguments: Annotated[dict[str, Any], Body()],
-    request: Request,
+    principal: PrincipalDep,
 ) -> Response:
-    """Run tool ``name`` with the JSON body as its arguments (429 past the caller's rate)."""
-    await _limit(runtime, request)
+    """Run tool ``name`` with the JSON body as its arguments, if the caller's role may (401 /
+    403 otherwise; a shopper's ``user_id`` comes from the token); 429 past the caller's rate."""
     spec = runtime.specs.get(name)
     if spec is None:
         raise HTTPException(404, f"unknown tool {name!r}; known tools: {', '.join(runtime.specs)}")
+    try:
+        arguments = await authorize_tool(name, principal, arguments, runtime.services.store)
+    except AuthError as err:
+        raise auth_http_error(err, bad_credential=False) from err
     try:
         output = await spec.run(arguments)
     except ValidationError as err:
@@ -61,20 +64,3 @@ async def call_tool(
     # Serialised once, by the output model itself (no second pass through FastAPI's encoder).
     return Response(output.model_dump_json(exclude_none=True), media_type="application/json")
 
-
-async def _limit(runtime: RuntimeDep, request: Request) -> None:
-    """One token from the caller's bucket: its ``X-API-Key`` (hashed), else its address."""
-    settings = runtime.settings
-    api_key = request.headers.get("x-api-key")
-    caller = (
-        hashlib.sha256(api_key.encode()).hexdigest()[:24]
-        if api_key
-        else (request.client.host if request.client else "unknown")
-    )
-    limit = Limit(settings.rate_limit_key_per_s, settings.rate_limit_key_burst)
-    decision = await runtime.limiter.take(f"key:{caller}", limit)
-    if not decision.allowed:
-        wait = max(1, math.ceil(decision.retry_after_s))
-        raise HTTPException(
-            429, f"rate limit reached; retry in {wait} s", headers={"Retry-After": str(wait)}
-        )

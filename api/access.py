@@ -1,0 +1,155 @@
+"""Who may call what over REST: the one access table, and the checks that apply it.
+
+Roles come from the bearer token (``infra.identity``): **anonymous** (no token, or a
+server-issued anonymous one), **shopper** (a store user; their ``user_id`` is in the token),
+**staff**. A caller without the role gets 401 (signed out) or 403 (signed in as the wrong
+role), with a JSON ``detail`` naming what is missing.
+
+| route | anonymous | shopper | staff |
+|---|---|---|---|
+| `GET /healthz`, `GET /readyz` | yes | yes | yes |
+| `GET /v1/tools` (schemas) | yes | yes | yes |
+| `POST /v1/tools/{catalog read}` ¹ | yes | yes | yes |
+| `POST /v1/tools/recommend_products` | similar, bought_together, trending | + theirs ² | any |
+| `POST /v1/tools/get_user_details`, `explain_recommendation` | – | themselves ² | any user |
+| `POST /v1/tools/get_order_details` | – | their own orders | any order |
+| `POST /v1/tools/calculate`, `think`, `analyze_text`; `POST /v1/analyze` ³ | – | yes | yes |
+| `POST /v1/tools/{anything else}` ⁴ | – | – | yes |
+| `GET /v1/content/{id}`, `…/versions` (published copy) | yes | yes | yes |
+| `POST /v1/content`, `GET /v1/content/jobs/{id}` | – | – | yes |
+| `GET /v1/inventory/reorders`, `POST /v1/inventory/receipts` | – | – | yes |
+| `POST /v1/events` (JSON only, else 415), `GET /v1/events/stats` | – | – | yes |
+
+¹ ``search_products``, ``get_product``, ``check_inventory``, ``get_product_details``,
+``list_all_product_types``: what a shop window shows anyway.
+² A shopper's ``user_id`` is taken from the token: left out, it is filled in; a different one
+is 403. Anonymous callers may not name a user at all (another shopper's history-based picks
+are that shopper's history).
+³ No store data, but work for the server (``calculate``, the analyzer — billed per call on
+Comprehend) and no purpose for a caller who is not signed in: a credential keeps the CPU
+and cost surface off the anonymous internet.
+⁴ Staff only: the customer-service look-ups (``find_user_id_by_*``) and every write
+(``cancel_pending_order``, ``modify_*``, ``return_*``, ``exchange_*``,
+``transfer_to_human_agents``), ``forecast_demand`` and ``reorder_suggestions`` (business data),
+``write_product_content``. A tool missing from ``TOOLS`` is staff only too: new tools start
+closed. Shoppers change their orders through the chat, which confirms before each write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
+
+from anyio import to_thread
+from fastapi import Depends
+
+from api.deps import PrincipalDep, auth_http_error
+from infra.errors import AuthError, ForbiddenError
+from infra.identity import Principal, Role
+from tools.catalog.store import Store
+from tools.recommend.service import default_strategy
+
+Roles = frozenset[Role]
+ANYONE: Roles = frozenset({"anonymous", "shopper", "staff"})
+SIGNED_IN: Roles = frozenset({"shopper", "staff"})
+STAFF: Roles = frozenset({"staff"})
+
+Rule = Literal["anyone", "signed_in", "staff", "recommend", "own_user", "own_order"]
+# How each tool is guarded (see the table above); a tool not named here is staff only.
+TOOLS: dict[str, Rule] = {
+    "search_products": "anyone",
+    "get_product": "anyone",
+    "check_inventory": "anyone",
+    "get_product_details": "anyone",
+    "list_all_product_types": "anyone",
+    "recommend_products": "recommend",
+    "get_user_details": "own_user",
+    "explain_recommendation": "own_user",
+    "get_order_details": "own_order",
+    "calculate": "signed_in",
+    "think": "signed_in",
+    "analyze_text": "signed_in",
+}
+
+
+def _names(roles: Roles) -> str:
+    return " or ".join(sorted(roles))
+
+
+def check(principal: Principal, roles: Roles, what: str) -> None:
+    """Pass, or raise ``AuthError`` (signed out) / ``ForbiddenError`` (wrong role)."""
+    if principal.role in roles:
+        return
+    if not principal.signed_in:
+        raise AuthError(
+            f"{what} needs a {_names(roles)} token: send 'Authorization: Bearer <token>'"
+        )
+    raise ForbiddenError(f"{what} is for {_names(roles)} only; this token is {principal.role}")
+
+
+def requires(roles: Roles, what: str) -> Callable[[PrincipalDep], Awaitable[Principal]]:
+    """A route dependency: the caller must hold one of ``roles`` (401/403 otherwise)."""
+
+    async def dependency(principal: PrincipalDep) -> Principal:
+        try:
+            check(principal, roles, what)
+        except AuthError as err:
+            raise auth_http_error(err, bad_credential=False) from err
+        return principal
+
+    return dependency
+
+
+STAFF_ONLY = Depends(requires(STAFF, "this route"))
+SIGNED_IN_ONLY = Depends(requires(SIGNED_IN, "this route"))
+
+
+async def authorize_tool(
+    name: str, principal: Principal, arguments: dict[str, Any], store: Store
+) -> dict[str, Any]:
+    """The arguments ``principal`` may call tool ``name`` with (a shopper's ``user_id`` filled
+    in from the token), or ``AuthError`` / ``ForbiddenError`` naming what is missing."""
+    rule: Rule = TOOLS.get(name, "staff")
+    what = f"the tool {name}"
+    if rule == "anyone":
+        return arguments
+    if rule == "signed_in":
+        check(principal, SIGNED_IN, what)
+        return arguments
+    if rule == "staff":
+        check(principal, STAFF, what)
+        return arguments
+    if rule == "recommend":
+        strategy = arguments.get("strategy") or default_strategy(
+            _text(arguments.get("user_id")), _text(arguments.get("product_id"))
+        )
+        if strategy != "personalized" and arguments.get("user_id") is None:
+            return arguments
+        return _own_user(principal, arguments, f"{what} for a shopper")
+    if rule == "own_user":
+        return _own_user(principal, arguments, what)
+    if rule == "own_order":
+        check(principal, SIGNED_IN, what)
+        order_id = arguments.get("order_id")
+        if principal.role == "shopper" and isinstance(order_id, str):
+            order = await to_thread.run_sync(store.get_order, order_id)
+            if order is not None and order.user_id != principal.user_id:
+                raise ForbiddenError(f"order {order_id!a} is not one of your orders")
+        return arguments
+    raise AssertionError(f"tool {name} has an unknown access rule {rule!r}")
+
+
+def _own_user(principal: Principal, arguments: dict[str, Any], what: str) -> dict[str, Any]:
+    check(principal, SIGNED_IN, what)
+    if principal.role == "staff":
+        return arguments
+    named = arguments.get("user_id")
+    if named is not None and named != principal.user_id:
+        raise ForbiddenError(
+            f"{what}: a shopper may only name themselves; user_id comes from the token"
+        )
+    return {**arguments, "user_id": principal.user_id}
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
