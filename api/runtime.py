@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ from graphs.orders import CustomerService
 from infra.errors import ConfigError
 from infra.identity import Identity
 from infra.ratelimit import RateLimiter
+from infra.sessions import SessionRegistry, SqliteSessions
 from infra.settings import Settings
 from tools.catalog.load import load_dataset
 from tools.catalog.store import Store
@@ -45,6 +46,7 @@ class Runtime:
     events: EventPipeline
     limiter: RateLimiter
     identity: Identity
+    sessions: SessionRegistry
 
 
 def ensure_store(settings: Settings, progress: Progress | None = None) -> None:
@@ -113,7 +115,11 @@ async def open_runtime(settings: Settings, process_events: bool = False) -> Asyn
                 keep_turns=settings.chat_history_turns,
                 service=CustomerService(services.store),
             )
-            with open_pipeline(settings, process_events) as events, run_in_threads(events):
+            with (
+                open_pipeline(settings, process_events) as events,
+                run_in_threads(events),
+                closing(SqliteSessions.from_settings(settings)) as sessions,
+            ):
                 services.recommendations.activity = ProfileActivity(events.profiles)
                 limiter = RateLimiter(services.cache)
                 yield Runtime(
@@ -125,6 +131,7 @@ async def open_runtime(settings: Settings, process_events: bool = False) -> Asyn
                     events,
                     limiter,
                     identity=Identity.from_settings(settings),
+                    sessions=sessions,
                 )
     finally:
         await services.aclose()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Dataset = Literal["online-retail", "tau-retail"]
@@ -75,6 +76,8 @@ class Settings(BaseSettings):
 
     # Limits.
     max_message_bytes: int = Field(default=8192, gt=0)
+    # Any HTTP request body, chunked or not, counted as it arrives (over it: 413).
+    max_body_bytes: int = Field(default=2**20, gt=0)
     max_tool_rounds: int = Field(default=6, gt=0)
     # Shopper turns a conversation keeps; older ones are dropped from the saved state.
     chat_history_turns: int = Field(default=10, gt=0)
@@ -93,9 +96,14 @@ class Settings(BaseSettings):
     # Peers (addresses or CIDR networks) whose X-Forwarded-For is believed; from anyone else
     # the header is ignored and the direct peer address is the client.
     trusted_proxies: list[str] = Field(default_factory=list)
-    # Transitional: the socket still reads these per-session chat limits (same defaults).
-    rate_limit_session_per_s: float = Field(default=0.5, ge=0)
-    rate_limit_session_burst: int = Field(default=10, gt=0)
+    # Chat sessions: a session id lives this long after it was last opened, and only for the
+    # principal that opened it. A socket ticket (POST /v1/chat/tickets) opens one socket within
+    # this many seconds.
+    session_ttl_s: float = Field(default=86400.0, gt=0)
+    ticket_ttl_s: float = Field(default=30.0, gt=0, le=300)
+    # Origins (scheme://host[:port]) whose pages may open the chat socket. Empty: the server's
+    # own origin (the Host the request came to) and its localhost / 127.0.0.1 / [::1] twins.
+    allowed_origins: list[str] = Field(default_factory=list)
 
     # Identity. Embedded default: tokens signed with a key kept in <data_dir>/identity (made on
     # first use). With a JWKS (URL or file) set, tokens come from that issuer (Cognito) instead
@@ -131,6 +139,18 @@ class Settings(BaseSettings):
     # Serving.
     host: str = "127.0.0.1"
     port: int = Field(default=8000, gt=0, lt=65536)
+    # /docs and /openapi.json; production turns them off (SHOPAGENT_DOCS_ENABLED=false).
+    docs_enabled: bool = True
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, proxies: list[str]) -> list[str]:
+        for proxy in proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError as err:
+                raise ValueError(f"{proxy!r} is not an address or network") from err
+        return proxies
 
     @property
     def store_path(self) -> Path:

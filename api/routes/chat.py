@@ -1,11 +1,28 @@
 """``WS /v1/chat``: one shopping conversation per socket, streamed as JSON frames.
 
-``?session=<id>`` resumes a saved conversation; ``?user_id=<id>`` names the signed-in shopper
-(set by the shop's own sign-in in front of this API), whose personal recommendations the
-assistant then gives. Client frames: ``{"type": "message", "text": "…"}``. Server frames:
-``session``, ``token``, ``tool_call``, ``tool_result``, ``message``, ``error`` (code +
-message) and ``done``.
-A bad frame gets an ``error`` frame and the socket stays open.
+**Who is talking.** A non-browser client sends ``Authorization: Bearer <token>`` with the
+handshake (``shopagent auth token --user-id ID --role shopper`` prints one). A browser page
+first asks ``POST /v1/chat/tickets`` (with the same header to sign in, or with none) for a
+ticket, ``{"ticket", "expires_in"}``, and opens ``/v1/chat?ticket=…``: a ticket opens one socket
+within ``ticket_ttl_s`` seconds, so no long-lived token ever sits in a URL. A socket with
+neither is an anonymous shopper (catalog only). For an anonymous visitor the ticket endpoint
+sets a signed, HttpOnly, SameSite=Strict cookie naming a stable anonymous principal, so the
+page can resume its own conversation after a reload; the socket itself reads no cookie. The
+shopper's store user id comes from the verified principal only. A bad token or ticket, or a
+page from an origin that is not allowed (``allowed_origins``; see ``api.chat_access``), gets an
+``error`` frame naming why and the socket is closed with 1008.
+
+**Sessions.** The server opens a session and names it in the first frame,
+``{"type": "session", "session_id", "role"}``; ``?session=<id>`` resumes it, only for the
+principal that opened it and within ``session_ttl_s`` of its last opening (``session_refused``
+or ``session_expired``, then 1008, otherwise): ids a client makes up are refused. The event
+log and the lake see a keyed hash of the id, never the id.
+
+**Frames.** Client: ``{"type": "message", "text": "…"}``. Server: ``session``, ``token``,
+``tool_call``, ``tool_result``, ``message``, ``error`` (code + message) and ``done``. A bad
+frame (not JSON, NaN, nesting too deep, a lone surrogate, binary, too large) gets an ``error``
+frame and the socket stays open. Messages are rate limited per principal (the client address
+for anonymous ones), ``rate_limit_chat_*``: a new session does not refill the bucket.
 """
 
 from __future__ import annotations
@@ -13,22 +30,32 @@ from __future__ import annotations
 import json
 import logging
 import re
-import uuid
 from typing import Any
 
 from anyio import to_thread
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, HTTPException, Request, Response, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel
 
+from api.chat_access import (
+    ANON_COOKIE,
+    Refused,
+    cookie_principal,
+    new_cookie,
+    origin_allowed,
+    socket_principal,
+)
 from api.chat_events import turn_events
-from api.deps import WsRuntimeDep
+from api.deps import PrincipalDep, RuntimeDep, WsRuntimeDep, rate_key, rest_limit
 from api.runtime import Runtime
 from graphs.turns import ChatSession
 from infra.errors import ShopagentError
+from infra.identity import Principal
 from infra.ratelimit import Limit
 
 router = APIRouter(tags=["chat"])
 log = logging.getLogger(__name__)
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_EVENT_PURPOSE = "event-session"
 
 
 class FrameError(Exception):
@@ -39,15 +66,21 @@ class FrameError(Exception):
         self.code = code
 
 
+def _no_constants(name: str) -> Any:
+    raise FrameError("bad_json", f"{name} is not a JSON number")
+
+
 def parse_frame(raw: str, max_bytes: int) -> str:
     """The text of a valid message frame, or ``FrameError`` naming what is wrong."""
     # JSON escaping can at most sextuple a character, so a larger frame cannot fit the limit.
-    if len(raw.encode()) > 6 * max_bytes + 64:
+    if len(raw.encode("utf-8", "surrogatepass")) > 6 * max_bytes + 64:
         raise FrameError("too_large", f"frame is larger than the {max_bytes}-byte message limit")
     try:
-        frame = json.loads(raw)
+        frame = json.loads(raw, parse_constant=_no_constants)
     except json.JSONDecodeError as err:
         raise FrameError("bad_json", f"frame is not valid JSON: {err.msg}") from err
+    except RecursionError as err:
+        raise FrameError("too_deep", "frame nests arrays or objects too deeply") from err
     if not isinstance(frame, dict):
         raise FrameError("bad_frame", "frame must be a JSON object with a 'type'")
     kind = frame.get("type")
@@ -56,32 +89,81 @@ def parse_frame(raw: str, max_bytes: int) -> str:
     text = frame.get("text")
     if not isinstance(text, str):
         raise FrameError("bad_frame", "a message frame needs 'text' as a string")
+    try:
+        size = len(text.encode())
+    except UnicodeEncodeError as err:
+        raise FrameError(
+            "bad_text", "message text holds a lone surrogate (\\ud800-\\udfff), not a character"
+        ) from err
     if not text.strip():
         raise FrameError("empty_text", "message text is empty")
-    if len(text.encode()) > max_bytes:
+    if size > max_bytes:
         raise FrameError("too_large", f"message text is over the {max_bytes}-byte limit")
     return text
 
 
+def encode_frame(frame: dict[str, Any]) -> str:
+    """A server frame as JSON text that is valid UTF-8 whatever strings it carries."""
+    text = json.dumps(frame, ensure_ascii=False)
+    try:
+        text.encode()
+    except UnicodeEncodeError:  # a lone surrogate (from stored data): send it \u-escaped
+        return json.dumps(frame)
+    return text
+
+
+class Ticket(BaseModel):
+    ticket: str
+    expires_in: int
+
+
+@router.post("/v1/chat/tickets")
+async def chat_ticket(
+    request: Request, response: Response, runtime: RuntimeDep, principal: PrincipalDep
+) -> Ticket:
+    """A single-use ticket for ``WS /v1/chat?ticket=…``: for the bearer token's principal, or,
+    without one, for the anonymous visitor its signed cookie names (set here when missing)."""
+    await rest_limit(request, runtime, principal)
+    settings = runtime.settings
+    if not origin_allowed(
+        request.headers.get("origin"), request.headers.get("host"), settings.allowed_origins
+    ):
+        raise HTTPException(403, "this page's origin may not open the chat")
+    if not principal.signed_in:
+        known = cookie_principal(request.cookies.get(ANON_COOKIE), runtime.sessions)
+        if known is None:
+            principal, cookie = new_cookie(runtime.sessions)
+            response.set_cookie(
+                ANON_COOKIE,
+                cookie,
+                max_age=int(settings.session_ttl_s),
+                path="/v1/chat",
+                secure=request.url.scheme == "https",
+                httponly=True,
+                samesite="strict",
+            )
+        else:
+            principal = known
+    ticket = await runtime.sessions.issue_ticket(principal)
+    return Ticket(ticket=ticket, expires_in=int(settings.ticket_ttl_s))
+
+
 @router.websocket("/v1/chat")
-async def chat(
-    websocket: WebSocket,
-    runtime: WsRuntimeDep,
-    session: str | None = None,
-    user_id: str | None = None,
-) -> None:
-    """Chat over a socket; ``?session=<id>`` resumes a saved conversation, ``?user_id=<id>``
-    names the signed-in shopper."""
+async def chat(websocket: WebSocket, runtime: WsRuntimeDep, session: str | None = None) -> None:
+    """Chat over a socket (see the module docstring for credentials and sessions)."""
     await websocket.accept()
-    for name, value in (("session", session), ("user_id", user_id)):
-        if value is not None and not _ID.match(value):
-            await _send_error(websocket, f"bad_{name}", f"{name} must be 1-64 of A-Z a-z 0-9 _ -")
-            await websocket.close(code=1008)
-            return
-    session_id = session or uuid.uuid4().hex
-    conversation = ChatSession(runtime.graph, session_id, user_id)
-    await websocket.send_json({"type": "session", "session_id": session_id})
-    limit = runtime.settings.max_message_bytes
+    try:
+        principal, session_id = await _open(websocket, runtime, session)
+    except Refused as err:
+        await _send_error(websocket, err.code, str(err))
+        await websocket.close(code=1008, reason=err.code)
+        return
+    pseudonym = runtime.sessions.keyed_hash(_EVENT_PURPOSE, session_id)[:32]
+    conversation = ChatSession(runtime.graph, session_id, principal.user_id)
+    await _send(websocket, {"type": "session", "session_id": session_id, "role": principal.role})
+    settings = runtime.settings
+    limit = Limit(settings.rate_limit_chat_per_s, settings.rate_limit_chat_burst)
+    bucket = f"chat:{rate_key(principal, websocket, settings)}"
     try:
         while True:
             message = await websocket.receive()
@@ -94,13 +176,11 @@ async def chat(
                 )
                 continue
             try:
-                text = parse_frame(raw, limit)
+                text = parse_frame(raw, settings.max_message_bytes)
             except FrameError as err:
                 await _send_error(websocket, err.code, str(err))
                 continue
-            settings = runtime.settings
-            bucket = Limit(settings.rate_limit_session_per_s, settings.rate_limit_session_burst)
-            decision = await runtime.limiter.take(f"session:{session_id}", bucket)
+            decision = await runtime.limiter.take(bucket, limit)
             if not decision.allowed:
                 wait = f"retry in {decision.retry_after_s:.1f} s"
                 await _send_error(websocket, "rate_limited", f"too many messages; {wait}")
@@ -109,29 +189,59 @@ async def chat(
             try:
                 async for frame in conversation.stream(text):
                     frames.append(frame)
-                    await websocket.send_json(frame)
+                    await _send(websocket, frame)
             except ShopagentError as err:
                 await _send_error(websocket, "upstream", str(err))
             except Exception:
-                log.exception("chat turn failed in session %s", session_id)
+                log.exception("chat turn failed in session %s", pseudonym)
                 await _send_error(websocket, "internal", "the assistant failed on this message")
-            await _emit_events(runtime, session_id, user_id, frames)
-            await websocket.send_json({"type": "done"})
+            await _emit_events(runtime, pseudonym, principal, frames)
+            await _send(websocket, {"type": "done"})
     except WebSocketDisconnect:
         return
 
 
+async def _open(
+    websocket: WebSocket, runtime: Runtime, session: str | None
+) -> tuple[Principal, str]:
+    """The socket's principal and session id, or ``Refused``."""
+    settings = runtime.settings
+    origin = websocket.headers.get("origin")
+    if not origin_allowed(origin, websocket.headers.get("host"), settings.allowed_origins):
+        raise Refused(
+            "origin_refused", f"pages from {(origin or '')[:100]!r} may not open this chat"
+        )
+    principal = await socket_principal(websocket, runtime)
+    if session is None:
+        return principal, await runtime.sessions.open(principal.subject)
+    if not _ID.match(session):
+        raise Refused("bad_session", "session must be 1-64 of A-Z a-z 0-9 _ -")
+    standing = await runtime.sessions.resume(session, principal.subject)
+    if standing == "expired":
+        raise Refused("session_expired", "this session has expired; open a new one")
+    if standing != "ok":
+        raise Refused(
+            "session_refused",
+            "no session with this id was opened by you (sessions are issued by the server "
+            "and bound to whoever opened them)",
+        )
+    return principal, session
+
+
 async def _emit_events(
-    runtime: Runtime, session_id: str, user_id: str | None, frames: list[dict[str, Any]]
+    runtime: Runtime, pseudonym: str, principal: Principal, frames: list[dict[str, Any]]
 ) -> None:
     """Append the turn's behaviour events; a stream that is down costs the events, not the chat."""
     try:
-        events = turn_events(session_id, frames, user_id)
+        events = turn_events(pseudonym, frames, principal.user_id)
         await to_thread.run_sync(runtime.events.publish, events)
     except Exception:
-        log.exception("could not emit the behaviour events of session %s", session_id)
+        log.exception("could not emit the behaviour events of session %s", pseudonym)
+
+
+async def _send(websocket: WebSocket, frame: dict[str, Any]) -> None:
+    await websocket.send_text(encode_frame(frame))
 
 
 async def _send_error(websocket: WebSocket, code: str, message: str) -> None:
-    frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
-    await websocket.send_json(frame)
+    await _send(websocket, {"type": "error", "code": code, "message": message})
