@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from api.auth_cli import auth_app
 from api.content_cli import content_app
 from api.events_cli import events_app, query
 from api.forecast_cli import jobs_app, train_forecaster
@@ -24,6 +25,7 @@ eval_app = typer.Typer(help="Evaluation harnesses.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 app.add_typer(events_app, name="events")
 app.add_typer(content_app, name="content")
+app.add_typer(auth_app, name="auth")
 train_app = typer.Typer(help="Train the local models.", no_args_is_help=True)
 app.add_typer(train_app, name="train")
 train_app.command("forecaster")(train_forecaster)
