@@ -7,9 +7,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.body_guard import BodyGuard
+from api.error_responses import install_error_responses
 from api.forecast_schedule import forecast_schedule
 from api.routes import analyze, chat, content, events, health, inventory, pages, tools
 from api.runtime import open_runtime
+from api.security_headers import SecurityHeaders
 from infra.settings import Settings, get_settings
 from tools.analyze.log_filter import install_pii_log_masking
 
@@ -32,7 +35,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="A shopping assistant: chat over a WebSocket, tools over REST.",
         lifespan=lifespan,
+        docs_url="/docs" if settings.docs_enabled else None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
+        redoc_url=None,  # one docs page, /docs
     )
     for module in (health, tools, chat, events, analyze, content, inventory, pages):
         app.include_router(module.router)
+    install_error_responses(app)
+    # The last added runs first: headers go on every answer, the body gate's refusals too.
+    app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, docs_path=app.docs_url)
     return app
