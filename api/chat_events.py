@@ -3,6 +3,10 @@
 A search the agent ran is a ``search`` (with the products it returned), a product it looked
 up is a ``view``, recommendations it fetched are ``recommendation_shown``, and the turn itself
 is a ``chat_turn`` listing the products the answer showed.
+
+A search query is the model's wording of what the shopper typed, so it is masked for personal
+data (``tools.analyze.pii``) before it becomes an event: events feed the profiles and the lake,
+which keep them.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from infra.events.schema import BehaviourEvent
+from tools.analyze.pii import mask_pii
 
 
 def _ids(output: Any) -> list[str]:
@@ -51,7 +56,8 @@ def turn_events(
             args = call.get("args") or {}
             name = frame.get("name")
             if name == "search_products" and args.get("query"):
-                add("search", query=str(args["query"])[:512], items=_ids(frame["output"]) or None)
+                query = mask_pii(str(args["query"]))[:512]
+                add("search", query=query, items=_ids(frame["output"]) or None)
             elif name == "get_product" and args.get("product_id"):
                 add("view", product_id=str(args["product_id"]))
             elif name == "recommend_products" and (shown := _ids(frame["output"])):

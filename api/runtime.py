@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass
 from typing import Any
 
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.graph.state import CompiledStateGraph
 
 from agents.models import OFFLINE, chat_model
@@ -19,6 +18,7 @@ from graphs.chat import build_graph
 from graphs.content import ContentGraph
 from graphs.explain import ExplainGraph
 from graphs.orders import CustomerService
+from infra.conversations import open_checkpointer
 from infra.errors import ConfigError
 from infra.identity import Identity
 from infra.ratelimit import RateLimiter
@@ -77,7 +77,8 @@ def ensure_models(settings: Settings, store: Store, progress: Progress | None = 
 
 @asynccontextmanager
 async def open_runtime(settings: Settings, process_events: bool = False) -> AsyncIterator[Runtime]:
-    """Open backends, build the chat graph with a SQLite checkpointer, close all on exit.
+    """Open backends, build the chat graph with an encrypted SQLite checkpointer, close all
+    on exit.
 
     With ``process_events`` the event processors (profiles, lake) run in background threads.
     """
@@ -103,7 +104,7 @@ async def open_runtime(settings: Settings, process_events: bool = False) -> Asyn
         services.explainer = ExplainGraph(services.recommendations, writer)
         specs = tool_specs(services)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        async with AsyncSqliteSaver.from_conn_string(str(settings.checkpoint_path)) as saver:
+        async with open_checkpointer(settings) as saver:
             graph = build_graph(
                 model,
                 [spec.as_langchain_tool() for spec in specs.values()],

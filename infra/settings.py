@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     # Lexical only, or lexical fused with sentence vectors (computed once, kept in data_dir).
     search_method: Literal["bm25", "hybrid"] = "bm25"
     checkpointer_backend: Literal["sqlite", "dynamodb", "postgres"] = "sqlite"
+    # Conversation checkpoints are encrypted at rest (AES-256-GCM, infra.conversations) with a
+    # key kept outside the data directory: this value (base64 of 32 bytes, e.g. from a secrets
+    # manager), else a key file made on first use (default: <data_dir>.checkpoint-key beside it).
+    checkpoint_key: SecretStr | None = None
+    checkpoint_key_file: Path | None = None
     cache_backend: Literal["memory", "redis"] = "memory"
     analyzer_backend: Literal["local", "comprehend"] = "local"
     content_backend: Literal["local", "s3"] = "local"

@@ -51,8 +51,16 @@ class Entity(Span):
     score: float
 
 
+# The kinds of personal data the local detector (``tools.analyze.pii``) names; Comprehend's own
+# types (ADDRESS, NAME, …) pass through its backend unchanged, its card, CVV, expiry and UK
+# national insurance types mapped to these names.
+LOCAL_PII_TYPES = (
+    "CARD", "CVV", "EXPIRY", "SSN", "NI_NUMBER", "IBAN", "EMAIL", "PHONE", "POSTCODE",
+)  # fmt: skip
+
+
 class PiiEntity(Span):
-    """Personal data: ``type`` is EMAIL, CARD, PHONE, IBAN, POSTCODE or a Comprehend type."""
+    """Personal data: ``type`` is one of ``LOCAL_PII_TYPES`` or a Comprehend type."""
 
     type: str
     score: float = 1.0
@@ -80,10 +88,12 @@ class AnalyzeInput(BaseModel):
     )
     features: list[Feature] | None = Field(
         default=None,
+        max_length=10,
         description="Which analyses to run (default: all): language, sentiment, key_phrases, "
         "entities, pii.",
     )
     language: str | None = Field(
         default=None,
+        max_length=20,
         description="ISO 639-1 code of the text when known (e.g. 'en'); detected otherwise.",
     )

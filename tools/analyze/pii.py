@@ -1,37 +1,84 @@
 """Personal data found by validated patterns, and masked.
 
-Each kind is a pattern plus a check that rules out look-alikes: card numbers pass the Luhn
-check, IBANs the ISO 13616 mod-97 check and their country's length, phone numbers have 10-13
-digits, UK postcodes follow the Royal Mail format. This is the one PII detector of shopagent:
-the chat guard, the log filter, the content checks and the local analyzer all call it.
+Detection runs on a normalised copy of the text, so that a number is found however it is
+spelled: full-width digits and letters become ASCII (NFKC), non-breaking, thin and other
+Unicode spaces become plain spaces, Unicode dashes become ``-``, and invisible characters
+(zero-width spaces, soft hyphens) are dropped. Every match is mapped back to the offsets of the
+original text, so a masked copy keeps everything else exactly as it was written.
+
+Each kind is a pattern plus a check that rules out look-alikes:
+
+- CARD: 13-19 digits written as one block, in groups of four (4-4-4-4, 4-4-4-4-3), the
+  Amex / Diners layout (4-6-5, 4-6-4) or digit by digit, with spaces, dots or dashes between
+  the groups; the Luhn check decides. A list of product ids is not a card layout.
+- CVV: 3-4 digits after a cue (``cvv``, ``cvc``, ``security code`` …); only the digits go.
+- EXPIRY: a month/year (``12/29``, ``12/2029``, ``12-29``) after a cue (``exp``, ``expires``,
+  ``valid thru`` …) or right after a card number.
+- SSN: a US social security number written in three groups (``123-45-6789``), or nine digits
+  after an ``SSN`` cue; the never-issued areas 000, 666 and 900-999 are ruled out.
+- NI_NUMBER: a UK national insurance number: two letters, three pairs of digits, A-D
+  (``AB 12 34 56 C``; specimen prefixes such as QQ are masked too).
+- IBAN: ISO 13616 mod-97 check and the country's length.
+- EMAIL, PHONE (10-15 digits: ``+44 (0)7700 900462``, ``0044 7700 900463``,
+  ``+1 (415) 555-0132``, ``07700 900123``, ``(555) 123-4567``), POSTCODE (UK, US ZIP+4).
+
+This is the one PII detector of shopagent: the chat guard, the log filter, the chat's
+behaviour events, the content checks and the local analyzer all call it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 from tools.analyze.models import PiiEntity
 
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-# 13-19 digits, optionally grouped by spaces or dashes.
-_CARD = re.compile(r"\b\d(?:[ -]?\d){12,18}\b")
-# Country code, check digits, then 11-30 letters or digits, optionally in groups of four.
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
-# Phone numbers: an international prefix, a leading 0 or an area code; 10-13 digits in all.
-_PHONE = re.compile(r"(?:\+\d{1,3}[ .-]?|\b0|\(\d{3}\)\s?|\b\d{3}[ .-])\d[\d .-]{5,14}\d\b")
-# UK postcodes (outward code, space optional, inward code) and US ZIP+4.
-_POSTCODE = re.compile(
-    r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2}|\d{5}-\d{4})\b"
-)
+# ---- normalisation -----------------------------------------------------------------------
 
-# IBAN lengths of the countries we sell to and their neighbours (ISO 13616 registry).
-_IBAN_LENGTHS = {
-    "AT": 20, "BE": 16, "CH": 21, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "EE": 20, "ES": 24,
-    "FI": 18, "FR": 27, "GB": 22, "GR": 27, "HR": 21, "HU": 28, "IE": 22, "IS": 26, "IT": 27,
-    "LT": 20, "LU": 20, "LV": 21, "MT": 31, "NL": 18, "NO": 15, "PL": 28, "PT": 25, "RO": 24,
-    "SE": 24, "SI": 19, "SK": 24,
-}  # fmt: skip
+# Dashes and minus signs people (and word processors) put between digit groups.
+_DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")
+# Characters that show nothing and may be slipped between digits.
+_INVISIBLE = frozenset("\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff")
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """``text`` as detection sees it, and where each of its characters came from."""
+
+    text: str
+    origin: list[int]  # origin[i]: offset in the original text of ``text[i]``
+
+    def span(self, begin: int, end: int) -> tuple[int, int]:
+        """The original offsets of the normalised span ``[begin, end)``."""
+        return self.origin[begin], self.origin[end - 1] + 1
+
+
+def _normal_char(ch: str) -> str:
+    if ch in _INVISIBLE:
+        return ""
+    if ch in _DASHES:
+        return "-"
+    if ch not in "\t\n\r" and (ch.isspace() or unicodedata.category(ch) == "Zs"):
+        return " "
+    return unicodedata.normalize("NFKC", ch)
+
+
+def normalise(text: str) -> Normalised:
+    """The text detection runs on (see the module docstring), with its offset map."""
+    if text.isascii():
+        return Normalised(text, list(range(len(text))))
+    chars: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        for out in _normal_char(ch):
+            chars.append(out)
+            origin.append(i)
+    return Normalised("".join(chars), origin)
+
+
+# ---- checks ------------------------------------------------------------------------------
 
 
 def _digits(text: str) -> str:
@@ -49,6 +96,15 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+# IBAN lengths of the countries we sell to and their neighbours (ISO 13616 registry).
+_IBAN_LENGTHS = {
+    "AT": 20, "BE": 16, "CH": 21, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "EE": 20, "ES": 24,
+    "FI": 18, "FR": 27, "GB": 22, "GR": 27, "HR": 21, "HU": 28, "IE": 22, "IS": 26, "IT": 27,
+    "LT": 20, "LU": 20, "LV": 21, "MT": 31, "NL": 18, "NO": 15, "PL": 28, "PT": 25, "RO": 24,
+    "SE": 24, "SI": 19, "SK": 24,
+}  # fmt: skip
+
+
 def iban_ok(candidate: str) -> bool:
     """The IBAN has its country's length and its mod-97 check holds."""
     iban = candidate.replace(" ", "")
@@ -62,29 +118,158 @@ def iban_ok(candidate: str) -> bool:
     return int(number) % 97 == 1
 
 
-# (type, pattern, check), in the order they claim text: a span taken stays taken.
-_KINDS: tuple[tuple[str, re.Pattern[str], Callable[[str], bool]], ...] = (
-    ("IBAN", _IBAN, iban_ok),
-    ("CARD", _CARD, lambda m: luhn_ok(_digits(m))),
-    ("EMAIL", _EMAIL, lambda m: True),
-    ("PHONE", _PHONE, lambda m: 10 <= len(_digits(m)) <= 13),
-    ("POSTCODE", _POSTCODE, lambda m: True),
+def ssn_ok(candidate: str) -> bool:
+    """A social security number as the SSA issues them: no area 000, 666 or 9xx, no group 00,
+    no serial 0000."""
+    digits = _digits(candidate)
+    area, group, serial = digits[:3], digits[3:5], digits[5:]
+    return (
+        len(digits) == 9
+        and area not in ("000", "666")
+        and not area.startswith("9")
+        and group != "00"
+        and serial != "0000"
+    )
+
+
+def phone_ok(candidate: str) -> bool:
+    """10-15 digits, not counting a ``(0)`` written after the country code."""
+    return 10 <= len(_digits(candidate.replace("(0)", ""))) <= 15
+
+
+def _always(_: str) -> bool:
+    return True
+
+
+# ---- patterns (on normalised text) -------------------------------------------------------
+
+# Between digit groups: up to three spaces, or a dot or dash with a space either side at most.
+_SEP = r"(?:[ \t]{1,3}|[ \t]?[.-][ \t]?)"
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+# A run of digit groups joined by separators; the card layouts are picked out of it.
+_DIGIT_RUN = re.compile(rf"(?<![\w.,])\d+(?:{_SEP}\d+)*(?!\w)")
+# Country code, check digits, then 11-30 letters or digits, optionally in groups of four.
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
+# Three groups with the same separator (123-45-6789, 123 45 6789), or nine digits after a cue.
+_SSN = re.compile(
+    r"(?<![\w.-])\d{3}([ .-])\d{2}\1\d{4}(?![\w-])"
+    r"|(?i:\b(?:ssn|social\s+security(?:\s+(?:number|no\.?))?)\b)[^\w\n]{0,5}(\d{9})(?!\d)"
+)
+_NINO = re.compile(r"(?i)\b[A-Z]{2}(?: ?\d{2}){3} ?[A-D]\b")
+_CVV = re.compile(
+    r"(?i:\b(?:cvv2?|cvc2?|cid|csc|security\s+code|card\s+verification(?:\s+(?:code|value))?))"
+    r"\b[^\d\n]{0,20}?(\d{3,4})(?!\d)"
+)
+_DATE = r"(?:0?[1-9]|1[0-2])\s?[/.-]\s?(?:20)?\d{2}"
+_EXPIRY = re.compile(
+    r"(?i:\b(?:exp(?:iry|iration|ires|\.)?|valid\s+(?:thru|through|until|to)|good\s+thru))"
+    rf"(?:\s+date)?[^\w\n]{{0,3}}(?:on\s+|is\s+)?({_DATE})(?![\d/])"
+)
+# Right after a card number: a separator or two, maybe a cue, then the date.
+_EXPIRY_AFTER_CARD = re.compile(
+    rf"[ \t,;:-]{{0,4}}(?i:(?:exp\w*|valid\s+\w+)\.?[ \t:]{{0,3}})?({_DATE})(?![\d/])"
+)
+# Phones: an international prefix (+44, 0044), a trunk 0, an area code in parentheses or a
+# three-digit group, then digit groups (a "(0)" or "(415)" may sit among them).
+_PHONE = re.compile(
+    r"(?:\+\d{1,3}|(?<![\w.])00\d{1,3}|(?<![\w.])0\d|\(\d{3}\)|(?<![\w.])\d{3}(?=[ .-]))"
+    r"(?:[ .-]{0,2}(?:\(0\)|\(\d{1,4}\))?[ .-]{0,2}\d+)+(?![\w])"
+)
+# UK postcodes (outward code, space optional, inward code) and US ZIP+4.
+_POSTCODE = re.compile(
+    r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2}|\d{5}-\d{4})\b"
 )
 
 
-def find_pii(text: str) -> list[PiiEntity]:
-    """Every piece of personal data in ``text``, in order of position."""
-    found: list[PiiEntity] = []
-    taken: list[tuple[int, int]] = []
-    for kind, pattern, check in _KINDS:
-        for match in pattern.finditer(text):
-            begin, end = match.span()
-            if any(begin < t_end and t_begin < end for t_begin, t_end in taken):
+def _card_layout(groups: list[str]) -> bool:
+    sizes = [len(g) for g in groups]
+    total = sum(sizes)
+    if not 13 <= total <= 19:
+        return False
+    if len(sizes) == 1 or all(s == 1 for s in sizes):
+        return True
+    if sizes in ([4, 6, 5], [4, 6, 4]):
+        return True
+    # Groups of four: 4-4-4-x (13-16 digits) or 4-4-4-4-3 (19 digits).
+    if sizes[:3] != [4, 4, 4]:
+        return False
+    return (len(sizes) == 4 and sizes[3] >= 1) or sizes[3:] == [4, 3]
+
+
+def _cards(norm: str) -> Iterator[tuple[int, int]]:
+    """Spans of card numbers: runs of digit groups in a card layout that pass Luhn."""
+    for run in _DIGIT_RUN.finditer(norm):
+        groups = [(m.start(), m.end()) for m in re.finditer(r"\d+", run.group())]
+        base = run.start()
+        i = 0
+        while i < len(groups):
+            # The longest card starting at group i (a CVV or a date may follow it).
+            best = None
+            for j in range(min(len(groups), i + 19), i, -1):
+                texts = [run.group()[b:e] for b, e in groups[i:j]]
+                if _card_layout(texts) and luhn_ok("".join(texts)):
+                    best = j
+                    break
+            if best is None:
+                i += 1
                 continue
+            yield base + groups[i][0], base + groups[best - 1][1]
+            i = best
+
+
+# (type, pattern, check), in the order they claim text: a span taken stays taken. A pattern
+# with a capturing group masks that group only (the cue word stays).
+_KINDS: tuple[tuple[str, re.Pattern[str], Callable[[str], bool]], ...] = (
+    ("IBAN", _IBAN, iban_ok),
+    ("SSN", _SSN, ssn_ok),
+    ("NI_NUMBER", _NINO, _always),
+    ("EMAIL", _EMAIL, _always),
+    ("CVV", _CVV, _always),
+    ("EXPIRY", _EXPIRY, _always),
+    ("PHONE", _PHONE, phone_ok),
+    ("POSTCODE", _POSTCODE, _always),
+)
+
+
+def _value_span(kind: str, match: re.Match[str]) -> tuple[int, int]:
+    if kind in ("CVV", "EXPIRY"):
+        return match.span(1)
+    if kind == "SSN" and match.group(2) is not None:
+        return match.span(2)
+    return match.span()
+
+
+def find_pii(text: str) -> list[PiiEntity]:
+    """Every piece of personal data in ``text``, in order of position (original offsets)."""
+    norm = normalise(text)
+    found: list[tuple[str, int, int]] = []
+    taken: list[tuple[int, int]] = []
+
+    def claim(kind: str, begin: int, end: int) -> bool:
+        if begin >= end or any(begin < t_end and t_begin < end for t_begin, t_end in taken):
+            return False
+        taken.append((begin, end))
+        found.append((kind, begin, end))
+        return True
+
+    for kind, pattern, check in _KINDS[:1]:
+        for match in pattern.finditer(norm.text):
             if check(match.group()):
-                taken.append((begin, end))
-                found.append(PiiEntity(type=kind, begin=begin, end=end))
-    return sorted(found, key=lambda e: e.begin)
+                claim(kind, *match.span())
+    for begin, end in _cards(norm.text):
+        if claim("CARD", begin, end):
+            after = _EXPIRY_AFTER_CARD.match(norm.text, end)
+            if after is not None:
+                claim("EXPIRY", *after.span(1))
+    for kind, pattern, check in _KINDS[1:]:
+        for match in pattern.finditer(norm.text):
+            begin, end = _value_span(kind, match)
+            if check(norm.text[begin:end]):
+                claim(kind, begin, end)
+    entities = [PiiEntity(type=kind, begin=b, end=e) for kind, b, e in found]
+    for entity in entities:
+        entity.begin, entity.end = norm.span(entity.begin, entity.end)
+    return sorted(entities, key=lambda e: e.begin)
 
 
 def mask(text: str, entities: Iterable[PiiEntity]) -> str:
