@@ -21,8 +21,19 @@ any model (the offline planner or an LLM):
   (``tools.orders.changes.plan``, the tool's own checks), so a refusal comes back at once; else
   the change is described and the graph stops with a LangGraph ``interrupt``. The question is
   saved with the conversation, so it survives a reconnect; the customer's next message resumes
-  the graph (``graphs.turns``). An explicit yes runs the tool; anything else leaves the records
-  as they were, and the message is then handled as a new request.
+  the graph (``graphs.turns``). The answer is read by ``graphs.confirm``: a clear yes makes the
+  change; a clear no leaves the records as they were; an unclear answer asks again and keeps
+  the change waiting; a new request ("actually, show me lanterns") is told that nothing was
+  changed and is then handled.
+- **Once per confirmation.** A confirmed change is made by ``tools.orders.changes.commit``: its
+  rules checked again and both records written in one store transaction, under a key derived
+  from the conversation and the tool call asked about. A replayed, retried (after a crash) or
+  racing second yes finds the key applied, writes nothing and is told the change is already
+  made.
+- **The signed-in shopper only.** When the server names a signed-in shopper for the
+  conversation (``shopper_id``), a lookup that finds any other account (or none) is refused
+  with the same message, so that an e-mail address typed in chat neither serves nor reveals
+  another customer.
 - **One write at a time.** When a model asks for several writes in one message, the first is
   put to the customer and the rest are refused.
 
@@ -31,51 +42,76 @@ Gift-card balances and payment rules are checked by the tools themselves (``chan
 
 from __future__ import annotations
 
-import re
+import hashlib
+import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.messages.tool import ToolCall
+from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from langgraph.types import interrupt
 from pydantic import ValidationError
 
 from agents.prompts import NOT_CONFIRMED, customer_note
+from graphs.confirm import Reading, read_answer
 from infra.errors import ToolInputError
 from tools.analyze.pii import find_pii
 from tools.catalog.store import Store
-from tools.orders.changes import plan
-from tools.orders.tools import IDENTIFY, WRITE_TOOLS, order_tools
+from tools.orders.changes import commit, plan
+from tools.orders.tools import IDENTIFY, USER_NOT_FOUND, WRITE_TOOLS, order_tools
 
 # What runs before the customer is known.
 OPEN_TOOLS = frozenset({"calculate", "think", "transfer_to_human_agents"})
 EMAIL_MASK = "[EMAIL]"
-# The state keys this policy keeps beside the chat's own.
+# The state keys this policy keeps beside the chat's own, and the one the server sets.
 CUSTOMER = "customer_id"
 EMAILS = "emails"
+SHOPPER = "shopper_id"
 
-_YES_WORDS = frozenset({"yes", "y", "yeah", "yep", "yup", "confirm", "confirmed", "proceed"})
-_YES_PHRASES = ("go ahead", "do it", "please do")
-_YES_FILLER = frozenset(
-    {"please", "i", "do", "it", "go", "ahead", "that's", "thats", "right", "correct", "sure"}
-    | {"ok", "okay", "thanks", "thank", "you", "absolutely", "definitely", "sounds", "good"}
-    | {"great", "is", "fine"}
-)
-_NO_WORDS = frozenset({"no", "not", "don't", "dont", "nope", "wait", "stop", "cancel", "but"})
 ASK = "Shall I go ahead? Please answer yes or no."
+ASK_AGAIN = f"I need a clear yes or no before I change anything. {ASK}"
+# After this many unclear answers the change is dropped, and the shopper is told so.
+MAX_ASKS = 6
 ONE_AT_A_TIME = "one change at a time; ask about this one after the customer has answered"
+NOT_SIGNED_IN = (
+    "that is not the account signed in to this conversation; customer service here serves "
+    "only the signed-in shopper's own account"
+)
+# Told to the shopper beside the model's answer (``graphs.turns`` puts them first).
+NOT_CHANGED = "I have not changed anything: the change I asked you about was not made."
+NOT_CHANGED_UNCLEAR = (
+    "I have not changed anything, as I could not tell whether you wanted the change I asked "
+    "you about."
+)
+ALREADY_MADE = (
+    "That change was already made when it was first confirmed; it has not been made twice."
+)
 
 # A node function over the chat graph's state (``graphs.chat.ChatState``).
 Node = Callable[..., Awaitable[dict[str, Any]]]
 
 
-def is_yes(text: str) -> bool:
-    """An explicit yes: a yes word or phrase, only courtesy around it, and no no-word."""
-    words = re.findall(r"[a-z']+", text.lower())
-    said, joined = set(words), " ".join(words)
-    affirmed = bool(said & _YES_WORDS) or any(phrase in joined for phrase in _YES_PHRASES)
-    return affirmed and not said & _NO_WORDS and said <= _YES_WORDS | _YES_FILLER
+def confirmation_key(thread_id: str, call: ToolCall) -> str:
+    """The idempotency key of one confirmation: the conversation, the tool call the question
+    asked about, its name and its arguments, hashed (no conversation id lands in the store)."""
+    asked = json.dumps([thread_id, call["id"], call["name"], call["args"]], sort_keys=True)
+    return "confirm:" + hashlib.sha256(asked.encode()).hexdigest()
+
+
+def confirm(pending: dict[str, Any], summary: str) -> tuple[Reading, str]:
+    """Ask the shopper about a change until the answer is not unclear (at most ``MAX_ASKS``
+    times); how it reads, and the answer. Each question is a LangGraph ``interrupt``."""
+    question, answer = ASK, ""
+    reading: Reading = "unclear"
+    for _ in range(MAX_ASKS):
+        answer = str(interrupt({"call": pending, "question": f"{summary}\n\n{question}"}))
+        reading = read_answer(answer)
+        if reading != "unclear":
+            break
+        question = ASK_AGAIN
+    return reading, answer
 
 
 def emails_in(text: str) -> list[str]:
@@ -83,9 +119,17 @@ def emails_in(text: str) -> list[str]:
     return [text[e.begin : e.end] for e in find_pii(text) if e.type == "EMAIL"]
 
 
-def _reply(call: ToolCall, content: str) -> ToolMessage:
+def _reply(call: ToolCall, content: str, note: str | None = None) -> ToolMessage:
+    """A tool answer; ``note``, if any, is for the shopper (the message's artifact, which no
+    model reads)."""
     status = "error" if content.startswith("Error") else "success"
-    return ToolMessage(content, tool_call_id=call["id"] or "", name=call["name"], status=status)
+    return ToolMessage(
+        content,
+        tool_call_id=call["id"] or "",
+        name=call["name"],
+        status=status,
+        artifact={"note": note} if note else None,
+    )
 
 
 def _invalid(err: ValidationError) -> str:
@@ -162,14 +206,75 @@ class CustomerService:
             )
         return {**args, "email": written[0]}
 
+    @staticmethod
+    def identified(
+        content: str, customer: str | None, shopper: str | None
+    ) -> tuple[str, str | None]:
+        """A lookup's answer under the policy, and who the customer is after it."""
+        someone_else = not content.startswith("Error") and content != shopper
+        if shopper is not None and (someone_else or content == f"Error: {USER_NOT_FOUND}"):
+            # Someone else, or nobody: one answer, so that no address can be probed.
+            return f"Error: {NOT_SIGNED_IN}", customer
+        if content.startswith("Error"):
+            return content, customer
+        if customer is not None and content != customer:
+            return (
+                "Error: this conversation already serves another authenticated customer; "
+                "one customer per conversation",
+                customer,
+            )
+        return content, content
+
+    def write(
+        self, call: ToolCall, args: dict[str, Any], key: str
+    ) -> tuple[ToolMessage, str | None, bool]:
+        """A write tool call, made once the shopper says yes: the tool answer, the shopper's
+        reply when it was a new request to hand on, and whether the shopper answered a question.
+        """
+        if self.store.applied_change(key) is not None:  # confirmed before: replayed or racing
+            return self.commit(call, args, key), None, False
+        try:
+            change = plan(self.store, call["name"], args)
+        except ValidationError as err:
+            return _reply(call, _invalid(err)), None, False
+        except ToolInputError as err:
+            if self.store.applied_change(key) is not None:  # a racing yes made it meanwhile
+                return self.commit(call, args, key), None, False
+            return _reply(call, f"Error: {err}"), None, False
+        pending = {"id": call["id"], "name": call["name"], "args": call["args"]}
+        reading, answer = confirm(pending, change.summary)
+        if reading == "yes":
+            return self.commit(call, args, key), None, True
+        declined = f"Error: {NOT_CONFIRMED}"
+        if reading == "request":
+            return _reply(call, declined, NOT_CHANGED), answer, True
+        if reading == "unclear":
+            return _reply(call, declined, NOT_CHANGED_UNCLEAR), None, True
+        return _reply(call, declined), None, True
+
+    def commit(self, call: ToolCall, args: dict[str, Any], key: str) -> ToolMessage:
+        """Make a confirmed change once per ``key`` (``tools.orders.changes.commit``)."""
+        try:
+            done = commit(self.store, call["name"], args, key)
+        except ValidationError as err:
+            return _reply(call, _invalid(err))
+        except ToolInputError as err:
+            return _reply(call, f"Error: {err}")
+        if done.applied.now:
+            return _reply(call, done.output())
+        record = {**json.loads(done.output()), "already_made": True}
+        return _reply(call, json.dumps(record, separators=(",", ":")), ALREADY_MADE)
+
     def node(self, others: Mapping[str, BaseTool]) -> Node:
         """The graph node: runs the last model message's tool calls under the policy."""
 
-        async def service(state: Mapping[str, Any]) -> dict[str, Any]:
+        async def service(state: Mapping[str, Any], config: RunnableConfig) -> dict[str, Any]:
             message = state["messages"][-1]
             customer: str | None = state.get(CUSTOMER)
+            shopper: str | None = state.get(SHOPPER)
+            thread_id = str(config.get("configurable", {}).get("thread_id", ""))
             replies: list[BaseMessage] = []
-            # A reply that was not a yes is a new request: it follows every tool answer.
+            # A reply that was a new request, not an answer: it follows every tool answer.
             new_request: list[BaseMessage] = []
             update: dict[str, Any] = {}
             asked = False
@@ -192,31 +297,18 @@ class CustomerService:
                         replies.append(_reply(call, f"Error: {ONE_AT_A_TIME}"))
                         continue
                     asked = True
-                    try:
-                        change = plan(self.store, name, args)
-                    except ValidationError as err:
-                        replies.append(_reply(call, _invalid(err)))
-                        continue
-                    except ToolInputError as err:
-                        replies.append(_reply(call, f"Error: {err}"))
-                        continue
-                    pending = {"id": call["id"], "name": name, "args": call["args"]}
-                    question = f"{change.summary}\n\n{ASK}"
-                    answer = str(interrupt({"call": pending, "question": question}))
-                    update |= {"flags": [], "shown": []}
-                    if not is_yes(answer):
-                        replies.append(_reply(call, f"Error: {NOT_CONFIRMED}"))
-                        new_request.append(HumanMessage(answer))
-                        continue
+                    reply, request, answered = self.write(
+                        call, args, confirmation_key(thread_id, call)
+                    )
+                    replies.append(reply)
+                    if request is not None:
+                        new_request.append(HumanMessage(request))
+                    if answered:  # a resumed turn: the guards' findings were of the question's
+                        update |= {"flags": [], "shown": []}
+                    continue
                 content = await _run(self.tools[name], args)
-                if name in IDENTIFY and not content.startswith("Error"):
-                    if customer is not None and content != customer:
-                        content = (
-                            "Error: this conversation already serves another authenticated "
-                            "customer; one customer per conversation"
-                        )
-                    else:
-                        customer = content
+                if name in IDENTIFY:
+                    content, customer = self.identified(content, customer, shopper)
                 replies.append(_reply(call, content))
             return {**update, "messages": [*replies, *new_request], CUSTOMER: customer}
 

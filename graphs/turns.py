@@ -6,7 +6,9 @@ and ``message``.
 
 A turn that stops at a confirmation question (an ``interrupt`` of the customer-service policy,
 ``graphs.orders``) ends with a ``message`` frame holding the question; the conversation's next
-message, on this socket or after a reconnect, is the answer that resumes it.
+message, on this socket or after a reconnect, is the answer that resumes it. What that policy
+tells the shopper itself (nothing was changed; a change was already made), carried on its tool
+answers, comes first in the ``message`` frame.
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ class ChatSession:
         # The state after the last step and any interrupt come with the stream: no reading back.
         values: dict[str, Any] = {}
         interrupts: tuple[Interrupt, ...] = ()
+        notes: list[str] = []  # what the customer-service policy tells the shopper itself
         modes: list[StreamMode] = ["messages", "updates", "values"]
         stream = self.graph.astream(start, config, stream_mode=modes, durability="exit")
         async for mode, payload in cast(AsyncIterator[tuple[str, Any]], stream):
@@ -118,6 +121,8 @@ class ChatSession:
                 elif node in ("tools", "service"):
                     for msg in update.get("messages", []):
                         if isinstance(msg, ToolMessage):
+                            if node == "service" and isinstance(msg.artifact, dict):
+                                notes += [str(n) for n in [msg.artifact.get("note")] if n]
                             yield {
                                 "type": "tool_result",
                                 "id": msg.tool_call_id,
@@ -131,6 +136,7 @@ class ChatSession:
         if interrupts:  # the turn stopped at a question to the shopper
             question = interrupts[0].value
             answer = str(question.get("question") if isinstance(question, dict) else question)
+        answer = "\n\n".join([*notes, answer]) if notes else answer
         self.pending = interrupts
         yield {
             "type": "message",

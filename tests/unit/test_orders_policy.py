@@ -14,7 +14,8 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from graphs.chat import build_graph
-from graphs.orders import CustomerService, is_yes
+from graphs.confirm import read_answer
+from graphs.orders import NOT_CHANGED, CustomerService
 from graphs.turns import run_turn, stream_turn
 from tests.fakes import ScriptedChatModel
 from tests.orders_helpers import copy_tau_store, store_digest
@@ -62,11 +63,11 @@ def outputs(result: Any) -> list[Any]:
     return [c["output"] for c in result.tool_calls]
 
 
-def test_an_explicit_yes() -> None:
-    for text in ("yes", "Yes please", "y", "yes, go ahead", "confirm", "go ahead", "Yes!"):
-        assert is_yes(text), text
-    for text in ("no", "yes but to my gift card", "not yet", "ok", "yes no", "what?", ""):
-        assert not is_yes(text), text
+def test_only_a_clear_yes_reads_as_yes() -> None:
+    for text in ("yes", "Yes please", "y", "yes, go ahead", "confirm", "go ahead", "Yes!", "ok"):
+        assert read_answer(text) == "yes", text
+    for text in ("no", "yes but to my gift card", "not yet", "yes no", "what?", ""):
+        assert read_answer(text) != "yes", text
 
 
 async def test_nothing_but_lookups_runs_before_authentication(store: SqliteStore) -> None:
@@ -154,7 +155,9 @@ async def test_a_write_waits_for_an_explicit_yes(store: SqliteStore) -> None:
     assert store.get_order("#W6015009").status == "return requested"  # type: ignore[union-attr]
 
 
-async def test_anything_but_yes_changes_nothing_and_is_a_new_message(store: SqliteStore) -> None:
+async def test_a_new_request_instead_of_an_answer_changes_nothing_and_is_handled(
+    store: SqliteStore,
+) -> None:
     model = signed_in(call("return_delivered_order_items", **RETURN), AIMessage("nothing done"))
     graph = graph_for(model, store)
     await run_turn(graph, "t", f"I am {EMAIL}")
@@ -162,7 +165,7 @@ async def test_anything_but_yes_changes_nothing_and_is_a_new_message(store: Sqli
     await run_turn(graph, "t", "return the sunglasses")
     answered = await run_turn(graph, "t", "hmm, no, wait a@b.com")
     assert answered.tool_calls[0]["output"].startswith("Error: not done: the customer did not")
-    assert answered.answer == "nothing done"
+    assert answered.answer == f"{NOT_CHANGED}\n\nnothing done"
     last_seen = model.seen[-1]
     assert isinstance(last_seen[-1], HumanMessage)
     assert last_seen[-1].content == "hmm, no, wait [EMAIL]"  # through the input guard

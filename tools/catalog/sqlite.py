@@ -2,18 +2,24 @@
 
 Each record is kept as its model's JSON (``model_dump_json(exclude_none=True)``) beside the few
 columns that lookups need, so a read is one indexed row fetch plus one pydantic parse.
+
+A change of several records (``apply_change``) runs in one ``BEGIN IMMEDIATE`` transaction: the
+write lock is taken before the change is re-checked, so no other connection, thread or process
+can write in between, and the records and the change's key land together or not at all.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from infra.events.schema import BehaviourEvent
+from tools.catalog.store import Applied, C
 from tools.models import Order, Product, StoreInfo, User
 
 _SCHEMA_VERSION = 1
@@ -37,6 +43,11 @@ CREATE TABLE IF NOT EXISTS orders (
     doc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS orders_user ON orders (user_id);
+CREATE TABLE IF NOT EXISTS applied_changes (
+    key TEXT PRIMARY KEY,
+    summary TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS events (
     event_id TEXT PRIMARY KEY,
     type TEXT NOT NULL,
@@ -273,6 +284,45 @@ class SqliteStore:
     def put_order(self, order: Order) -> None:
         """Insert or update one order."""
         self._write(_PUT_ORDER, _order_row(order))
+
+    # -- changes of several records ----------------------------------------------------------
+
+    def apply_change(self, key: str, plan: Callable[[SqliteStore], C]) -> tuple[C | None, Applied]:
+        """Apply what ``plan`` works out, once per ``key``, in one transaction (see ``Store``).
+
+        ``plan`` reads this store: under the re-entrant lock and inside the open transaction,
+        its reads see the records as they are now, and nobody can write until the commit.
+        The records are written with ``put_user`` then ``put_order`` (a subclass that notes
+        its writes sees these too).
+        """
+        with self._lock:
+            db = self._conn
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                before = db.execute(
+                    "SELECT summary FROM applied_changes WHERE key = ?", (key,)
+                ).fetchone()
+                if before is not None:
+                    db.execute("ROLLBACK")
+                    return None, Applied(now=False, summary=str(before[0]))
+                change = plan(self)
+                if change.user is not None:
+                    self.put_user(change.user)
+                if change.order is not None:
+                    self.put_order(change.order)
+                db.execute(
+                    "INSERT INTO applied_changes (key, summary, applied_at) VALUES (?, ?, ?)",
+                    (key, change.summary, datetime.now(UTC).isoformat()),
+                )
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+            return change, Applied(now=True, summary=change.summary)
+
+    def applied_change(self, key: str) -> str | None:
+        """The summary of the change applied under ``key``, or ``None`` if none was."""
+        return self._one("SELECT summary FROM applied_changes WHERE key = ?", (key,))
 
     # -- events ----------------------------------------------------------------------------
 

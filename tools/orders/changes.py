@@ -3,7 +3,8 @@
 Each ``plan_*`` function applies the rules of one write tool (the tau-bench retail reference:
 the same checks in the same order, the same refusal texts, the same effects) and returns the
 ``Change``: the order and user records as they would be afterwards, and a sentence describing it
-for the customer. The tools write a change; the conversation policy shows it first and asks.
+for the customer. The conversation policy shows it first and asks; ``commit`` then makes it
+in one store transaction, once per idempotency key.
 A refusal raises ``ToolInputError`` (``NotFoundError`` for an unknown id).
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from infra.errors import NotFoundError, ToolInputError
-from tools.catalog.store import Store
+from tools.catalog.store import Applied, Store
 from tools.models import Address, Order, OrderItem, Payment, PaymentMethod, User, Variant
 from tools.orders.inputs import (
     CancelInput,
@@ -27,6 +28,7 @@ from tools.orders.inputs import (
     ReturnInput,
     UserAddressInput,
 )
+from tools.orders.records import UserRecord
 from tools.orders.wording import (
     address_label,
     item_label,
@@ -307,6 +309,20 @@ def plan_exchange(store: Store, args: ItemsChangeInput) -> Change:
     return Change(order, None, summary)
 
 
+@dataclass(frozen=True)
+class Committed:
+    """A write that is in the store: the record it answers (the order, or the user for an
+    address change) and whether it was made by this call or before, under the same key."""
+
+    record: Order | User
+    applied: Applied
+
+    def output(self) -> str:
+        """The record as the write tool answers it (a user in the benchmark's shape)."""
+        shown = UserRecord.of(self.record) if isinstance(self.record, User) else self.record
+        return shown.model_dump_json(exclude_none=True)
+
+
 # Every write tool, by name: its argument model and its rules.
 Planner = Callable[[Store, Any], Change]
 WRITES: dict[str, tuple[type[BaseModel], Planner]] = {
@@ -326,9 +342,26 @@ def plan(store: Store, name: str, arguments: dict[str, Any]) -> Change:
     return planner(store, model.model_validate(arguments))
 
 
-def apply(store: Store, change: Change) -> None:
-    """Write a change's records."""
-    if change.user is not None:
-        store.put_user(change.user)
-    if change.order is not None:
-        store.put_order(change.order)
+def commit(store: Store, name: str, arguments: dict[str, Any] | BaseModel, key: str) -> Committed:
+    """Make the change of write tool ``name`` once per ``key``: its rules are checked again on
+    the records inside the store's write transaction, and both records and the key are stored
+    in it. ``ToolInputError`` (nothing written) when the rules refuse it now."""
+    model, planner = WRITES[name]
+    args = model.model_validate(arguments)
+    change, applied = store.apply_change(key, lambda current: planner(current, args))
+    if change is not None:
+        record = change.order if change.order is not None else change.user
+    else:  # made before under this key: the record as it is now
+        record = _target(store, args)
+    if record is None:
+        raise RuntimeError(f"{name} changed no record")
+    return Committed(record, applied)
+
+
+def _target(store: Store, args: BaseModel) -> Order | User | None:
+    """The record a write's arguments name: its order, else its user."""
+    order_id = getattr(args, "order_id", None)
+    if order_id is not None:
+        return store.get_order(order_id)
+    user_id = getattr(args, "user_id", None)
+    return None if user_id is None else store.get_user(user_id)

@@ -9,24 +9,16 @@ or change what is decided by the conversation policy in ``graphs.orders``.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
+
+from pydantic import BaseModel
 
 from infra.errors import NotFoundError
 from tools.catalog.store import Store
-from tools.models import Order
+from tools.models import Order, User
 from tools.orders.calculator import calculate as evaluate
-from tools.orders.changes import (
-    WRITES,
-    Change,
-    apply,
-    plan_cancel,
-    plan_exchange,
-    plan_order_address,
-    plan_order_items,
-    plan_order_payment,
-    plan_return,
-    plan_user_address,
-)
+from tools.orders.changes import WRITES, commit
 from tools.orders.inputs import (
     CalculateInput,
     CancelInput,
@@ -58,20 +50,23 @@ from tools.spec import ToolSpec
 # The tools that find who the customer is, and the ones that change records.
 IDENTIFY = frozenset({"find_user_id_by_email", "find_user_id_by_name_zip"})
 WRITE_TOOLS = frozenset(WRITES)
+# What a lookup that finds nobody answers.
+USER_NOT_FOUND = "user not found"
 
 
 def order_tools(store: Store) -> list[ToolSpec[Any, Any]]:
     """The customer-service tools bound to ``store``.
 
-    A write plans its change and stores it with no ``await`` in between, so two conversations
-    in one process can never interleave inside one write.
+    A write called here (over REST, or by the eval harness) is checked and made in one store
+    transaction under a key of its own; the chat's confirmed writes go through
+    ``tools.orders.changes.commit`` with the key of their confirmation instead.
     """
 
-    def _stored(change: Change) -> Order:
-        apply(store, change)
-        if change.order is None:
-            raise RuntimeError("an order write planned no order record")
-        return change.order
+    def _stored(name: str, args: BaseModel) -> Order:
+        record = commit(store, name, args, key=f"call:{uuid.uuid4().hex}").record
+        if not isinstance(record, Order):
+            raise RuntimeError(f"{name} answered no order record")
+        return record
 
     async def find_user_id_by_email(args: EmailInput) -> UserId:
         """Find a customer's user id from their e-mail address (case does not matter).
@@ -80,7 +75,7 @@ def order_tools(store: Store) -> list[ToolSpec[Any, Any]]:
         """
         user = store.find_user_by_email(args.email)
         if user is None:
-            raise NotFoundError("user not found")
+            raise NotFoundError(USER_NOT_FOUND)
         return UserId(user_id=user.user_id)
 
     async def find_user_id_by_name_zip(args: NameZipInput) -> UserId:
@@ -91,7 +86,7 @@ def order_tools(store: Store) -> list[ToolSpec[Any, Any]]:
         """
         user = store.find_user_by_name_zip(args.first_name, args.last_name, args.zip)
         if user is None:
-            raise NotFoundError("user not found")
+            raise NotFoundError(USER_NOT_FOUND)
         return UserId(user_id=user.user_id)
 
     async def get_user_details(args: UserIdInput) -> UserRecord:
@@ -147,7 +142,7 @@ def order_tools(store: Store) -> list[ToolSpec[Any, Any]]:
         in 5-7 business days. The customer sees the cancellation and confirms it before it
         runs. Answers the order afterwards.
         """
-        return _stored(plan_cancel(store, args))
+        return _stored("cancel_pending_order", args)
 
     async def modify_pending_order_address(args: OrderAddressInput) -> Order:
         """Change where a pending order is shipped.
@@ -155,7 +150,7 @@ def order_tools(store: Store) -> list[ToolSpec[Any, Any]]:
         The customer sees the change and confirms it before it runs. Answers the order
         afterwards.
         """
-        return _stored(plan_order_address(store, args))
+        return _stored("modify_pending_order_address", args)
 
     async def modify_pending_order_items(args: ItemsChangeInput) -> Order:
         """Swap items of a pending order for other available variants of the same products.
@@ -166,7 +161,7 @@ def order_tools(store: Store) -> list[ToolSpec[Any, Any]]:
         The customer sees the change and confirms it before it runs. Answers the order
         afterwards.
         """
-        return _stored(plan_order_items(store, args))
+        return _stored("modify_pending_order_items", args)
 
     async def modify_pending_order_payment(args: PaymentChangeInput) -> Order:
         """Pay a pending order with a different single payment method.
@@ -174,7 +169,7 @@ def order_tools(store: Store) -> list[ToolSpec[Any, Any]]:
         A gift card must cover the total; the original payment is refunded. The customer sees
         the change and confirms it before it runs. Answers the order afterwards.
         """
-        return _stored(plan_order_payment(store, args))
+        return _stored("modify_pending_order_payment", args)
 
     async def modify_user_address(args: UserAddressInput) -> UserRecord:
         """Change a customer's default address.
@@ -182,11 +177,10 @@ def order_tools(store: Store) -> list[ToolSpec[Any, Any]]:
         The customer sees the change and confirms it before it runs. Answers the customer's
         profile afterwards.
         """
-        change = plan_user_address(store, args)
-        apply(store, change)
-        if change.user is None:
-            raise RuntimeError("an address change planned no user record")
-        return UserRecord.of(change.user)
+        record = commit(store, "modify_user_address", args, key=f"call:{uuid.uuid4().hex}").record
+        if not isinstance(record, User):
+            raise RuntimeError("an address change answered no user record")
+        return UserRecord.of(record)
 
     async def return_delivered_order_items(args: ReturnInput) -> Order:
         """Ask for items of a delivered order to be returned.
@@ -195,7 +189,7 @@ def order_tools(store: Store) -> list[ToolSpec[Any, Any]]:
         items back. The refund goes to the original payment method or to a gift card. The
         customer sees the return and confirms it before it runs. Answers the order afterwards.
         """
-        return _stored(plan_return(store, args))
+        return _stored("return_delivered_order_items", args)
 
     async def exchange_delivered_order_items(args: ItemsChangeInput) -> Order:
         """Exchange items of a delivered order for other available variants of the same products.
@@ -205,7 +199,7 @@ def order_tools(store: Store) -> list[ToolSpec[Any, Any]]:
         or exchanged only once, so collect every item first. The customer sees the exchange
         and confirms it before it runs. Answers the order afterwards.
         """
-        return _stored(plan_exchange(store, args))
+        return _stored("exchange_delivered_order_items", args)
 
     return [
         ToolSpec("find_user_id_by_email", EmailInput, UserId, find_user_id_by_email, _user_id),
