@@ -37,7 +37,7 @@ class ContentRequest(BaseModel):
     category: str | None = Field(default=None, min_length=1, max_length=100)
     tone: Tone = "neutral"
     language: str = Field(default="en", max_length=20)
-    keywords: list[str] | None = Field(default=None, max_length=10)
+    keywords: list[Annotated[str, Field(max_length=60)]] | None = Field(default=None, max_length=10)
     limit: int | None = Field(default=None, gt=0, le=MAX_BATCH_PRODUCTS)
 
     @model_validator(mode="after")

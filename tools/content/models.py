@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -28,7 +28,7 @@ class ContentInput(BaseModel):
     language: str = Field(
         default="en", max_length=20, description="en, de, fr, es or it (code or English name)."
     )
-    keywords: list[str] | None = Field(
+    keywords: list[Annotated[str, Field(max_length=60)]] | None = Field(
         default=None,
         max_length=10,
         description="Target search keywords; by default the searches that lead to the product.",

@@ -3,7 +3,27 @@ tau-bench retail tool schemas (``tools/catalog/data/tau-retail/retail_tools.json
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field
+
+# Bounds on every field: far above any real value, low enough that a megabyte never reaches
+# the store or the model (over one: 422 naming the field).
+MAX_ID = 64
+MAX_NAME = 100
+MAX_LINE = 200
+MAX_TEXT = 2000
+MAX_ITEMS = 50
+
+
+def _short_id(value: str) -> str:
+    if len(value) > MAX_ID:
+        raise ValueError(f"an item id has at most {MAX_ID} characters; got {len(value)}")
+    return value
+
+
+# Checked by a validator, not a schema bound, so the schema stays the tau-bench contract's.
+ItemId = Annotated[str, AfterValidator(_short_id)]
 
 _ORDER_ID = "The order id, such as '#W0000000'; it starts with a '#' sign."
 _PAYMENT = (
@@ -19,47 +39,57 @@ _NEW_ITEMS = (
 
 class CalculateInput(BaseModel):
     expression: str = Field(
+        max_length=MAX_TEXT,
         description="An arithmetic expression such as '2 + 2': numbers, + - * /, parentheses "
-        "and spaces."
+        "and spaces.",
     )
 
 
 class CancelInput(BaseModel):
-    order_id: str = Field(description=_ORDER_ID)
-    reason: str = Field(description="Why: either 'no longer needed' or 'ordered by mistake'.")
+    order_id: str = Field(max_length=MAX_ID, description=_ORDER_ID)
+    reason: str = Field(
+        max_length=MAX_NAME, description="Why: either 'no longer needed' or 'ordered by mistake'."
+    )
 
 
 class ItemsChangeInput(BaseModel):
     """Items of an order swapped for other variants of the same products."""
 
-    order_id: str = Field(description=_ORDER_ID)
-    item_ids: list[str] = Field(description=_ITEMS)
-    new_item_ids: list[str] = Field(description=_NEW_ITEMS)
-    payment_method_id: str = Field(description=_PAYMENT)
+    order_id: str = Field(max_length=MAX_ID, description=_ORDER_ID)
+    item_ids: list[ItemId] = Field(max_length=MAX_ITEMS, description=_ITEMS)
+    new_item_ids: list[ItemId] = Field(max_length=MAX_ITEMS, description=_NEW_ITEMS)
+    payment_method_id: str = Field(max_length=MAX_ID, description=_PAYMENT)
 
 
 class EmailInput(BaseModel):
-    email: str = Field(description="The user's e-mail address, such as 'something@example.com'.")
+    email: str = Field(
+        max_length=254, description="The user's e-mail address, such as 'something@example.com'."
+    )
 
 
 class NameZipInput(BaseModel):
-    first_name: str = Field(description="The customer's first name, such as 'John'.")
-    last_name: str = Field(description="The customer's last name, such as 'Doe'.")
-    zip: str = Field(description="The customer's zip code, such as '12345'.")
+    first_name: str = Field(
+        max_length=MAX_NAME, description="The customer's first name, such as 'John'."
+    )
+    last_name: str = Field(
+        max_length=MAX_NAME, description="The customer's last name, such as 'Doe'."
+    )
+    zip: str = Field(max_length=20, description="The customer's zip code, such as '12345'.")
 
 
 class OrderIdInput(BaseModel):
-    order_id: str = Field(description=_ORDER_ID)
+    order_id: str = Field(max_length=MAX_ID, description=_ORDER_ID)
 
 
 class ProductIdInput(BaseModel):
     product_id: str = Field(
-        description="The product id, such as '6086499569' (not an item id: they differ)."
+        max_length=MAX_ID,
+        description="The product id, such as '6086499569' (not an item id: they differ).",
     )
 
 
 class UserIdInput(BaseModel):
-    user_id: str = Field(description="The user id, such as 'sara_doe_496'.")
+    user_id: str = Field(max_length=MAX_ID, description="The user id, such as 'sara_doe_496'.")
 
 
 class NoInput(BaseModel):
@@ -67,36 +97,42 @@ class NoInput(BaseModel):
 
 
 class AddressFields(BaseModel):
-    address1: str = Field(description="The first address line, such as '123 Main St'.")
-    address2: str = Field(description="The second address line, such as 'Apt 1', or ''.")
-    city: str = Field(description="The city, such as 'San Francisco'.")
-    state: str = Field(description="The state, such as 'CA'.")
-    country: str = Field(description="The country, such as 'USA'.")
-    zip: str = Field(description="The zip code, such as '12345'.")
+    address1: str = Field(
+        max_length=MAX_LINE, description="The first address line, such as '123 Main St'."
+    )
+    address2: str = Field(
+        max_length=MAX_LINE, description="The second address line, such as 'Apt 1', or ''."
+    )
+    city: str = Field(max_length=MAX_NAME, description="The city, such as 'San Francisco'.")
+    state: str = Field(max_length=MAX_NAME, description="The state, such as 'CA'.")
+    country: str = Field(max_length=MAX_NAME, description="The country, such as 'USA'.")
+    zip: str = Field(max_length=20, description="The zip code, such as '12345'.")
 
 
 class OrderAddressInput(AddressFields):
-    order_id: str = Field(description=_ORDER_ID)
+    order_id: str = Field(max_length=MAX_ID, description=_ORDER_ID)
 
 
 class UserAddressInput(AddressFields):
-    user_id: str = Field(description="The user id, such as 'sara_doe_496'.")
+    user_id: str = Field(max_length=MAX_ID, description="The user id, such as 'sara_doe_496'.")
 
 
 class PaymentChangeInput(BaseModel):
-    order_id: str = Field(description=_ORDER_ID)
-    payment_method_id: str = Field(description=_PAYMENT)
+    order_id: str = Field(max_length=MAX_ID, description=_ORDER_ID)
+    payment_method_id: str = Field(max_length=MAX_ID, description=_PAYMENT)
 
 
 class ReturnInput(BaseModel):
-    order_id: str = Field(description=_ORDER_ID)
-    item_ids: list[str] = Field(description=_ITEMS)
-    payment_method_id: str = Field(description=_PAYMENT)
+    order_id: str = Field(max_length=MAX_ID, description=_ORDER_ID)
+    item_ids: list[ItemId] = Field(max_length=MAX_ITEMS, description=_ITEMS)
+    payment_method_id: str = Field(max_length=MAX_ID, description=_PAYMENT)
 
 
 class ThinkInput(BaseModel):
-    thought: str = Field(description="A thought to note down.")
+    thought: str = Field(max_length=MAX_TEXT, description="A thought to note down.")
 
 
 class SummaryInput(BaseModel):
-    summary: str = Field(description="A summary of the customer's issue for the human agent.")
+    summary: str = Field(
+        max_length=MAX_TEXT, description="A summary of the customer's issue for the human agent."
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
-from typing import Literal, Protocol
+from typing import Annotated, Literal, Protocol
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -12,18 +12,23 @@ from tools.models import Product
 
 Sort = Literal["relevance", "price_asc", "price_desc", "popularity"]
 MAX_QUERY_BYTES = 1000
+# An attribute name or value in a search's constraints.
+AttributeText = Annotated[str, Field(max_length=100)]
 
 
 class SearchQuery(BaseModel):
     """Arguments of ``search_products``: free text plus structured constraints."""
 
     query: str = Field(default="", description="Free-text product need, e.g. 'heart lantern'.")
-    category: str | None = Field(default=None, description="Product kind / category to keep.")
-    brand: str | None = Field(default=None, description="Brand to keep.")
+    category: str | None = Field(
+        default=None, max_length=100, description="Product kind / category to keep."
+    )
+    brand: str | None = Field(default=None, max_length=100, description="Brand to keep.")
     min_price: float | None = Field(default=None, ge=0, description="Lowest price, inclusive.")
     max_price: float | None = Field(default=None, ge=0, description="Highest price, inclusive.")
-    attributes: dict[str, str] = Field(
+    attributes: dict[AttributeText, AttributeText] = Field(
         default_factory=dict,
+        max_length=20,
         description="Attribute constraints by name, e.g. {'colour': 'blue', 'material': 'glass'}.",
     )
     in_stock_only: bool = Field(default=False, description="Keep only products in stock.")
