@@ -55,7 +55,10 @@ def content_args(text: str, vocab: CatalogVocabulary, focus: str | None) -> dict
     words = tokens(norm)
     product_id = next((pid for w in words if (pid := vocab.product_id(w))), None)
     if product_id is None:
-        product_id = next((w.upper() for w in words if _ID_LIKE.match(w)), None) or focus
+        product_id = next((w.upper() for w in words if _ID_LIKE.match(w)), None)
+    if product_id is None and (named := vocab.named_product(norm)) is not None:
+        product_id = named.product_id  # "copy for the Pink Regency Teacup and Saucer"
+    product_id = product_id or focus
     args: dict[str, Any] = {"product_id": product_id or ""}
     tone = next((_TONES[w] for w in words if w in _TONES), None)
     if tone:

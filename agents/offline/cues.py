@@ -112,6 +112,13 @@ SIMILAR = _re(
     r"\b(?:similar|more like|something like|anything like|things like|others like|"
     r"alternatives?|same kind|like (?:it|this|that|this one|that one))\b"
 )
+# "what goes with it", "what sells alongside the Party Bunting": bought-together questions.
+TOGETHER = _re(
+    r"\b(?:goes? (?:well )?with|go(?:es)? together|pairs? (?:well )?with|to go with|"
+    r"(?:bought|buy|buys|sold|sells?|go|goes|used) (?:\w+ )?(?:together|alongside)|alongside|"
+    r"also bought|also buy|complete the (?:set|look)|matching|"
+    r"what else (?:do|did) (?:people|customers|shoppers) buy)\b"
+)
 ORDER = _re(
     r"\b(?:add (?:it |this |that |them |one |the \w+ (?:one )?)?to (?:my |the )?(?:cart|basket|"
     r"bag|trolley|order)|(?:shopping )?(?:cart|basket)|checkout|check out|"
@@ -129,6 +136,8 @@ NARROWING = _re(r"\b(?:only|just|of (?:those|them|these)|those|these|them|ones|o
 REPLACING = _re(r"\b(?:instead|rather|what about|how about|anything with|any with)\b")
 # "what is it made of" asks for the material.
 MADE_OF = _re(r"\bmade (?:of|from|out of)\b|\bwhat(?:'s| is) it made\b")
+# "a water bottle made of glass", "any yoga mats in stock": a kind of product, not one product.
+INDEFINITE = _re(r"\b(?:a|an|any|some)\b")
 DEFINITE_ONE = _re(r"\bthe (?:[a-z0-9'-]+ ){1,4}one\b")
 # "the cheapest thing you sell": the whole catalog, not the last search.
 WHOLE_CATALOG = _re(

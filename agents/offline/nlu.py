@@ -62,6 +62,12 @@ def understand(text: str, vocab: CatalogVocabulary, ctx: NluContext | None = Non
         title_reference(u, words, ctx)
     elif not u.explicit_references and u.replacing:
         title_reference(u, words, ctx, strict=True)
+    about_one = flags.similar or bool(cues.TOGETHER.search(norm))
+    # Not a product shown here: a product of the catalog named by its title ("tell me about
+    # the Round Cake Tin Vintage Red"; "a water bottle made of glass" asks for a kind).
+    naming = about_one or refers_by_words and not cues.INDEFINITE.search(norm)
+    if not u.references and naming and (named := vocab.named_product(norm)) is not None:
+        u.references.append(Reference("title", product_id=named.product_id))
     if any(r.kind == "title" for r in u.references):
         words = []
     fill_slots(u, words, vocab, ctx)

@@ -22,18 +22,13 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from agents.offline.context import RECOMMEND, Conversation, ToolRecord
-from agents.offline.cues import SIMILAR
+from agents.offline.cues import SIMILAR, TOGETHER
 from agents.offline.text import currency_symbol, format_price, normalize
 from agents.offline.understanding import NluContext, Understanding
 
 EXPLAIN = "explain_recommendation"
 LISTED = 5
 
-_TOGETHER = re.compile(
-    r"\b(?:goes? (?:well )?with|go(?:es)? together|pairs? (?:well )?with|to go with|"
-    r"bought together|also bought|also buy|complete the (?:set|look)|matching|"
-    r"what else (?:do|did) (?:people|customers|shoppers) buy)\b"
-)
 _FOR_ME = re.compile(
     r"\b(?:recommend|recommendations?|suggest|suggestions?|picks? for me|pick something|"
     r"what should i (?:buy|get|order)|surprise me|ideas for me)\b"
@@ -83,7 +78,7 @@ def _request(
             if value and value != targets.ids[0]:
                 args[target] = value
         return EXPLAIN, args
-    together = bool(_TOGETHER.search(text))
+    together = bool(TOGETHER.search(text))
     similar = bool(SIMILAR.search(text))
     if together or similar:
         targets = resolve(u, ctx)
@@ -116,7 +111,8 @@ def _line(number: int, product: Mapping[str, Any]) -> str:
 def _heading(out: Mapping[str, Any], ctx: NluContext) -> str:
     strategy = out.get("strategy")
     known = ctx.known.get(str(out.get("product_id") or "").lower())
-    anchor = known.title if known else ""
+    source = str(out.get("product_id") or "")
+    anchor = known.title if known else f"product {source}" if source else ""
     if strategy == "bought_together" and anchor:
         return f"Often bought together with {anchor}:"
     if strategy == "similar" and anchor:

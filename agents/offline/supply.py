@@ -84,6 +84,8 @@ def forecast_args(text: str, vocab: CatalogVocabulary, focus: str | None) -> dic
     when the message names a period."""
     norm = normalize(text)
     named = next((pid for w in tokens(norm) if (pid := vocab.product_id(w))), None)
+    if named is None and (titled := vocab.named_product(norm)) is not None:
+        named = titled.product_id  # "forecast for the Assorted Colour Bird Ornament"
     args: dict[str, Any] = {"product_id": named or focus or ""}
     for pattern, days in FORECAST_HORIZON:
         if pattern.search(norm):

@@ -15,7 +15,7 @@ REORDER = re.compile(
 )
 LOOK_AHEAD: list[tuple[re.Pattern[str], int]] = [
     (re.compile(r"\b(?:today|now|right away|immediately)\b"), 1),
-    (re.compile(r"\b(?:two weeks|2 weeks|fortnight)\b"), 12),
+    (re.compile(r"\b(?:(?:two|2)[- ]weeks?|fortnight)\b"), 12),
     (re.compile(r"\b(?:this|next|a) month\b"), 26),
     (re.compile(r"\b(?:this|next|a) week\b"), 6),
 ]
@@ -30,12 +30,14 @@ RESTOCK_QUESTION = re.compile(
 FORECAST_QUESTION = re.compile(
     r"\b(?:demand|sales) forecast|\bforecast (?:the )?(?:demand|sales)\b"
     r"|\bforecast (?:for|of) (?:it|this|that|them|product|item|\d)|\bexpected (?:demand|sales)\b"
-    r"|\bhow many (?:\w+ ){0,4}(?:will|would|do you expect to|are expected to) (?:sell|be sold)\b"
+    r"|\bhow many (?:[\w'-]+ ){0,6}(?:will|would|do|are|might|could)(?: \w+){0,3} "
+    r"(?:sell|be sold)\b"
+    r"|\b(?:\w+[- ])?(?:week|day|month) forecast (?:for|of)\b"
     r"|\bhow (?:fast|quickly|well) (?:is|are|does|do|will) (?:\w+ ){0,4}sell"
 )
 FORECAST_HORIZON: list[tuple[re.Pattern[str], int]] = [
     (re.compile(r"\b(?:today|tomorrow)\b"), 1),
-    (re.compile(r"\b(?:two weeks|2 weeks|fortnight)\b"), 12),
+    (re.compile(r"\b(?:(?:two|2)[- ]weeks?|fortnight)\b"), 12),
     (re.compile(r"\b(?:this|next|a) month\b|\b4 weeks\b|\bfour weeks\b"), 26),
     (re.compile(r"\b(?:this|next|a) week\b"), 6),
     (re.compile(r"\b(?:quarter|three months|3 months)\b"), 78),

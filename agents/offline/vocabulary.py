@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from agents.offline.entities import Linked, TitleIndex
 from agents.offline.text import (
     currency_symbol,
     normalize,
@@ -110,6 +111,7 @@ class CatalogVocabulary:
         title_terms: Iterable[str] = (),
         product_ids: Iterable[str] = (),
         category_prices: dict[str, float] | None = None,
+        titles: Iterable[tuple[str, str]] = (),
     ) -> None:
         self.currency = currency
         self.categories: Counter[str] = categories or Counter()
@@ -121,6 +123,8 @@ class CatalogVocabulary:
         self._ids = {pid.lower(): pid for pid in product_ids}
         # category -> median price, for examples that this catalog can actually answer
         self.category_prices = category_prices or {}
+        # (id, title) of every product: a message may name a product by its title
+        self.titles = TitleIndex(titles)
         self._phrases: dict[tuple[str, ...], list[Term]] = defaultdict(list)
         self._build_phrases()
         self.max_phrase_len = max((len(k) for k in self._phrases), default=1)
@@ -146,9 +150,11 @@ class CatalogVocabulary:
         by_category: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         terms: set[str] = set()
         ids: list[str] = []
+        titles: list[tuple[str, str]] = []
         prices: dict[str, list[float]] = defaultdict(list)
         for product in products:
             ids.append(product.id)
+            titles.append((product.id, product.title))
             prices[product.category.strip()].append(product.price)
             currencies[product.currency] += 1
             category = product.category.strip()
@@ -174,6 +180,7 @@ class CatalogVocabulary:
             title_terms=terms,
             product_ids=ids,
             category_prices={c: sorted(ps)[len(ps) // 2] for c, ps in prices.items() if c},
+            titles=titles,
         )
 
     def _add(self, key: tuple[str, ...], term: Term) -> None:
@@ -264,6 +271,10 @@ class CatalogVocabulary:
     def product_id(self, token: str) -> str | None:
         """The catalog's spelling of a product id typed by the shopper, if it is one."""
         return self._ids.get(token.lower())
+
+    def named_product(self, text: str) -> Linked | None:
+        """The product ``text`` names by its title, if exactly one."""
+        return self.titles.link(text)
 
     def attribute_values(self, name: str) -> list[str]:
         return list(self.attributes.get(name, Counter()))
