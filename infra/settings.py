@@ -83,8 +83,6 @@ class Settings(BaseSettings):
     max_message_bytes: int = Field(default=8192, gt=0)
     # Any HTTP request body, chunked or not, counted as it arrives (over it: 413).
     max_body_bytes: int = Field(default=2**20, gt=0)
-    # Any HTTP request body, chunked or not, counted as it arrives (over it: 413).
-    max_body_bytes: int = Field(default=2**20, gt=0)
     max_tool_rounds: int = Field(default=6, gt=0)
     # Shopper turns a conversation keeps; older ones are dropped from the saved state.
     chat_history_turns: int = Field(default=10, gt=0)
@@ -146,8 +144,6 @@ class Settings(BaseSettings):
     # Serving.
     host: str = "127.0.0.1"
     port: int = Field(default=8000, gt=0, lt=65536)
-    # /docs and /openapi.json; production turns them off (SHOPAGENT_DOCS_ENABLED=false).
-    docs_enabled: bool = True
     # /docs and /openapi.json; production turns them off (SHOPAGENT_DOCS_ENABLED=false).
     docs_enabled: bool = True
 
