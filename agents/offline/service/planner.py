@@ -111,7 +111,9 @@ def _frame(conv: ServiceConversation, requests: Sequence[Request]) -> Frame:
             start, intent = None, None
         elif start is None and request.order_ids:
             start, intent = index, "status"  # "what about #W6067464?"
-        ended = any(c.name in WRITE_TOOLS and c.content and not c.declined for c in turn.calls)
+        # A write answered (done, refused, or declined by the customer) ends the request: a
+        # later "yes" must not bring back a change the customer turned down.
+        ended = any(c.name in WRITE_TOOLS and c.content for c in turn.calls)
         if ended and index < last:
             start, intent = None, None
     if start is None:
