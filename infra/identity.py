@@ -87,10 +87,10 @@ class Principal:
 def principal_for(subject: str, role: Role) -> Principal:
     """The principal a local token for ``subject`` and ``role`` stands for (checked)."""
     if role not in ROLES:
-        raise AuthError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+        raise AuthError(f"unknown role {role!a}; roles: {', '.join(ROLES)}")
     prefix = _PREFIX[role]
     if not subject.startswith(prefix) or len(subject) == len(prefix):
-        raise AuthError(f"a {role} subject is {prefix}<id>, not {subject!r}")
+        raise AuthError(f"a {role} subject is {prefix}<id>, not {subject[:80]!a}")
     return Principal(subject, role, subject[len(prefix) :] if role == "shopper" else None)
 
 
@@ -223,11 +223,11 @@ class Identity:
         except ExpiredTokenError as err:
             raise AuthError("the token has expired") from err
         except MissingClaimError as err:
-            raise AuthError(f"the token lacks the claim {err.description}") from err
+            raise AuthError(f"the token lacks the claim {err.claim}") from err
         except ClaimError as err:
             if err.claim == "iss":
                 raise AuthError(
-                    f"the token is from another issuer ({claims.get('iss')!r}), "
+                    f"the token is from another issuer ({str(claims.get('iss'))[:80]!a}), "
                     f"not {self.issuer!r}"
                 ) from err
             if err.claim == "nbf":
@@ -242,7 +242,7 @@ class Identity:
         if self.embedded:
             role = claims.get("role")
             if role not in ROLES:
-                raise AuthError(f"the token's role {role!r} is not one of {', '.join(ROLES)}")
+                raise AuthError(f"the token's role {role!a} is not one of {', '.join(ROLES)}")
             return principal_for(str(claims["sub"]), cast(Role, role))
         settings = self._settings
         groups = claims.get(settings.auth_groups_claim) or []
