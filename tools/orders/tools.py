@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import anyio.to_thread
 from pydantic import BaseModel
 
 from infra.errors import NotFoundError
@@ -122,7 +123,8 @@ def order_tools(store: Store) -> list[ToolSpec[Any, Any]]:
     async def calculate(args: CalculateInput) -> Calculation:
         """Work out an arithmetic expression such as '2 + 2' (numbers, + - * /, parentheses);
         the result is rounded to two decimals."""
-        return Calculation(result=evaluate(args.expression))
+        # In a worker thread: even a bounded evaluation never holds the event loop.
+        return Calculation(result=await anyio.to_thread.run_sync(evaluate, args.expression))
 
     async def think(args: ThinkInput) -> Thought:
         """Write down a thought while reasoning through a complex request. It looks nothing up
