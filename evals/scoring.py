@@ -25,14 +25,15 @@ recorded. Every key of an entry is optional::
     }
 
 ``calls`` and ``not_called`` count towards tool choice, the ``args`` of ``calls`` towards
-argument accuracy; ``error`` says whether the call's output is an ``Error: …`` refusal.
+argument accuracy; ``error: true`` asks for an ``Error: …`` refusal, ``error: false`` for a call
+that ran and succeeded (a write only proposed for confirmation, with no output yet, is neither).
 
 Matching rules. ``args``: strings compare case-insensitively (surrounding spaces ignored),
 numbers within ``NUMBER_TOLERANCE``, booleans exactly, dicts as subsets (recursively), lists
-by every expected item matching some actual item, ``null`` by the argument being absent or
-null. Constraint values compare case-insensitively; an attribute or category value may be a
-list of alternatives. ``constraints`` also require at least one product shown unless
-``min_products`` is 0. A turn passes when every check it has passes.
+item for item in any order (each expected item matches its own actual item, none left over),
+``null`` by the argument being absent or null. Constraint values compare case-insensitively;
+an attribute or category value may be a list of alternatives. ``constraints`` also require at
+least one product shown unless ``min_products`` is 0. A turn passes when every check it has passes.
 
 Metrics (each ``{"correct", "total", "rate"}``, rate ``null`` when nothing was scored):
 tool-choice accuracy over turns with ``tool``, argument accuracy over turns with ``args``,
@@ -170,10 +171,19 @@ def value_matches(expected: Any, actual: Any) -> bool:
             value_matches(value, actual.get(key)) for key, value in expected.items()
         )
     if isinstance(expected, list):
-        return isinstance(actual, list) and all(
-            any(value_matches(item, got) for got in actual) for item in expected
-        )
+        return isinstance(actual, list) and _same_items(expected, actual)
     return bool(expected == actual)
+
+
+def _same_items(expected: list[Any], actual: list[Any]) -> bool:
+    """Each expected item matches its own actual item and nothing is left over (any order)."""
+    left = list(actual)
+    for item in expected:
+        match = next((n for n, got in enumerate(left) if value_matches(item, got)), None)
+        if match is None:
+            return False
+        del left[match]
+    return not left
 
 
 def check_tool(expected: str | None, calls: Sequence[Mapping[str, Any]]) -> str | None:
@@ -204,6 +214,12 @@ def _is_error(output: Any) -> bool:
     return isinstance(output, str) and output.startswith("Error")
 
 
+def _outcome_is(error: bool, output: Any) -> bool:
+    """A refusal when ``error``; else a call that ran and succeeded (a call only proposed for
+    confirmation has no output yet, so it is neither)."""
+    return _is_error(output) if error else output is not None and not _is_error(output)
+
+
 def check_calls(
     expected: Sequence[Mapping[str, Any]], calls: Sequence[Mapping[str, Any]]
 ) -> tuple[list[str], list[str]]:
@@ -218,7 +234,7 @@ def check_calls(
                 i
                 for i in range(position, len(calls))
                 if calls[i]["name"] == tool
-                and ("error" not in entry or _is_error(calls[i].get("output")) == entry["error"])
+                and ("error" not in entry or _outcome_is(entry["error"], calls[i].get("output")))
             ),
             None,
         )

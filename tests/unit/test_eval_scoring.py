@@ -10,6 +10,7 @@ import pytest
 from evals.scoring import (
     check_answer,
     check_args,
+    check_calls,
     check_constraints,
     check_tool,
     conversation_passed,
@@ -59,7 +60,7 @@ BLUE_MUG = {
         (True, True),
         (None, None),
         ({"colour": "red"}, {"colour": "RED", "size": "large"}),
-        (["a"], ["b", "A"]),
+        (["a", "b"], ["B", "a"]),
     ],
 )
 def test_value_matches(expected: Any, actual: Any) -> None:
@@ -78,10 +79,23 @@ def test_value_matches(expected: Any, actual: Any) -> None:
         ({"colour": "red"}, {"material": "red"}),
         ({"colour": "red"}, "red"),
         (["a", "c"], ["a", "b"]),
+        (["a"], ["b", "A"]),  # an extra item (a return of two items where one was asked)
+        (["a", "a"], ["a"]),
     ],
 )
 def test_value_does_not_match(expected: Any, actual: Any) -> None:
     assert not value_matches(expected, actual)
+
+
+def test_check_calls_error_false_needs_a_call_that_ran() -> None:
+    proposed = {"name": "cancel_pending_order", "args": {"order_id": "#W1"}, "output": None}
+    done = {**proposed, "output": '{"order_id": "#W1", "status": "cancelled"}'}
+    refused = {**proposed, "output": "Error: not confirmed"}
+    expected = [{"tool": "cancel_pending_order", "error": False}]
+    assert check_calls(expected, [done]) == ([], [])
+    assert check_calls(expected, [proposed])[0] != []  # only asked about, not carried out
+    assert check_calls(expected, [refused])[0] != []
+    assert check_calls([{"tool": "cancel_pending_order", "error": True}], [refused]) == ([], [])
 
 
 def test_check_tool() -> None:
