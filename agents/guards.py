@@ -11,6 +11,7 @@ from typing import Any
 
 from tools.analyze.injection import looks_like_injection
 from tools.analyze.pii import find_pii, mask
+from tools.search.constraints import excluded_phrase, named_terms
 
 
 @dataclass
@@ -73,6 +74,12 @@ def violated_constraint(product: Mapping[str, Any], constraints: Mapping[str, An
         values = [str(v).lower() for v in attrs.get(name, [])]
         if str(value).lower() not in values:
             return f"{name} is not {value}"
+    exclude = [str(p) for p in constraints.get("exclude") or []]
+    if exclude:
+        values = [str(v) for vs in attrs.values() for v in vs]
+        named = named_terms(str(product.get("title", "")), str(product.get("category", "")), values)
+        if (phrase := excluded_phrase(named, exclude)) is not None:
+            return f"excluded: {phrase}"
     return None
 
 

@@ -191,6 +191,9 @@ def describe_search(args: Mapping[str, Any], symbol: str) -> str:
         parts.append(f"from {_money(low, symbol)} up")
     if args.get("in_stock_only"):
         parts.append("in stock only")
+    if args.get("exclude"):
+        # Not repeated word for word: an answer naming "pink" reads as if it showed pink ones.
+        parts.append("leaving out what you ruled out")
     return ", ".join(parts) if parts else ANYTHING
 
 

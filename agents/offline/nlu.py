@@ -14,6 +14,7 @@ from typing import Any
 from agents.offline import cues
 from agents.offline.cue_slots import detect_flags, take_slot_cues
 from agents.offline.intents import decide
+from agents.offline.negation import take_exclusions
 from agents.offline.prices import parse_price
 from agents.offline.references import take_references, title_reference
 from agents.offline.slots import fill_slots, take_clears
@@ -47,6 +48,7 @@ def understand(text: str, vocab: CatalogVocabulary, ctx: NluContext | None = Non
         u.intent = "empty"
         return u
     u.price, rest = parse_price(norm)
+    rest, u.excluded = take_exclusions(rest, vocab)  # before "made of" reads as a question
     flags = detect_flags(rest)
     u.topic = flags.topic
     u.greeted = flags.greeting
@@ -91,6 +93,7 @@ def describe(u: Understanding) -> dict[str, Any]:
         "max_price": u.price.max_price if u.price else None,
         "sort": u.sort,
         "in_stock_only": u.in_stock_only,
+        "exclude": list(u.excluded),
         "references": [
             (r.kind, r.product_id if r.kind in ("id", "title") else r.position)
             for r in u.references

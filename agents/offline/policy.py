@@ -86,6 +86,8 @@ def search_args(u: Understanding) -> dict[str, Any]:
             args["max_price"] = u.price.max_price
     if u.in_stock_only:
         args["in_stock_only"] = True
+    if u.excluded:
+        args["exclude"] = list(u.excluded)
     sort = u.sort or ("price_asc" if u.cheaper else "price_desc" if u.pricier else None)
     if sort and sort != "relevance":
         args["sort"] = sort
@@ -119,7 +121,9 @@ def refined_args(
         else:
             args["query"] = _query([*old, *u.query_words])
     if "*" in u.cleared:
-        for key in ("attributes", "min_price", "max_price", "brand", "category", "in_stock_only"):
+        for key in (
+            "attributes", "min_price", "max_price", "brand", "category", "in_stock_only", "exclude"
+        ):
             args.pop(key, None)
     if "price" in u.cleared:
         args.pop("min_price", None)
@@ -152,6 +156,8 @@ def refined_args(
     if u.pricier and reference is not None and u.price is None:
         args.pop("max_price", None)
         args["min_price"] = round(reference + CENT, 2)
+    if u.excluded:
+        args["exclude"] = list(dict.fromkeys([*(args.get("exclude") or []), *u.excluded]))
     if u.in_stock_only is True:
         args["in_stock_only"] = True
     elif u.in_stock_only is False:

@@ -81,6 +81,7 @@ class Understanding:
     in_stock_only: bool | None = None  # None: not mentioned; False: "including out of stock"
     cheaper: bool = False
     pricier: bool = False
+    excluded: list[str] = field(default_factory=list)  # "except pink", "no heart ones"
     cleared: set[str] = field(default_factory=set)  # "price", "category", "brand", "*" or names
     references: list[Reference] = field(default_factory=list)
     ambiguous: list[str] = field(default_factory=list)  # ids a vague reference could mean
@@ -107,6 +108,7 @@ class Understanding:
             or self.cheaper
             or self.pricier
             or self.cleared
+            or self.excluded
         )
 
     @property

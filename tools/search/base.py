@@ -32,6 +32,12 @@ class SearchQuery(BaseModel):
         description="Attribute constraints by name, e.g. {'colour': 'blue', 'material': 'glass'}.",
     )
     in_stock_only: bool = Field(default=False, description="Keep only products in stock.")
+    exclude: list[AttributeText] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Words or phrases a product must not have in its title, category or "
+        "attribute values, e.g. ['pink', 'heart'] for 'not pink, nothing with hearts'.",
+    )
     sort: Sort = Field(default="relevance", description="relevance|price_asc|price_desc|popularity")
     limit: int = Field(default=5, ge=1, le=50, description="How many products to return.")
     offset: int = Field(default=0, ge=0, le=1000, description="Skip this many (for 'show more').")

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from tools.search.base import SearchQuery
-from tools.search.text import STOP_WORDS, fold_key
+from tools.search.text import STOP_WORDS, fold_key, index_terms
 
 _CURRENCY_SIGN = r"[£$€]"
 _CURRENCY_WORD = r"(?:pounds?|gbp|dollars?|usd|bucks|euros?|eur)"
@@ -62,6 +62,28 @@ class AttributeVocabulary:
                     continue
                 found[words] = (name, value)
         return cls(found, max((len(w) for w in found), default=0))
+
+
+def named_terms(title: str, category: str, values: Iterable[str]) -> set[str]:
+    """The index terms of what names a product: its title, category and attribute values."""
+    terms = set(index_terms(title)) | set(index_terms(category))
+    for value in values:
+        terms.update(index_terms(value))
+    return terms
+
+
+def excluded_phrase(named: set[str], exclude: Iterable[str]) -> str | None:
+    """The first phrase of ``exclude`` whose every term is in ``named``, or ``None``.
+
+    A search's ``exclude`` drops a product when its title, category or attribute values hold
+    all the words of one phrase ("heart" drops "Heart Lantern"; "union jack" drops "Doormat
+    Union Jack", not "Jack Russell Mug"), as words compare in search (plurals folded).
+    """
+    for phrase in exclude:
+        terms = set(index_terms(phrase))
+        if terms and terms <= named:
+            return phrase
+    return None
 
 
 def _is_unit(word: str | None) -> bool:

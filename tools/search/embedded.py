@@ -13,7 +13,7 @@ meets, so "red heart mug teapot" still returns red heart mugs and says how many 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +23,7 @@ from tools.catalog.loaders import Progress, report
 from tools.models import Product
 from tools.search.base import ProductSummary, SearchQuery, SearchResult, Sort
 from tools.search.cells import Cells, top
-from tools.search.constraints import AttributeVocabulary, extract, relaxations
+from tools.search.constraints import AttributeVocabulary, extract, named_terms, relaxations
 from tools.search.hybrid import HYBRID_CANDIDATES, blend, number_match
 from tools.search.text import (
     edits1,
@@ -166,6 +166,8 @@ class _Index:
     vocabulary: AttributeVocabulary
     vectors: Vectors | None = None  # one normalised row per product (hybrid only)
     cells: Cells | None = None  # the vectors' inverted-file index
+    # term -> products whose title, category or attribute values hold it (for ``exclude``)
+    named: dict[str, IntArray] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -236,6 +238,11 @@ def _build(products: list[Product]) -> _Index:
     n = len(products)
     spans, docs, weights = _postings([_fields(p) for p in products], n)
 
+    named: dict[str, list[int]] = {}
+    for doc, product in enumerate(products):
+        values = [v for vs in product.attributes.values() for v in vs]
+        for term in named_terms(product.title, product.category, values):
+            named.setdefault(term, []).append(doc)
     attributes: dict[str, _MultiFacetBuilder] = {}
     for doc, product in enumerate(products):
         for name, values in product.attributes.items():
@@ -255,6 +262,7 @@ def _build(products: list[Product]) -> _Index:
         brand=_Facet.build([p.brand for p in products]),
         attributes={k: b.build() for k, b in attributes.items()},
         vocabulary=AttributeVocabulary.of({b.label: b.labels for b in attributes.values()}),
+        named={t: np.asarray(docs, dtype=np.int64) for t, docs in named.items()},
     )
 
 
@@ -451,6 +459,16 @@ class EmbeddedSearch:
                     + (f"the catalog's attributes are: {known}" if known else "no product has any")
                 )
             allowed &= facet.mask(value, ix.size)
+        for phrase in q.exclude:
+            terms = set(index_terms(phrase))
+            if not terms:
+                continue
+            holds = np.ones(ix.size, dtype=np.bool_)
+            for term in terms:  # a product holding every word of the phrase is left out
+                has = np.zeros(ix.size, dtype=np.bool_)
+                has[ix.named.get(term, np.zeros(0, dtype=np.int64))] = True
+                holds &= has
+            allowed &= ~holds
         return allowed
 
     def _match(self, ix: _Index, text: str, allowed: BoolArray, scores: FloatArray) -> BoolArray:

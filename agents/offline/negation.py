@@ -1,0 +1,54 @@
+"""Negation: what the shopper does not want becomes the search's ``exclude`` argument.
+
+"clocks, any colour except pink", "bags that aren't jumbo", "candles, but nothing heart shaped",
+"not the union jack one": a negation cue, then the words it governs up to the end of the
+clause. Those words are kept as an exclusion only when the catalog knows every one of them (a
+title word or an attribute value), so "not sure", "no thanks" or "without the price filter"
+(clearing a filter, handled by ``slots.take_clears``) stay what they were. The words are cut
+out of the message, so they never reach the search's free text or its filters.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agents.offline import cues
+from agents.offline.vocabulary import CatalogVocabulary
+
+NEGATION = re.compile(
+    r"\b(?:except(?: for)?|excluding|exclude|other than|apart from|anything but|but not|"
+    r"not|no|nothing|none|without|(?:that |which )?(?:are|is)(?: not|n'?t)|aren'?t|isn'?t|"
+    r"(?:i )?(?:don'?t|do not) (?:want|like|need)(?: any)?|avoid(?:ing)?|minus|never)\s+"
+    r"(?P<span>[a-z0-9' -]+?)(?=\s*(?:$|[,.;!?)]|\b(?:but|and|or|please|thanks|instead|"
+    r"under|over|below|above|between|for|in stock)\b))"
+)
+# Words around the negated thing that are not the thing: "nothing MADE OF paper", "no
+# strawberry ONES", "nothing heart SHAPED".
+_FRAME_WORDS = frozenset(
+    """the a an any anything something made of from with in any one ones thing things kind
+    kinds type types shaped shape design designs designed pattern patterned patterns style
+    styled look looking print printed coloured colored colour color version versions ones
+    too so very really at all""".split()  # noqa: SIM905 (a word list reads better as text)
+)
+MAX_WORDS = 3
+
+
+def _known(word: str, vocab: CatalogVocabulary) -> bool:
+    if any(t.kind == "attribute" for t in vocab.lookup((word,))):
+        return False  # "no colour", "without size": a filter dropped, not a value refused
+    return vocab.knows_word(word) or any(t.kind == "value" for t in vocab.lookup((word,)))
+
+
+def take_exclusions(text: str, vocab: CatalogVocabulary) -> tuple[str, list[str]]:
+    """``text`` without its negated phrases, and those phrases (the catalog's words only)."""
+    excluded: list[str] = []
+    for match in reversed(list(NEGATION.finditer(text))):
+        words = [w for w in match.group("span").split() if w not in _FRAME_WORDS]
+        words = [w for w in words if w not in cues.STOPWORDS or vocab.lookup((w,))]
+        if not words or len(words) > MAX_WORDS:
+            continue
+        if set(words) & cues.CLEARABLE_WORDS or not all(_known(w, vocab) for w in words):
+            continue
+        excluded.insert(0, " ".join(words))
+        text = f"{text[: match.start()]} ; {text[match.end() :]}"
+    return text, list(dict.fromkeys(excluded))
