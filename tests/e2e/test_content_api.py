@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 pytestmark = pytest.mark.e2e
+Headers = dict[str, str]
 
 
-def test_analyze_over_rest(client: TestClient) -> None:
+def test_analyze_over_rest(client: TestClient, shopper_headers: Callable[[str], Headers]) -> None:
+    client.headers.update(shopper_headers("12347"))  # analysis is for signed-in callers
     text = "Lovely cake stand, but mail me at jo@example.com if it breaks."
     found = client.post("/v1/analyze", json={"text": text})
     assert found.status_code == 200
@@ -31,7 +34,8 @@ def test_analyze_over_rest(client: TestClient) -> None:
     assert client.post("/v1/tools/analyze_text", json={"text": "great"}).status_code == 200
 
 
-def test_one_product_over_rest(client: TestClient) -> None:
+def test_one_product_over_rest(client: TestClient, staff_headers: Headers) -> None:
+    client.headers.update(staff_headers)
     made = client.post(
         "/v1/content", json={"product_id": "22423", "tone": "playful", "language": "German"}
     )
@@ -58,14 +62,17 @@ def test_one_product_over_rest(client: TestClient) -> None:
     ],
 )
 def test_bad_content_requests(
-    client: TestClient, payload: dict[str, Any], status: int, message: str
+    client: TestClient, payload: dict[str, Any], status: int, message: str, staff_headers: Headers
 ) -> None:
-    response = client.post("/v1/content", json=payload)
+    response = client.post("/v1/content", json=payload, headers=staff_headers)
     assert response.status_code == status
     assert message in response.text
 
 
-def test_a_category_is_a_batch_job_with_progress(client: TestClient) -> None:
+def test_a_category_is_a_batch_job_with_progress(
+    client: TestClient, staff_headers: Headers
+) -> None:
+    client.headers.update(staff_headers)
     started = client.post("/v1/content", json={"category": "Cake Stand", "limit": 5})
     assert started.status_code == 202
     job = started.json()

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from infra.events.log import SHARD, LocalLog
 from infra.settings import Settings
+from tests.auth import bearer
 
 pytestmark = pytest.mark.e2e
 
@@ -31,6 +32,13 @@ def client(
         yield test_client
 
 
+@pytest.fixture(scope="module")
+def staff(client: TestClient) -> dict[str, str]:
+    """Events are posted by staff (a service account), never anonymously."""
+    settings = client.app.state.runtime.settings  # type: ignore[attr-defined]
+    return bearer(settings, "events-feeder", "staff")
+
+
 def event(eid: str, kind: str = "view", **fields: Any) -> dict[str, Any]:
     base = {"event_id": eid, "type": kind, "ts": TS, "user_id": "u-42", "product_id": "22138"}
     return {**base, **fields}
@@ -43,16 +51,20 @@ def eventually(check: Callable[[], bool], timeout_s: float = 10.0) -> None:
         time.sleep(0.05)
 
 
-def test_events_are_accepted_once_and_reach_the_profile(client: TestClient) -> None:
+def test_events_are_accepted_once_and_reach_the_profile(
+    client: TestClient, staff: dict[str, str]
+) -> None:
     batch = [
         event("c1", "view"),
         event("c2", "add_to_cart", quantity=2),
         event("c3", "purchase", quantity=2, price=4.95, order_id="o1"),
     ]
-    first = client.post("/v1/events", json={"events": batch})
+    first = client.post("/v1/events", json={"events": batch}, headers=staff)
     assert first.status_code == 200
     assert first.json() == {"accepted": 3, "duplicates": 0, "rejected": []}
-    again = client.post("/v1/events", json={"events": batch[2:] + [event("c4", "view")]})
+    again = client.post(
+        "/v1/events", json={"events": batch[2:] + [event("c4", "view")]}, headers=staff
+    )
     assert again.json() == {"accepted": 1, "duplicates": 1, "rejected": []}
     profiles = client.app.state.runtime.events.profiles  # type: ignore[attr-defined]
 
@@ -66,38 +78,44 @@ def test_events_are_accepted_once_and_reach_the_profile(client: TestClient) -> N
     assert [r.type for r in profiles.recent("u-42")][:1] in (["view"], ["purchase"])
 
 
-def test_invalid_events_are_rejected_with_reasons_and_counted(client: TestClient) -> None:
+def test_invalid_events_are_rejected_with_reasons_and_counted(
+    client: TestClient, staff: dict[str, str]
+) -> None:
     response = client.post(
         "/v1/events",
         json={"events": [event("ok", user_id="u-7"), event("bad", "purchase"), {"event_id": "x"}]},
+        headers=staff,
     )
     assert response.status_code == 200
     body = response.json()
     assert body["accepted"] == 1
     assert [(r["index"], r["event_id"]) for r in body["rejected"]] == [(1, "bad"), (2, "x")]
     assert body["rejected"][0]["reasons"] == ["a purchase event needs quantity, price"]
-    all_bad = client.post("/v1/events", json={"events": [{"type": "view"}]})
+    all_bad = client.post("/v1/events", json={"events": [{"type": "view"}]}, headers=staff)
     assert all_bad.status_code == 422
     assert "event_id: Field required" in all_bad.json()["detail"][0]["reasons"]
-    stats = client.get("/v1/events/stats").json()
+    stats = client.get("/v1/events/stats", headers=staff).json()
     assert stats["published"]["rejected"] == 3
     assert stats["producer"] == "local"
 
 
-def test_bad_bodies_and_oversized_batches(client: TestClient) -> None:
+def test_bad_bodies_and_oversized_batches(client: TestClient, staff: dict[str, str]) -> None:
     limit = client.app.state.runtime.settings.events_max_batch  # type: ignore[attr-defined]
     too_many = client.post(
-        "/v1/events", json={"events": [event(f"m{i}") for i in range(limit + 1)]}
+        "/v1/events", json={"events": [event(f"m{i}") for i in range(limit + 1)]}, headers=staff
     )
     assert too_many.status_code == 413
     assert f"at most {limit}" in too_many.json()["detail"]
     huge = client.post(
-        "/v1/events", json={"events": [event("h", "search", query="x" * 500)] * 3000}
+        "/v1/events",
+        json={"events": [event("h", "search", query="x" * 500)] * 3000},
+        headers=staff,
     )
     assert huge.status_code == 413
     assert "byte limit" in huge.json()["detail"]
-    assert client.post("/v1/events", content=b"{not json").status_code == 422
-    shape = client.post("/v1/events", json=[event("a")])
+    as_json = {**staff, "Content-Type": "application/json"}
+    assert client.post("/v1/events", content=b"{not json", headers=as_json).status_code == 422
+    shape = client.post("/v1/events", json=[event("a")], headers=staff)
     assert shape.status_code == 422 and "events" in shape.json()["detail"]
     assert "/v1/events" in client.get("/openapi.json").json()["paths"]
 

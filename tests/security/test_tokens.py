@@ -257,9 +257,7 @@ def test_a_rotated_key_is_fetched_once(
 
 def test_a_slow_jwks_times_out(tmp_path: Path, jwks: JwksServer) -> None:
     jwks.delay_s = 2.0
-    identity = Identity.from_settings(
-        _issuer_settings(tmp_path, jwks.url, auth_jwks_timeout_s=0.3)
-    )
+    identity = Identity.from_settings(_issuer_settings(tmp_path, jwks.url, auth_jwks_timeout_s=0.3))
     started = time.monotonic()
     with pytest.raises(UpstreamError, match="did not answer"):
         identity.verify(_mint(jwks.keys[0]))
