@@ -23,7 +23,9 @@ class InputCheck:
 
 
 def check_input(text: str) -> InputCheck:
-    """Mask personal data (cards, e-mails, phones, IBANs, postcodes); flag likely injection."""
+    """Mask personal data (cards, CVVs, expiry dates, SSNs, NI numbers, IBANs, e-mails, phones,
+    postcodes; however they are spaced or spelled, see ``tools.analyze.pii``); flag likely
+    injection."""
     flags: list[str] = []
     found = find_pii(text)
     if found:

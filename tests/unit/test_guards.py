@@ -11,7 +11,7 @@ from agents.guards import Shown, check_input, check_output, products_from_tool_o
     ("text", "masked"),
     [
         ("mail me at jane.doe+shop@example.co.uk please", "mail me at [EMAIL] please"),
-        ("card 4111 1111 1111 1111 exp 12/29", "card [CARD] exp 12/29"),
+        ("card 4111 1111 1111 1111 exp 12/29", "card [CARD] exp [EXPIRY]"),
         ("card 4111-1111-1111-1111", "card [CARD]"),
         ("call +44 20 7946 0958 today", "call [PHONE] today"),
         ("ring 07700 900123", "ring [PHONE]"),

@@ -1,4 +1,9 @@
-"""Personal data masked in every log record, whichever logger or handler writes it."""
+"""Personal data masked in every log record, whichever logger or handler writes it.
+
+The message, a formatted traceback (exceptions often quote their input: a dotted card number
+in a ``ValueError``) and stack info all go through the one detector, ``tools.analyze.pii``, which
+finds numbers however they are spaced, dotted or spelled (full-width digits).
+"""
 
 from __future__ import annotations
 
@@ -32,7 +37,8 @@ def _masking_factory(base: Any) -> Any:
 
 
 def install_pii_log_masking() -> None:
-    """Mask card numbers, e-mails, phones, IBANs and postcodes in all log records (once)."""
+    """Mask personal data (cards, CVVs, expiry dates, SSNs, NI numbers, IBANs, e-mails, phones,
+    postcodes) in all log records (installed once)."""
     global _installed
     if _installed:
         return
