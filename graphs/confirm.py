@@ -43,7 +43,7 @@ NO_PHRASES = (
 )  # fmt: skip
 UNSURE_PHRASES = (
     "maybe", "perhaps", "not sure", "unsure", "i guess", "i suppose", "don't know", "dont know",
-    "do not know", "dunno", "idk", "what", "huh", "pardon", "sorry", "which", "mean",
+    "do not know", "dunno", "idk", "what", "huh", "pardon", "sorry", "which", "which one", "mean",
     "let me think", "let me see", "hmm maybe", "possibly", "probably",
 )  # fmt: skip
 # Words that neither affirm nor refuse: courtesy, hesitation, pronouns.
