@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from infra.settings import Settings
+from tests.auth import bearer
 from tools.catalog.sqlite import SqliteStore
 from tools.forecast.backend import alert_sink, inventory
 from tools.forecast.job import JobSummary, run_forecast_job
@@ -47,16 +48,27 @@ def forecast_client(forecast_run: tuple[Path, JobSummary], tmp_path: Path) -> It
         yield client
 
 
-def test_reorders_are_empty_before_the_job_ran(client: TestClient) -> None:
+@pytest.fixture
+def staff(forecast_client: TestClient) -> dict[str, str]:
+    """Inventory routes and the forecast tools are staff's."""
+    settings = forecast_client.app.state.runtime.settings  # type: ignore[attr-defined]
+    return bearer(settings, "buyer", "staff")
+
+
+def test_reorders_are_empty_before_the_job_ran(
+    client: TestClient, staff_headers: dict[str, str]
+) -> None:
     empty: dict[str, Any] = {"run_id": None, "run": None, "alerts": []}
-    assert client.get("/v1/inventory/reorders").json() == empty
+    assert client.get("/v1/inventory/reorders", headers=staff_headers).json() == empty
     ready = client.get("/readyz").json()
     assert ready["backends"]["forecaster"] == {"backend": "local", "ok": True}
 
 
-def test_the_in_app_schedule_runs_the_job_at_startup(settings: Settings) -> None:
+def test_the_in_app_schedule_runs_the_job_at_startup(
+    settings: Settings, staff_headers: dict[str, str]
+) -> None:
     scheduled = settings.model_copy(update={"forecast_job_every_h": 24.0})
-    with TestClient(create_app(scheduled)) as client:
+    with TestClient(create_app(scheduled), headers=staff_headers) as client:
         deadline = time.monotonic() + 180
         while (body := client.get("/v1/inventory/reorders").json())["run_id"] is None:
             assert time.monotonic() < deadline, "the scheduled forecast job never finished"
@@ -65,10 +77,10 @@ def test_the_in_app_schedule_runs_the_job_at_startup(settings: Settings) -> None
 
 
 def test_reorders_list_the_last_runs_alerts(
-    forecast_client: TestClient, forecast_run: tuple[Path, JobSummary]
+    forecast_client: TestClient, forecast_run: tuple[Path, JobSummary], staff: dict[str, str]
 ) -> None:
     _, summary = forecast_run
-    body = forecast_client.get("/v1/inventory/reorders").json()
+    body = forecast_client.get("/v1/inventory/reorders", headers=staff).json()
     assert body["run_id"] == summary.run_id and body["run"]["alerts"] == summary.alerts
     assert len(body["alerts"]) == summary.alerts > 0
     for alert in body["alerts"][:20]:
@@ -78,16 +90,22 @@ def test_reorders_list_the_last_runs_alerts(
     assert len(log) == summary.alerts
 
 
-def test_forecast_and_stock_tools_over_rest(forecast_client: TestClient) -> None:
+def test_forecast_and_stock_tools_over_rest(
+    forecast_client: TestClient, staff: dict[str, str]
+) -> None:
     forecast = forecast_client.post(
-        "/v1/tools/forecast_demand", json={"product_id": "22423", "horizon_days": 10}
+        "/v1/tools/forecast_demand",
+        json={"product_id": "22423", "horizon_days": 10},
+        headers=staff,
     ).json()
     assert forecast["available"] is True and len(forecast["days"]) == 10
     assert all(d["low"] <= d["units"] <= d["high"] for d in forecast["days"])
     stock = forecast_client.post("/v1/tools/check_inventory", json={"product_id": "22423"}).json()
     assert stock["daily_demand"] == pytest.approx(forecast["daily_mean"], rel=1e-3)
     assert "derived" in stock["note"].lower()
-    reorders = forecast_client.post("/v1/tools/reorder_suggestions", json={"limit": 5}).json()
+    reorders = forecast_client.post(
+        "/v1/tools/reorder_suggestions", json={"limit": 5}, headers=staff
+    ).json()
     assert len(reorders["products"]) == 5 and reorders["total"] >= 5
 
 
@@ -100,29 +118,37 @@ def test_forecast_and_stock_tools_over_rest(forecast_client: TestClient) -> None
     ],
 )
 def test_bad_forecast_requests_are_refused(
-    forecast_client: TestClient, arguments: dict[str, Any], status: int, text: str
+    forecast_client: TestClient,
+    arguments: dict[str, Any],
+    status: int,
+    text: str,
+    staff: dict[str, str],
 ) -> None:
-    response = forecast_client.post("/v1/tools/forecast_demand", json=arguments)
+    response = forecast_client.post("/v1/tools/forecast_demand", json=arguments, headers=staff)
     assert response.status_code == status and text in response.text
 
 
-def test_receipts_raise_stock_or_are_on_order(forecast_client: TestClient) -> None:
+def test_receipts_raise_stock_or_are_on_order(
+    forecast_client: TestClient, staff: dict[str, str]
+) -> None:
     before = forecast_client.post("/v1/tools/check_inventory", json={"product_id": "22423"}).json()
     now = forecast_client.post(
-        "/v1/inventory/receipts", json={"product_id": "22423", "quantity": 50}
+        "/v1/inventory/receipts", json={"product_id": "22423", "quantity": 50}, headers=staff
     ).json()
     assert now["stock"] == before["stock"] + 50
     later = (datetime.now(UTC) + timedelta(days=4)).isoformat()
     due = forecast_client.post(
-        "/v1/inventory/receipts", json={"product_id": "22423", "quantity": 30, "arrives": later}
+        "/v1/inventory/receipts",
+        json={"product_id": "22423", "quantity": 30, "arrives": later},
+        headers=staff,
     ).json()
     assert (due["stock"], due["on_order"]) == (now["stock"], 30)
     missing = forecast_client.post(
-        "/v1/inventory/receipts", json={"product_id": "NOPE999", "quantity": 1}
+        "/v1/inventory/receipts", json={"product_id": "NOPE999", "quantity": 1}, headers=staff
     )
     assert missing.status_code == 404
     bad = forecast_client.post(
-        "/v1/inventory/receipts", json={"product_id": "22423", "quantity": -5}
+        "/v1/inventory/receipts", json={"product_id": "22423", "quantity": -5}, headers=staff
     )
     assert bad.status_code == 422
 
