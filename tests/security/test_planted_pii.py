@@ -113,7 +113,10 @@ TURNS = [
 # tau-retail customers: what their own records hold, to be found nowhere new.
 NOAH = ("noah_brown_6181", "noah.brown7922@example.com", "986 Sunset Drive", "80279")
 EMMA = ("emma_smith_8564", "emma.smith3991@example.com", "243 Hillcrest Drive", "10192")
+JAMES = ("james_lee_9638", "43138")
+NEW_ADDRESS = "77 Quillfeather Lane"  # asked about, declined: only ever in sealed state
 STORED = [
+    Planted("James's new address", (NEW_ADDRESS,)),
     Planted("Noah's e-mail", (NOAH[1],)),
     Planted("Noah's address", (NOAH[2],)),
     Planted("Noah's name", ("Noah Brown",)),
@@ -286,6 +289,18 @@ def test_planted_pii_and_customer_records_leave_no_trace_on_the_tau_retail_store
             details = [r for r in of(frames, "tool_result") if r["name"] == "get_user_details"]
             assert details[0]["output"]["email"] == EMMA[1]  # read by the agent, then sealed
             assert details[0]["output"]["address"]["address1"] == EMMA[2]
+        # A write asked about (an interrupt holding the new address) and declined with a card
+        # number in the reply: the question, the call and the raw reply are sealed state.
+        james = bearer(settings, JAMES[0], "shopper")
+        with client.websocket_connect("/v1/chat", headers=james) as ws:
+            ws.receive_json()
+            turn(ws, f"I moved. I'm James Lee, zip {JAMES[1]}")
+            frames = turn(ws, f"my new address is {NEW_ADDRESS}, Portland, OR 97201")
+            (call,) = [f for f in of(frames, "tool_call") if f["name"] == "modify_user_address"]
+            assert call["args"]["address1"] == NEW_ADDRESS
+            assert "Shall I go ahead?" in of(frames, "message")[0]["text"]
+            frames = turn(ws, f"no, wait: charge {DOTTED} exp 11/2030 instead")
+            assert [r["is_error"] for r in of(frames, "tool_result")][:1] == [True]
         log_a_traceback()
         assert_processed(client, NOAH[0], "chat_turn")
     assert_no_raw_values(settings, before, log_capture, [*PLANTED, *STORED])
