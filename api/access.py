@@ -10,8 +10,8 @@ role), with a JSON ``detail`` naming what is missing.
 | `GET /healthz`, `GET /readyz` | yes | yes | yes |
 | `GET /v1/tools` (schemas) | yes | yes | yes |
 | `POST /v1/tools/{catalog read}` ¹ | yes | yes | yes |
-| `POST /v1/tools/recommend_products` | similar, bought_together, trending | + theirs ² | any |
-| `POST /v1/tools/get_user_details`, `explain_recommendation` | – | themselves ² | any user |
+| `POST /v1/tools/recommend_products`, `explain_recommendation` | not personal ² | + own ² | any |
+| `POST /v1/tools/get_user_details` | – | themselves ² | any user |
 | `POST /v1/tools/get_order_details` | – | their own orders | any order |
 | `POST /v1/tools/calculate`, `think`, `analyze_text`; `POST /v1/analyze` ³ | – | yes | yes |
 | `POST /v1/tools/{anything else}` ⁴ | – | – | yes |
@@ -23,8 +23,11 @@ role), with a JSON ``detail`` naming what is missing.
 ¹ ``search_products``, ``get_product``, ``check_inventory``, ``get_product_details``,
 ``list_all_product_types``: what a shop window shows anyway.
 ² A shopper's ``user_id`` is taken from the token: left out, it is filled in; a different one
-is 403. Anonymous callers may not name a user at all (another shopper's history-based picks
-are that shopper's history).
+is 403. Recommendations and their explanations are personal when they name a ``user_id`` or
+ask for ``personalized``; the others (similar, bought_together, trending) are open to anyone,
+and a signed-in shopper's always use their own history.
+Anonymous callers may not name a user at all (another shopper's history-based picks are that
+shopper's history).
 ³ No store data, but work for the server (``calculate``, the analyzer — billed per call on
 Comprehend) and no purpose for a caller who is not signed in: a credential keeps the CPU
 and cost surface off the anonymous internet.
@@ -64,7 +67,7 @@ TOOLS: dict[str, Rule] = {
     "list_all_product_types": "anyone",
     "recommend_products": "recommend",
     "get_user_details": "own_user",
-    "explain_recommendation": "own_user",
+    "explain_recommendation": "recommend",
     "get_order_details": "own_order",
     "calculate": "signed_in",
     "think": "signed_in",
@@ -123,7 +126,8 @@ async def authorize_tool(
         strategy = arguments.get("strategy") or default_strategy(
             _text(arguments.get("user_id")), _text(arguments.get("product_id"))
         )
-        if strategy != "personalized" and arguments.get("user_id") is None:
+        personal = strategy == "personalized" or arguments.get("user_id") is not None
+        if principal.role == "anonymous" and not personal:
             return arguments
         return _own_user(principal, arguments, f"{what} for a shopper")
     if rule == "own_user":

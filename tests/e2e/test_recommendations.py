@@ -3,7 +3,7 @@ store with the recommender trained at start-up; rate limits on the REST tools an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -18,8 +18,10 @@ pytestmark = pytest.mark.e2e
 HEART = "85123A"  # White Hanging Heart T-Light Holder, the best seller
 
 
-def call(client: TestClient, name: str, **args: Any) -> Any:
-    return client.post(f"/v1/tools/{name}", json=args)
+def call(
+    client: TestClient, name: str, headers: dict[str, str] | None = None, **args: Any
+) -> Any:
+    return client.post(f"/v1/tools/{name}", json=args, headers=headers or {})
 
 
 def test_bought_together_over_rest(client: TestClient) -> None:
@@ -36,9 +38,10 @@ def test_bought_together_over_rest(client: TestClient) -> None:
 
 
 def test_personalized_leaves_out_what_the_shopper_bought(
-    client: TestClient, settings: Settings
+    client: TestClient, settings: Settings, shopper_headers: Callable[[str], dict[str, str]]
 ) -> None:
-    body = call(client, "recommend_products", user_id="12347", limit=10).json()
+    # The shopper's own picks: user_id comes from their token.
+    body = call(client, "recommend_products", shopper_headers("12347"), limit=10).json()
     assert body["strategy"] == "personalized"
     store = SqliteStore(settings.store_path)
     try:
@@ -49,9 +52,9 @@ def test_personalized_leaves_out_what_the_shopper_bought(
     assert any("(in your history)" in p["reason"] for p in body["products"])
 
 
-def test_bad_input_gets_clear_4xx(client: TestClient) -> None:
+def test_bad_input_gets_clear_4xx(client: TestClient, staff_headers: dict[str, str]) -> None:
     assert call(client, "recommend_products", product_id="NOPE").status_code == 404
-    missing = call(client, "recommend_products", user_id="no-such-shopper")
+    missing = call(client, "recommend_products", staff_headers, user_id="no-such-shopper")
     assert missing.status_code == 404 and "no shopper" in missing.json()["detail"]
     assert call(client, "recommend_products", limit=0).status_code == 422
     assert call(client, "recommend_products", strategy="magic").status_code == 422
@@ -133,25 +136,28 @@ def test_a_signed_in_shopper_gets_personal_picks_in_the_chat(client: TestClient)
 def limited(settings: Settings) -> Iterator[TestClient]:
     strict = settings.model_copy(
         update={
-            "rate_limit_key_per_s": 0.01,
-            "rate_limit_key_burst": 2,
-            "rate_limit_session_per_s": 0.01,
-            "rate_limit_session_burst": 1,
+            "rate_limit_rest_per_s": 0.01,
+            "rate_limit_rest_burst": 2,
+            "rate_limit_chat_per_s": 0.01,
+            "rate_limit_chat_burst": 1,
         }
     )
     with TestClient(create_app(strict)) as test_client:
         yield test_client
 
 
-def test_rate_limits_answer_429_and_an_error_frame(limited: TestClient) -> None:
+def test_rate_limits_answer_429_and_an_error_frame(
+    limited: TestClient, shopper_headers: Callable[[str], dict[str, str]]
+) -> None:
     codes = [call(limited, "recommend_products").status_code for _ in range(3)]
     assert codes == [200, 200, 429]
     refused = call(limited, "recommend_products")
     assert int(refused.headers["retry-after"]) >= 1
     assert "rate limit" in refused.json()["detail"]
-    # Another API key has its own bucket.
+    # Another API key is the same anonymous caller; a signed-in shopper has their own bucket.
     other = limited.post("/v1/tools/recommend_products", json={}, headers={"X-API-Key": "k2"})
-    assert other.status_code == 200
+    assert other.status_code == 429
+    assert call(limited, "recommend_products", shopper_headers("12347")).status_code == 200
     with limited.websocket_connect("/v1/chat") as ws:
         ws.receive_json()
         assert any(f["type"] == "message" for f in _turn(ws, "what's trending?"))
