@@ -16,6 +16,7 @@ from starlette.testclient import WebSocketTestSession
 from api.main import create_app
 from evals.agent import load_suite, run_suite
 from infra.settings import Settings
+from tests.auth import bearer
 from tests.orders_helpers import store_digest
 
 SUITE = Path(__file__).resolve().parents[2] / "evals" / "suites" / "orders.jsonl"
@@ -105,6 +106,7 @@ def test_refusals_over_the_socket_leave_the_store_unchanged(
 
 
 def test_the_tools_over_rest(tau_client: TestClient, tau_settings: Settings) -> None:
+    tau_client.headers.update(bearer(tau_settings, "agent", "staff"))  # customer service: staff
     names = {t["name"] for t in tau_client.get("/v1/tools").json()}
     assert {"find_user_id_by_email", "cancel_pending_order", "transfer_to_human_agents"} <= names
     found = tau_client.post(
