@@ -62,6 +62,7 @@ LOCAL_ALGORITHM = "ES256"
 # What an issuer's JWKS may sign with (no "none", no HMAC: a public key is not a secret).
 ISSUER_ALGORITHMS = ("RS256", "RS384", "RS512", "ES256", "ES384", "PS256")
 MAX_TOKEN_CHARS = 8192
+MAX_ID_CHARS = 128
 _REFETCH_GAP_S = 60.0
 
 
@@ -91,7 +92,15 @@ def principal_for(subject: str, role: Role) -> Principal:
     prefix = _PREFIX[role]
     if not subject.startswith(prefix) or len(subject) == len(prefix):
         raise AuthError(f"a {role} subject is {prefix}<id>, not {subject[:80]!a}")
-    return Principal(subject, role, subject[len(prefix) :] if role == "shopper" else None)
+    return Principal(subject, role, _id(subject[len(prefix) :]) if role == "shopper" else None)
+
+
+def _id(value: object) -> str:
+    """A claim used as an id: a printable string of at most ``MAX_ID_CHARS`` (it ends up in
+    store look-ups, rate-limit keys and JSON replies)."""
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_ID_CHARS or not value.isprintable():
+        raise AuthError(f"the token's id {str(value)[:80]!a} is not a printable id")
+    return value
 
 
 class Identity:
@@ -243,17 +252,17 @@ class Identity:
             role = claims.get("role")
             if role not in ROLES:
                 raise AuthError(f"the token's role {role!a} is not one of {', '.join(ROLES)}")
-            return principal_for(str(claims["sub"]), cast(Role, role))
+            return principal_for(_id(claims["sub"]), cast(Role, role))
         settings = self._settings
         groups = claims.get(settings.auth_groups_claim) or []
         if isinstance(groups, str):
             groups = [groups]
         if settings.auth_staff_group in groups:
-            return Principal(f"staff:{claims['sub']}", "staff", None)
+            return Principal(f"staff:{_id(claims['sub'])}", "staff", None)
         user_id = claims.get(settings.auth_user_id_claim)
-        if not isinstance(user_id, str) or not user_id:
+        if user_id is None:
             raise AuthError(f"the token lacks the user id claim {settings.auth_user_id_claim!r}")
-        return Principal(f"user:{user_id}", "shopper", user_id)
+        return Principal(f"user:{_id(user_id)}", "shopper", _id(user_id))
 
 
 def _reason(err: Exception) -> str:

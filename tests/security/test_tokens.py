@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from joserfc import jwt
+from joserfc import jws, jwt
 from joserfc.jwk import ECKey, KeySet, OctKey, RSAKey
 
 import infra.identity
@@ -304,3 +304,21 @@ def test_the_served_app_takes_issuer_tokens(
         expired = {"Authorization": f"Bearer {_mint(key, exp=int(time.time()) - 120)}"}
         refused = client.post("/v1/tools/search_products", json={"query": "x"}, headers=expired)
         assert refused.status_code == 401 and "expired" in refused.json()["detail"]
+
+
+def test_ids_in_claims_must_be_printable(tmp_path: Path) -> None:
+    """Even a correctly signed token cannot smuggle a lone surrogate or a control character into
+    the ids that key look-ups, buckets and JSON replies."""
+    settings = Settings(data_dir=tmp_path / "data")
+    identity = Identity.from_settings(settings)
+    key = ECKey.import_key(json.loads((settings.identity_dir / "signing-key.json").read_text()))
+    for sub in ["user:\\udfff", "user:a\\nb", "user:" + "x" * 200]:
+        payload = (
+            '{"iss":"shopagent","aud":"shopagent","role":"shopper","exp":9999999999,'
+            f'"sub":"{sub}"}}'
+        ).encode()
+        token = jws.serialize_compact(
+            {"alg": "ES256", "kid": key.kid}, payload, key, algorithms=["ES256"]
+        )
+        with pytest.raises(AuthError, match="not a printable id"):
+            identity.verify(token)
