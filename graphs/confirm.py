@@ -7,9 +7,9 @@ for nothing. Then:
 
 - only yes phrases matched, nothing else said: **yes** (the change is made);
 - only no phrases: **no** (nothing is changed);
-- words that are none of these remain ("actually, show me lanterns", "yes but to my gift
-  card", "no, the wall clock"): a **request** (nothing is changed, and the message is handled
-  as a new request);
+- words or numbers that are none of these remain ("actually, show me lanterns", "yes but to
+  my gift card", "no, the wall clock", "yes, #W1080318"): a **request** (nothing is changed,
+  and the message is handled as a new request);
 - anything else: yes and no together, an unsure word, nothing at all: **unclear** (the question
   is asked again and the change stays waiting).
 
@@ -64,8 +64,8 @@ _LONGEST = max(len(p) for p in _PHRASES)
 
 
 def words(text: str) -> list[str]:
-    """Lower-case words; curly apostrophes read as straight ones."""
-    return re.findall(r"[a-z]+(?:'[a-z]+)?", text.lower().replace("\u2019", "'"))
+    """Lower-case words and numbers; curly apostrophes read as straight ones."""
+    return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower().replace("\u2019", "'"))
 
 
 def read_answer(text: str) -> Reading:

@@ -57,6 +57,8 @@ REQUESTS = [
     "no, the wall clock",
     "cancel #W1080318 instead",
     "what is the status of my other order?",
+    "yes, #W1080318",
+    "ok, 2 of them",
 ]
 
 
