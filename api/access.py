@@ -44,7 +44,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from anyio import to_thread
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from api.deps import PrincipalDep, auth_http_error
 from infra.errors import AuthError, ForbiddenError
@@ -90,12 +90,13 @@ def check(principal: Principal, roles: Roles, what: str) -> None:
     raise ForbiddenError(f"{what} is for {_names(roles)} only; this token is {principal.role}")
 
 
-def requires(roles: Roles, what: str) -> Callable[[PrincipalDep], Awaitable[Principal]]:
+def requires(roles: Roles) -> Callable[[Request, PrincipalDep], Awaitable[Principal]]:
     """A route dependency: the caller must hold one of ``roles`` (401/403 otherwise)."""
 
-    async def dependency(principal: PrincipalDep) -> Principal:
+    async def dependency(request: Request, principal: PrincipalDep) -> Principal:
+        route = getattr(request.scope.get("route"), "path", request.url.path)
         try:
-            check(principal, roles, what)
+            check(principal, roles, f"{request.method} {route}")
         except AuthError as err:
             raise auth_http_error(err, bad_credential=False) from err
         return principal
@@ -103,8 +104,8 @@ def requires(roles: Roles, what: str) -> Callable[[PrincipalDep], Awaitable[Prin
     return dependency
 
 
-STAFF_ONLY = Depends(requires(STAFF, "this route"))
-SIGNED_IN_ONLY = Depends(requires(SIGNED_IN, "this route"))
+STAFF_ONLY = Depends(requires(STAFF))
+SIGNED_IN_ONLY = Depends(requires(SIGNED_IN))
 
 
 async def authorize_tool(

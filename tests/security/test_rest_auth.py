@@ -171,7 +171,11 @@ def test_anonymous_stock_and_copy_writes_change_nothing(
     """``POST /v1/inventory/receipts {"quantity": 1000000}`` and ``POST /v1/content``."""
     before = store_digest(settings.store_path)
     receipt = {"product_id": "22423", "quantity": 1_000_000}
-    _refused(client.post("/v1/inventory/receipts", json=receipt), 401, "staff")
+    _refused(
+        client.post("/v1/inventory/receipts", json=receipt),
+        401,
+        "POST /v1/inventory/receipts needs a staff token",
+    )
     _refused(client.get("/v1/inventory/reorders"), 401, "staff")
     copy = {"product_id": "22423", "tone": "playful", "keywords": ["FREE MONEY"]}
     _refused(client.post("/v1/content", json=copy), 401, "staff")
