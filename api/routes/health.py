@@ -1,4 +1,4 @@
-"""Liveness and readiness."""
+"""Liveness and readiness: public (no credential) and not rate-limited, for load-balancer probes."""
 
 from __future__ import annotations
 
