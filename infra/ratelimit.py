@@ -1,10 +1,10 @@
-"""Token-bucket rate limits per key (a chat session, an API key): on Redis, or in the process.
+"""Token-bucket rate limits per key (a signed-in principal, else a client address).
 
 A bucket holds up to ``burst`` tokens and refills at ``rate_per_s``; a request takes one token
 or is refused with the seconds until one is back. On Redis the bucket is one hash updated by a
-Lua script (atomic, Redis's own clock, so every app instance shares the limit). When Redis
-fails or times out, the same arithmetic runs on an in-process bucket, so requests are still
-limited (per process) and never wait on a dead Redis.
+Lua script (atomic, Redis's own clock, so every app instance shares the limit); without Redis
+it lives in the process. When Redis fails or times out, the same arithmetic runs on an
+in-process bucket, so requests are still limited (per process) and never wait on a dead Redis.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class _Bucket:
 
 
 class RateLimiter:
-    """``await limiter.take("session:abc", limit)`` → a ``Decision``."""
+    """``await limiter.take("rest:user:12347", limit)`` → a ``Decision``."""
 
     def __init__(self, cache: Cache, *, max_local_buckets: int = 100_000) -> None:
         # The cache owns the Redis client and its health: both fall back together.
