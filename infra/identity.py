@@ -14,8 +14,9 @@ Two ways to trust a token, chosen by settings, never both:
   (Cognito access tokens carry the app client id in ``client_id`` instead of ``aud``; either is
   accepted). The JWKS is fetched with a timeout, cached for ``auth_jwks_cache_s`` and fetched
   again early when a token names a key id it does not hold (key rotation), at most once a
-  minute. Staff are callers whose ``auth_groups_claim`` lists ``auth_staff_group``; everyone
-  else is a shopper whose store user id is the ``auth_user_id_claim`` claim.
+  minute; a failed fetch keeps the last good keys and is retried after a few seconds. Staff
+  are callers whose ``auth_groups_claim`` lists ``auth_staff_group``; everyone else is a
+  shopper whose store user id is the ``auth_user_id_claim`` claim.
 
 Every refusal is an ``AuthError`` whose message says why (expired, bad signature, wrong
 audience, unknown key …); a JWKS that cannot be fetched is an ``UpstreamError``.
@@ -64,6 +65,7 @@ ISSUER_ALGORITHMS = ("RS256", "RS384", "RS512", "ES256", "ES384", "PS256")
 MAX_TOKEN_CHARS = 8192
 MAX_ID_CHARS = 128
 _REFETCH_GAP_S = 60.0
+_RETRY_GAP_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -312,20 +314,39 @@ class _JwksSource:
         self._lock = threading.Lock()
         self._keys: KeySet | None = None
         self._fetched_at = -float("inf")
+        self._retry_at = -float("inf")
 
     def keys(self, refresh: bool) -> KeySet:
+        """The cached keys, fetched first when missing, stale or (``refresh``) lacking a kid.
+
+        A failed fetch is not retried for ``_RETRY_GAP_S`` (a dead issuer must not cost every
+        request a timeout); meanwhile the last good keys, if any, stay in use.
+        """
         now = time.monotonic()
         with self._lock:
-            stale = now - self._fetched_at >= self.ttl_s
-            early = refresh and now - self._fetched_at >= _REFETCH_GAP_S
-            if self._keys is None or stale or early:
-                document = self._load()
+            age = now - self._fetched_at
+            due = self._keys is None or age >= self.ttl_s or (refresh and age >= _REFETCH_GAP_S)
+            if due and now >= self._retry_at:
                 try:
-                    self._keys = KeySet.import_key_set(document)
-                except (JoseError, KeyError, TypeError, ValueError) as err:
-                    raise UpstreamError(f"the JWKS from {self.where} holds no usable key") from err
-                self._fetched_at = now
+                    self._keys = self._fetch()
+                    self._fetched_at = now
+                except UpstreamError:
+                    self._retry_at = now + _RETRY_GAP_S
+                    if self._keys is None:
+                        raise
+            if self._keys is None:
+                raise UpstreamError(
+                    f"the issuer's JWKS at {self.where} could not be fetched; "
+                    f"retrying within {_RETRY_GAP_S:g} s"
+                )
             return self._keys
+
+    def _fetch(self) -> KeySet:
+        document = self._load()
+        try:
+            return KeySet.import_key_set(document)
+        except (JoseError, KeyError, TypeError, ValueError) as err:
+            raise UpstreamError(f"the JWKS from {self.where} holds no usable key") from err
 
     @property
     def where(self) -> str:
@@ -336,7 +357,7 @@ class _JwksSource:
             try:
                 return json.loads(self.path.read_text())
             except (OSError, ValueError) as err:
-                raise ConfigError(f"cannot read the JWKS file {self.path}: {err}") from err
+                raise UpstreamError(f"cannot read the JWKS file {self.path}: {err}") from err
         assert self.url is not None
         try:
             response = httpx.get(self.url, timeout=self.timeout_s)

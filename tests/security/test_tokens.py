@@ -322,3 +322,27 @@ def test_ids_in_claims_must_be_printable(tmp_path: Path) -> None:
         )
         with pytest.raises(AuthError, match="not a printable id"):
             identity.verify(token)
+
+
+def test_a_dead_issuer_costs_one_timeout_and_old_keys_stay_in_use(
+    tmp_path: Path, jwks: JwksServer
+) -> None:
+    settings = _issuer_settings(tmp_path, jwks.url, auth_jwks_cache_s=0.2, auth_jwks_timeout_s=0.3)
+    identity = Identity.from_settings(settings)
+    token = _mint(jwks.keys[0])
+    assert identity.verify(token).user_id == "a1b2"
+    jwks.delay_s = 2.0  # the issuer stops answering in time
+    time.sleep(0.3)  # the cached JWKS is stale now
+    started = time.monotonic()
+    assert identity.verify(token).user_id == "a1b2"  # one timed-out fetch, then the old keys
+    assert identity.verify(token).user_id == "a1b2"  # no second fetch while backing off
+    assert time.monotonic() - started < 1.5
+    assert jwks.fetches == 2
+
+
+def test_an_issuer_never_reached_answers_at_once_while_backing_off(tmp_path: Path) -> None:
+    identity = Identity.from_settings(_issuer_settings(tmp_path, "http://127.0.0.1:9/jwks.json"))
+    with pytest.raises(UpstreamError, match="did not answer"):
+        identity.verify("a.b.c")
+    with pytest.raises(UpstreamError, match="retrying within"):
+        identity.verify("a.b.c")
