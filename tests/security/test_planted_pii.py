@@ -136,7 +136,6 @@ def _store_settings(source: Path, tmp_path: Path, dataset: str) -> Settings:
         data_dir=data_dir,
         dataset=dataset,  # type: ignore[arg-type]
         rate_limit_chat_per_s=0,
-        rate_limit_session_per_s=0,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -277,3 +278,17 @@ async def test_saved_conversations_hold_no_readable_tool_results(tmp_path: Path)
         types = {row[0] for row in db.execute("SELECT type FROM checkpoints")}
         types |= {row[0] for row in db.execute("SELECT type FROM writes")}
     assert types and all(t.endswith("+aesgcm") for t in types)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "+44" + "1" * 40 + "a",  # digits a backtracking phone pattern could split 2**40 ways
+        "0044" + "  1" * 40 + "x",
+        "1." * 20_000 + "@",  # an e-mail local part tried from every character
+    ],
+)
+def test_adversarial_text_is_scanned_in_linear_time(text: str) -> None:
+    started = time.perf_counter()
+    find_pii(text)
+    assert time.perf_counter() - started < 1.0  # seconds; exponential would never finish

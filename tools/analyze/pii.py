@@ -60,6 +60,8 @@ def _normal_char(ch: str) -> str:
         return ""
     if ch in _DASHES:
         return "-"
+    if not ch.isascii() and (value := unicodedata.decimal(ch, None)) is not None:
+        return str(value)  # any script's decimal digit: full-width, Arabic-Indic, Devanagari …
     if ch not in "\t\n\r" and (ch.isspace() or unicodedata.category(ch) == "Zs"):
         return " "
     return unicodedata.normalize("NFKC", ch)
@@ -145,7 +147,9 @@ def _always(_: str) -> bool:
 
 # Between digit groups: up to three spaces, or a dot or dash with a space either side at most.
 _SEP = r"(?:[ \t]{1,3}|[ \t]?[.-][ \t]?)"
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+# The local part starts where no local-part character precedes it: one try per run of such
+# characters, not one per character (which would be quadratic on a long dotted string).
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 # A run of digit groups joined by separators; the card layouts are picked out of it.
 _DIGIT_RUN = re.compile(rf"(?<![\w.,])\d+(?:{_SEP}\d+)*(?!\w)")
 # Country code, check digits, then 11-30 letters or digits, optionally in groups of four.
@@ -169,11 +173,14 @@ _EXPIRY = re.compile(
 _EXPIRY_AFTER_CARD = re.compile(
     rf"[ \t,;:-]{{0,4}}(?i:(?:exp\w*|valid\s+\w+)\.?[ \t:]{{0,3}})?({_DATE})(?![\d/])"
 )
-# Phones: an international prefix (+44, 0044), a trunk 0, an area code in parentheses or a
-# three-digit group, then digit groups (a "(0)" or "(415)" may sit among them).
+# Phones: a "+", or at a word start a trunk 0 (also 00 + country code), an area code in
+# parentheses or a three-digit group; then digit groups joined by one or two separators, or
+# by nothing next to a parenthesised part ("(0)7700"). No two ways to split the same digits, so
+# a failed match costs linear time.
+_PHONE_PART = r"(?:\(\d{1,4}\)|\d+)"
 _PHONE = re.compile(
-    r"(?:\+\d{1,3}|(?<![\w.])00\d{1,3}|(?<![\w.])0\d|\(\d{3}\)|(?<![\w.])\d{3}(?=[ .-]))"
-    r"(?:[ .-]{0,2}(?:\(0\)|\(\d{1,4}\))?[ .-]{0,2}\d+)+(?![\w])"
+    r"(?:\+|(?<![\w.+(])(?=0\d|\(\d{3}\)|\d{3}[ .-]))"
+    rf"{_PHONE_PART}(?:(?:[ .-]{{1,2}}|(?<=\))|(?=\()){_PHONE_PART})*(?!\w)"
 )
 # UK postcodes (outward code, space optional, inward code) and US ZIP+4.
 _POSTCODE = re.compile(
@@ -181,40 +188,49 @@ _POSTCODE = re.compile(
 )
 
 
-def _card_layout(groups: list[str]) -> bool:
-    sizes = [len(g) for g in groups]
-    total = sum(sizes)
-    if not 13 <= total <= 19:
-        return False
-    if len(sizes) == 1 or all(s == 1 for s in sizes):
+def _card_layout(sizes: list[int]) -> bool:
+    """Digit groups laid out as card numbers are written (13-19 digits in all)."""
+    if len(sizes) == 1 or all(size == 1 for size in sizes):
         return True
     if sizes in ([4, 6, 5], [4, 6, 4]):
         return True
     # Groups of four: 4-4-4-x (13-16 digits) or 4-4-4-4-3 (19 digits).
     if sizes[:3] != [4, 4, 4]:
         return False
-    return (len(sizes) == 4 and sizes[3] >= 1) or sizes[3:] == [4, 3]
+    return len(sizes) == 4 or sizes[3:] == [4, 3]
 
 
 def _cards(norm: str) -> Iterator[tuple[int, int]]:
-    """Spans of card numbers: runs of digit groups in a card layout that pass Luhn."""
+    """Spans of card numbers: runs of digit groups in a card layout that pass Luhn.
+
+    For each group a candidate could end at, the candidate is grown leftwards one group at a
+    time with a running Luhn sum (at most 19 digits), so a run costs linear time. Candidates
+    are then taken from the left, the longest first (a CVV or a date may follow a card).
+    """
     for run in _DIGIT_RUN.finditer(norm):
-        groups = [(m.start(), m.end()) for m in re.finditer(r"\d+", run.group())]
-        base = run.start()
-        i = 0
-        while i < len(groups):
-            # The longest card starting at group i (a CVV or a date may follow it).
-            best = None
-            for j in range(min(len(groups), i + 19), i, -1):
-                texts = [run.group()[b:e] for b, e in groups[i:j]]
-                if _card_layout(texts) and luhn_ok("".join(texts)):
-                    best = j
+        text, base = run.group(), run.start()
+        spans = [(m.start(), m.end()) for m in re.finditer(r"\d+", text)]
+        sizes = [end - begin for begin, end in spans]
+        longest: dict[int, int] = {}  # first group -> end group (exclusive) of its longest card
+        for j in range(1, len(spans) + 1):
+            weighted = position = 0
+            for i in range(j - 1, -1, -1):
+                begin, end = spans[i]
+                for ch in reversed(text[max(begin, end - 20) : end]):
+                    digit = ord(ch) - 48
+                    if position % 2 == 1:
+                        digit = digit * 2 - 9 if digit > 4 else digit * 2
+                    weighted += digit
+                    position += 1
+                if position > 19:
                     break
-            if best is None:
-                i += 1
-                continue
-            yield base + groups[i][0], base + groups[best - 1][1]
-            i = best
+                if position >= 13 and weighted % 10 == 0 and _card_layout(sizes[i:j]):
+                    longest[i] = max(longest.get(i, j), j)
+        taken_to = 0
+        for i in sorted(longest):
+            if i >= taken_to:
+                yield base + spans[i][0], base + spans[longest[i] - 1][1]
+                taken_to = longest[i]
 
 
 # (type, pattern, check), in the order they claim text: a span taken stays taken. A pattern
