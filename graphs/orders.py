@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
@@ -88,6 +88,7 @@ NOT_CHANGED_UNCLEAR = (
 ALREADY_MADE = (
     "That change was already made when it was first confirmed; it has not been made twice."
 )
+ALREADY_DECLINED = "That change was already declined; I have not changed anything."
 
 # A node function over the chat graph's state (``graphs.chat.ChatState``).
 Node = Callable[..., Awaitable[dict[str, Any]]]
@@ -112,6 +113,20 @@ def confirm(pending: dict[str, Any], summary: str) -> tuple[Reading, str]:
             break
         question = ASK_AGAIN
     return reading, answer
+
+
+def outcome_note(messages: Sequence[BaseMessage], call_id: str) -> str | None:
+    """What became of the change asked about in tool call ``call_id``, once its question was
+    answered by another client of the conversation: made, declined, or ``None`` (its answer is
+    not in ``messages``, or the rules refused it then: the model's answer said so)."""
+    for message in reversed(messages):
+        if isinstance(message, ToolMessage) and message.tool_call_id == call_id:
+            if message.status == "success":
+                return ALREADY_MADE
+            if str(message.content) == f"Error: {NOT_CONFIRMED}":
+                return ALREADY_DECLINED
+            return None
+    return None
 
 
 def emails_in(text: str) -> list[str]:

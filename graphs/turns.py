@@ -24,6 +24,9 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, Interrupt, StreamMode
 
+from graphs.confirm import read_answer
+from graphs.orders import outcome_note
+
 Frame = dict[str, Any]
 # The key under which the ``updates`` stream reports an interrupt (langgraph keeps its own
 # constant private).
@@ -54,23 +57,33 @@ def parse_output(content: Any) -> Any:
 @dataclass
 class ChatSession:
     """One conversation as one client holds it (a socket, the terminal): its thread, its
-    signed-in shopper, and the question its last turn here stopped at, if any, so the next turn
-    needs no read of the saved state to know whether it answers one.
+    signed-in shopper, and the confirmation question its last turn here stopped at, if any.
+
+    Every turn reads the saved state to learn whether a question is waiting: another client
+    of the same conversation (a second socket) may have asked or answered one since. When the
+    question this client showed was answered elsewhere, a reply to it is told what became of
+    the change (``graphs.orders.outcome_note``) instead of being taken for a new message.
     """
 
     graph: CompiledStateGraph[Any, Any, Any, Any]
     thread_id: str
     shopper_id: str | None = None
-    # The interrupts the last turn run here ended with; ``None``: unknown, read the state.
-    pending: tuple[Interrupt, ...] | None = None
+    # The tool call id of the confirmation question the last turn here ended with.
+    asked: str | None = None
 
     async def stream(self, text: str) -> AsyncIterator[Frame]:
         """Run one shopper message and yield its frames, the ``message`` frame last."""
         config: RunnableConfig = {"configurable": {"thread_id": self.thread_id}}
-        waiting = self.pending
-        if waiting is None:
-            waiting = tuple((await self.graph.aget_state(config)).interrupts)
-        self.pending = None  # until this turn has finished
+        saved = await self.graph.aget_state(config)
+        waiting = tuple(saved.interrupts)
+        shown, self.asked = self.asked, None
+        notes: list[str] = []  # what the customer-service policy tells the shopper itself
+        if shown is not None and not waiting:
+            note = outcome_note(saved.values.get("messages", []), shown)
+            if note is not None and read_answer(text) != "request":
+                yield {"type": "message", "text": note, "products": [], "flags": []}
+                return
+            notes += [note] if note else []
         start: Command[Any] | dict[str, Any]
         if waiting:
             start = Command(resume=text)
@@ -86,7 +99,6 @@ class ChatSession:
         # The state after the last step and any interrupt come with the stream: no reading back.
         values: dict[str, Any] = {}
         interrupts: tuple[Interrupt, ...] = ()
-        notes: list[str] = []  # what the customer-service policy tells the shopper itself
         modes: list[StreamMode] = ["messages", "updates", "values"]
         stream = self.graph.astream(start, config, stream_mode=modes, durability="exit")
         async for mode, payload in cast(AsyncIterator[tuple[str, Any]], stream):
@@ -137,7 +149,8 @@ class ChatSession:
             question = interrupts[0].value
             answer = str(question.get("question") if isinstance(question, dict) else question)
         answer = "\n\n".join([*notes, answer]) if notes else answer
-        self.pending = interrupts
+        if interrupts and isinstance(question, dict) and isinstance(question.get("call"), dict):
+            self.asked = str(question["call"].get("id"))
         yield {
             "type": "message",
             "text": answer,

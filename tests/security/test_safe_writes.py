@@ -29,8 +29,8 @@ from typing import Any
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
-from graphs.orders import ALREADY_MADE
-from graphs.turns import run_turn
+from graphs.orders import ALREADY_DECLINED, ALREADY_MADE
+from graphs.turns import ChatSession, run_turn
 from tests.orders_helpers import copy_tau_store, store_digest
 from tests.security.confirming_process import DIED, service_graph, turn
 from tools.catalog.sqlite import SqliteStore
@@ -254,3 +254,46 @@ def test_threads_racing_with_one_key_apply_once(store: SqliteStore) -> None:
     assert sorted(nows) == [False] * 7 + [True]
     user = store.get_user(OMAR)
     assert user is not None and _balance(user) == ONCE
+
+
+@pytest.mark.parametrize("reply", ["yes", "no", "what?"])
+async def test_a_question_answered_on_another_socket_is_reported_made(
+    tau_retail_dir: Path, tmp_path: Path, reply: str
+) -> None:
+    store = copy_tau_store(tau_retail_dir, tmp_path / "store.sqlite")
+    try:
+        graph = service_graph(store, InMemorySaver())
+        asker, other = ChatSession(graph, THREAD), ChatSession(graph, THREAD)
+        for text in UP_TO_THE_QUESTION:
+            frames = [f async for f in asker.stream(text)]
+        assert frames[-1]["text"].endswith(ASK)
+        done = [f async for f in other.stream("yes")]  # the second socket answers first
+        assert done[-1]["text"].startswith("Done: order #W8557584 is cancelled")
+        made = store_digest(store.path)
+        late = [f async for f in asker.stream(reply)]  # the socket that asked answers late
+        assert [f["type"] for f in late] == ["message"]
+        assert late[-1]["text"] == ALREADY_MADE
+        assert store_digest(store.path) == made
+        user = store.get_user(OMAR)
+        assert user is not None and _balance(user) == ONCE
+    finally:
+        store.close()
+
+
+async def test_a_question_declined_on_another_socket_is_not_made_by_a_late_yes(
+    tau_retail_dir: Path, tmp_path: Path
+) -> None:
+    store = copy_tau_store(tau_retail_dir, tmp_path / "store.sqlite")
+    try:
+        graph = service_graph(store, InMemorySaver())
+        asker, other = ChatSession(graph, THREAD), ChatSession(graph, THREAD)
+        for text in UP_TO_THE_QUESTION:
+            [f async for f in asker.stream(text)]
+        before = store_digest(store.path)
+        [f async for f in other.stream("no")]
+        late = [f async for f in asker.stream("yes")]
+        assert [f["type"] for f in late] == ["message"]
+        assert late[-1]["text"] == ALREADY_DECLINED
+        assert store_digest(store.path) == before
+    finally:
+        store.close()
