@@ -11,7 +11,6 @@ from langgraph.graph.state import CompiledStateGraph
 
 from agents.models import OFFLINE, chat_model
 from agents.offline.planner import OfflinePlanner
-from agents.offline.vocabulary import CatalogVocabulary
 from agents.prompts import CUSTOMER_SERVICE_PROMPT, SHOPPING_SYSTEM_PROMPT
 from api.pipeline import EventPipeline, open_pipeline, run_in_threads
 from graphs.chat import build_graph
@@ -96,7 +95,7 @@ async def open_runtime(settings: Settings, process_events: bool = False) -> Asyn
         products = list(services.store.iter_products())
 
         def offline() -> OfflinePlanner:
-            return OfflinePlanner(vocabulary=CatalogVocabulary.from_products(products))
+            return OfflinePlanner.for_store(products, info.dataset)
 
         model = chat_model(settings.model, settings, offline_factory=offline)
         services.author = ContentGraph.from_services(services, model)

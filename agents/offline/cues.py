@@ -242,5 +242,5 @@ STOPWORDS = frozenset(
     what's whats that's thats there's theres here's it's let's who's how's where's i'll
     you've you're we're they're isn't aren't don't doesn't didn't can't won't wouldn't
     after keep keeps she he her him his hers likes loves liked wants email e-mail contact
-    address works work working""".split()  # noqa: SIM905 (a word list reads better as text)
+    address works work working bit hmm hmmm erm er kinda sorta""".split()  # noqa: SIM905 (a word list reads better as text)
 )

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -34,9 +35,14 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field
 
-from agents.offline.policy import Step, next_step
+from agents.offline.context import read_conversation
+from agents.offline.policy import Step, ToolCallPlan, next_step
+from agents.offline.routing import ANALYZE, Route, review_answer, route, warm_readers
+from agents.offline.service import answers as service_answers
 from agents.offline.service.planner import service_step
+from agents.offline.store_policy import StorePolicy, store_policy
 from agents.offline.vocabulary import CatalogVocabulary
+from tools.models import Product
 
 # Lines with their line break, so the streamed chunks add up to the exact text: a listing
 # arrives product by product, and each chunk costs a callback round through the graph.
@@ -55,10 +61,29 @@ class OfflinePlanner(BaseChatModel):
     """The default chat model: understands shopping requests and calls the bound tools."""
 
     vocabulary: CatalogVocabulary = Field(default_factory=CatalogVocabulary)
+    # The store's policy text, for store questions ("" when the store has none).
+    policy: StorePolicy = Field(default_factory=StorePolicy)
     # Names of the bound tools; the planner never calls a tool that is not among them.
     tool_names: frozenset[str] = frozenset()
     # Tool-calling messages per shopper turn: the first search plus up to three relaxations.
     max_tool_rounds: int = Field(default=4, ge=1)
+
+    @classmethod
+    def for_store(cls, products: Iterable[Product], dataset: str) -> OfflinePlanner:
+        """The planner of one store: its catalog's words and its policy text, if it has one."""
+        planner = cls(
+            vocabulary=CatalogVocabulary.from_products(products),
+            policy=StorePolicy(store_policy(dataset)),
+        )
+        # The encoder, its example and policy vectors and the language model load in the
+        # background (a few seconds of CPU), so no shopper's first question waits for them.
+        threading.Thread(target=planner.warm, name="planner-warm-up").start()
+        return planner
+
+    def warm(self) -> None:
+        """Load what reading a message may need, once per process."""
+        warm_readers()
+        self.policy.answer("warm-up")
 
     @property
     def _llm_type(self) -> str:
@@ -82,10 +107,26 @@ class OfflinePlanner(BaseChatModel):
     # ------------------------------------------------------------------------- replying
 
     def _step(self, messages: list[BaseMessage]) -> Step:
+        conv = read_conversation(messages)
+        routed = route(messages, conv, self.vocabulary, self.tool_names, self.policy)
+        if routed is not None:  # no tool skill answers it: another language, a store question…
+            return self._routed(routed, conv.rounds)
         served = service_step(messages, self.tool_names)  # customer service, when it is that
         if served is not None:
             return served
         return next_step(messages, self.vocabulary, self.tool_names, self.max_tool_rounds)
+
+    @staticmethod
+    def _routed(routed: Route, rounds: Sequence[Sequence[Any]]) -> Step:
+        """The routed answer, or its one tool call and then the answer from its result."""
+        if not routed.tool or routed.args is None:
+            return Step(text=routed.text)
+        done = [r for rnd in rounds for r in rnd if r.name == routed.tool and r.answered]
+        if not done:
+            return Step(calls=[ToolCallPlan(routed.tool, routed.args)])
+        if routed.tool == ANALYZE:
+            return Step(text=review_answer(done[-1].output, done[-1].error))
+        return Step(text=service_answers.transferred())
 
     @staticmethod
     def _calls(step: Step) -> list[ToolCall]:

@@ -1,0 +1,212 @@
+"""Dialogue acts scored from labelled examples with the sentence encoder the project ships.
+
+The encoder is the search's all-MiniLM-L6-v2 (int8 ONNX, ``tools.search.vectors``). Each act
+has a handful of example messages; a message is scored against every act as the mean cosine
+of its two nearest examples (a nearest-neighbour classifier: adding an example teaches a
+phrasing, no retraining). The reading is *confident* when the best act scores at least
+``MIN_SCORE`` and beats the runner-up by ``MIN_MARGIN``; the planner acts on confident
+readings only and keeps its rules otherwise.
+
+Encoding a message costs a few milliseconds of CPU (measured in the README), so the planner
+asks only about messages its catalog vocabulary does not ground (``needs_reading``); vectors
+are cached by text, so the several model calls of one turn encode it once.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+import numpy as np
+
+from agents.offline.cues import SHOPPING
+from agents.offline.text import normalize, tokens
+from agents.offline.vocabulary import CatalogVocabulary
+from infra.errors import ConfigError
+from tools.search.vectors import Embedder, Vectors
+
+Act = Literal["shop", "store_question", "hand_off", "small_talk", "review", "service"]
+
+# Labelled examples, written for the acts (not copied from any evaluation suite).
+EXAMPLES: dict[Act, tuple[str, ...]] = {
+    "shop": (
+        "do you have red mugs",
+        "I'm looking for a lantern",
+        "show me cushion covers under 5 pounds",
+        "something for the garden",
+        "a present for my mum who loves baking",
+        "what candles do you sell",
+        "any cheaper ones?",
+        "have you got wall clocks",
+        "I need a gift for a colleague",
+        "tea towels please",
+        "is the second one in stock",
+        "tell me more about that one",
+        "do you sell backpacks",
+        "never mind, show me headphones instead",
+        "what's the cheapest cake stand",
+        "more like this one",
+    ),
+    "store_question": (
+        "what are your delivery charges",
+        "how much is shipping",
+        "do you deliver abroad",
+        "what is your returns policy",
+        "how long do refunds take",
+        "can I exchange an item I bought",
+        "what payment methods do you accept",
+        "are you open on sundays",
+        "what are your opening hours",
+        "where is your shop",
+        "do you do click and collect",
+        "how long does delivery take",
+        "do you offer gift wrapping",
+        "is there a warranty",
+        "can I pay with paypal",
+        "do you price match",
+    ),
+    "hand_off": (
+        "let me speak to someone",
+        "can I talk to a real person",
+        "put me through to customer service",
+        "I want a human",
+        "is there someone I can call",
+        "get me an agent please",
+        "I'd like to speak to a manager",
+        "connect me with your support team",
+    ),
+    "small_talk": (
+        "what's your name",
+        "how are you today",
+        "you're very helpful",
+        "are you a robot",
+        "tell me about yourself",
+        "lol that's funny",
+        "I'm bored",
+        "do you like your job",
+        "good job",
+        "who made you",
+        "what's up",
+    ),
+    "review": (
+        "what do you think of this review",
+        "how do people feel about this",
+        "analyse the sentiment of this comment",
+        "is this feedback positive or negative",
+        "check the tone of this customer review",
+        "here's a review, what's the sentiment",
+        "what does this customer think",
+    ),
+    "service": (
+        "where is my order",
+        "where's my parcel",
+        "I want to cancel my order",
+        "track my package",
+        "I'd like a refund for my order",
+        "I want to return something I bought",
+        "has my order shipped",
+        "change the delivery address of my order",
+        "my order hasn't arrived",
+    ),
+}
+MIN_SCORE = 0.40
+MIN_MARGIN = 0.10
+# A message that names a product kind is taken away from the shopping rules only when surer.
+GROUNDED_SCORE = 0.55
+GROUNDED_MARGIN = 0.15
+# "red mugs please": a product kind in a few words is a request.
+SHORT_REQUEST = 4
+_PRICE = re.compile(r"[£$€]|\d")
+NEIGHBOURS = 2
+# A message this long is read whatever its words: a pasted review names products too.
+LONG_MESSAGE = 14
+# "…: <passage>" or a quoted passage: what is asked about is the part before it.
+PASSAGE = re.compile(r"""^(?P<lead>[^:"“]{3,}?)\s*(?::|["“])\s*(?P<passage>.{12,})$""", re.S)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The best act for a message, its score and its lead over the runner-up."""
+
+    act: Act
+    score: float
+    margin: float
+
+    @property
+    def confident(self) -> bool:
+        return self.score >= MIN_SCORE and self.margin >= MIN_MARGIN
+
+    @property
+    def sure(self) -> bool:
+        """Confident enough to override a message that names a product kind."""
+        return self.score >= GROUNDED_SCORE and self.margin >= GROUNDED_MARGIN
+
+
+class _Examples:
+    """The example vectors, encoded once per process on first use."""
+
+    _lock = threading.Lock()
+    _loaded: tuple[Vectors, list[Act]] | None = None
+
+    @classmethod
+    def get(cls) -> tuple[Vectors, list[Act]]:
+        with cls._lock:
+            if cls._loaded is None:
+                labels = [act for act, texts in EXAMPLES.items() for _ in texts]
+                texts = [text for group in EXAMPLES.values() for text in group]
+                cls._loaded = (Embedder().embed(texts), labels)
+            return cls._loaded
+
+
+def split_passage(text: str) -> tuple[str, str]:
+    """(the request, a pasted passage) — the passage is "" when there is none."""
+    match = PASSAGE.match(text.strip())
+    if match is None or len(match["passage"].split()) < 4:
+        return text, ""
+    return match["lead"], match["passage"].strip().strip("\"“”'")
+
+
+@lru_cache(maxsize=512)
+def read_act(text: str) -> Reading | None:
+    """The act ``text`` most resembles, or ``None`` when the encoder is not installed."""
+    try:
+        vectors, labels = _Examples.get()
+        vector = Embedder().embed_query(split_passage(text)[0])
+    except ConfigError:
+        return None
+    sims = vectors @ vector
+    scores: dict[Act, float] = {}
+    for act in EXAMPLES:
+        own = np.sort(sims[[i for i, label in enumerate(labels) if label == act]])[::-1]
+        scores[act] = float(own[:NEIGHBOURS].mean())
+    ranked = sorted(scores.items(), key=lambda item: -item[1])
+    (best, score), (_, second) = ranked[0], ranked[1]
+    return Reading(best, round(score, 4), round(score - second, 4))
+
+
+def grounded(text: str, vocab: CatalogVocabulary) -> bool:
+    """Whether ``text`` names a product kind or brand of the catalog."""
+    words = tokens(normalize(text))
+    kinds = {term.kind for match in vocab.scan(words) for term in match.terms}
+    return bool(kinds & {"category", "brand"})
+
+
+def needs_reading(text: str, vocab: CatalogVocabulary) -> bool:
+    """Whether the rules could misread ``text``, so the encoder should read it: a long message
+    (a pasted passage), or one that names no product kind or brand of the catalog, or names
+    one with nothing else that says shopping (no option, price or shopping phrase: "are you
+    open on bank holidays?" names money banks). Two words or fewer never need it."""
+    norm = normalize(text)
+    words = tokens(norm)
+    if len(words) <= 2:
+        return False
+    if len(words) >= LONG_MESSAGE or split_passage(text)[1]:
+        return True
+    kinds = {term.kind for match in vocab.scan(words) for term in match.terms}
+    if not kinds & {"category", "brand"}:
+        return True
+    shopping = "value" in kinds or SHOPPING.search(norm) or _PRICE.search(norm)
+    return not shopping and len(words) > SHORT_REQUEST

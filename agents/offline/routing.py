@@ -1,0 +1,163 @@
+"""Messages no shopping or order tool answers, read before the tool skills: another language,
+a store question, a request for a person, small talk, a pasted review.
+
+Each is recognised by meaning (``acts``: the sentence encoder against labelled examples, acted
+on only when confident) or by the language model (``foreign``), never by the keywords the
+shopping rules would otherwise turn into a search for "speak someone". Answers are honest: a
+store question quotes the store's policy when it has one that fits, else says plainly that it
+cannot be answered here; a person is the ``transfer_to_human_agents`` tool when it is bound; a
+review goes to ``analyze_text`` and its sentiment and key phrases are reported as returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+
+from agents.offline import answers
+from agents.offline.acts import Reading, grounded, needs_reading, read_act, split_passage
+from agents.offline.context import Conversation
+from agents.offline.cue_slots import detect_flags
+from agents.offline.foreign import english_only, foreign_language, load_language_model
+from agents.offline.service.nlu import understand_request
+from agents.offline.store_policy import StorePolicy
+from agents.offline.text import normalize
+from agents.offline.vocabulary import CatalogVocabulary
+
+TRANSFER = "transfer_to_human_agents"
+ANALYZE = "analyze_text"
+MAX_PASSAGE = 4000
+
+
+@dataclass(frozen=True)
+class Route:
+    """What to do with a message: answer ``text``, or call ``tool`` with ``args`` and then
+    answer from its result."""
+
+    text: str = ""
+    tool: str = ""
+    args: dict[str, Any] | None = None
+
+
+def _last_answer(messages: Sequence[BaseMessage]) -> str:
+    """The assistant's last answer before the current message."""
+    seen_human = False
+    for message in reversed(messages):
+        if isinstance(message, HumanMessage):
+            if seen_human:
+                break
+            seen_human = True
+        elif seen_human and isinstance(message, AIMessage) and not message.tool_calls:
+            return message.text if isinstance(message.text, str) else str(message.content)
+    return ""
+
+
+def _answers_a_question(text: str) -> bool:
+    """The message gives what a customer-service question asked for (an order, an e-mail, a
+    reason, yes or no...): the order rules read it."""
+    r = understand_request(text)
+    given = r.order_ids or r.ordinal or r.all_items or r.payment or r.reason or r.address
+    return bool(given or r.identifies or r.yes or r.no)
+
+
+def small_talk(vocab: CatalogVocabulary) -> str:
+    return (
+        "I'm the shop's assistant, here to help you find things in the catalog. "
+        f"What are you looking for? For example: '{answers.example_request(vocab)}'."
+    )
+
+
+def store_answer(question: str, policy: StorePolicy, vocab: CatalogVocabulary) -> str:
+    rules = policy.answer(question)
+    if rules:
+        return "From the store's policy:\n" + "\n".join(f"- {rule}" for rule in rules)
+    return (
+        "Sorry, I can't help with that here: I have no information about it. I can search the "
+        f"catalog, tell you about a product and check its stock, for example: "
+        f"'{answers.example_request(vocab)}'."
+    )
+
+
+def no_person(vocab: CatalogVocabulary) -> str:
+    return (
+        "Sorry, I can't put you through to a person here. I can search the catalog, tell you "
+        f"about a product and check its stock, for example: '{answers.example_request(vocab)}'."
+    )
+
+
+def review_answer(out: dict[str, Any] | None, error: str | None) -> str:
+    if out is None:
+        return f"I couldn't analyse that text: {error or 'the analyzer failed'}"
+    sentiment = out.get("sentiment") or {}
+    label = str(sentiment.get("label", "")).lower()
+    scores = sentiment.get("scores") or {}
+    lines = []
+    if label:
+        share = scores.get(label)
+        how = f" ({share:.0%} {label})" if isinstance(share, int | float) else ""
+        lines.append(f"That text reads {label}{how}.")
+    phrases = [str(p.get("text")) for p in out.get("key_phrases") or [] if isinstance(p, dict)]
+    if phrases:
+        lines.append("Key phrases: " + ", ".join(phrases[:6]) + ".")
+    return " ".join(lines) or "The analyzer found nothing to report about that text."
+
+
+def route(
+    messages: Sequence[BaseMessage],
+    conv: Conversation,
+    vocab: CatalogVocabulary,
+    tool_names: frozenset[str],
+    policy: StorePolicy,
+) -> Route | None:
+    """The route of the current message, or ``None`` for the tool skills to read it."""
+    text = conv.text
+    if not text.strip() or _answers_a_question(text):
+        return None
+    if (code := foreign_language(text, vocab)) is not None:
+        return Route(text=english_only(code, vocab))
+    if not needs_reading(text, vocab):
+        return None
+    reading = read_act(text)
+    if reading is None or not reading.confident:
+        return None
+    if grounded(text, vocab) and not reading.sure and reading.act != "review":
+        return None  # it names a product kind: the shopping rules keep it unless surer
+    return _act_route(reading, text, messages, vocab, tool_names, policy)
+
+
+def _act_route(
+    reading: Reading,
+    text: str,
+    messages: Sequence[BaseMessage],
+    vocab: CatalogVocabulary,
+    tool_names: frozenset[str],
+    policy: StorePolicy,
+) -> Route | None:
+    if reading.act == "hand_off":
+        if TRANSFER in tool_names:
+            summary = f"The customer asked for a human agent: {text}"[:500]
+            return Route(tool=TRANSFER, args={"summary": summary})
+        return Route(text=no_person(vocab))
+    if reading.act == "store_question":
+        return Route(text=store_answer(text, policy, vocab))
+    if reading.act == "review":
+        passage = split_passage(text)[1]
+        if passage and ANALYZE in tool_names:
+            args = {"text": passage[:MAX_PASSAGE], "features": ["sentiment", "key_phrases"]}
+            return Route(tool=ANALYZE, args=args)
+        return None
+    if reading.act == "small_talk" and not _last_answer(messages).rstrip().endswith("?"):
+        flags = detect_flags(normalize(text))
+        if flags.topic or flags.greeting or flags.thanks or flags.bye or flags.help:
+            return None  # the rules have a more precise answer ("I can't help with jokes")
+        return Route(text=small_talk(vocab))
+    return None
+
+
+def warm_readers() -> None:
+    """Load the encoder with its examples and the language model (the first use is slow)."""
+    read_act("warm up the readers")
+    load_language_model()
