@@ -54,13 +54,13 @@ class Entity(Span):
 # The kinds of personal data the local detector (``tools.analyze.pii``) names; Comprehend's own
 # types (ADDRESS, NAME, …) pass through its backend unchanged, its card, CVV, expiry and UK
 # national insurance types mapped to these names.
-LOCAL_PII_TYPES = (
-    "CARD", "CVV", "EXPIRY", "SSN", "NI_NUMBER", "IBAN", "EMAIL", "PHONE", "POSTCODE",
-)  # fmt: skip
+LocalPiiType = Literal[
+    "CARD", "CVV", "EXPIRY", "SSN", "NI_NUMBER", "IBAN", "EMAIL", "PHONE", "POSTCODE"
+]  # fmt: skip
 
 
 class PiiEntity(Span):
-    """Personal data: ``type`` is one of ``LOCAL_PII_TYPES`` or a Comprehend type."""
+    """Personal data: ``type`` is a ``LocalPiiType`` or a Comprehend type."""
 
     type: str
     score: float = 1.0

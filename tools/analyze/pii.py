@@ -28,12 +28,13 @@ behaviour events, the content checks and the local analyzer all call it.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from tools.analyze.models import PiiEntity
+from tools.analyze.models import LocalPiiType, PiiEntity
 
 # ---- normalisation -----------------------------------------------------------------------
 
@@ -233,10 +234,9 @@ def _cards(norm: str) -> Iterator[tuple[int, int]]:
                 taken_to = longest[i]
 
 
-# (type, pattern, check), in the order they claim text: a span taken stays taken. A pattern
-# with a capturing group masks that group only (the cue word stays).
-_KINDS: tuple[tuple[str, re.Pattern[str], Callable[[str], bool]], ...] = (
-    ("IBAN", _IBAN, iban_ok),
+# (type, pattern, check), in the order they claim text after IBANs and cards: a span taken
+# stays taken. CVV, EXPIRY and the cued SSN mask their value only (the cue word stays).
+_KINDS: tuple[tuple[LocalPiiType, re.Pattern[str], Callable[[str], bool]], ...] = (
     ("SSN", _SSN, ssn_ok),
     ("NI_NUMBER", _NINO, _always),
     ("EMAIL", _EMAIL, _always),
@@ -247,7 +247,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str], Callable[[str], bool]], ...] = (
 )
 
 
-def _value_span(kind: str, match: re.Match[str]) -> tuple[int, int]:
+def _value_span(kind: LocalPiiType, match: re.Match[str]) -> tuple[int, int]:
     if kind in ("CVV", "EXPIRY"):
         return match.span(1)
     if kind == "SSN" and match.group(2) is not None:
@@ -255,37 +255,45 @@ def _value_span(kind: str, match: re.Match[str]) -> tuple[int, int]:
     return match.span()
 
 
+class _Claims:
+    """Non-overlapping spans of the normalised text, each with the kind that claimed it."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[int, int, LocalPiiType]] = []  # sorted by position
+
+    def claim(self, kind: LocalPiiType, begin: int, end: int) -> bool:
+        """Take ``[begin, end)`` for ``kind`` unless it is empty or overlaps a taken span."""
+        at = bisect.bisect_left(self.spans, (begin, begin))
+        before = self.spans[at - 1] if at > 0 else None
+        after = self.spans[at] if at < len(self.spans) else None
+        if begin >= end or (before and before[1] > begin) or (after and after[0] < end):
+            return False
+        self.spans.insert(at, (begin, end, kind))
+        return True
+
+
 def find_pii(text: str) -> list[PiiEntity]:
     """Every piece of personal data in ``text``, in order of position (original offsets)."""
     norm = normalise(text)
-    found: list[tuple[str, int, int]] = []
-    taken: list[tuple[int, int]] = []
-
-    def claim(kind: str, begin: int, end: int) -> bool:
-        if begin >= end or any(begin < t_end and t_begin < end for t_begin, t_end in taken):
-            return False
-        taken.append((begin, end))
-        found.append((kind, begin, end))
-        return True
-
-    for kind, pattern, check in _KINDS[:1]:
-        for match in pattern.finditer(norm.text):
-            if check(match.group()):
-                claim(kind, *match.span())
+    claims = _Claims()
+    for match in _IBAN.finditer(norm.text):
+        if iban_ok(match.group()):
+            claims.claim("IBAN", *match.span())
     for begin, end in _cards(norm.text):
-        if claim("CARD", begin, end):
+        if claims.claim("CARD", begin, end):
             after = _EXPIRY_AFTER_CARD.match(norm.text, end)
             if after is not None:
-                claim("EXPIRY", *after.span(1))
-    for kind, pattern, check in _KINDS[1:]:
+                claims.claim("EXPIRY", *after.span(1))
+    for kind, pattern, check in _KINDS:
         for match in pattern.finditer(norm.text):
             begin, end = _value_span(kind, match)
             if check(norm.text[begin:end]):
-                claim(kind, begin, end)
-    entities = [PiiEntity(type=kind, begin=b, end=e) for kind, b, e in found]
-    for entity in entities:
-        entity.begin, entity.end = norm.span(entity.begin, entity.end)
-    return sorted(entities, key=lambda e: e.begin)
+                claims.claim(kind, begin, end)
+    entities = []
+    for begin, end, kind in claims.spans:
+        first, last = norm.span(begin, end)
+        entities.append(PiiEntity(type=kind, begin=first, end=last))
+    return entities
 
 
 def mask(text: str, entities: Iterable[PiiEntity]) -> str:
