@@ -280,3 +280,15 @@ def test_a_megabyte_address_line_is_refused_before_it_is_stored(tau_settings: Se
         details = client.post("/v1/tools/get_user_details", json={"user_id": SOFIA})
         assert details.status_code == 200
         assert store_digest(tau_settings.store_path) == before
+
+
+def test_a_version_damaged_before_the_fix_is_named_not_a_crash(
+    client: TestClient, settings: Settings
+) -> None:
+    """An empty version file, as the non-atomic write used to leave, is reported by name."""
+    folder = settings.content_dir / "22423" / "en"
+    folder.mkdir(parents=True)
+    (folder / "v000001.json").write_bytes(b"")
+    refused(client.get("/v1/content/22423"), 502, "version 1", "damaged", "v000001.json")
+    assert str(settings.data_dir) not in client.get("/v1/content/22423").text
+    still_serving(client)

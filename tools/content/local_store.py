@@ -18,7 +18,9 @@ import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
-from infra.errors import ToolInputError
+from pydantic import ValidationError
+
+from infra.errors import ToolInputError, UpstreamError
 from tools.content.models import ContentResult
 
 VERSION_FILE = re.compile(r"^v(\d{6})\.json$")
@@ -90,7 +92,14 @@ class LocalContentStore:
         if wanted is None or wanted not in known:
             return None
         path = self._folder(product_id, language) / version_name(wanted)
-        return ContentResult.model_validate_json(path.read_text(encoding="utf-8"))
+        try:
+            return ContentResult.model_validate_json(path.read_bytes())
+        except ValidationError as err:
+            # Only a file from before writes were atomic can be half-written (issue 13).
+            raise UpstreamError(
+                f"stored version {wanted} of product {product_id!r} ({language}) is damaged; "
+                f"remove its file {path.name} and write the copy again"
+            ) from err
 
 
 def _write_new(folder: Path, name: str, document: bytes) -> None:
