@@ -69,7 +69,7 @@ def _result(product_id: str, title: str) -> ContentResult:
 def test_versions_are_kept_and_read_back(settings: Settings, s3: Any) -> None:
     store = content_store(settings)
     assert isinstance(store, S3ContentStore)
-    odd = "85123A/x y"  # any id: quoted into the key
+    odd = "85123A x+y"  # any id without a path separator: quoted into the key
     assert [store.save(_result(odd, f"t{i}")).version for i in range(3)] == [1, 2, 3]
     assert store.versions(odd, "en") == [1, 2, 3]
     latest, first = store.get(odd, "en"), store.get(odd, "en", 1)
@@ -77,7 +77,7 @@ def test_versions_are_kept_and_read_back(settings: Settings, s3: Any) -> None:
     assert first is not None and first.content.title == "t0"
     assert store.get(odd, "en", 7) is None and store.get("other", "en") is None
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=settings.content_bucket)["Contents"]]
-    assert keys == [f"content/85123A%2Fx%20y/en/v00000{i}.json" for i in (1, 2, 3)]
+    assert keys == [f"content/85123A%20x%2By/en/v00000{i}.json" for i in (1, 2, 3)]
 
 
 def test_concurrent_writers_never_overwrite(settings: Settings, s3: Any) -> None:
