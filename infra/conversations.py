@@ -10,8 +10,9 @@ The key (32 random bytes) is never inside the data directory, so a copy of that 
 backup, a shared volume, a support bundle) does not open the conversations. It comes from the
 ``checkpoint_key`` setting (base64, e.g. injected from a secrets manager) or from a key file,
 ``<data_dir>.checkpoint-key`` beside the data directory unless ``checkpoint_key_file`` names
-another, made on first use with mode 0600. Losing the key loses the saved conversations, nothing
-else: the next message starts a new one.
+another, made on first use with mode 0600 (``openssl rand -base64 32`` makes a value for the
+setting). Losing or changing the key loses the saved conversations, nothing else: a message to
+one of them is answered with an error frame naming the key, and new sessions work as before.
 """
 
 from __future__ import annotations
