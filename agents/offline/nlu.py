@@ -13,12 +13,13 @@ from typing import Any
 
 from agents.offline import cues
 from agents.offline.cue_slots import detect_flags, take_slot_cues
+from agents.offline.gifts import PEOPLE, gift_category, is_gift_request
 from agents.offline.intents import decide
 from agents.offline.negation import take_exclusions
 from agents.offline.prices import parse_price
 from agents.offline.references import take_references, title_reference
 from agents.offline.slots import fill_slots, take_clears
-from agents.offline.text import normalize, tokens
+from agents.offline.text import normalize, phrase_key, tokens
 from agents.offline.understanding import (
     Intent,
     NluContext,
@@ -78,7 +79,23 @@ def understand(text: str, vocab: CatalogVocabulary, ctx: NluContext | None = Non
     if u.asked_attribute is not None:
         flags.details = True
     u.intent = decide(u, flags, vocab, ctx, words)
+    if u.intent == "search" and is_gift_request(norm):
+        _read_gift(u, norm, vocab)
     return u
+
+
+def _read_gift(u: Understanding, norm: str, vocab: CatalogVocabulary) -> None:
+    """A gift or an occasion: its words without the people it names, and the category it
+    means when it names none."""
+    kept = [w for w in u.query_words if w not in PEOPLE]
+    if kept:
+        u.query_words = kept
+    if u.category or u.brand:
+        return
+    category = gift_category(norm, vocab)
+    if category is not None:
+        u.category = category
+        u.query_words = list(phrase_key(category))
 
 
 def describe(u: Understanding) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field
 
 from agents.offline.context import read_conversation
+from agents.offline.gifts import warm as warm_gifts
 from agents.offline.policy import Step, ToolCallPlan, next_step
 from agents.offline.routing import ANALYZE, Route, review_answer, route, warm_readers
 from agents.offline.service import answers as service_answers
@@ -83,6 +84,7 @@ class OfflinePlanner(BaseChatModel):
     def warm(self) -> None:
         """Load what reading a message may need, once per process."""
         warm_readers()
+        warm_gifts(self.vocabulary)
         self.policy.answer("warm-up")
 
     @property

@@ -1,0 +1,45 @@
+"""Gifts and occasions reach the catalog category they mean, not their literal words."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.offline.gifts import gift_category, is_gift_request
+from agents.offline.nlu import understand
+from agents.offline.vocabulary import CatalogVocabulary
+from tools.models import Product
+
+CATEGORIES = ["baking set", "running shoes", "coffee maker", "gift wrap", "gift bag",
+              "birthday card", "garden", "mug", "bunting"]  # fmt: skip
+PRODUCTS = [
+    Product(id=f"p{i}", title=f"{c.title()} {i}", category=c, price=5.0)
+    for i, c in enumerate(CATEGORIES)
+] + [Product(id="b1", title="Pink Baby Bunting", category="bunting", price=2.95)]
+VOCAB = CatalogVocabulary.from_products(PRODUCTS)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("I'm after a present for a friend who loves baking", "baking set"),
+        ("a gift for my brother who runs marathons", "running shoes"),
+        ("what could I get for a coffee lover?", "coffee maker"),
+        ("gift for my gran, she loves gardening", "garden"),
+    ],
+)
+def test_a_gift_request_means_a_category(text: str, category: str) -> None:
+    assert is_gift_request(text)
+    assert gift_category(text, VOCAB) == category  # not "gift wrap" or "gift bag"
+    u = understand(text, VOCAB)
+    assert (u.intent, u.category) == ("search", category)
+
+
+def test_without_a_close_category_the_people_are_dropped_from_the_words() -> None:
+    u = understand("a present for a friend who just had a baby", VOCAB)
+    assert u.category is None
+    assert u.query_words == ["baby"]
+
+
+def test_plain_requests_are_not_gift_requests() -> None:
+    assert not is_gift_request("red mugs under 3 pounds")
+    assert understand("red mugs", VOCAB).category == "mug"
