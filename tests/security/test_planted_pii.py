@@ -16,6 +16,7 @@ there, as often as it was, and nowhere else.
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 import shutil
@@ -27,6 +28,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from starlette.testclient import WebSocketTestSession
 
 from api.main import create_app
@@ -303,3 +305,24 @@ def test_planted_pii_and_customer_records_leave_no_trace_on_the_tau_retail_store
         log_a_traceback()
         assert_processed(client, NOAH[0], "chat_turn")
     assert_no_raw_values(settings, before, log_capture, [*PLANTED, *STORED])
+
+
+def test_a_conversation_does_not_open_under_another_key(retail_settings: Settings) -> None:
+    settings = retail_settings
+    headers = bearer(settings, "12347", "shopper")
+    with (
+        TestClient(create_app(settings)) as client,
+        client.websocket_connect("/v1/chat", headers=headers) as ws,
+    ):
+        session = ws.receive_json()["session_id"]
+        assert of(turn(ws, "red lanterns"), "message")
+    other_key = base64.b64encode(b"k" * 32).decode()
+    rekeyed = settings.model_copy(update={"checkpoint_key": SecretStr(other_key)})
+    with (
+        TestClient(create_app(rekeyed)) as client,
+        client.websocket_connect(f"/v1/chat?session={session}", headers=headers) as ws,
+    ):
+        assert ws.receive_json()["session_id"] == session
+        ws.send_json({"type": "message", "text": "cheaper ones?"})
+        error = ws.receive_json()
+        assert error["type"] == "error" and "checkpoint key" in error["message"]
