@@ -4,9 +4,9 @@ A search the agent ran is a ``search`` (with the products it returned), a produc
 up is a ``view``, recommendations it fetched are ``recommendation_shown``, and the turn itself
 is a ``chat_turn`` listing the products the answer showed.
 
-A search query is the model's wording of what the shopper typed, so it is masked for personal
-data (``tools.analyze.pii``) before it becomes an event: events feed the profiles and the lake,
-which keep them.
+A search query is the model's wording of what the shopper typed. Publishing masks every event's
+query (``api.pipeline``); here it is masked once already, before it is cut to the schema's 512
+characters, so that the cut cannot leave half a card number the detector no longer recognises.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from infra.events.schema import BehaviourEvent
 from infra.events.stream import Producer
 from infra.lake import Lake
 from infra.settings import Settings
+from tools.analyze.pii import mask_pii
 from tools.behaviour.profiles import SqliteProfiles
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,17 @@ log = logging.getLogger(__name__)
 # Event ids remembered to answer a client's retry as a duplicate without appending again;
 # older repeats are still applied once only, by the profile store's own record of ids.
 _RECENT_IDS = 100_000
+
+
+def without_personal_data(event: BehaviourEvent) -> BehaviourEvent:
+    """``event`` with its one free-text field, the search query, masked for personal data: the
+    event log, the profiles and the lake keep it."""
+    if not event.query:
+        return event
+    masked = mask_pii(event.query)
+    if masked == event.query:
+        return event
+    return event.model_copy(update={"query": masked[:512]})
 
 
 @dataclass
@@ -57,6 +69,7 @@ class EventPipeline:
     def publish(self, events: Sequence[BehaviourEvent]) -> tuple[int, int]:
         """Append the events not seen lately and wait until they are durable.
 
+        Search queries are masked first (``without_personal_data``), whoever sent them.
         Returns (accepted, duplicates). Blocking: call it off the event loop.
         """
         with self._lock:
@@ -65,7 +78,7 @@ class EventPipeline:
                 if event.event_id in self._recent:
                     continue
                 self._recent[event.event_id] = None
-                fresh.append(event)
+                fresh.append(without_personal_data(event))
             while len(self._recent) > _RECENT_IDS:
                 self._recent.popitem(last=False)
         try:

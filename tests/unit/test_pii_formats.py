@@ -6,6 +6,7 @@ import base64
 import logging
 import sqlite3
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,11 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
 
 from api.chat_events import turn_events
+from api.pipeline import open_pipeline
 from infra.conversations import AesGcmCipher, checkpoint_key, key_file, open_checkpointer
 from infra.errors import ConfigError
+from infra.events.log import SHARD, LocalLog
+from infra.events.schema import BehaviourEvent
 from infra.settings import Settings
 from tools.analyze.log_filter import install_pii_log_masking
 from tools.analyze.pii import find_pii, mask_pii, normalise
@@ -184,6 +188,21 @@ def test_search_queries_are_masked_before_they_become_events() -> None:
     (event,) = turn_events("s1", frames)
     assert event.type == "search"
     assert event.query == "lanterns exp [EXPIRY] [CARD] cvv [CVV]"
+
+
+def test_every_published_query_is_masked_before_the_log_keeps_it(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    raw = f"gift for 287-65-4321, card {CARD} exp 12/29, call +44 (0)7700 900462"
+    event = BehaviourEvent(
+        event_id="e1", type="search", ts=datetime.now(UTC), user_id="u1", query=raw
+    )
+    with open_pipeline(settings, process=False) as pipeline:
+        assert pipeline.publish([event]) == (1, 0)
+    (record,) = LocalLog(settings.events_dir / "log").read(SHARD, None, 10)
+    assert b"gift for [SSN], card [CARD] exp [EXPIRY], call [PHONE]" in record.data
+    stored = b"".join(p.read_bytes() for p in settings.events_dir.rglob("*") if p.is_file())
+    for secret in ("287-65-4321", CARD, "12/29", "900462"):
+        assert secret.encode() not in stored
 
 
 def test_a_logged_traceback_is_masked(caplog: pytest.LogCaptureFixture) -> None:
