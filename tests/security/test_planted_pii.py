@@ -274,8 +274,7 @@ def test_planted_pii_and_customer_records_leave_no_trace_on_the_tau_retail_store
             calls = {f["name"]: f["args"] for f in of(frames, "tool_call")}
             assert calls["find_user_id_by_name_zip"]["zip"] == NOAH[3]
             assert "#W7678072" in of(frames, "message")[0]["text"]
-            for text in TURNS:
-                turn(ws, text)
+            planted_turns = [f for text in TURNS for f in turn(ws, text)]
         # A new socket resumes the conversation: the sealed checkpoint opens again and the
         # customer is still the one authenticated.
         with client.websocket_connect(f"/v1/chat?session={session}", headers=noah) as ws:
@@ -303,6 +302,10 @@ def test_planted_pii_and_customer_records_leave_no_trace_on_the_tau_retail_store
             assert "Shall I go ahead?" in of(frames, "message")[0]["text"]
             frames = turn(ws, f"no, wait: charge {DOTTED} exp 11/2030 instead")
             assert [r["is_error"] for r in of(frames, "tool_result")][:1] == [True]
+            planted_turns += frames
+        # What the model saw and asked for was masked too.
+        shown = str(planted_turns)
+        assert [p.name for p in PLANTED if any(f in shown for f in p.forms)] == []
         log_a_traceback()
         assert_processed(client, NOAH[0], "chat_turn")
     assert_no_raw_values(settings, before, log_capture, [*PLANTED, *STORED])
