@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -94,15 +95,24 @@ def checkpoint_key(settings: Settings) -> bytes:
             "keep it outside, so a copy of the data does not carry its key"
         )
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process made it first: read theirs
-        else:
-            with os.fdopen(fd, "w", encoding="ascii") as out:
-                out.write(base64.b64encode(os.urandom(KEY_BYTES)).decode("ascii") + "\n")
+        _make_key_file(path)
     return _decode(path.read_text(encoding="ascii"), f"the checkpoint key file {path}")
+
+
+def _make_key_file(path: Path) -> None:
+    """Write a new random key to ``path`` (mode 0600), whole or not at all: it is written to a
+    private temporary file first and then linked into place, which fails if another process
+    got there first (its key is then the one read)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(base64.b64encode(os.urandom(KEY_BYTES)).decode("ascii") + "\n")
+        os.link(temporary, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(temporary)
 
 
 def checkpoint_serde(settings: Settings) -> EncryptedSerializer:
