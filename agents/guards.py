@@ -78,8 +78,7 @@ def violated_constraint(product: Mapping[str, Any], constraints: Mapping[str, An
             return f"{name} is not {value}"
     exclude = [str(p) for p in constraints.get("exclude") or []]
     if exclude:
-        values = [str(v) for vs in attrs.values() for v in vs]
-        named = named_terms(str(product.get("title", "")), str(product.get("category", "")), values)
+        named = named_terms(str(product.get("title", "")), str(product.get("category", "")))
         if (phrase := excluded_phrase(named, exclude)) is not None:
             return f"excluded: {phrase}"
     return None

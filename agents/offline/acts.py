@@ -90,6 +90,8 @@ EXAMPLES: dict[Act, tuple[str, ...]] = {
         "good job",
         "who made you",
         "what's up",
+        "am I chatting with a computer",
+        "is this an automated assistant",
     ),
     "review": (
         "what do you think of this review",
@@ -121,10 +123,15 @@ GROUNDED_MARGIN = 0.15
 SHORT_REQUEST = 4
 _PRICE = re.compile(r"[£$€]|\d")
 NEIGHBOURS = 2
+MIN_PASSAGE_WORDS = 4
 # A message this long is read whatever its words: a pasted review names products too.
 LONG_MESSAGE = 14
-# "…: <passage>" or a quoted passage: what is asked about is the part before it.
-PASSAGE = re.compile(r"""^(?P<lead>[^:"“]{3,}?)\s*(?::|["“])\s*(?P<passage>.{12,})$""", re.S)
+# A quoted passage ("…", “…” or '…'), or "…: <passage>": the request is the rest.
+QUOTED = re.compile(
+    r"""(?:^|(?<=[\s:]))(?:"(?P<d>[^"]{12,})"|“(?P<c>[^”]{12,})”|'(?P<s>.{12,}?)'(?=[\s.,!?;:]|$))""",
+    re.S,
+)
+PASSAGE = re.compile(r"""^(?P<lead>[^:"“]{3,}?)\s*:\s*(?P<passage>.{12,})$""", re.S)
 
 
 @dataclass(frozen=True)
@@ -163,8 +170,15 @@ class _Examples:
 
 def split_passage(text: str) -> tuple[str, str]:
     """(the request, a pasted passage) — the passage is "" when there is none."""
-    match = PASSAGE.match(text.strip())
-    if match is None or len(match["passage"].split()) < 4:
+    text = text.strip()
+    quoted = QUOTED.search(text)
+    if quoted is not None:
+        passage = quoted["d"] or quoted["c"] or quoted["s"] or ""
+        if len(passage.split()) >= MIN_PASSAGE_WORDS:
+            request = f"{text[: quoted.start()]} {text[quoted.end() :]}"
+            return " ".join(request.replace(" :", ":").split()).strip(" :"), passage.strip()
+    match = PASSAGE.match(text)
+    if match is None or len(match["passage"].split()) < MIN_PASSAGE_WORDS:
         return text, ""
     return match["lead"], match["passage"].strip().strip("\"“”'")
 

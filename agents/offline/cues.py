@@ -68,7 +68,8 @@ STOCK_PHRASE = _re(
 STOCK_QUESTION = _re(
     r"\b(?:in[- ]stock|stock|available|availability|how many|any left|left\b|sold out|"
     r"out of stock|inventory|can i (?:buy|get|order) (?:it|one|them|this|that)|"
-    r"do you (?:still )?have (?:it|one|them|this|that|any)(?! (?:in|with)\b))"
+    r"do you (?:still )?have (?:it|one|them|this|that|any)(?! (?:in|with)\b)|"
+    r"do you (?:still )?(?:have|stock|sell) the\b)"
 )
 
 GREETING = _re(
@@ -206,7 +207,8 @@ ORDINAL_WORDS = {
 }  # fmt: skip
 ORDINAL = _re(
     r"\b(?:(?:the )?(?P<w>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
-    r"\d{1,2}(?:st|nd|rd|th))(?: (?:one|item|product|result|option|choice))?"
+    r"\d{1,2}(?:st|nd|rd|th))(?! (?:show|tell|let|give|can|could|i|we|please)\b)"
+    r"(?: (?:one|item|product|result|option|choice))?"
     r"|(?:the )?(?P<last>last|final|bottom) (?:one|item|product|result|option)"
     r"|the (?P<last2>last)\b"
     r"|(?:number|no\.?|num|item|option|result|product|choice)\s*#?\s*(?P<n>\d{1,3}|one|two|"
@@ -242,5 +244,5 @@ STOPWORDS = frozenset(
     what's whats that's thats there's theres here's it's let's who's how's where's i'll
     you've you're we're they're isn't aren't don't doesn't didn't can't won't wouldn't
     after keep keeps she he her him his hers likes loves liked wants email e-mail contact
-    address works work working bit hmm hmmm erm er kinda sorta""".split()  # noqa: SIM905 (a word list reads better as text)
+    address works work working bit little tad hmm hmmm erm er kinda sorta""".split()  # noqa: SIM905 (a word list reads better as text)
 )

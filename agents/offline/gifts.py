@@ -20,8 +20,8 @@ from infra.errors import ConfigError
 from tools.search.vectors import Embedder, Vectors
 
 GIFT = re.compile(
-    r"\b(?:gifts?|presents?|stocking fillers?|lovers?|fans? of|(?:who|that|she|he) (?:loves?|"
-    r"likes?|enjoys?|is into|runs|plays|collects)|someone who|birthday|christmas|wedding|"
+    r"\b(?:gifts?|presents?|stocking fillers?|lovers?|fans? of|[a-z]+ (?:loves|likes|enjoys|"
+    r"is into|runs|plays|collects) |someone who|birthday|christmas|wedding|"
     r"housewarming|retirement|anniversary|new baby|baby shower|leaving do|thank you)\b"
 )
 # Who a present is for says nothing about what it is.

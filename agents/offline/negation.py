@@ -3,7 +3,8 @@
 "clocks, any colour except pink", "bags that aren't jumbo", "candles, but nothing heart shaped",
 "not the union jack one": a negation cue, then the words it governs up to the end of the
 clause. Those words are kept as an exclusion only when the catalog knows every one of them (a
-title word or an attribute value), so "not sure", "no thanks" or "without the price filter"
+title word or an attribute value; the search drops products whose title or category holds
+them), so "not sure", "no thanks" or "without the price filter"
 (clearing a filter, handled by ``slots.take_clears``) stay what they were. The words are cut
 out of the message, so they never reach the search's free text or its filters.
 """

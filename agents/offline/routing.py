@@ -18,7 +18,14 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from agents.offline import answers
-from agents.offline.acts import Reading, grounded, needs_reading, read_act, split_passage
+from agents.offline.acts import (
+    MIN_SCORE,
+    Reading,
+    grounded,
+    needs_reading,
+    read_act,
+    split_passage,
+)
 from agents.offline.context import Conversation
 from agents.offline.cue_slots import detect_flags
 from agents.offline.foreign import english_only, foreign_language, load_language_model
@@ -121,7 +128,12 @@ def route(
     if not needs_reading(text, vocab):
         return None
     reading = read_act(text)
-    if reading is None or not reading.confident:
+    if reading is None:
+        return None
+    # A pasted passage with a request that reads most like "what do people think of this" is
+    # a review however close the runner-up: the passage itself is the evidence.
+    review = reading.act == "review" and reading.score >= MIN_SCORE and split_passage(text)[1]
+    if not (reading.confident or review):
         return None
     if grounded(text, vocab) and not reading.sure and reading.act != "review":
         return None  # it names a product kind: the shopping rules keep it unless surer

@@ -85,7 +85,7 @@ def test_the_opensearch_query_excludes_with_every_word_of_a_phrase() -> None:
         {
             "multi_match": {
                 "query": "union jack",
-                "fields": ["title", "category", "attributes"],
+                "fields": ["title", "category"],
                 "type": "cross_fields",
                 "operator": "and",
             }
@@ -100,3 +100,13 @@ def test_the_output_guard_flags_a_product_the_shopper_ruled_out() -> None:
     blue = {**pink, "id": "c2", "title": "Blue Diner Clock", "attributes": {"colour": ["blue"]}}
     assert violated_constraint(pink, {"exclude": ["pink"]}) == "excluded: pink"
     assert violated_constraint(blue, {"exclude": ["pink"]}) is None
+
+
+def test_an_option_among_several_does_not_rule_a_product_out() -> None:
+    headphones = Product(
+        id="h1", title="Headphones", description="Headphones", category="headphones",
+        price=99.0, attributes={"connectivity": ["wired", "wireless"]}, stock=3,
+    )  # fmt: skip
+    search = EmbeddedSearch()
+    search.index([headphones])
+    assert _ids(search, query="headphones", exclude=["wired"]) == {"h1"}

@@ -35,8 +35,8 @@ class SearchQuery(BaseModel):
     exclude: list[AttributeText] = Field(
         default_factory=list,
         max_length=10,
-        description="Words or phrases a product must not have in its title, category or "
-        "attribute values, e.g. ['pink', 'heart'] for 'not pink, nothing with hearts'.",
+        description="Words or phrases a product's title or category must not hold, e.g. "
+        "['pink', 'heart'] for 'not pink, nothing with hearts'.",
     )
     sort: Sort = Field(default="relevance", description="relevance|price_asc|price_desc|popularity")
     limit: int = Field(default=5, ge=1, le=50, description="How many products to return.")

@@ -64,19 +64,17 @@ class AttributeVocabulary:
         return cls(found, max((len(w) for w in found), default=0))
 
 
-def named_terms(title: str, category: str, values: Iterable[str]) -> set[str]:
-    """The index terms of what names a product: its title, category and attribute values."""
-    terms = set(index_terms(title)) | set(index_terms(category))
-    for value in values:
-        terms.update(index_terms(value))
-    return terms
+def named_terms(title: str, category: str) -> set[str]:
+    """The index terms of what names a product: its title and its category. (Not its attribute
+    values: a product sold in several colours is not ruled out by "not black".)"""
+    return set(index_terms(title)) | set(index_terms(category))
 
 
 def excluded_phrase(named: set[str], exclude: Iterable[str]) -> str | None:
     """The first phrase of ``exclude`` whose every term is in ``named``, or ``None``.
 
-    A search's ``exclude`` drops a product when its title, category or attribute values hold
-    all the words of one phrase ("heart" drops "Heart Lantern"; "union jack" drops "Doormat
+    A search's ``exclude`` drops a product when its title or category holds all the words of
+    one phrase ("heart" drops "Heart Lantern"; "union jack" drops "Doormat
     Union Jack", not "Jack Russell Mug"), as words compare in search (plurals folded).
     """
     for phrase in exclude:

@@ -166,7 +166,7 @@ class _Index:
     vocabulary: AttributeVocabulary
     vectors: Vectors | None = None  # one normalised row per product (hybrid only)
     cells: Cells | None = None  # the vectors' inverted-file index
-    # term -> products whose title, category or attribute values hold it (for ``exclude``)
+    # term -> products whose title or category holds it (for ``exclude``)
     named: dict[str, IntArray] = field(default_factory=dict)
 
     @property
@@ -240,8 +240,7 @@ def _build(products: list[Product]) -> _Index:
 
     named: dict[str, list[int]] = {}
     for doc, product in enumerate(products):
-        values = [v for vs in product.attributes.values() for v in vs]
-        for term in named_terms(product.title, product.category, values):
+        for term in named_terms(product.title, product.category):
             named.setdefault(term, []).append(doc)
     attributes: dict[str, _MultiFacetBuilder] = {}
     for doc, product in enumerate(products):

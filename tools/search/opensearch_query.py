@@ -150,13 +150,13 @@ def filters(q: SearchQuery) -> list[dict[str, Any]]:
                 {"term": {"facets.value_key": fold_key(value)}},
             ]
             out.append({"nested": {"path": "facets", "query": {"bool": {"filter": pair}}}})
-    # ``exclude``: no product whose title, category and attribute values hold every word of
-    # a phrase (the embedded backend's rule; the fields share one analyzer).
+    # ``exclude``: no product whose title and category hold every word of a phrase (the
+    # embedded backend's rule; the fields share one analyzer).
     excluded = [
         {
             "multi_match": {
                 "query": phrase,
-                "fields": ["title", "category", "attributes"],
+                "fields": ["title", "category"],
                 "type": "cross_fields",
                 "operator": "and",
             }

@@ -88,7 +88,7 @@ LAST_FOUR = _re(r"\bending (?:in |with )?(\d{4})\b")
 ORIGINAL = _re(r"\b(?:original|same (?:card|method|payment|way|account)|"
                r"(?:the )?way i paid|how i paid|what i paid with|paid with)\b")  # fmt: skip
 
-NO_LONGER = _re(r"\b(?:no longer (?:need|want)|(?:don'?t|do not|didn'?t) (?:need|want)|"
+NO_LONGER = _re(r"\b(?:no longer (?:need|want)(?:ed)?|(?:don'?t|do not|didn'?t) (?:need|want)|"
                 r"not needed|changed my mind|no use for)\b")  # fmt: skip
 MISTAKE = _re(r"\b(?:mistake|mistaken|by accident|accident(?:al(?:ly)?)?|ordered (?:it )?twice|"
               r"wrong (?:item|order|one|thing))\b")  # fmt: skip
