@@ -13,6 +13,7 @@ from typing import Any
 
 from agents.offline import cues
 from agents.offline.cue_slots import detect_flags, take_slot_cues
+from agents.offline.entities import Linked
 from agents.offline.gifts import PEOPLE, gift_category, is_gift_request
 from agents.offline.intents import decide
 from agents.offline.negation import take_exclusions
@@ -38,6 +39,10 @@ __all__ = [
     "describe",
     "understand",
 ]
+
+
+# A title this long, named whole after "the", means that one product.
+MIN_TITLE_TERMS = 3
 
 
 def understand(text: str, vocab: CatalogVocabulary, ctx: NluContext | None = None) -> Understanding:
@@ -69,7 +74,8 @@ def understand(text: str, vocab: CatalogVocabulary, ctx: NluContext | None = Non
     # Not a product shown here: a product of the catalog named by its title ("tell me about
     # the Round Cake Tin Vintage Red"; "a water bottle made of glass" asks for a kind).
     naming = about_one or refers_by_words and not cues.INDEFINITE.search(norm)
-    if not u.references and naming and (named := vocab.named_product(norm)) is not None:
+    named = vocab.named_product(norm) if not u.references else None
+    if named is not None and (naming or _whole_title_named(named, norm)):
         u.references.append(Reference("title", product_id=named.product_id))
     if any(r.kind == "title" for r in u.references):
         words = []
@@ -82,6 +88,17 @@ def understand(text: str, vocab: CatalogVocabulary, ctx: NluContext | None = Non
     if u.intent == "search" and is_gift_request(norm):
         _read_gift(u, norm, vocab)
     return u
+
+
+def _whole_title_named(named: Linked, norm: str) -> bool:
+    """"show me the Regency Teapot Roses": a whole title of three words or more, after "the"."""
+    first = tokens(normalize(named.title))[:1]
+    return (
+        named.coverage == 1.0
+        and named.matched >= MIN_TITLE_TERMS
+        and bool(first)
+        and f"the {first[0]}" in norm
+    )
 
 
 def _read_gift(u: Understanding, norm: str, vocab: CatalogVocabulary) -> None:

@@ -38,7 +38,14 @@ from pydantic import Field
 from agents.offline.context import read_conversation
 from agents.offline.gifts import warm as warm_gifts
 from agents.offline.policy import Step, ToolCallPlan, next_step
-from agents.offline.routing import ANALYZE, Route, review_answer, route, warm_readers
+from agents.offline.routing import (
+    ANALYZE,
+    Route,
+    new_shopping_request,
+    review_answer,
+    route,
+    warm_readers,
+)
 from agents.offline.service import answers as service_answers
 from agents.offline.service.planner import service_step
 from agents.offline.store_policy import StorePolicy, store_policy
@@ -113,10 +120,16 @@ class OfflinePlanner(BaseChatModel):
         routed = route(messages, conv, self.vocabulary, self.tool_names, self.policy)
         if routed is not None:  # no tool skill answers it: another language, a store question…
             return self._routed(routed, conv.rounds)
-        served = service_step(messages, self.tool_names)  # customer service, when it is that
+        # customer service, when it is that (a confident new shopping request leaves it)
+        served = service_step(messages, self.tool_names, self._shops)
         if served is not None:
             return served
         return next_step(messages, self.vocabulary, self.tool_names, self.max_tool_rounds)
+
+    def _shops(self, text: str) -> bool:
+        """A new shopping request: it names a product kind of the catalog and reads as
+        shopping with confidence."""
+        return new_shopping_request(text, self.vocabulary)
 
     @staticmethod
     def _routed(routed: Route, rounds: Sequence[Sequence[Any]]) -> Step:

@@ -11,6 +11,7 @@ review goes to ``analyze_text`` and its sentiment and key phrases are reported a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,10 @@ from agents.offline.vocabulary import CatalogVocabulary
 TRANSFER = "transfer_to_human_agents"
 ANALYZE = "analyze_text"
 MAX_PASSAGE = 4000
+# A bare product kind ("the headphones") answers a question; a request says more.
+SHOPPING_MIN_WORDS = 4
+SHOPPING_MARGIN = 0.05
+SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 
 
 @dataclass(frozen=True)
@@ -167,6 +172,20 @@ def _act_route(
             return None  # the rules have a more precise answer ("I can't help with jokes")
         return Route(text=small_talk(vocab))
     return None
+
+
+def new_shopping_request(text: str, vocab: CatalogVocabulary) -> bool:
+    """``text`` names a product kind or brand of the catalog and reads, confidently, as a
+    shopping request ("thanks. do you also sell skateboards?" in the middle of an order)."""
+    for sentence in SENTENCE_END.split(text):  # "thanks. do you also sell skateboards?"
+        if len(sentence.split()) < SHOPPING_MIN_WORDS or not grounded(sentence, vocab):
+            continue  # "the headphones" answers "which item?"
+        reading = read_act(sentence.strip())
+        # The product kind it names is evidence too: a smaller lead will do.
+        shop = reading is not None and reading.act == "shop" and reading.score >= MIN_SCORE
+        if shop and reading is not None and reading.margin >= SHOPPING_MARGIN:
+            return True
+    return False
 
 
 def warm_readers() -> None:

@@ -15,7 +15,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from agents.offline.context import Conversation, ToolRecord
-from agents.offline.supply_cues import FORECAST_HORIZON, FORECAST_QUESTION, LOOK_AHEAD, REORDER
+from agents.offline.supply_cues import (
+    FORECAST_HORIZON,
+    FORECAST_QUESTION,
+    FORECAST_WORD,
+    LOOK_AHEAD,
+    REORDER,
+)
 from agents.offline.text import normalize, tokens
 from agents.offline.vocabulary import CatalogVocabulary
 
@@ -125,7 +131,9 @@ def supply_step(
     None)`` to answer; ``None`` when the message is neither."""
     if is_reorder_question(conv.text):
         tool, args = REORDERS, reorder_args(conv.text)
-    elif FORECAST_QUESTION.search(normalize(conv.text)):
+    elif FORECAST_QUESTION.search(normalize(conv.text)) or (
+        FORECAST_WORD.search(normalize(conv.text)) and vocab.named_product(normalize(conv.text))
+    ):  # "forecast for the smart watch": a product named, so not the weather
         tool, args = FORECAST, forecast_args(conv.text, vocab, conv.focus())
         if not args["product_id"]:
             return "Which product should I forecast? Give me its id, e.g. 22423.", tool, None

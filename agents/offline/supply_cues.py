@@ -35,6 +35,7 @@ FORECAST_QUESTION = re.compile(
     r"|\b(?:\w+[- ])?(?:week|day|month) forecast (?:for|of)\b"
     r"|\bhow (?:fast|quickly|well) (?:is|are|does|do|will) (?:\w+ ){0,4}sell"
 )
+FORECAST_WORD = re.compile(r"\bforecast(?:s|ing)?\b")
 FORECAST_HORIZON: list[tuple[re.Pattern[str], int]] = [
     (re.compile(r"\b(?:today|tomorrow)\b"), 1),
     (re.compile(r"\b(?:(?:two|2)[- ]weeks?|fortnight)\b"), 12),

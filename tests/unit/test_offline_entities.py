@@ -75,3 +75,18 @@ def test_a_question_about_a_named_product_refers_to_it() -> None:
 def test_a_kind_of_product_is_not_linked() -> None:
     u = understand("tell me about a party bunting", VOCAB)
     assert not u.references
+
+
+def test_a_whole_title_after_the_names_that_product() -> None:
+    u = understand("show me the Set of 3 Cake Tins Pantry Design", VOCAB)
+    assert [(r.kind, r.product_id) for r in u.references] == [("title", "22720")]
+    assert understand("show me the party bunting", VOCAB).references == []  # two words: a kind
+
+
+def test_forecast_for_a_named_product_is_no_weather_question() -> None:
+    from agents.offline.context import Conversation
+    from agents.offline.supply import supply_step
+
+    conv = Conversation(text="forecast for the assorted colour bird ornament next month")
+    step = supply_step(conv, VOCAB, frozenset({"forecast_demand"}))
+    assert step == ("", "forecast_demand", {"product_id": "84879", "horizon_days": 26})

@@ -138,3 +138,16 @@ def test_an_answer_to_a_question_is_never_taken_away_from_the_order_rules() -> N
              "ordered by mistake?"), HumanMessage("no longer needed")]  # fmt: skip
     message = _planner().invoke(asked)
     assert "shop's assistant" not in message.text
+
+
+def test_a_new_shopping_request_leaves_a_customer_service_flow() -> None:
+    planner = OfflinePlanner(vocabulary=VOCAB).model_copy(
+        update={"tool_names": TOOLS | {"find_user_id_by_email", "find_user_id_by_name_zip",
+                                       "get_user_details", "get_order_details"}}  # fmt: skip
+    )
+    asked = [HumanMessage("I want to cancel an order"), AIMessage("First I need to confirm who "
+             "you are: please tell me the e-mail address on your account?")]  # fmt: skip
+    shopping = planner.invoke([*asked, HumanMessage("hmm. do you also sell lunch bags?")])
+    assert [c["name"] for c in shopping.tool_calls] == ["search_products"]
+    answer = planner.invoke([*asked, HumanMessage("the red lunch bag")])  # an answer, not a request
+    assert not answer.tool_calls or answer.tool_calls[0]["name"] != "search_products"

@@ -12,7 +12,7 @@ change and waits for the customer's answer before anything is written.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,13 +82,21 @@ def _text(text: str) -> Step:
     return Step(text=text)
 
 
-def _service_turns(conv: ServiceConversation, requests: Sequence[Request]) -> list[bool]:
-    """For each turn, whether it belongs to customer service."""
+def _service_turns(
+    conv: ServiceConversation,
+    requests: Sequence[Request],
+    shops: Callable[[str], bool] | None = None,
+) -> list[bool]:
+    """For each turn, whether it belongs to customer service. ``shops`` says whether a
+    message is a new shopping request (which leaves any service flow)."""
     flags: list[bool] = []
     for index, (turn, request) in enumerate(zip(conv.turns, requests, strict=True)):
         previous = flags[-1] if flags else False
         answered = conv.turns[index - 1].answer.rstrip() if index else ""
-        replying = previous and not SHOPPING.search(turn.text)
+        shopping = SHOPPING.search(turn.text) or (
+            previous and shops is not None and not request.has_cue and shops(turn.text)
+        )
+        replying = previous and not shopping
         flags.append(
             request.has_cue
             or request.yes
@@ -359,14 +367,19 @@ class ServicePlanner:
         )
 
 
-def service_step(messages: Sequence[BaseMessage], tool_names: frozenset[str]) -> Step | None:
-    """The planner's next step when the conversation is customer service, else ``None``."""
+def service_step(
+    messages: Sequence[BaseMessage],
+    tool_names: frozenset[str],
+    shops: Callable[[str], bool] | None = None,
+) -> Step | None:
+    """The planner's next step when the conversation is customer service, else ``None``.
+    ``shops`` recognises a new shopping request, which leaves a service flow."""
     if not NEEDED.issubset(tool_names):
         return None
     conv = read_service(messages)
     if not conv.turns:
         return None
     requests = [understand_request(turn.text) for turn in conv.turns]
-    if not _service_turns(conv, requests)[-1]:
+    if not _service_turns(conv, requests, shops)[-1]:
         return None
     return ServicePlanner(conv, requests).step()
