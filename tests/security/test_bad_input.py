@@ -292,3 +292,15 @@ def test_a_version_damaged_before_the_fix_is_named_not_a_crash(
     refused(client.get("/v1/content/22423"), 502, "version 1", "damaged", "v000001.json")
     assert str(settings.data_dir) not in client.get("/v1/content/22423").text
     still_serving(client)
+
+
+@pytest.mark.parametrize("written", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_non_finite_numbers_written_as_strings_are_refused(
+    client: TestClient, written: str
+) -> None:
+    """Pydantic reads "Infinity" in a string as a float: price bounds refuse it by name."""
+    for field in ("min_price", "max_price"):
+        answer = client.post("/v1/tools/search_products", json={"query": "mug", field: written})
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["detail"][0]["loc"] == [field]
+    still_serving(client)

@@ -24,8 +24,12 @@ class SearchQuery(BaseModel):
         default=None, max_length=100, description="Product kind / category to keep."
     )
     brand: str | None = Field(default=None, max_length=100, description="Brand to keep.")
-    min_price: float | None = Field(default=None, ge=0, description="Lowest price, inclusive.")
-    max_price: float | None = Field(default=None, ge=0, description="Highest price, inclusive.")
+    min_price: float | None = Field(
+        default=None, ge=0, allow_inf_nan=False, description="Lowest price, inclusive."
+    )
+    max_price: float | None = Field(
+        default=None, ge=0, allow_inf_nan=False, description="Highest price, inclusive."
+    )
     attributes: dict[AttributeText, AttributeText] = Field(
         default_factory=dict,
         max_length=20,
