@@ -201,3 +201,22 @@ async def test_shopping_still_shops(store: SqliteStore) -> None:
     assert set(names(mailed)) == {"search_products"}  # an address in passing is not a login
     details = await chat.say("tell me about product 9523456873")
     assert names(details) == ["get_product"]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("no longer needed", "no longer needed"), ("I don't need it anymore", "no longer needed"),
+     ("ordered it by mistake", "ordered by mistake")],  # fmt: skip
+)
+def test_cancel_reasons_are_read(text: str, reason: str) -> None:
+    assert understand_request(text).reason == reason
+
+
+def test_a_customer_who_needs_a_moment_is_waited_for() -> None:
+    assert understand_request("hmm, hold on, not yet").wait
+    assert not understand_request("wait, it's order #W2818151").wait  # that gives the order
+
+
+def test_an_identified_request_about_items_is_customer_service() -> None:
+    request = understand_request("[EMAIL]. has my vacuum cleaner arrived?")
+    assert request.intent == "status" and request.has_cue

@@ -223,6 +223,10 @@ def nothing_pending() -> str:
     )
 
 
+def waiting() -> str:
+    return "Of course, take your time: nothing has been changed. Tell me when you are ready."
+
+
 def transferred() -> str:
     return "I have passed your request to a human agent, who will take it from here."
 

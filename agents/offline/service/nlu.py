@@ -124,6 +124,11 @@ NO_START = _re(r"^\s*(?:no|nope|nah|never ?mind|forget (?:it|that)|don'?t|do not
 THANKS = _re(r"^\s*(?:(?:ok(?:ay)?|great|perfect|cool|good)[,!. ]*)?(?:thanks?|thank you|cheers)"
              r"\b[\w\s,!.']*$")  # fmt: skip
 BYE = _re(r"^\s*(?:bye|goodbye|see you|that'?s all|that is all|nothing else)\b")
+# "hmm, hold on, not yet": the customer needs a moment; nothing is decided.
+WAIT = _re(
+    r"\b(?:hold on|hang on|wait|not yet|one (?:sec|second|moment|minute)|"
+    r"give me a (?:sec|second|minute|moment)|let me (?:think|check)|i'?ll get back)\b"
+)
 _FILLER = frozenset(
     """a an the i i'd i'm me my mine to for of and or with please can could would like want
     it its this that one ones them these those is are was be do does did have has had
@@ -166,6 +171,7 @@ class Request:
     no: bool = False
     thanks: bool = False
     bye: bool = False
+    wait: bool = False
 
     @property
     def identifies(self) -> bool:
@@ -179,6 +185,7 @@ class Request:
             (self.intent and SERVICE_WORDS.search(self.text))
             or self.order_ids
             or (self.identifies and not self.words)
+            or (self.identifies and self.intent is not None)  # "x@y.com. has my kettle arrived?"
             or self.address
         )
 
@@ -296,6 +303,8 @@ def understand_request(text: str) -> Request:
     request.words = [w for w in leftover if w not in _FILLER | _COURTESY | YES]
     request.thanks = bool(THANKS.search(text))
     request.bye = bool(BYE.search(text))
+    given = request.order_ids or request.ordinal or request.payment or request.reason
+    request.wait = bool(WAIT.search(text)) and not (given or request.address or request.intent)
     if NO_START.search(text) and not request.details:
         request.no = True
         request.intent = None  # "no, cancel that" stops a request, it does not start one

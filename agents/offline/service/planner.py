@@ -154,6 +154,8 @@ class ServicePlanner:
                 return _text(answers.transferred())
             return _call("transfer_to_human_agents", summary=self._summary())
         request = self.request
+        if request.wait:
+            return _text(answers.waiting())
         if request.intent is None and not request.details:
             if request.no:
                 return _text(answers.declined())
