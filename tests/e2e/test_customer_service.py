@@ -56,7 +56,8 @@ def _of(frames: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
 def test_authenticate_check_an_order_and_return_an_item_across_a_reconnect(
     tau_client: TestClient, tau_settings: Settings
 ) -> None:
-    with tau_client.websocket_connect("/v1/chat") as ws:
+    ticket = tau_client.post("/v1/chat/tickets").json()["ticket"]
+    with tau_client.websocket_connect(f"/v1/chat?ticket={ticket}") as ws:
         session = ws.receive_json()["session_id"]
         frames = _turn(ws, "Hi, I'm yara.sanchez4385@example.com. What's the status of #W6015009?")
         calls = [(f["name"], f["args"]) for f in _of(frames, "tool_call")]
@@ -73,7 +74,9 @@ def test_authenticate_check_an_order_and_return_an_item_across_a_reconnect(
         assert _of(frames, "tool_result") == []  # asked about, not run
         assert "Shall I go ahead? Please answer yes or no." in _message(frames)
     assert store_digest(tau_settings.store_path) == before
-    with tau_client.websocket_connect(f"/v1/chat?session={session}") as ws:
+    # The same visitor (the cookie the ticket endpoint set) resumes its own session.
+    ticket = tau_client.post("/v1/chat/tickets").json()["ticket"]
+    with tau_client.websocket_connect(f"/v1/chat?ticket={ticket}&session={session}") as ws:
         assert ws.receive_json()["session_id"] == session
         frames = _turn(ws, "yes")
     (result,) = _of(frames, "tool_result")

@@ -50,12 +50,19 @@ def test_a_search_turn_streams_every_frame_kind(client: TestClient) -> None:
         assert f"({product['id']})" in message["text"]
 
 
+def _ticket(client: TestClient) -> str:
+    """A socket ticket for the anonymous visitor the client's cookie names (as the page does)."""
+    answer = client.post("/v1/chat/tickets")
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["ticket"])
+
+
 def test_a_session_survives_a_reconnect(client: TestClient) -> None:
-    with client.websocket_connect("/v1/chat") as ws:
+    with client.websocket_connect(f"/v1/chat?ticket={_ticket(client)}") as ws:
         session_id = ws.receive_json()["session_id"]
         shown = _final(_turn(ws, "cake stand"))["products"]
     assert len(shown) >= 2
-    with client.websocket_connect(f"/v1/chat?session={session_id}") as ws:
+    with client.websocket_connect(f"/v1/chat?ticket={_ticket(client)}&session={session_id}") as ws:
         assert ws.receive_json()["session_id"] == session_id
         frames = _turn(ws, "tell me about the second one")
         call = next(f for f in frames if f["type"] == "tool_call")
