@@ -97,13 +97,19 @@ def serve(
 
 @app.command()
 def chat(
-    session: Annotated[str | None, typer.Option(help="Resume this session id")] = None,
+    session: Annotated[str | None, typer.Option(help="Resume this conversation id")] = None,
     user_id: Annotated[
-        str | None, typer.Option(help="Chat as this signed-in shopper (personal picks)")
+        str | None, typer.Option(help="Chat as this shopper (personal picks; local operator)")
     ] = None,
     show_tools: Annotated[bool, typer.Option(help="Print tool calls")] = True,
 ) -> None:
-    """Chat with the assistant in the terminal (same graph as the web chat)."""
+    """Chat with the assistant in the terminal (same graph as the web chat).
+
+    This runs in-process as the local operator, not through the socket: whoever can run it on
+    the data directory can already read every store, checkpoint and event there, so
+    ``--user-id`` and ``--session`` grant nothing new and take no token. Remote shoppers use
+    ``WS /v1/chat`` with a bearer token or ticket (``shopagent auth token``).
+    """
     from api.progress import progress_bar
     from api.runtime import ensure_store, open_runtime
     from graphs.turns import ChatSession
