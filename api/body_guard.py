@@ -13,10 +13,11 @@ Why at the edge rather than catching errors where they surface: each of these fa
 different place (``json.loads`` recursing in one route, pydantic in another, the error
 response itself when it echoes ``NaN`` or a lone surrogate back, a file write of a stored
 value much later). Refusing the body once, before FastAPI parses it, covers every route,
-present and future, with one rule. The check runs on every body whatever its declared type,
-because every route of this app that reads a body reads JSON (``/v1/events`` reads it by hand,
-whatever the ``Content-Type``). Bodies that are not JSON at all pass through, so each route
-keeps its own words for "not valid JSON". WebSocket frames are the socket's business.
+present and future, with one rule. The check runs on every body whatever its declared type:
+the ``Content-Type`` is the client's claim, every route of this app that reads a body reads
+JSON, and one that parses a body by hand must not be the one place the rule is missing. Bodies
+that are not JSON at all pass through, so each route keeps its own words for "not valid JSON"
+or "send application/json". WebSocket frames are the socket's business.
 """
 
 from __future__ import annotations
