@@ -67,6 +67,7 @@ EXAMPLES: dict[Act, tuple[str, ...]] = {
         "is there a warranty",
         "can I pay with paypal",
         "do you price match",
+        "are there any promotions or vouchers",
     ),
     "hand_off": (
         "let me speak to someone",

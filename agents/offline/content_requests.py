@@ -14,6 +14,7 @@ from typing import Any
 from agents.offline.context import Conversation, ToolRecord
 from agents.offline.text import normalize, tokens
 from agents.offline.vocabulary import CatalogVocabulary
+from tools.analyze.languages import SUPPORTED
 
 WRITE_CONTENT = "write_product_content"
 
@@ -40,6 +41,7 @@ _TONES = {
 # "in German", "auf Deutsch": the word after is passed on; the tool knows which it serves.
 _LANGUAGE = re.compile(r"\b(?:in|auf|en)\s+([a-z]+)\b")
 _NOT_LANGUAGES = frozenset({"stock", "the", "a", "an", "it", "this", "that", "one", "my", "our"})
+_LANGUAGE_NAMES = frozenset(name.lower() for name in SUPPORTED.values())
 _ID_LIKE = re.compile(r"^(?=.*\d)[a-z0-9]{4,12}$")
 
 
@@ -67,6 +69,10 @@ def content_args(text: str, vocab: CatalogVocabulary, focus: str | None) -> dict
         if match.group(1) not in _NOT_LANGUAGES:
             args["language"] = match.group(1)
             break
+    else:  # "write French product copy": a language named anywhere
+        named = next((w for w in words if w in _LANGUAGE_NAMES), None)
+        if named is not None:
+            args["language"] = named
     return args
 
 

@@ -32,12 +32,25 @@ _FRAME_WORDS = frozenset(
     too so very really at all""".split()  # noqa: SIM905 (a word list reads better as text)
 )
 MAX_WORDS = 3
+_ADJECTIVE_SUFFIXES = ("sy", "y", "ish", "ed", "s")
 
 
 def _known(word: str, vocab: CatalogVocabulary) -> bool:
     if any(t.kind == "attribute" for t in vocab.lookup((word,))):
         return False  # "no colour", "without size": a filter dropped, not a value refused
     return vocab.knows_word(word) or any(t.kind == "value" for t in vocab.lookup((word,)))
+
+
+def _catalog_form(word: str, vocab: CatalogVocabulary) -> str | None:
+    """The catalog's word for ``word``: itself, or the noun of an adjective ("christmassy",
+    "floral" -> "christmas", "flower" only when the catalog knows that form)."""
+    if _known(word, vocab):
+        return word
+    for suffix in _ADJECTIVE_SUFFIXES:
+        stem = word.removesuffix(suffix)
+        if stem != word and len(stem) >= 3 and _known(stem, vocab):
+            return stem
+    return None
 
 
 def take_exclusions(text: str, vocab: CatalogVocabulary) -> tuple[str, list[str]]:
@@ -48,8 +61,9 @@ def take_exclusions(text: str, vocab: CatalogVocabulary) -> tuple[str, list[str]
         words = [w for w in words if w not in cues.STOPWORDS or vocab.lookup((w,))]
         if not words or len(words) > MAX_WORDS:
             continue
-        if set(words) & cues.CLEARABLE_WORDS or not all(_known(w, vocab) for w in words):
+        forms = [_catalog_form(w, vocab) for w in words]
+        if set(words) & cues.CLEARABLE_WORDS or None in forms:
             continue
-        excluded.insert(0, " ".join(words))
+        excluded.insert(0, " ".join(f for f in forms if f))
         text = f"{text[: match.start()]} ; {text[match.end() :]}"
     return text, list(dict.fromkeys(excluded))

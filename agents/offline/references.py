@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from agents.offline import cues
 from agents.offline.cue_slots import blank
 from agents.offline.text import normalize, singular_forms, tokens
-from agents.offline.understanding import Flags, NluContext, Reference, Understanding
+from agents.offline.understanding import (
+    Flags,
+    NluContext,
+    Reference,
+    ShownProduct,
+    Understanding,
+)
 from agents.offline.vocabulary import CatalogVocabulary
 
 _PLURAL_PRONOUNS = frozenset({"them", "they", "these", "those"})
@@ -84,6 +91,16 @@ def product_id_in(word: str, vocab: CatalogVocabulary, ctx: NluContext) -> str |
     return None
 
 
+def _title_scores(content: list[str], products: Iterable[ShownProduct]) -> list[tuple[float, str]]:
+    """For each product, the share of ``content`` words its title holds."""
+    scored: list[tuple[float, str]] = []
+    for product in products:
+        title_words = set(tokens(normalize(product.title)))
+        hits = sum(1 for w in content if w in title_words or singular_forms(w) & title_words)
+        scored.append((hits / len(content), product.id))
+    return scored
+
+
 def title_reference(
     u: Understanding, words: list[str], ctx: NluContext, *, strict: bool = False
 ) -> None:
@@ -94,12 +111,14 @@ def title_reference(
     content = [w for w in words if w not in cues.STOPWORDS and w != ";"]
     if not content or not ctx.shown:
         return
-    scored: list[tuple[float, str]] = []
-    for product in ctx.shown:
-        title_words = set(tokens(normalize(product.title)))
-        hits = sum(1 for w in content if w in title_words or singular_forms(w) & title_words)
-        scored.append((hits / len(content), product.id))
+    scored = _title_scores(content, ctx.shown)
     best = max(score for score, _ in scored)
+    if best < 1.0 and not strict:
+        # "the skull one" after "show more": a product an earlier page listed
+        earlier = [p for p in ctx.known.values() if p.id not in {s.id for s in ctx.shown}]
+        whole = [(s, pid) for s, pid in _title_scores(content, earlier) if s == 1.0]
+        if len(whole) == 1:
+            scored, best = whole, 1.0
     if best < (1.0 if strict else 0.6) or (strict and len(content) < 2):
         return
     winners = [pid for score, pid in scored if score == best]

@@ -79,3 +79,10 @@ async def test_errors_are_relayed_with_what_is_supported(chat: object) -> None:
     assert "no product has id '99999'" in unknown.answer
     foreign = await run_turn(chat, "t3", "write a description for 22423 in Japanese")  # type: ignore[arg-type]
     assert "not supported; supported: en (English), de (German)" in foreign.answer
+
+
+def test_a_language_named_anywhere_is_passed_on() -> None:
+    assert content_args("write French product copy for 22423", VOCAB, None) == {
+        "product_id": "22423",
+        "language": "french",
+    }

@@ -110,3 +110,11 @@ def test_an_option_among_several_does_not_rule_a_product_out() -> None:
     search = EmbeddedSearch()
     search.index([headphones])
     assert _ids(search, query="headphones", exclude=["wired"]) == {"h1"}
+
+
+def test_an_adjective_of_a_catalog_word_is_excluded_by_that_word() -> None:
+    vocab = CatalogVocabulary.from_products(
+        [*CATALOG, _product("x1", "Christmas Lights 10 Santas", "fairy lights"),
+         _product("x2", "Babushka Lights", "fairy lights")]  # fmt: skip
+    )
+    assert understand("fairy lights that aren't christmassy", vocab).excluded == ["christmas"]
