@@ -89,6 +89,9 @@ def bench_env(data_dir: Path) -> dict[str, str]:
             "SHOPAGENT_SEARCH_BACKEND": "embedded",
             "SHOPAGENT_CHECKPOINTER_BACKEND": "sqlite",
             "SHOPAGENT_CACHE_BACKEND": "memory",
+            # Every bench client is one address: the per-client limits would measure themselves.
+            "SHOPAGENT_RATE_LIMIT_CHAT_PER_S": "0",
+            "SHOPAGENT_RATE_LIMIT_REST_PER_S": "0",
             # One load generator on one address plays every client: the limiter still runs on
             # each request (its cost is measured) but with buckets too deep to ever refuse.
             **{

@@ -132,9 +132,15 @@ class Timings:
 # --------------------------------------------------------------------------- WebSocket load
 
 
-async def open_session(url: str) -> ClientConnection:
-    """Connect and read the ``session`` frame the server opens with."""
-    ws = await connect(url, max_size=2**20, open_timeout=30, ping_interval=None)
+Headers = Callable[[int], dict[str, str]]
+
+
+async def open_session(url: str, headers: dict[str, str] | None = None) -> ClientConnection:
+    """Connect (with ``headers``, e.g. a bearer token) and read the ``session`` frame the
+    server opens with."""
+    ws = await connect(
+        url, additional_headers=headers, max_size=2**20, open_timeout=30, ping_interval=None
+    )
     first = json.loads(await ws.recv())
     if first.get("type") != "session":
         await ws.close()
@@ -205,11 +211,15 @@ async def one_session(
     return timings
 
 
-async def many_sessions(server: Server, plan: Plan, progress: Progress, label: str) -> Timings:
-    """``plan.sessions`` sockets opened first, then all talking at once from one signal."""
+async def many_sessions(
+    server: Server, plan: Plan, progress: Progress, label: str, headers: Headers | None = None
+) -> Timings:
+    """``plan.sessions`` sockets opened first, then all talking at once from one signal;
+    socket ``i`` opens with ``headers(i)`` when given (a shopper's bearer token)."""
     task = progress.add_task(label, total=plan.sessions * plan.turns_per_session)
     timings = Timings()
-    sockets = await asyncio.gather(*(open_session(server.ws_url) for _ in range(plan.sessions)))
+    opening = [open_session(server.ws_url, headers and headers(i)) for i in range(plan.sessions)]
+    sockets = await asyncio.gather(*opening)
     go = asyncio.Event()
     start = math.inf
 

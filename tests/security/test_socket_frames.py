@@ -154,12 +154,13 @@ def test_the_chat_limit_follows_the_principal_not_the_session(settings: Settings
 
 
 def test_the_raw_session_id_stays_out_of_events_and_lake(settings: Settings) -> None:
-    with TestClient(create_app(settings)) as client:
+    app = create_app(settings)
+    with TestClient(app) as client:
         with client.websocket_connect("/v1/chat") as ws:
             session = ws.receive_json()["session_id"]
             _turn(ws, "red lanterns under £5")
             _turn(ws, "tell me about the first one")
-        pseudonym = client.app.state.runtime.sessions.keyed_hash("event-session", session)[:32]
+        pseudonym = app.state.runtime.sessions.keyed_hash("event-session", session)[:32]
     kept = [
         p
         for folder in (settings.events_dir, Path(settings.lake))

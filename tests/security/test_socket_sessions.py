@@ -41,7 +41,7 @@ def _turn(ws: WebSocketTestSession, text: str) -> list[dict[str, Any]]:
 
 def _refused(ws: WebSocketTestSession, code: str) -> dict[str, Any]:
     """The socket's ``error`` frame (of ``code``), then its 1008 close."""
-    error = ws.receive_json()
+    error: dict[str, Any] = ws.receive_json()
     assert (error["type"], error["code"]) == ("error", code), error
     assert error["message"]
     with pytest.raises(WebSocketDisconnect) as closed:
