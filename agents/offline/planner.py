@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -83,9 +82,9 @@ class OfflinePlanner(BaseChatModel):
             vocabulary=CatalogVocabulary.from_products(products),
             policy=StorePolicy(store_policy(dataset)),
         )
-        # The encoder, its example and policy vectors and the language model load in the
-        # background (a few seconds of CPU), so no shopper's first question waits for them.
-        threading.Thread(target=planner.warm, name="planner-warm-up").start()
+        # The encoder, the example, policy and category vectors and the language model load
+        # now (about two seconds of CPU at start-up), so no shopper's turn waits for them.
+        planner.warm()
         return planner
 
     def warm(self) -> None:

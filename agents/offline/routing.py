@@ -30,6 +30,7 @@ from agents.offline.acts import (
 from agents.offline.context import Conversation
 from agents.offline.cue_slots import detect_flags
 from agents.offline.foreign import english_only, foreign_language, load_language_model
+from agents.offline.nlu import understand
 from agents.offline.service.nlu import understand_request
 from agents.offline.store_policy import StorePolicy
 from agents.offline.text import normalize
@@ -38,6 +39,8 @@ from agents.offline.vocabulary import CatalogVocabulary
 TRANSFER = "transfer_to_human_agents"
 ANALYZE = "analyze_text"
 MAX_PASSAGE = 4000
+# What the rules make of a message they may have misread ("speak someone" as a search).
+_OPEN_INTENTS = frozenset({"search", "refine", "unknown", "garbled", "out_of_scope", "order"})
 # A bare product kind ("the headphones") answers a question; a request says more.
 SHOPPING_MIN_WORDS = 4
 SHOPPING_MARGIN = 0.05
@@ -117,6 +120,15 @@ def review_answer(out: dict[str, Any] | None, error: str | None) -> str:
     return " ".join(lines) or "The analyzer found nothing to report about that text."
 
 
+def _rules_suffice(text: str, vocab: CatalogVocabulary) -> bool:
+    """The shopping rules read this short message precisely ("is it in stock?", "any of those
+    under £3?", "details of the second one"): no need to spend the encoder on it."""
+    if split_passage(text)[1]:
+        return False
+    u = understand(text, vocab)
+    return bool(u.references or u.has_constraints) or u.intent not in _OPEN_INTENTS
+
+
 def route(
     messages: Sequence[BaseMessage],
     conv: Conversation,
@@ -130,7 +142,7 @@ def route(
         return None
     if (code := foreign_language(text, vocab)) is not None:
         return Route(text=english_only(code, vocab))
-    if not needs_reading(text, vocab):
+    if not needs_reading(text, vocab) or _rules_suffice(text, vocab):
         return None
     reading = read_act(text)
     if reading is None:
