@@ -70,9 +70,9 @@ def content_args(text: str, vocab: CatalogVocabulary, focus: str | None) -> dict
             args["language"] = match.group(1)
             break
     else:  # "write French product copy": a language named anywhere
-        named = next((w for w in words if w in _LANGUAGE_NAMES), None)
-        if named is not None:
-            args["language"] = named
+        language = next((w for w in words if w in _LANGUAGE_NAMES), None)
+        if language is not None:
+            args["language"] = language
     return args
 
 
