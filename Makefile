@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install services run test unit lint typecheck bench eval clean opensearch bench-events
+.PHONY: install services run test unit lint typecheck bench eval clean opensearch postgres bench-events
 
 # jsii (the CDK synth in the tests) runs on node 20, which it calls end-of-life at every start.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
@@ -27,7 +27,8 @@ test: install services lint typecheck
 	$(BIN)/pytest -q
 
 # What the integration tests start for real: Java (local Spark for the Glue jobs, OpenSearch),
-# node (kinesalite, jsii for the CDK app), Maven (assembles OpenSearch), redis-server. Each is
+# node (kinesalite, jsii for the CDK app), Maven (assembles OpenSearch), redis-server, PostgreSQL
+# (initdb and postgres, found with pg_config or under /usr/lib/postgresql). Each is
 # installed only when missing (Debian packages need root: otherwise the message names them).
 # OpenSearch 2.19 and kinesalite go into cache folders kept between runs (infra/opensearch,
 # infra/local_services.py).
@@ -37,6 +38,8 @@ services: install
 	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	command -v mvn >/dev/null || missing="$$missing maven"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	{ command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || \
+	  missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" != 0 ]; then \
 	    echo "make test needs these Debian packages: sudo apt-get install$$missing"; exit 1; \
@@ -53,6 +56,13 @@ services: install
 # SHOPAGENT_OPENSEARCH_URL=http://127.0.0.1:9200.
 opensearch: install
 	$(BIN)/python -m infra.opensearch run
+
+# A scratch PostgreSQL on 127.0.0.1:5432 (Debian's postgresql package; as root it runs as the
+# postgres user); it prints its URL, and Ctrl-C or SIGTERM stops it and deletes its data. Point
+# the app at it with SHOPAGENT_STORE_BACKEND=postgres SHOPAGENT_CHECKPOINTER_BACKEND=postgres
+# SHOPAGENT_DATABASE_URL=<the printed URL>.
+postgres: install
+	$(BIN)/python -m infra.postgres run
 
 unit: install
 	$(BIN)/pytest -q tests/unit

@@ -2,7 +2,8 @@
 
 Both run as real processes on 127.0.0.1 (see ``infra.local_services``); the AWS SDKs reach them
 with dummy credentials, never the host's. A real OpenSearch node (``infra.opensearch``) is
-started the same way for the search tests.
+started the same way for the search tests, and a scratch PostgreSQL (``infra.postgres``) for the
+store and checkpointer tests on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pytest
 
 from infra.local_services import kinesalite, moto_server
 from infra.opensearch import OpenSearchNode
+from infra.postgres import LocalPostgres
 
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -53,3 +55,16 @@ def opensearch_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The URL of a real OpenSearch 2.19 node (assembled from Maven Central) for the session."""
     with OpenSearchNode(tmp_path_factory.mktemp("opensearch")) as node:
         yield node.url
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[LocalPostgres]:
+    """A scratch PostgreSQL 15 cluster (Debian's packages) on 127.0.0.1 for the session."""
+    with LocalPostgres() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: LocalPostgres) -> str:
+    """The URL of the session's ``shopagent`` database (with its password)."""
+    return postgres_server.url
