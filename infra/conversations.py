@@ -1,4 +1,4 @@
-"""Where conversations are kept: the SQLite checkpointer, encrypted at rest.
+"""Where conversations are kept: the SQLite or PostgreSQL checkpointer, encrypted at rest.
 
 Every checkpoint and pending write is serialized by LangGraph's own serializer and then sealed
 with AES-256-GCM (LangGraph's ``EncryptedSerializer`` around a cipher from ``cryptography``), so
@@ -13,10 +13,18 @@ backup, a shared volume, a support bundle) does not open the conversations. It c
 another, made on first use with mode 0600 (``openssl rand -base64 32`` makes a value for the
 setting). Losing or changing the key loses the saved conversations, nothing else: a message to
 one of them is answered with an error frame naming the key, and new sessions work as before.
+
+On PostgreSQL (``checkpointer_backend="postgres"``, what several workers share) the saver is
+LangGraph's ``AsyncPostgresSaver`` on a connection pool with the same sealed serializer, changed
+in one respect: the stock saver keeps a channel whose value is a string, number or boolean
+inline in the checkpoint's JSONB column, unsealed (the chat state's ``customer_id`` is such a
+string), so here every channel value goes to the blobs table, sealed. Workers share the key
+through ``checkpoint_key`` (the key file is one machine's).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import os
@@ -28,12 +36,25 @@ from pathlib import Path
 import aiosqlite
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import (
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    get_serializable_checkpoint_metadata,
+)
+from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.checkpoint.serde.base import CipherProtocol
 from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+from langgraph.checkpoint.serde.types import _DeltaSnapshot
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from psycopg import AsyncConnection
+from psycopg.rows import DictRow, dict_row
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from infra.errors import ConfigError
+from infra.errors import ConfigError, UpstreamError
 from infra.settings import Settings
 
 CIPHER_NAME = "aesgcm"
@@ -120,9 +141,107 @@ def checkpoint_serde(settings: Settings) -> EncryptedSerializer:
     return EncryptedSerializer(AesGcmCipher(checkpoint_key(settings)), JsonPlusSerializer())
 
 
+class SealedPostgresSaver(AsyncPostgresSaver):
+    """``AsyncPostgresSaver`` that keeps every channel value in the blobs table (sealed)."""
+
+    async def aput(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        configurable = config["configurable"]
+        thread_id, namespace = configurable["thread_id"], configurable["checkpoint_ns"]
+        values = dict(checkpoint["channel_values"])
+        # Only the markers of delta snapshots stay inline (``True``), as the stock saver has them.
+        markers = {k: True for k, v in values.items() if isinstance(v, _DeltaSnapshot)}
+        public = {**checkpoint, "channel_values": markers}
+        versions = {k: v for k, v in new_versions.items() if k in values}
+        async with self._cursor(pipeline=True) as cur:
+            if versions:
+                rows = await asyncio.to_thread(
+                    self._dump_blobs, thread_id, namespace, values, versions
+                )
+                await cur.executemany(self.UPSERT_CHECKPOINT_BLOBS_SQL, rows)
+            await cur.execute(
+                self.UPSERT_CHECKPOINTS_SQL,
+                (
+                    thread_id,
+                    namespace,
+                    checkpoint["id"],
+                    configurable.get("checkpoint_id"),
+                    Jsonb(public),
+                    Jsonb(get_serializable_checkpoint_metadata(config, metadata)),
+                ),
+            )
+        return {
+            "configurable": {
+                "thread_id": thread_id,
+                "checkpoint_ns": namespace,
+                "checkpoint_id": checkpoint["id"],
+            }
+        }
+
+
+# Any fixed number: it names the table-creation lock among the database's advisory locks.
+_SETUP_LOCK = 0x5E0A9E48
+POOL_TIMEOUT_S = 10.0
+
+
 @asynccontextmanager
-async def open_checkpointer(settings: Settings) -> AsyncIterator[AsyncSqliteSaver]:
-    """The SQLite checkpointer of ``settings.checkpoint_path``, encrypting what it saves."""
+async def _postgres_saver(settings: Settings) -> AsyncIterator[SealedPostgresSaver]:
+    """The sealed PostgreSQL saver on a pool, its tables made (one worker at a time)."""
+    if settings.database_url is None:
+        raise ConfigError("SHOPAGENT_CHECKPOINTER_BACKEND=postgres needs SHOPAGENT_DATABASE_URL")
+    serde = checkpoint_serde(settings)
+    pool = AsyncConnectionPool(
+        settings.database_url.get_secret_value(),
+        connection_class=AsyncConnection[DictRow],
+        min_size=1,
+        max_size=10,
+        timeout=POOL_TIMEOUT_S,
+        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+        open=False,
+        name="shopagent-checkpoints",
+    )
+    try:
+        await pool.open(wait=True, timeout=POOL_TIMEOUT_S)
+    except PoolTimeout as err:
+        await pool.close()
+        raise UpstreamError(
+            f"PostgreSQL did not accept a connection within {POOL_TIMEOUT_S:g} s "
+            "(check SHOPAGENT_DATABASE_URL and that the server is up)"
+        ) from err
+    try:
+        saver = SealedPostgresSaver(pool, serde=serde)
+        async with pool.connection() as guard:
+            await guard.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK,))
+            try:
+                await saver.setup()
+            finally:
+                await guard.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK,))
+        yield saver
+    finally:
+        await pool.close()
+
+
+@asynccontextmanager
+async def _sqlite_saver(settings: Settings) -> AsyncIterator[AsyncSqliteSaver]:
     serde = checkpoint_serde(settings)
     async with aiosqlite.connect(str(settings.checkpoint_path)) as conn:
         yield AsyncSqliteSaver(conn, serde=serde)
+
+
+@asynccontextmanager
+async def open_checkpointer(
+    settings: Settings,
+) -> AsyncIterator[AsyncSqliteSaver | SealedPostgresSaver]:
+    """The configured checkpointer, encrypting what it saves: the SQLite file
+    ``settings.checkpoint_path``, or PostgreSQL at ``settings.database_url`` (tables made)."""
+    if settings.checkpointer_backend == "postgres":
+        async with _postgres_saver(settings) as saver:
+            yield saver
+    else:
+        async with _sqlite_saver(settings) as sqlite_saver:
+            yield sqlite_saver

@@ -26,13 +26,16 @@ class Settings(BaseSettings):
     # Chat model id: "offline", "bedrock_converse:<model id>", or any init_chat_model id.
     model: str = "offline"
 
-    # Backends per part: the embedded default first; the DynamoDB store and the DynamoDB and
-    # PostgreSQL checkpointers are reserved names, refused with a clear message.
-    store_backend: Literal["sqlite", "dynamodb"] = "sqlite"
+    # Backends per part: the embedded default first.
+    # The store and the conversation checkpoints: the SQLite files in data_dir, or PostgreSQL at
+    # database_url (what several workers share; `make postgres` runs a local one).
+    store_backend: Literal["sqlite", "postgres"] = "sqlite"
     search_backend: Literal["embedded", "opensearch"] = "embedded"
     # Lexical only, or lexical fused with sentence vectors (computed once, kept in data_dir).
     search_method: Literal["bm25", "hybrid"] = "bm25"
-    checkpointer_backend: Literal["sqlite", "dynamodb", "postgres"] = "sqlite"
+    checkpointer_backend: Literal["sqlite", "postgres"] = "sqlite"
+    # postgresql://user:password@host:port/database, for either backend set to "postgres".
+    database_url: SecretStr | None = None
     # Conversation checkpoints are encrypted at rest (AES-256-GCM, infra.conversations) with a
     # key kept outside the data directory: this value (base64 of 32 bytes, e.g. from a secrets
     # manager), else a key file made on first use (default: <data_dir>.checkpoint-key beside it).
