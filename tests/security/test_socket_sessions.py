@@ -265,3 +265,21 @@ def test_allowed_origins_replace_the_default(online_retail_dir: Path, tmp_path: 
             assert ws.receive_json()["type"] == "session"
         with client.websocket_connect("/v1/chat", headers={"Origin": "http://testserver"}) as ws:
             _refused(ws, "origin_refused")
+
+
+def test_a_signed_in_ticket_carries_the_token_holder(
+    tau_client: TestClient, tau_settings: Settings
+) -> None:
+    owner = _bearer(tau_settings, "user:evelyn_ito_7643")
+    answer = tau_client.post("/v1/chat/tickets", headers=owner)
+    assert answer.status_code == 200 and "set-cookie" not in answer.headers  # no cookie needed
+    with tau_client.websocket_connect(f"/v1/chat?ticket={answer.json()['ticket']}") as ws:
+        session = ws.receive_json()
+        assert (session["type"], session["role"]) == ("session", "shopper")
+    # The token's holder, not whoever has the ticket's page, owns that session.
+    with tau_client.websocket_connect(
+        f"/v1/chat?session={session['session_id']}", headers=owner
+    ) as ws:
+        assert ws.receive_json()["session_id"] == session["session_id"]
+    refused = tau_client.post("/v1/chat/tickets", headers={"Authorization": "Bearer x.y.z"})
+    assert refused.status_code == 401 and refused.headers["www-authenticate"].startswith("Bearer")
