@@ -8,9 +8,12 @@ store and checkpointer tests on PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 
+import psycopg
 import pytest
+from psycopg import sql
 
 from infra.local_services import kinesalite, moto_server
 from infra.opensearch import OpenSearchNode
@@ -68,3 +71,27 @@ def postgres_server() -> Iterator[LocalPostgres]:
 def postgres_url(postgres_server: LocalPostgres) -> str:
     """The URL of the session's ``shopagent`` database (with its password)."""
     return postgres_server.url
+
+
+@pytest.fixture
+def new_database(postgres_server: LocalPostgres) -> Iterator[Callable[[str | None], str]]:
+    """Makes empty (or ``template``-copied) databases on the session's server, dropped after
+    the test; answers each one's URL."""
+    made: list[str] = []
+
+    def make(template: str | None = None) -> str:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template is not None:
+            query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+        with psycopg.connect(postgres_server.admin_url(), autocommit=True) as admin:
+            admin.execute(query)
+        made.append(name)
+        return postgres_server.admin_url(name)
+
+    yield make
+    with psycopg.connect(postgres_server.admin_url(), autocommit=True) as admin:
+        for name in made:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
