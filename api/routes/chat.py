@@ -156,7 +156,9 @@ async def chat(websocket: WebSocket, runtime: WsRuntimeDep, session: str | None 
         principal, session_id = await _open(websocket, runtime, session)
     except Refused as err:
         await _send_error(websocket, err.code, str(err))
-        await websocket.close(code=1008, reason=err.code)
+        # 1008 policy violation; 1011 when the issuer's keys could not be fetched (our failure).
+        code = 1011 if err.code == "auth_unavailable" else 1008
+        await websocket.close(code=code, reason=err.code)
         return
     pseudonym = runtime.sessions.keyed_hash(_EVENT_PURPOSE, session_id)[:32]
     conversation = ChatSession(runtime.graph, session_id, principal.user_id)
