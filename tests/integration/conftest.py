@@ -95,3 +95,18 @@ def new_database(postgres_server: LocalPostgres) -> Iterator[Callable[[str | Non
             admin.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+
+
+@pytest.fixture(scope="session")
+def tau_database(postgres_server: LocalPostgres) -> str:
+    """The name of a database holding the tau-retail demo store: a template for
+    ``new_database`` (no test connects to it)."""
+    from tools.catalog.load import load_dataset
+    from tools.catalog.postgres import PostgresStore
+
+    name = "tau_retail_template"
+    with psycopg.connect(postgres_server.admin_url(), autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    with PostgresStore(postgres_server.admin_url(name)) as store:
+        load_dataset("tau-retail", store)
+    return name

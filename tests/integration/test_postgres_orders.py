@@ -16,10 +16,8 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from evals.orders import _act, _current, conformance, read_tasks, replay
-from infra.postgres import LocalPostgres
 from tests.orders_helpers import TAU_DATA, copy_tau_store
 from tests.unit.test_order_tools import (  # noqa: F401 - collected here on both backends
     REFUSALS,
@@ -35,27 +33,11 @@ from tests.unit.test_order_tools import (  # noqa: F401 - collected here on both
     test_transfer_and_think_answer_text,
     test_unknown_ids_are_refused_by_name,
 )
-from tools.catalog.load import load_dataset
 from tools.catalog.loaders.tau_retail import load_tau_retail
 from tools.catalog.postgres import PostgresStore
 from tools.models import Order, Product, User
 
 pytestmark = pytest.mark.integration
-
-TEMPLATE = "tau_retail_template"
-
-
-@pytest.fixture(scope="module")
-def tau_template(postgres_server: LocalPostgres) -> str:
-    """A database holding the tau-retail demo store, copied for each test (then unused)."""
-    name = sql.Identifier(TEMPLATE)
-    with psycopg.connect(postgres_server.admin_url(), autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(name))
-    with PostgresStore(postgres_server.admin_url(TEMPLATE)) as store:
-        load_dataset("tau-retail", store)
-    return TEMPLATE
-
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def desk(
@@ -63,12 +45,12 @@ def desk(
     tau_retail_dir: Path,
     tmp_path: Path,
     new_database: Callable[[str | None], str],
-    tau_template: str,
+    tau_database: str,
 ) -> Iterator[Desk]:
     if request.param == "sqlite":
         store: Any = copy_tau_store(tau_retail_dir, tmp_path / "store.sqlite")
     else:
-        store = PostgresStore(new_database(tau_template))
+        store = PostgresStore(new_database(tau_database))
     yield Desk(store)
     store.close()
 
