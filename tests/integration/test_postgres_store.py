@@ -8,6 +8,8 @@ and what differs by design (reopening, how a load streams) has a PostgreSQL test
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -46,6 +48,8 @@ from tools.models import Order, Product, User
 
 pytestmark = pytest.mark.integration
 
+REPO = Path(__file__).resolve().parents[2]
+
 AnyStore = SqliteStore | PostgresStore
 
 
@@ -64,6 +68,10 @@ def store(
 
 @pytest.fixture
 def loaded(store: AnyStore) -> AnyStore:
+    return _load_small(store)
+
+
+def _load_small(store: AnyStore) -> AnyStore:
     """The unit module's small data set (two users, three products, two orders of ada's)."""
     store.replace_all(
         make_info(products=3),
@@ -235,3 +243,61 @@ def _race(store: AnyStore, keys: list[str]) -> list[bool]:
     assert len(nows) + len(refusals) == len(keys)
     assert set(refusals) <= {"already cancelled"}
     return nows
+
+
+_RACER = """
+import sys
+from tests.integration.test_postgres_store import _debit
+from tools.catalog.postgres import PostgresStore
+
+with PostgresStore(sys.argv[1]) as store:
+    print("ready", flush=True)
+    sys.stdin.readline()
+    try:
+        print(store.apply_change(sys.argv[2], _debit(30))[1].now, flush=True)
+    except ValueError as err:
+        print(err, flush=True)
+"""
+
+
+def test_processes_racing_on_one_order_apply_once(
+    new_database: Callable[[str | None], str],
+) -> None:
+    # Four processes (four workers, each with its own pool): two confirm under one key, two
+    # under keys of their own; all are released together once each holds its connections.
+    url = new_database(None)
+    with PostgresStore(url) as store:
+        _load_small(store)
+    keys = ["same", "same", "other-1", "other-2"]
+    racers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _RACER, url, key],
+            cwd=REPO,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for key in keys
+    ]
+    outcomes = []
+    try:
+        for racer in racers:
+            assert racer.stdout is not None and racer.stdout.readline().strip() == "ready"
+        for racer in racers:
+            assert racer.stdin is not None
+            racer.stdin.write("go\n")
+            racer.stdin.flush()
+        for racer in racers:
+            out, err = racer.communicate(timeout=60)
+            assert racer.returncode == 0, err
+            outcomes.append(out.strip())
+    finally:
+        for racer in racers:
+            if racer.poll() is None:
+                racer.kill()
+                racer.communicate()
+    assert outcomes.count("True") == 1, outcomes
+    assert set(outcomes) <= {"True", "False", "already cancelled"}
+    with PostgresStore(url) as store:
+        assert _balance(store) == 10.0
