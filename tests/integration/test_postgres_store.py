@@ -11,6 +11,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -61,7 +62,7 @@ def store(
     if request.param == "sqlite":
         opened = SqliteStore(tmp_path / "store.sqlite")
     else:
-        opened = PostgresStore(new_database(None))
+        opened = PostgresStore(new_database(None), min_size=8)  # racers do not queue
     yield opened
     opened.close()
 
@@ -154,6 +155,7 @@ def _debit(amount: float) -> Callable[[AnyStore], Change]:
         assert order is not None and user is not None
         if order.status == "cancelled":
             raise ValueError("already cancelled")
+        time.sleep(0.05)  # a window in which a racing change would overtake an unlocked check
         user = user.model_copy(deep=True)
         extra = user.payment_methods["gift_card_1"].model_extra or {}
         extra["balance"] = round(float(extra["balance"]) - amount, 2)
