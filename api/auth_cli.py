@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from typing import Annotated, Literal
 
 import typer
@@ -45,13 +46,10 @@ def token(
 
 def _check_shopper(settings: Settings, user_id: str) -> None:
     """A shopper token names a user of the loaded store (a typo would open nobody's data)."""
-    from tools.catalog.sqlite import SqliteStore
+    from tools.catalog.backend import store as open_store
 
     if settings.store_backend != "sqlite" or not settings.store_path.exists():
         return
-    store = SqliteStore(settings.store_path)
-    try:
+    with closing(open_store(settings)) as store:
         if store.info() is not None and store.get_user(user_id) is None:
             raise typer.BadParameter(f"no user {user_id!r} in the store in {settings.data_dir}")
-    finally:
-        store.close()

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 from starlette.requests import HTTPConnection
 
 from api.deps import bearer_token
-from api.runtime import Runtime
+from assembly.runtime import Runtime
 from infra.errors import AuthError, UpstreamError
 from infra.identity import Principal
 from infra.sessions import SessionRegistry

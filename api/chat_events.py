@@ -5,7 +5,7 @@ up is a ``view``, recommendations it fetched are ``recommendation_shown``, and t
 is a ``chat_turn`` listing the products the answer showed.
 
 A search query is the model's wording of what the shopper typed. Publishing masks every event's
-query (``api.pipeline``); here it is masked once already, before it is cut to the schema's 512
+query (``assembly.events``); here it is masked once already, before it is cut to the schema's 512
 characters, so that the cut cannot leave half a card number the detector no longer recognises.
 """
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import uuid
+from contextlib import closing
 from pathlib import Path
 from typing import Annotated
 
@@ -44,20 +45,17 @@ def load(
 ) -> None:
     """Load a demo store into the data directory, replacing what is there, and train on it."""
     from api.progress import progress_bar
-    from api.runtime import ensure_models
+    from assembly.demo_store import ensure_models
+    from tools.catalog.backend import store as open_store
     from tools.catalog.load import load_dataset
-    from tools.catalog.sqlite import SqliteStore
 
     settings = get_settings()
-    store = SqliteStore(settings.store_path)
     try:
-        with progress_bar() as progress:
+        with closing(open_store(settings)) as store, progress_bar() as progress:
             info = load_dataset(dataset, store, source_dir=source, progress=progress)
             ensure_models(settings, store, progress)
     except ShopagentError as err:
         raise fail(err) from err
-    finally:
-        store.close()
     console.print(
         f"loaded {info.dataset}: {info.products:,} products, {info.users:,} users, "
         f"{info.orders:,} orders into {settings.store_path}"
@@ -74,7 +72,7 @@ def serve(
 
     from api.main import create_app
     from api.progress import progress_bar
-    from api.runtime import ensure_store
+    from assembly.demo_store import ensure_store
 
     settings = get_settings()
     try:
@@ -111,7 +109,8 @@ def chat(
     ``WS /v1/chat`` with a bearer token or ticket (``shopagent auth token``).
     """
     from api.progress import progress_bar
-    from api.runtime import ensure_store, open_runtime
+    from assembly.demo_store import ensure_store
+    from assembly.runtime import open_runtime
     from graphs.turns import ChatSession
 
     settings = get_settings()
@@ -233,13 +232,15 @@ def eval_search(
     ] = None,
 ) -> None:
     """nDCG@10, Recall@100, MRR@10 and latency of each search backend and method."""
+    from api.progress import progress_bar
     from evals.search import run_search_eval_cli
 
     try:
-        run_search_eval_cli(
-            products, judgments, out, backend or [], method or [], lowest_grade,
-            get_settings(), console,
-        )  # fmt: skip
+        with progress_bar() as progress:
+            run_search_eval_cli(
+                products, judgments, out, backend or [], method or [], lowest_grade,
+                get_settings(), console, progress,
+            )  # fmt: skip
     except ShopagentError as err:
         raise fail(err) from err
 

@@ -36,19 +36,15 @@ def _tone(value: str) -> Tone:
 def _run(job: Callable[[ContentGraph], Coroutine[Any, Any, _T]]) -> _T:
     """Open the store and the content graph, run ``job``, close everything."""
     from api.progress import progress_bar
-    from api.runtime import ensure_store
-    from graphs.content import ContentGraph
-    from tools.services import Services
+    from assembly.content import open_content_graph
+    from assembly.demo_store import ensure_store
 
     settings = get_settings()
     try:
         with progress_bar() as progress:
             ensure_store(settings, progress)
-        services = Services.from_settings(settings)
-        try:
-            return asyncio.run(job(ContentGraph.from_services(services)))
-        finally:
-            services.close()
+        with open_content_graph(settings) as graph:
+            return asyncio.run(job(graph))
     except ShopagentError as err:
         console.print(f"[red]error:[/red] {err}")
         raise typer.Exit(code=2) from err

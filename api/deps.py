@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, WebSocket
 from starlette.requests import HTTPConnection
 
-from api.runtime import Runtime
+from assembly.runtime import Runtime
 from infra.errors import AuthError, ForbiddenError, UpstreamError
 from infra.identity import Identity, Principal
 from infra.ratelimit import Limit

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -18,39 +16,8 @@ from api.terminal import console, fail
 from infra.errors import ShopagentError
 from infra.settings import get_settings
 
-if TYPE_CHECKING:
-    from api.pipeline import EventPipeline
-
 # Heavy modules (boto3, pyarrow, Spark) are imported inside the commands that need them.
-Progress = Callable[[str, int, int], None]
-
 events_app = typer.Typer(help="Behaviour events: replay history, process, run the Glue jobs.")
-
-
-def drain(pipeline: EventPipeline, progress: Progress) -> None:
-    """Run every processor until the stream has nothing new for it, showing progress."""
-    errors: list[Exception] = []
-
-    def run(index: int) -> None:
-        try:
-            pipeline.processors[index].run(until_idle=True, max_failures=5)
-        except Exception as err:  # noqa: BLE001 - reported once all threads stop
-            errors.append(err)
-
-    threads = [
-        threading.Thread(target=run, args=(i,), daemon=True)
-        for i in range(len(pipeline.processors))
-    ]
-    for thread in threads:
-        thread.start()
-    while any(thread.is_alive() for thread in threads):
-        for processor in pipeline.processors:
-            progress(f"process: {processor.consumer}", processor.stats.records, 0)
-        time.sleep(0.25)
-    for processor in pipeline.processors:
-        progress(f"process: {processor.consumer}", processor.stats.records, 0)
-    if errors:
-        raise errors[0]
 
 
 @events_app.command("replay")
@@ -71,7 +38,7 @@ def replay(
     ] = True,
 ) -> None:
     """Stream the demo store's year of invoices as purchase and cancel events."""
-    from api.pipeline import open_pipeline
+    from assembly.events import drain, open_pipeline
     from tools.behaviour.replay import online_retail_history
     from tools.behaviour.replay import replay as send_history
     from tools.catalog.load import DATA_DIR
@@ -96,7 +63,7 @@ def process(
     follow: Annotated[bool, typer.Option(help="Keep processing new events until Ctrl-C")] = False,
 ) -> None:
     """Process the stream into profiles and the lake (until it has nothing new, or forever)."""
-    from api.pipeline import open_pipeline, run_in_threads
+    from assembly.events import drain, open_pipeline, run_in_threads
 
     settings = get_settings()
     try:

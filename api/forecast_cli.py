@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 from typing import Annotated
 
@@ -22,19 +23,16 @@ def train_forecaster(
 ) -> None:
     """Fit the demand forecaster on the store's sales and save it in the data directory."""
     from api.progress import progress_bar
-    from api.runtime import ensure_store
-    from tools.catalog.sqlite import SqliteStore
+    from assembly.demo_store import ensure_store
+    from tools.catalog.backend import store as open_store
     from tools.forecast.train import train_forecaster as train
 
     settings = get_settings()
     try:
         with progress_bar() as progress:
             ensure_store(settings, progress)
-            store = SqliteStore(settings.store_path)
-            try:
+            with closing(open_store(settings)) as store:
                 model, data = train(store, settings.forecaster_dir, demand, progress)
-            finally:
-                store.close()
     except ShopagentError as err:
         raise fail(err) from err
     chosen: dict[str, int] = {}
@@ -54,8 +52,8 @@ def train_forecaster(
 def forecast_job() -> None:
     """Refresh forecasts, store them, and emit a reorder alert per product to reorder."""
     from api.progress import progress_bar
-    from api.runtime import ensure_store
-    from tools.catalog.sqlite import SqliteStore
+    from assembly.demo_store import ensure_store
+    from tools.catalog.backend import store as open_store
     from tools.forecast.backend import alert_sink, inventory
     from tools.forecast.job import run_forecast_job
 
@@ -63,7 +61,7 @@ def forecast_job() -> None:
     try:
         with progress_bar() as progress:
             ensure_store(settings, progress)
-            store = SqliteStore(settings.store_path)
+            store = open_store(settings)
             stock = inventory(settings, store)
             try:
                 summary = run_forecast_job(

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager, suppress
 
 from anyio import to_thread
 
-from api.runtime import Runtime
+from assembly.runtime import Runtime
 from infra.errors import ShopagentError
 from tools.forecast.backend import alert_sink
 from tools.forecast.job import run_forecast_job

@@ -11,8 +11,8 @@ from api.body_guard import BodyGuard
 from api.error_responses import install_error_responses
 from api.forecast_schedule import forecast_schedule
 from api.routes import analyze, chat, content, events, health, inventory, pages, tools
-from api.runtime import open_runtime
 from api.security_headers import SecurityHeaders
+from assembly.runtime import open_runtime
 from infra.settings import Settings, get_settings
 from tools.analyze.log_filter import install_pii_log_masking
 

@@ -14,7 +14,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from api.runtime import Progress as ProgressFn
+from assembly.demo_store import Progress as ProgressFn
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -16,20 +17,17 @@ from infra.settings import get_settings
 def train_recommender() -> None:
     """Train the recommender on the store's orders and behaviour events; save it for serving."""
     from api.progress import progress_bar
-    from api.runtime import ensure_store
-    from tools.catalog.sqlite import SqliteStore
+    from assembly.demo_store import ensure_store
+    from tools.catalog.backend import store as open_store
     from tools.recommend.backend import train_recommender as train
 
     settings = get_settings()
     try:
         with progress_bar() as progress:
             ensure_store(settings, progress)
-            store = SqliteStore(settings.store_path)
-            try:
+            with closing(open_store(settings)) as store:
                 profiles = settings.events_dir / "profiles.sqlite"
                 model = train(store, settings.recommender_dir, progress, profiles)
-            finally:
-                store.close()
     except ShopagentError as err:
         raise fail(err) from err
     console.print(

@@ -44,8 +44,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from api.runtime import Progress as StageProgress
-from api.runtime import ensure_store, open_runtime
+from assembly.demo_store import Progress as StageProgress
+from assembly.demo_store import ensure_store
+from assembly.runtime import open_runtime
 from evals.scoring import (
     conversation_passed,
     expectation_errors,

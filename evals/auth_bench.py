@@ -35,14 +35,14 @@ from evals.chat_load import Headers, Plan, Timings, many_sessions
 from evals.processes import Server, free_port, started
 from infra.identity import Identity
 from infra.settings import Settings
-from tools.catalog.sqlite import SqliteStore
+from tools.catalog.backend import store as open_store
 
 TARGET_AUTH_SHARE = 0.10
 
 
 def shopper_ids(data_dir: Path, count: int) -> list[str]:
     """``count`` store user ids that have orders (real shoppers, with histories)."""
-    store = SqliteStore(data_dir / "store.sqlite")
+    store = open_store(Settings(data_dir=data_dir))
     try:
         ids: list[str] = []
         for order in store.iter_orders():

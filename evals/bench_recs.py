@@ -79,18 +79,17 @@ def questions(model_users: list[str], products: list[str], n: int) -> list[dict[
 
 
 async def bench(settings: Settings, redis_url: str, n: int, scratch: Path) -> dict[str, Any]:
+    from assembly.services import Services
     from tools.behaviour.profiles import SqliteProfiles
     from tools.recommend.activity import ProfileActivity
     from tools.recommend.local import LocalRecommender
     from tools.recommend.tools import recommend_tools
-    from tools.services import Services
 
     update = {"cache_backend": "redis", "redis_url": SecretStr(redis_url)}
     settings = settings.model_copy(update=update)
-    services = Services.from_settings(settings)
-    raw = redis_client(settings)
     profiles = SqliteProfiles(scratch / "profiles.sqlite")
-    services.recommendations.activity = ProfileActivity(profiles)
+    services = Services.from_settings(settings, ProfileActivity(profiles))
+    raw = redis_client(settings)
     try:
         recommender = services.recommendations.recommender
         if not isinstance(recommender, LocalRecommender):
@@ -144,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--redis-url", help="an existing Redis (default: start a private one)")
     parser.add_argument("--out", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args(argv)
-    from api.runtime import ensure_store
+    from assembly.demo_store import ensure_store
 
     settings = get_settings()
     ensure_store(settings)

@@ -286,12 +286,13 @@ def http_load(server: Server, plan: Plan, progress: Progress, label: str, call: 
 def inprocess_search(data_dir: Path, plan: Plan, progress: Progress) -> tuple[Timings, float]:
     """The embedded backend on the bench's store, called directly: (timings, index build s)."""
     # Imported here so the bench process pays for the search stack only in this phase.
-    from tools.catalog.sqlite import SqliteStore
+    from infra.settings import Settings
+    from tools.catalog.backend import store as open_store
     from tools.search.base import SearchQuery
     from tools.search.embedded import EmbeddedSearch
 
     task = progress.add_task("search in-process", total=plan.inproc_requests)
-    store = SqliteStore(data_dir / "store.sqlite")
+    store = open_store(Settings(data_dir=data_dir))
     try:
         began = time.perf_counter()
         search = EmbeddedSearch()

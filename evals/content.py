@@ -39,14 +39,14 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from api.runtime import ensure_store
+from assembly.demo_store import ensure_store
 from evals.stats import percentile
 from graphs.content import ContentGraph
 from infra.settings import Settings
 from tools.analyze.languages import SUPPORTED
 from tools.analyze.local import LocalAnalyzer
 from tools.analyze.pii import find_pii
-from tools.catalog.sqlite import SqliteStore
+from tools.catalog.backend import store as open_store
 from tools.content.checks import fields, keyword_covered
 from tools.content.facts import source_facts
 from tools.content.lexicon import word
@@ -228,7 +228,7 @@ async def run_content_eval(data_dir: Path, sample: int) -> dict[str, Any]:
     """Prepare the demo store in ``data_dir`` and run both evaluations."""
     settings = Settings(data_dir=data_dir, dataset="online-retail")
     await asyncio.to_thread(ensure_store, settings)
-    store = SqliteStore(settings.store_path)
+    store = open_store(settings)
     try:
         chosen = sample_products(list(store.iter_products()), sample)
         planted_ids = {p.id for p in chosen[::10]}

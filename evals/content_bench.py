@@ -21,12 +21,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from api.runtime import ensure_store
+from assembly.demo_store import ensure_store
 from evals.stats import percentile
 from graphs.content import ContentGraph
 from infra.settings import Settings
 from tools.analyze.local import LocalAnalyzer
-from tools.catalog.sqlite import SqliteStore
+from tools.catalog.backend import store as open_store
 from tools.content.base import Brief
 from tools.content.facts import source_facts
 from tools.content.local_store import LocalContentStore
@@ -58,7 +58,7 @@ async def _timed_drafts(writer: OfflineWriter, products: list[Product]) -> list[
 async def run_bench(data_dir: Path) -> dict[str, Any]:
     settings = Settings(data_dir=data_dir, dataset="online-retail")
     await asyncio.to_thread(ensure_store, settings)
-    store = SqliteStore(settings.store_path)
+    store = open_store(settings)
     try:
         products = list(store.iter_products())
         kinds = [kind for kind, _ in Counter(p.category for p in products).most_common(2)]

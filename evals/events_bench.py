@@ -124,7 +124,7 @@ def local_log(events: list[BehaviourEvent], work: Path) -> dict[str, Any]:
 
 def processor(events: list[BehaviourEvent], work: Path) -> dict[str, Any]:
     """Both consumers over a log holding ``events``, against reading and parsing its lines."""
-    from api.pipeline import open_pipeline
+    from assembly.events import open_pipeline
 
     settings = Settings(data_dir=work / "data")
     log = LocalLog(settings.events_dir / "log")
@@ -261,8 +261,7 @@ def fault_run(
     """Send ``n`` events through a Kinesis that rejects ``share`` of records, with a client
     re-sending a tenth of them, while the processor (a separate process) is killed ``kills``
     times mid-stream and restarted; then count what the profiles and the lake hold."""
-    from api.events_cli import drain
-    from api.pipeline import open_pipeline
+    from assembly.events import drain, open_pipeline
 
     stream = f"faults-{seed}"
     settings = Settings(

@@ -274,14 +274,14 @@ def run_recs_cli(
     if sequences is not None:
         report = evaluate_sequences(sequences, console)
     else:
-        from api.runtime import ensure_store
+        from assembly.demo_store import ensure_store
         from infra.settings import get_settings
-        from tools.catalog.sqlite import SqliteStore
+        from tools.catalog.backend import store as open_store
 
         assert time_split is not None
         settings = get_settings()
         ensure_store(settings)
-        store = SqliteStore(settings.store_path)
+        store = open_store(settings)
         try:
             report = evaluate_time_split(store, time_split, console)
         finally:

@@ -384,10 +384,10 @@ def run_search_eval_cli(
     lowest_grade: float | None,
     settings: Settings,
     console: Console,
+    progress: Progress,
 ) -> dict[str, Any]:
-    """Read the CSVs, run the plan with progress bars, print the table, write the JSON."""
-    from api.progress import progress_bar
-
+    """Read the CSVs, run the plan with ``progress`` (one bar per stage), print the table,
+    write the JSON."""
     products, id_column = read_products(products_csv)
     judgments = read_judgments(judgments_csv, id_column, lowest_grade)
     known = {p.id for p in products}
@@ -396,8 +396,7 @@ def run_search_eval_cli(
     if missing:
         notes.append(f"{missing} judged product ids are not among the products")
     runs = plan(settings, backends or BACKENDS, methods or METHODS, notes)
-    with progress_bar() as progress:
-        rows = asyncio.run(run(products, judgments, settings, runs, progress))
+    rows = asyncio.run(run(products, judgments, settings, runs, progress))
     document = {
         "products": str(products_csv),
         "judgments": str(judgments_csv),

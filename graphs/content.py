@@ -29,7 +29,6 @@ from tools.content.keywords import queries_leading_to, target_keywords
 from tools.content.model_writer import ModelWriter
 from tools.content.models import ContentInput, ContentReport, ContentResult, ProductContent
 from tools.content.offline_writer import OfflineWriter
-from tools.services import Services
 
 # How long the search-query index behind default keywords is reused before it is rebuilt.
 KEYWORD_INDEX_TTL_S = 60.0
@@ -120,13 +119,6 @@ class ContentGraph:
         else:
             writer = ModelWriter(model or chat_model(settings.model, settings))
         return cls(store, contents, writer, analyzer, max_rounds=settings.content_max_rounds)
-
-    @classmethod
-    def from_services(cls, services: Services, model: BaseChatModel | None = None) -> ContentGraph:
-        """``configured`` on the backends of ``services``."""
-        return cls.configured(
-            services.settings, services.store, services.contents, services.analyzer, model
-        )
 
     async def write(self, request: ContentInput) -> ContentResult:
         """Write ``request.product_id``'s copy and store it as a new version."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from api.runtime import ensure_store
+from assembly.demo_store import ensure_store
 from infra.settings import Settings
 
 

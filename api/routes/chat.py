@@ -46,7 +46,7 @@ from api.chat_access import (
 )
 from api.chat_events import turn_events
 from api.deps import PrincipalDep, RuntimeDep, WsRuntimeDep, rate_key, rest_limit
-from api.runtime import Runtime
+from assembly.runtime import Runtime
 from graphs.turns import ChatSession
 from infra.errors import ShopagentError
 from infra.identity import Principal

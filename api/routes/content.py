@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, model_validator
 from api.access import STAFF_ONLY
 from api.content_jobs import ContentJobs
 from api.deps import RuntimeDep, rest_limit
-from api.runtime import Runtime
+from assembly.runtime import Runtime
 from infra.errors import NotFoundError, ShopagentError, ToolInputError, UpstreamError
 from tools.analyze.languages import language_code
 from tools.content.base import ContentAuthor
@@ -48,9 +48,7 @@ class ContentRequest(BaseModel):
 
 
 def _author(runtime: Runtime) -> ContentAuthor:
-    if runtime.services.author is None:
-        raise HTTPException(503, "the content writer is not configured")
-    return runtime.services.author
+    return runtime.author
 
 
 def _jobs(request: Request) -> ContentJobs:

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from opensearchpy import OpenSearch
 
-from api.runtime import open_runtime
+from assembly.runtime import open_runtime
+from assembly.services import Services
 from graphs.turns import stream_turn
 from infra.settings import Settings
-from tools.registry import tool_specs
 from tools.search.cached import CachedSearch
 from tools.search.opensearch import OpenSearchSearch
-from tools.services import Services
+from tools.search.tools import search_tools
 
 pytestmark = pytest.mark.integration
 
@@ -47,7 +47,8 @@ async def test_services_index_the_store_into_opensearch(settings: Settings) -> N
         assert isinstance(services.search.inner, OpenSearchSearch)
         products = sum(1 for _ in services.store.iter_products())
         assert _indexed(settings) == products > 1000
-        result = await tool_specs(services)["search_products"].run(
+        by_name = {spec.name: spec for spec in search_tools(services.search)}
+        result = await by_name["search_products"].run(
             {"query": "heart lantern", "limit": 5}
         )
         assert result.total > 0

@@ -21,8 +21,8 @@ from starlette.websockets import WebSocketDisconnect
 
 from api.chat_access import ANON_COOKIE
 from api.main import create_app
-from api.pipeline import open_pipeline
 from api.routes.chat import encode_frame
+from assembly.events import open_pipeline
 from infra.errors import AuthError
 from infra.identity import Identity, Principal
 from infra.sessions import SqliteSessions

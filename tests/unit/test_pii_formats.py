@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
 
 from api.chat_events import turn_events
-from api.pipeline import open_pipeline
+from assembly.events import open_pipeline
 from infra.conversations import AesGcmCipher, checkpoint_key, key_file, open_checkpointer
 from infra.errors import ConfigError
 from infra.events.log import SHARD, LocalLog

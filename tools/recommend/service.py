@@ -166,7 +166,7 @@ class RecommendationService:
     cache: Cache
     search: ProductSearch | None = None
     ttl_s: float = 300.0
-    # Attached by the runtime once the event pipeline is open.
+    # The shopper's behaviour since training: the event pipeline's profiles, when it runs.
     activity: Activity | None = None
 
     # -- recommend -------------------------------------------------------------------------

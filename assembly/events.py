@@ -2,15 +2,17 @@
 
 ``publish`` is how the API and the agent emit events. When the process also processes the
 stream (the embedded default for ``serve``, and ``shopagent events process``), two consumers
-run in threads: ``profiles`` (small batches, low lag) and ``lake`` (Parquet micro-batches).
+run in threads: ``profiles`` (small batches, low lag) and ``lake`` (Parquet micro-batches);
+``drain`` instead runs them until the stream has nothing new for them.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
@@ -154,3 +156,29 @@ def run_in_threads(pipeline: EventPipeline) -> Iterator[None]:
             processor.stop()
         for thread in threads:
             thread.join(timeout=30)
+
+
+def drain(pipeline: EventPipeline, progress: Callable[[str, int, int], None]) -> None:
+    """Run every processor until the stream has nothing new for it, showing progress."""
+    errors: list[Exception] = []
+
+    def run(index: int) -> None:
+        try:
+            pipeline.processors[index].run(until_idle=True, max_failures=5)
+        except Exception as err:  # noqa: BLE001 - reported once all threads stop
+            errors.append(err)
+
+    threads = [
+        threading.Thread(target=run, args=(i,), daemon=True)
+        for i in range(len(pipeline.processors))
+    ]
+    for thread in threads:
+        thread.start()
+    while any(thread.is_alive() for thread in threads):
+        for processor in pipeline.processors:
+            progress(f"process: {processor.consumer}", processor.stats.records, 0)
+        time.sleep(0.25)
+    for processor in pipeline.processors:
+        progress(f"process: {processor.consumer}", processor.stats.records, 0)
+    if errors:
+        raise errors[0]

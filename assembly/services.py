@@ -1,28 +1,28 @@
-"""The backends one process uses, chosen by settings and handed to tools and graphs."""
+"""The tool backends one process uses, chosen by settings and handed to tools and graphs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from infra.cache import Cache, cache_from_settings
-from infra.errors import ConfigError
 from infra.settings import Settings
 from tools.analyze.backend import text_analyzer
 from tools.analyze.base import TextAnalyzer
+from tools.catalog.backend import store as open_store
 from tools.catalog.store import Store
 from tools.content.backend import content_store
-from tools.content.base import ContentAuthor, ContentStore
+from tools.content.base import ContentStore
 from tools.forecast.backend import forecaster, inventory
 from tools.forecast.base import Forecaster
 from tools.forecast.inventory import Inventory
 from tools.recommend.backend import recommender
-from tools.recommend.service import Explainer, RecommendationService
+from tools.recommend.service import Activity, RecommendationService
 from tools.search.backend import Closer, product_search
 from tools.search.base import ProductSearch
 from tools.search.cached import CachedSearch
 
 
-@dataclass
+@dataclass(frozen=True)
 class Services:
     settings: Settings
     store: Store
@@ -33,28 +33,23 @@ class Services:
     inventory: Inventory
     cache: Cache
     recommendations: RecommendationService
-    # Writes product content with the content graph, which sits above tools: the runtime
-    # that builds the graph attaches it.
-    author: ContentAuthor | None = None
-    # Words recommendation explanations with the explain graph (also above tools).
-    explainer: Explainer | None = None
     # Async resources of the chosen backends (the OpenSearch clients), released by ``aclose``.
     closers: list[Closer] = field(default_factory=list)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Services:
-        """Open the configured backends; the search index is built from the store."""
-        if settings.store_backend != "sqlite":
-            raise ConfigError(f"store backend {settings.store_backend!r} is not available yet")
-        from tools.catalog.sqlite import SqliteStore
+    def from_settings(cls, settings: Settings, activity: Activity | None = None) -> Services:
+        """Open the configured backends; the search index is built from the store.
 
-        store = SqliteStore(settings.store_path)
+        ``activity`` (the event pipeline's profiles) lets recommendations follow a shopper's
+        behaviour since training.
+        """
+        store = open_store(settings)
         cache = cache_from_settings(settings)
         closers: list[Closer] = []
         search = CachedSearch(product_search(settings, closers), cache, settings.cache_ttl_s)
         search.index(store.iter_products())
         recommendations = RecommendationService(
-            store, recommender(settings), cache, search, settings.cache_ttl_s
+            store, recommender(settings), cache, search, settings.cache_ttl_s, activity=activity
         )
         return cls(
             settings,
