@@ -112,9 +112,12 @@ def test_a_whole_evaluation_writes_one_row_per_backend_and_method(tmp_path: Path
     )
     out = tmp_path / "report.json"
     settings = Settings(data_dir=tmp_path / "data", opensearch_url=None)
+    stages: set[str] = set()
     run_search_eval_cli(
-        products, judgments, out, ["embedded"], [], None, settings, Console(file=None, quiet=True)
-    )
+        products, judgments, out, ["embedded"], [], None, settings,
+        Console(file=None, quiet=True), lambda stage, done, total: stages.add(stage),
+    )  # fmt: skip
+    assert stages  # the caller's progress callback saw the stages
     report = json.loads(out.read_text())
     rows = {r["name"]: r for r in report["rows"]}
     assert set(rows) == {"embedded/bm25", "embedded/hybrid"}
