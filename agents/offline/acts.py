@@ -78,6 +78,11 @@ EXAMPLES: dict[Act, tuple[str, ...]] = {
         "get me an agent please",
         "I'd like to speak to a manager",
         "connect me with your support team",
+        "you're not helping, I need an actual human",
+        "transfer me to a human agent",
+        "pass me on to someone who can help",
+        "I'd rather sort this out with a person",
+        "is there an actual human I can deal with",
     ),
     "small_talk": (
         "what's your name",
@@ -120,6 +125,10 @@ MIN_MARGIN = 0.10
 # A message that names a product kind is taken away from the shopping rules only when surer.
 GROUNDED_SCORE = 0.55
 GROUNDED_MARGIN = 0.15
+# A reading far ahead of the runner-up ("can I pay by bank transfer?": a store question, even
+# though "bank" is a catalog word) needs a little less score.
+WIDE_MARGIN = 0.25
+WIDE_MARGIN_SCORE = 0.50
 # "red mugs please": a product kind in a few words is a request.
 SHORT_REQUEST = 4
 _PRICE = re.compile(r"[£$€]|\d")
@@ -150,6 +159,8 @@ class Reading:
     @property
     def sure(self) -> bool:
         """Confident enough to override a message that names a product kind."""
+        if self.margin >= WIDE_MARGIN:  # far ahead of every other act: a lower score will do
+            return self.score >= WIDE_MARGIN_SCORE
         return self.score >= GROUNDED_SCORE and self.margin >= GROUNDED_MARGIN
 
 

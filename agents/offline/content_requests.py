@@ -1,9 +1,12 @@
 """Merchandiser requests in the chat: "write a playful description for 22423 in German".
 
-A message that asks to write, draft or rewrite product copy becomes one
-``write_product_content`` call: the product id as the catalog spells it (or the product in
-focus), the tone and the language when named. The tool checks the id and the language, and
-its answer (or its error, which lists the supported languages) is relayed.
+A message that asks to write, draft or rewrite product copy (or names copy outright: "SEO
+copy for 22423", "a playful blurb for the speaker", "description for the grill, keywords: …")
+becomes one ``write_product_content`` call: the product id as the catalog spells it (or the
+product in focus), the tone, the language as its ISO code and the target keywords when named.
+"Same again in Italian" repeats the last copy request with only the language (or tone)
+changed. The tool checks the id and the language, and its answer (or its error, which lists
+the supported languages) is relayed.
 """
 
 from __future__ import annotations
@@ -12,17 +15,33 @@ import re
 from typing import Any
 
 from agents.offline.context import Conversation, ToolRecord
+from agents.offline.merchandising import (
+    content_keywords,
+    content_language,
+    is_repeat_request,
+    with_follow_up,
+)
 from agents.offline.text import normalize, tokens
 from agents.offline.vocabulary import CatalogVocabulary
-from tools.analyze.languages import SUPPORTED
 
 WRITE_CONTENT = "write_product_content"
 
-_ASK = re.compile(r"\b(?:write|draft|create|generate|rewrite|compose|prepare)\b")
+_ASK = re.compile(
+    r"\b(?:write|draft|create|generate|rewrite|compose|prepare|put together|come up with|"
+    r"produce|craft)\b"
+)
 _COPY = re.compile(
     r"\b(?:descriptions?|titles?|copy|copywriting|content|bullets?|bullet points"
-    r"|seo|meta description|product text|blurb)\b"
+    r"|seo|meta description|product text|blurbs?|listings?|product page)\b"
 )
+# Copy named outright, no verb needed: "SEO copy for 22423", "a playful blurb for the speaker",
+# "description for the grill, keywords: bbq" (a shopper's "description of X" is a question).
+_COPY_ALONE = re.compile(
+    r"\b(?:seo|copy|copywriting|blurbs?|listings?|meta description)\b"
+    r"|^(?:an? |the )?(?:\w+ ){0,2}(?:product )?descriptions? for\b|\bkey ?words?\s*:"
+    r"|\bproduct descriptions?\b"
+)
+_QUESTION = re.compile(r"^(?:what|show|read|where|is|are|does|do|can i see)\b")
 _TONES = {
     "playful": "playful",
     "fun": "playful",
@@ -38,17 +57,20 @@ _TONES = {
     "plain": "neutral",
     "neutral": "neutral",
 }
-# "in German", "auf Deutsch": the word after is passed on; the tool knows which it serves.
-_LANGUAGE = re.compile(r"\b(?:in|auf|en)\s+([a-z]+)\b")
-_NOT_LANGUAGES = frozenset({"stock", "the", "a", "an", "it", "this", "that", "one", "my", "our"})
-_LANGUAGE_NAMES = frozenset(name.lower() for name in SUPPORTED.values())
+# "in Klingon": a language the writer does not serve is still passed on, so the tool's error
+# names the ones it does.
+_OTHER_LANGUAGE = re.compile(
+    r"\bin ([a-z]+(?:ish|ese|ian)|dutch|greek|czech|arabic|hindi|thai|korean)\b"
+)
 _ID_LIKE = re.compile(r"^(?=.*\d)[a-z0-9]{4,12}$")
 
 
 def is_content_request(text: str) -> bool:
     """The message asks for product copy to be written."""
     norm = normalize(text)
-    return bool(_ASK.search(norm) and _COPY.search(norm))
+    if _ASK.search(norm) and _COPY.search(norm):
+        return True
+    return bool(_COPY_ALONE.search(norm) and not _QUESTION.search(norm))
 
 
 def content_args(text: str, vocab: CatalogVocabulary, focus: str | None) -> dict[str, Any]:
@@ -62,18 +84,35 @@ def content_args(text: str, vocab: CatalogVocabulary, focus: str | None) -> dict
         product_id = named.product_id  # "copy for the Pink Regency Teacup and Saucer"
     product_id = product_id or focus
     args: dict[str, Any] = {"product_id": product_id or ""}
-    tone = next((_TONES[w] for w in words if w in _TONES), None)
+    tone = _tone(norm)
     if tone:
         args["tone"] = tone
-    for match in _LANGUAGE.finditer(norm):
-        if match.group(1) not in _NOT_LANGUAGES:
-            args["language"] = match.group(1)
-            break
-    else:  # "write French product copy": a language named anywhere
-        language = next((w for w in words if w in _LANGUAGE_NAMES), None)
-        if language is not None:
-            args["language"] = language
+    language = content_language(norm)
+    if language is None and (other := _OTHER_LANGUAGE.search(norm)) is not None:
+        language = other.group(1)
+    if language is not None:
+        args["language"] = language
+    keywords = content_keywords(text)
+    if keywords:
+        args["keywords"] = keywords
     return args
+
+
+def _tone(norm: str) -> str | None:
+    return next((_TONES[w] for w in tokens(norm) if w in _TONES), None)
+
+
+def repeat_args(conv: Conversation) -> dict[str, Any] | None:
+    """For "same again in Italian" after copy was written: the last request's arguments with
+    the language or tone changed; ``None`` when the message is not such a follow-up."""
+    norm = normalize(conv.text)
+    tone = _tone(norm)
+    if not is_repeat_request(norm) or (content_language(norm) is None and tone is None):
+        return None
+    last = next((r for r in reversed(conv.history) if r.name == WRITE_CONTENT), None)
+    if last is None:
+        return None
+    return with_follow_up(dict(last.args), norm, tone)
 
 
 def content_answer(record: ToolRecord) -> str:
@@ -110,14 +149,15 @@ def content_step(
     Returns ``None`` when the message is not a content request, ``(text, None)`` to answer and
     ``("", args)`` to call the tool.
     """
-    if not is_content_request(conv.text):
+    repeat = None if is_content_request(conv.text) else repeat_args(conv)
+    if repeat is None and not is_content_request(conv.text):
         return None
     if WRITE_CONTENT not in tool_names:
         return "Sorry, I can't write product copy here: the content tool isn't available.", None
     done = [r for rnd in conv.rounds for r in rnd if r.name == WRITE_CONTENT and r.answered]
     if done:
         return content_answer(done[-1]), None
-    args = content_args(conv.text, vocab, conv.focus())
+    args = repeat or content_args(conv.text, vocab, conv.focus())
     if not args["product_id"]:
         return "Which product should I write for? Give me its id, e.g. 22423.", None
     return "", args

@@ -22,6 +22,8 @@ STOCK = "check_inventory"
 RECOMMEND = "recommend_products"
 # Tools whose answer is a numbered list of products a message can refer to.
 LISTINGS = (SEARCH, RECOMMEND)
+# Merchandiser tools about one product: copy written, demand forecast.
+ONE_PRODUCT = ("write_product_content", "forecast_demand")
 
 
 @dataclass
@@ -131,6 +133,8 @@ class Conversation:
             if record.name in (DETAILS, STOCK):
                 summary = _summary(record.output)
                 focus = summary.id if summary else focus
+            elif record.name in ONE_PRODUCT and record.output.get("product_id"):
+                focus = str(record.output["product_id"])  # "and in stock?" after its forecast
             elif record.name in LISTINGS:
                 products = record.products
                 if len(products) == 1:

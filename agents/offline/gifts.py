@@ -4,8 +4,12 @@
 every category name are encoded with the sentence encoder, the direction every gift request
 shares ("a present for someone") is projected out of both, and the closest category wins when
 it is close enough ("baking set"; "running shoes" for "my brother who runs marathons").
-Without a close category the search keeps the message's own words, minus the people it names
-("a present for a friend who just had a baby" searches for "baby", not for "friend").
+An occasion that names no object ("a new baby", "retirement", "a wedding", "my son's teacher",
+"a house-warming") is read through what people give for it (``OCCASIONS``: one line of meaning
+each, mapped to the store's own categories the same way), when the message itself is not
+close to a category. Without a close category the search keeps the message's own words, minus
+the people it names; when none of those is a catalog word either ("someone who has
+everything"), the best sellers are the suggestions.
 """
 
 from __future__ import annotations
@@ -22,7 +26,36 @@ from tools.search.vectors import Embedder, Vectors
 GIFT = re.compile(
     r"\b(?:gifts?|presents?|stocking fillers?|lovers?|fans? of|[a-z]+ (?:loves|likes|enjoys|"
     r"is into|runs|plays|collects) |someone who|birthday|christmas|wedding|"
-    r"housewarming|retirement|anniversary|new baby|baby shower|leaving do|thank you)\b"
+    r"housewarming|house[- ]warming|retirement|retiring|anniversary|new baby|baby shower|"
+    r"leaving do|thank you|has everything|new home|end of (?:term|year)|graduation|christening|"
+    r"engagement|valentine'?s?)\b"
+    # "something for a keen gardener", "ideas for my cyclist brother": a person by what they do
+    r"|\b(?:something|anything|ideas?|treats?) for (?:a|an|my|our) (?:[a-z']+ ){0,2}"
+    r"[a-z]+(?:ers?|ists?)(?=\s*(?:[?.!,]|$|who\b|in my\b|friend))"
+)
+# What people give for an occasion that names no object, in words the encoder maps to the
+# store's categories (whatever the store sells: a toy shop and a gift shop differ).
+OCCASIONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"\b(?:new ?born|new baby|baby shower|christening|had a baby)\b"),
+        "soft toys and keepsakes for a newborn baby",
+    ),
+    (
+        re.compile(r"\bretir\w*\b"),
+        "relaxing hobbies for a retired person: gardening, reading, a photo album of memories",
+    ),
+    (
+        re.compile(r"\b(?:wedding|newlyweds?|engagement|anniversary)\b"),
+        "a keepsake for a newly married couple's home: photo frame, tableware, decorations",
+    ),
+    (
+        re.compile(r"\b(?:teacher|end of (?:term|year))\b"),
+        "a thank you for a teacher: a mug, a notebook, stationery",
+    ),
+    (
+        re.compile(r"\b(?:house[- ]?warming|new home|new house|new flat|moved house)\b"),
+        "things for a new home: a doormat, candles, cushions, home decoration",
+    ),
 )
 # Who a present is for says nothing about what it is.
 PEOPLE = frozenset(
@@ -30,7 +63,9 @@ PEOPLE = frozenset(
     nana grandad grandpa grandfather brother sister son daughter wife husband partner boyfriend
     girlfriend colleague colleagues coworker boss teacher neighbour neighbor aunt uncle niece
     nephew cousin someone somebody person people lover lovers fan fans who loves love likes
-    enjoys just had gift gifts present presents idea ideas retirement""".split()  # noqa: SIM905
+    enjoys just had gift gifts present presents idea ideas retirement retired retiring keen
+    has everything wedding housewarming house-warming end term sister's brother's son's
+    daughter's mum's dad's friend's""".split()  # noqa: SIM905
 )
 # What every gift request shares, projected out so the rest decides.
 _GIFT_FRAMES = ("a gift for a friend", "a present for someone", "something for my mum")
@@ -60,9 +95,18 @@ def _categories(vocab: CatalogVocabulary) -> tuple[list[str], Vectors]:
     return names, _unit(vectors - np.outer(vectors @ g, g))
 
 
-@lru_cache(maxsize=256)
 def gift_category(text: str, vocab: CatalogVocabulary) -> str | None:
-    """The catalog category a gift request means, when one is close enough."""
+    """The catalog category a gift request means, when one is close enough: by its own words,
+    else by what people give for the occasion it names."""
+    found = _closest_category(text, vocab)
+    if found is not None:
+        return found
+    meaning = next((m for pattern, m in OCCASIONS if pattern.search(text)), None)
+    return _closest_category(meaning, vocab) if meaning is not None else None
+
+
+@lru_cache(maxsize=256)
+def _closest_category(text: str, vocab: CatalogVocabulary) -> str | None:
     try:
         names, vectors = _categories(vocab)
         g = _gift_direction()

@@ -61,6 +61,13 @@ def decide(
         return "details"
     if pronoun and not plural_pronoun and not content and not u.has_constraints:
         return "details"  # "that one"
+    if (
+        (flags.thanks or flags.bye)
+        and content
+        and not (u.category or u.brand or u.has_constraints)
+        and all(w in cues.ACK_WORDS for w in u.query_words)
+    ):  # "lovely, thanks so much": a catalog word, but said as thanks
+        return "thanks" if flags.thanks else "bye"
     if content and ctx.has_search and not (u.category or u.brand) and (u.narrowing or u.replacing):
         return "refine"
     if content:

@@ -113,6 +113,12 @@ def _read_gift(u: Understanding, norm: str, vocab: CatalogVocabulary) -> None:
     if category is not None:
         u.category = category
         u.query_words = list(phrase_key(category))
+    elif not any(vocab.knows_word(w) for w in u.query_words) and not u.attributes:
+        # "what do you get someone who has everything?": nothing to search for, so the best
+        # sellers are the ideas
+        u.query_words = []
+        if u.sort is None:
+            u.sort, u.suggested = "popularity", True
 
 
 def describe(u: Understanding) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from agents.offline.context import DETAILS, SEARCH, STOCK, Conversation, read_co
 from agents.offline.nlu import NluContext, Reference, Understanding, understand
 from agents.offline.recommending import recommendation_step
 from agents.offline.relax import Relaxation, relaxations
-from agents.offline.supply import supply_step
+from agents.offline.supply import product_stock_args, supply_step
 from agents.offline.text import normalize, tokens
 from agents.offline.vocabulary import CatalogVocabulary
 
@@ -403,6 +403,12 @@ def next_step(
     if (supply := supply_step(conv, vocab, tool_names)) is not None:
         text, tool, args = supply
         return Step(text=text) if args is None else Step(calls=[ToolCallPlan(tool, args)])
+    if STOCK in tool_names and (stock_args := product_stock_args(conv, vocab)) is not None:
+        # "how many do we have in stock right now?" about the product in focus
+        checked = [r for rnd in conv.rounds for r in rnd if r.name == STOCK and r.answered]
+        if checked:
+            return Step(text=answers.stock_answer(checked[-1]))
+        return Step(calls=[ToolCallPlan(STOCK, stock_args)])
     ctx = conv.nlu_context()
     u = understand(conv.text, vocab, ctx)
     if (recs := recommendation_step(conv, ctx, u, tool_names, resolve)) is not None:

@@ -45,6 +45,17 @@ _OPEN_INTENTS = frozenset({"search", "refine", "unknown", "garbled", "out_of_sco
 SHOPPING_MIN_WORDS = 4
 SHOPPING_MARGIN = 0.05
 SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+# A digression back to shopping said outright ("while I'm here, got any yoga mats?", "by the
+# way, do you sell kettles?"): with a product kind of the catalog, no encoder is needed.
+SHOPPING_TURN = re.compile(
+    r"\b(?:while i'?m here|by the way|btw|on another note|unrelated|another thing|"
+    r"different question)\b"
+    r"|\b(?:do|does) (?:you|the shop|the store) (?:also |still |even )?(?:sell|have|stock|carry)\b"
+    r"|\b(?:have you|you) (?:also )?got any\b|^(?:\w+[,.!]? )?got any\b|\bshow me (?:some|any)\b"
+    r"|\bi'?m (?:also )?looking for\b"
+)
+# Words of the customer's own records: such a sentence stays with customer service.
+_RECORD_WORDS = re.compile(r"\b(?:orders?|return\w*|refund\w*|exchange\w*|cancel\w*|my)\b")
 
 
 @dataclass(frozen=True)
@@ -126,7 +137,11 @@ def _rules_suffice(text: str, vocab: CatalogVocabulary) -> bool:
     if split_passage(text)[1]:
         return False
     u = understand(text, vocab)
-    return bool(u.references or u.has_constraints) or u.intent not in _OPEN_INTENTS
+    # A bare "this" / "it" in an open request says little ("this isn't helping, put me
+    # through to a person"); a position, an id or a title is precise.
+    pointed = any(r.kind != "pronoun" for r in u.references)
+    precise = u.has_constraints and not u.suggested  # a guessed sort is no constraint said
+    return pointed or precise or u.intent not in _OPEN_INTENTS
 
 
 def route(
@@ -192,6 +207,9 @@ def new_shopping_request(text: str, vocab: CatalogVocabulary) -> bool:
     for sentence in SENTENCE_END.split(text):  # "thanks. do you also sell skateboards?"
         if len(sentence.split()) < SHOPPING_MIN_WORDS or not grounded(sentence, vocab):
             continue  # "the headphones" answers "which item?"
+        norm = normalize(sentence)
+        if SHOPPING_TURN.search(norm) and not _RECORD_WORDS.search(norm):
+            return True
         reading = read_act(sentence.strip())
         # The product kind it names is evidence too: a smaller lead will do.
         shop = reading is not None and reading.act == "shop" and reading.score >= MIN_SCORE

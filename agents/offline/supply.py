@@ -5,7 +5,12 @@ A reorder question becomes one ``reorder_suggestions`` call; its look-ahead come
 ("today" 1 trading day, "this week" 6, "next two weeks" 12, "this month" 26). The answer lists
 the products most urgent first, each with the figures that put it there, all copied from the
 tool's result. A forecast question about one product (its id, or the product in focus) becomes
-one ``forecast_demand`` call. ``restock_line`` adds to a stock answer how long the stock lasts,
+one ``forecast_demand`` call, its horizon in days as named ("next 7 days" 7, "four weeks" 28, "next
+month" 30); so does a demand question in the merchandiser's words ("what will sales of X look
+like", "demand over the next 60 days") about a product named or in focus. A stock or run-out
+question about one product ("how many do we have in stock right now?", "will we run out of X
+next month?", "do we need to reorder it?") becomes ``check_inventory`` of that product, never a
+catalog search. ``restock_line`` adds to a stock answer how long the stock lasts,
 or when an out-of-stock product is expected back, from ``check_inventory``'s result.
 """
 
@@ -15,8 +20,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from agents.offline.context import Conversation, ToolRecord
+from agents.offline.merchandising import (
+    horizon_days,
+    is_demand_question,
+    is_run_out_question,
+    is_stock_question,
+)
 from agents.offline.supply_cues import (
-    FORECAST_HORIZON,
     FORECAST_QUESTION,
     FORECAST_WORD,
     LOOK_AHEAD,
@@ -85,19 +95,37 @@ def reorder_answer(record: ToolRecord) -> str:
     return "\n".join(lines)
 
 
+def named_product_id(norm: str, vocab: CatalogVocabulary) -> str | None:
+    """The product a message names by its id or its title, if one."""
+    named = next((pid for w in tokens(norm) if (pid := vocab.product_id(w))), None)
+    if named is None and (titled := vocab.named_product(norm)) is not None:
+        named = titled.product_id  # "forecast for the Assorted Colour Bird Ornament"
+    return named
+
+
 def forecast_args(text: str, vocab: CatalogVocabulary, focus: str | None) -> dict[str, Any]:
     """``product_id`` (named, else the product in focus; "" if neither) and ``horizon_days``
     when the message names a period."""
     norm = normalize(text)
-    named = next((pid for w in tokens(norm) if (pid := vocab.product_id(w))), None)
-    if named is None and (titled := vocab.named_product(norm)) is not None:
-        named = titled.product_id  # "forecast for the Assorted Colour Bird Ornament"
-    args: dict[str, Any] = {"product_id": named or focus or ""}
-    for pattern, days in FORECAST_HORIZON:
-        if pattern.search(norm):
-            args["horizon_days"] = days
-            break
+    args: dict[str, Any] = {"product_id": named_product_id(norm, vocab) or focus or ""}
+    days = horizon_days(norm)
+    if days is not None:
+        args["horizon_days"] = days
     return args
+
+
+def product_stock_args(
+    conv: Conversation, vocab: CatalogVocabulary
+) -> dict[str, Any] | None:
+    """``check_inventory``'s arguments for a stock or run-out question about one product (named,
+    else in focus); ``None`` when the message is not one or names no single product."""
+    norm = normalize(conv.text)
+    if is_reorder_question(conv.text):
+        return None  # "what should I reorder this week": the list, not one product
+    if not (is_stock_question(norm) or is_run_out_question(norm)):
+        return None
+    product_id = named_product_id(norm, vocab) or conv.focus()
+    return {"product_id": product_id} if product_id else None
 
 
 def forecast_answer(record: ToolRecord) -> str:
@@ -129,10 +157,13 @@ def supply_step(
 ) -> tuple[str, str, dict[str, Any] | None] | None:
     """For a reorder or forecast question: ``("", tool, args)`` to call a tool, ``(text, tool,
     None)`` to answer; ``None`` when the message is neither."""
+    norm = normalize(conv.text)
     if is_reorder_question(conv.text):
         tool, args = REORDERS, reorder_args(conv.text)
-    elif FORECAST_QUESTION.search(normalize(conv.text)) or (
-        FORECAST_WORD.search(normalize(conv.text)) and vocab.named_product(normalize(conv.text))
+    elif (
+        FORECAST_QUESTION.search(norm)
+        or (FORECAST_WORD.search(norm) and vocab.named_product(norm))
+        or (is_demand_question(norm) and (named_product_id(norm, vocab) or conv.focus()))
     ):  # "forecast for the smart watch": a product named, so not the weather
         tool, args = FORECAST, forecast_args(conv.text, vocab, conv.focus())
         if not args["product_id"]:

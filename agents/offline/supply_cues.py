@@ -36,10 +36,3 @@ FORECAST_QUESTION = re.compile(
     r"|\bhow (?:fast|quickly|well) (?:is|are|does|do|will) (?:\w+ ){0,4}sell"
 )
 FORECAST_WORD = re.compile(r"\bforecast(?:s|ing)?\b")
-FORECAST_HORIZON: list[tuple[re.Pattern[str], int]] = [
-    (re.compile(r"\b(?:today|tomorrow)\b"), 1),
-    (re.compile(r"\b(?:(?:two|2)[- ]weeks?|fortnight)\b"), 12),
-    (re.compile(r"\b(?:this|next|a) month\b|\b4 weeks\b|\bfour weeks\b"), 26),
-    (re.compile(r"\b(?:this|next|a) week\b"), 6),
-    (re.compile(r"\b(?:quarter|three months|3 months)\b"), 78),
-]

@@ -87,6 +87,8 @@ class Understanding:
     ambiguous: list[str] = field(default_factory=list)  # ids a vague reference could mean
     asked_attribute: str | None = None  # "what sizes does it come in" -> the size attribute
     compare: bool = False
+    # best sellers offered for a gift with nothing to search for: a guess, not the shopper's sort
+    suggested: bool = False
     narrowing: bool = False  # new words add to the last search ("only the 3 tier ones")
     replacing: bool = False  # new words replace its free text ("pink polkadots instead")
 

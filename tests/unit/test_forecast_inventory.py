@@ -175,9 +175,11 @@ def test_tools_answer_from_forecasts_and_stock(
     assert run_id == summary.run_id and len(inventory.ledger.alerts(run_id)) == 2
 
 
-def test_reorder_suggestions_without_forecasts_say_how_to_make_them(
+def test_reorder_suggestions_on_a_fresh_store_train_the_forecaster_first(
     store: SqliteStore, inventory: Inventory, tmp_path: Path
 ) -> None:
+    assert not inventory.ledger.has_forecasts()
     tool = forecast_tools(store, LocalForecaster(tmp_path / "none"), inventory)[2]
     answer = _run(tool.as_langchain_tool().ainvoke({}))
-    assert "shopagent jobs forecast" in answer
+    assert '"id":"GONE3"' in answer and "shopagent" not in answer
+    assert inventory.ledger.has_forecasts() and LocalForecaster(tmp_path / "none").trained()

@@ -35,9 +35,22 @@ VOCAB = CatalogVocabulary.from_products([STAND])
     [
         (
             "write a playful description for 22423 in German",
-            {"product_id": "22423", "tone": "playful", "language": "german"},
+            {"product_id": "22423", "tone": "playful", "language": "de"},
         ),
-        ("Draft SEO copy for 22423 auf Deutsch", {"product_id": "22423", "language": "deutsch"}),
+        ("Draft SEO copy for 22423 auf Deutsch", {"product_id": "22423", "language": "de"}),
+        (
+            "SEO copy for 22423, keywords: cake stand, afternoon tea",
+            {"product_id": "22423", "keywords": ["cake stand", "afternoon tea"]},
+        ),
+        (
+            "a playful blurb in Spanish for 22423",
+            {"product_id": "22423", "tone": "playful", "language": "es"},
+        ),
+        ("write an Italian listing for it", {"product_id": "FOCUS", "language": "it"}),
+        (
+            "could you put together an Italian product description for 22423, practical tone",
+            {"product_id": "22423", "language": "it", "tone": "practical"},
+        ),
         ("rewrite the title of it, elegant please", {"product_id": "FOCUS", "tone": "elegant"}),
     ],
 )
@@ -68,7 +81,7 @@ async def test_a_merchandiser_prompt_writes_and_shows_the_copy(chat: object) -> 
     assert result.tool_calls[0]["args"] == {
         "product_id": "22423",
         "tone": "playful",
-        "language": "german",
+        "language": "de",
     }
     assert "Here is the de copy for product 22423 (version 1, playful tone)" in result.answer
     assert "Regency Cakestand 3 Tier" in result.answer and "Farbe: weiß" in result.answer
@@ -84,5 +97,22 @@ async def test_errors_are_relayed_with_what_is_supported(chat: object) -> None:
 def test_a_language_named_anywhere_is_passed_on() -> None:
     assert content_args("write French product copy for 22423", VOCAB, None) == {
         "product_id": "22423",
-        "language": "french",
+        "language": "fr",
     }
+
+
+async def test_same_again_repeats_the_last_copy_request_in_the_new_language(chat: object) -> None:
+    await run_turn(chat, "t4", "write an elegant description for 22423")  # type: ignore[arg-type]
+    again = await run_turn(chat, "t4", "same again in Italian")  # type: ignore[arg-type]
+    assert [(c["name"], c["args"]) for c in again.tool_calls] == [
+        ("write_product_content", {"product_id": "22423", "tone": "elegant", "language": "it"})
+    ]
+    assert "Here is the it copy for product 22423" in again.answer
+
+
+def test_same_again_without_earlier_copy_is_not_a_content_request() -> None:
+    from agents.offline.content_requests import content_step
+    from agents.offline.context import Conversation
+
+    conv = Conversation(text="same again in Italian", has_human=True)
+    assert content_step(conv, VOCAB, frozenset({"write_product_content"})) is None

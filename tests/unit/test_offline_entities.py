@@ -63,7 +63,7 @@ def test_content_and_forecast_requests_take_the_named_product() -> None:
     text = "draft playful copy for the Pink Regency Teacup and Saucer"
     assert content_args(text, VOCAB, None)["product_id"] == "22698"
     args = forecast_args("give me a two week forecast for the Party Bunting", VOCAB, None)
-    assert args == {"product_id": "47566", "horizon_days": 12}
+    assert args == {"product_id": "47566", "horizon_days": 14}
 
 
 def test_a_question_about_a_named_product_refers_to_it() -> None:
@@ -89,4 +89,4 @@ def test_forecast_for_a_named_product_is_no_weather_question() -> None:
 
     conv = Conversation(text="forecast for the assorted colour bird ornament next month")
     step = supply_step(conv, VOCAB, frozenset({"forecast_demand"}))
-    assert step == ("", "forecast_demand", {"product_id": "84879", "horizon_days": 26})
+    assert step == ("", "forecast_demand", {"product_id": "84879", "horizon_days": 30})

@@ -43,3 +43,29 @@ def test_without_a_close_category_the_people_are_dropped_from_the_words() -> Non
 def test_plain_requests_are_not_gift_requests() -> None:
     assert not is_gift_request("red mugs under 3 pounds")
     assert understand("red mugs", VOCAB).category == "mug"
+
+
+def test_an_occasion_that_names_no_object_is_read_by_what_people_give_for_it() -> None:
+    vocab = CatalogVocabulary.from_products(
+        [
+            *PRODUCTS,
+            Product(id="t1", title="Owl Soft Toy", category="toy", price=2.95),
+            Product(id="s1", title="Floral Stationery Set", category="stationery set", price=2.5),
+            Product(id="d1", title="Heart Decoration", category="decoration", price=0.85),
+        ]
+    )
+    assert is_gift_request("end of term gift for my son's teacher")
+    assert understand("end of term gift for my son's teacher", vocab).category == "stationery set"
+    assert understand("a present for my sister's new baby", vocab).category == "toy"
+    assert understand("house-warming gift ideas", vocab).category == "decoration"
+
+
+def test_a_person_named_by_what_they_do_is_a_gift_request() -> None:
+    assert is_gift_request("something for a keen gardener")
+    assert understand("something for a keen gardener", VOCAB).category == "garden"
+    assert not is_gift_request("something for a bigger room")
+
+
+def test_a_gift_with_nothing_to_search_for_suggests_the_best_sellers() -> None:
+    u = understand("what do you get someone who has everything?", VOCAB)
+    assert (u.intent, u.query_words, u.category, u.sort) == ("search", [], None, "popularity")

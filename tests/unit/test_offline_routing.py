@@ -151,3 +151,25 @@ def test_a_new_shopping_request_leaves_a_customer_service_flow() -> None:
     assert [c["name"] for c in shopping.tool_calls] == ["search_products"]
     answer = planner.invoke([*asked, HumanMessage("the red lunch bag")])  # an answer, not a request
     assert not answer.tool_calls or answer.tool_calls[0]["name"] != "search_products"
+
+
+def test_a_bare_this_does_not_keep_a_request_for_a_person_with_the_shopping_rules() -> None:
+    message = _planner().invoke([HumanMessage("this isn't working, get me a real person")])
+    assert [c["name"] for c in message.tool_calls] == ["transfer_to_human_agents"]
+
+
+def test_a_digression_said_outright_goes_back_to_shopping() -> None:
+    planner = OfflinePlanner(vocabulary=VOCAB).model_copy(
+        update={"tool_names": TOOLS | {"find_user_id_by_email", "get_order_details"}}
+    )
+    asked = [HumanMessage("where is my order?"), AIMessage("First I need to confirm who you "
+             "are: please tell me the e-mail address on your account?")]  # fmt: skip
+    shopping = planner.invoke([*asked, HumanMessage("thanks. while I'm here, got any mugs?")])
+    assert [c["name"] for c in shopping.tool_calls] == ["search_products"]
+    kept = planner.invoke([*asked, HumanMessage("by the way, return my mugs")])
+    assert not kept.tool_calls or kept.tool_calls[0]["name"] != "search_products"
+
+
+def test_thanks_with_a_word_the_catalog_also_knows_is_still_thanks() -> None:
+    message = _planner().invoke([HumanMessage("lovely, thanks so much")])
+    assert not message.tool_calls

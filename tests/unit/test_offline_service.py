@@ -33,6 +33,8 @@ from tools.search.tools import search_tools
         ("can I exchange the boots for size 12?", "exchange"),
         ("please cancel order #W1234567", "cancel"),
         ("where is my order?", "status"),
+        ("what's happening with the order that had the kettle in it?", "status"),
+        ("any news on my order?", "status"),
         ("change my address to 1 Main St, Austin, TX 78701", "address"),
         ("let me talk to a human", "transfer"),
         ("refund the difference to my gift card", None),
@@ -220,3 +222,14 @@ def test_a_customer_who_needs_a_moment_is_waited_for() -> None:
 def test_an_identified_request_about_items_is_customer_service() -> None:
     request = understand_request("[EMAIL]. has my vacuum cleaner arrived?")
     assert request.intent == "status" and request.has_cue
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi, Emma Smith here, zip code 10192, I need to cancel an order",
+        "I need to cancel, zip code 10192, Emma Smith",
+    ],
+)
+def test_a_name_written_as_one_is_read_beside_the_zip_code(text: str) -> None:
+    assert understand_request(text).name_zip == ("Emma", "Smith", "10192")

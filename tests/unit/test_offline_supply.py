@@ -123,12 +123,17 @@ async def test_an_in_stock_answer_says_how_long_it_lasts(shop: Merchandiser) -> 
 @pytest.mark.parametrize(
     ("text", "args"),
     [
-        ("how many of FAST1 will sell next month?", {"product_id": "FAST1", "horizon_days": 26}),
+        ("how many of FAST1 will sell next month?", {"product_id": "FAST1", "horizon_days": 30}),
         ("demand forecast for SLOW2", {"product_id": "SLOW2"}),
         (
             "what are the expected sales of fast1 this week",
-            {"product_id": "FAST1", "horizon_days": 6},
+            {"product_id": "FAST1", "horizon_days": 7},
         ),
+        (
+            "what will sales of FAST1 look like over the next 4 weeks?",
+            {"product_id": "FAST1", "horizon_days": 28},
+        ),
+        ("demand for fast1 over the next 60 days", {"product_id": "FAST1", "horizon_days": 60}),
     ],
 )
 async def test_forecast_questions_call_forecast_demand(
@@ -160,3 +165,29 @@ async def test_the_weather_forecast_is_not_a_demand_question(shop: Merchandiser)
     turn = await shop.say("what's the weather forecast for tomorrow?")
     assert not any(isinstance(m, AIMessage) and m.tool_calls for m in turn)
     assert "weather" in str(turn[-1].content)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how many do we have in stock right now?",
+        "will we run out next month?",
+        "do we need to reorder it?",
+        "should we restock it?",
+    ],
+)
+async def test_a_stock_question_checks_the_product_in_focus_not_the_catalog(
+    shop: Merchandiser, question: str
+) -> None:
+    await shop.say("tell me about FAST1")
+    turn = await shop.say(question)
+    calls = [c for m in turn if isinstance(m, AIMessage) for c in m.tool_calls]
+    assert [(c["name"], c["args"]) for c in calls] == [("check_inventory", {"product_id": "FAST1"})]
+    assert "(FAST1) is in stock" in str(turn[-1].content)
+
+
+async def test_merchandiser_words_alone_are_never_searched(shop: Merchandiser) -> None:
+    turn = await shop.say("what will sales of FAST1 look like over the next 7 days?")
+    calls = [c for m in turn if isinstance(m, AIMessage) for c in m.tool_calls]
+    assert [c["name"] for c in calls] == ["forecast_demand"]
+    assert calls[0]["args"] == {"product_id": "FAST1", "horizon_days": 7}

@@ -160,6 +160,10 @@ class SqliteLedger:
         statements += [(sql, (f.product_id, f.model_dump_json())) for f in forecasts]
         self._write_many(statements)
 
+    def has_forecasts(self) -> bool:
+        """Whether any forecast is stored (a forecast job or a first use has run)."""
+        return bool(self._all("SELECT 1 FROM inventory_forecasts LIMIT 1"))
+
     def forecasts(self, product_ids: Sequence[str] | None = None) -> dict[str, StoredForecast]:
         """The stored forecasts per product."""
         where, ids = self._where(product_ids)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from datetime import date
 from typing import Any
@@ -14,7 +15,10 @@ from tools.catalog.store import Store
 from tools.catalog.tools import ProductIdInput, require_product
 from tools.forecast.base import MAX_HORIZON, DayForecast, Forecaster
 from tools.forecast.inventory import MIN_LEAD_DEMAND, Inventory, StockPosition
+from tools.forecast.on_demand import TrainOnFirstUse
 from tools.spec import ToolSpec
+
+log = logging.getLogger(__name__)
 
 
 class ForecastInput(ProductIdInput):
@@ -100,7 +104,13 @@ def _order_quantity(p: StockPosition, within: int) -> int:
 def forecast_tools(
     store: Store, forecaster: Forecaster, inventory: Inventory
 ) -> list[ToolSpec[Any, Any]]:
-    """The demand and inventory tools bound to their backends."""
+    """The demand and inventory tools bound to their backends (a local forecaster with no model
+    yet trains on the first call, so a freshly loaded store answers)."""
+    first_use = TrainOnFirstUse(store, forecaster, inventory)
+
+    def no_forecast_note() -> str:
+        reason = first_use.problem or "the forecaster could not be reached"
+        return f"No forecast is available: {reason.rstrip('.')}."
 
     async def forecast_demand(args: ForecastInput) -> DemandForecast:
         """Forecast a product's demand: expected units per trading day for the next
@@ -110,6 +120,7 @@ def forecast_tools(
         Use it for "how many will sell", "how fast is it selling" or to plan stock.
         """
         product = require_product(store, args.product_id)
+        await to_thread.run_sync(first_use.ensure)
         position = (await to_thread.run_sync(inventory.positions, [product]))[0]
         base = DemandForecast(
             product_id=product.id,
@@ -120,8 +131,9 @@ def forecast_tools(
         )
         try:
             found = await to_thread.run_sync(forecaster.forecast, [product.id], args.horizon_days)
-        except ConfigError as err:
-            return base.model_copy(update={"note": f"No forecast is available: {err}."})
+        except ConfigError as err:  # its text may name internal paths: logged, not shown
+            log.warning("forecast of %s failed: %s", product.id, err)
+            return base.model_copy(update={"note": no_forecast_note()})
         forecast = found[0]
         if forecast is None:
             return base.model_copy(
@@ -148,6 +160,7 @@ def forecast_tools(
         Use it when the shopper asks "is it in stock", "how many are left" or "when is it back".
         """
         product = require_product(store, args.product_id)
+        await to_thread.run_sync(first_use.ensure)
         return (await to_thread.run_sync(inventory.positions, [product]))[0]
 
     async def reorder_suggestions(args: ReorderInput) -> ReorderList:
@@ -157,12 +170,13 @@ def forecast_tools(
 
         Use it for merchandiser questions like "what should I reorder this week and why?".
         """
+        await to_thread.run_sync(first_use.ensure)
         products = await to_thread.run_sync(lambda: list(store.iter_products()))
         positions = await to_thread.run_sync(inventory.positions, products)
         due = [p for p in positions if _due_within(p, args.within_days)]
         if not any(p.daily_demand is not None for p in positions):
             raise ToolInputError(
-                "there are no demand forecasts yet; run `shopagent jobs forecast` first"
+                f"there are no demand forecasts: {first_use.problem or 'no product has any'}"
             )
         due.sort(key=lambda p: (p.days_of_cover or 0.0, -(p.daily_demand or 0.0)))
         items = [

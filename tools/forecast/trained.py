@@ -166,6 +166,10 @@ class LocalForecaster:
         self._stamp: float | None = None
         self._lock = threading.Lock()
 
+    def trained(self) -> bool:
+        """Whether a model was saved in the folder."""
+        return (self.folder / MODEL_FILE).is_file() and (self.folder / META_FILE).is_file()
+
     def model(self) -> ForecastModel:
         """The saved model (``ConfigError`` when none was trained yet)."""
         meta = self.folder / META_FILE

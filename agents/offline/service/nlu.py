@@ -54,7 +54,9 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
         _re(
             r"\b(?:status|where(?:'s| is) (?:my|the)|track(?:ing)?|shipped|arriv\w*|"
             r"deliver(?:ed|y)|when will|order details|check (?:on )?(?:my |an |the )?"
-            r"orders?|look up|what did i (?:order|buy)|my orders|an order)\b"
+            r"orders?|look up|what did i (?:order|buy)|my orders|an order|"
+            r"(?:what'?s|what is|what has) (?:happening|going on|happened) (?:with|to)|"
+            r"(?:any )?(?:news|update) (?:on|about))\b"
         ),
     ),
 )
@@ -110,9 +112,11 @@ NAME_INTRO = _re(r"\b(?:my name is|name's|name is|i am|i'm|im|this is|it's)\s+"
                  r"([A-Za-z][A-Za-z'-]+)\s+([A-Za-z][A-Za-z'-]+)")  # fmt: skip
 NAME_BEFORE_ZIP = _re(r"([A-Za-z][A-Za-z'-]+)\s+([A-Za-z][A-Za-z'-]+)\s*[,;]?\s*(?:(?:and )?"
                       r"(?:my )?(?:zip|postal)(?: code)?(?: is)?[:\s]*)?\d{5}\b")  # fmt: skip
+# "Emma Smith here, zip code 10192": two capitalised words, when the zip code is said as one.
+NAME_CAPITALISED = re.compile(r"\b([A-Z][a-z'-]+)\s+([A-Z][a-z'-]+)\b")  # case matters here
 _NOT_NAMES = frozenset(
     {"zip", "code", "is", "my", "and", "the", "postal", "name", "i", "am", "im", "number"}
-    | {"of", "in", "at", "from", "order", "it's", "this"}
+    | {"of", "in", "at", "from", "order", "it's", "this", "here", "hi", "hello", "hey"}
 )
 
 YES = frozenset({"yes", "yeah", "yep", "yup", "y", "confirm", "confirmed", "proceed"})
@@ -245,13 +249,19 @@ def _name_zip(text: str) -> tuple[str, str, str] | None:
     zip_code = keyed.group(1) if keyed else bare.group(1) if bare else None
     if zip_code is None:
         return None
-    for pattern in (NAME_INTRO, NAME_BEFORE_ZIP):
-        for match in pattern.finditer(text):
-            first, last = match.group(1), match.group(2)
-            if first.lower() in _NOT_NAMES or last.lower() in _NOT_NAMES:
-                continue
-            if keyed or (first[0].isupper() and last[0].isupper()):
-                return first, last, zip_code
+    patterns = (NAME_INTRO, NAME_BEFORE_ZIP, *((NAME_CAPITALISED,) if keyed else ()))
+    candidates = [
+        (match.group(1), match.group(2))
+        for pattern in patterns
+        for match in pattern.finditer(text)
+        if match.group(1).lower() not in _NOT_NAMES and match.group(2).lower() not in _NOT_NAMES
+    ]
+    # A name written as one ("Emma Smith") beats two lower-case words before the zip code.
+    capitalised = [(f, last) for f, last in candidates if f[0].isupper() and last[0].isupper()]
+    if capitalised:
+        return capitalised[0][0], capitalised[0][1], zip_code
+    if keyed and candidates:
+        return candidates[0][0], candidates[0][1], zip_code
     return None
 
 
