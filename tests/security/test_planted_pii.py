@@ -3,7 +3,8 @@ is nowhere on disk afterwards.
 
 Every format of the finding is sent through the real app's socket on both demo stores: card
 numbers dotted, with non-breaking, thin or double spaces, in full-width digits; CVVs after their
-cue; expiry dates after a card or a cue; an SSN; a UK national insurance number; phones in
+cue; expiry dates after a card or a cue; an SSN; a card and an SSN written with slashes
+(``4916/3385/…``, ``078/05/1120``); a UK national insurance number; phones in
 international forms; e-mail addresses. On tau-retail a signed-in customer also authenticates by
 e-mail and by name + zip, the agent reads their details (e-mail, address, payment methods) and
 the conversation is resumed on a new socket. The event processors run (profiles, the lake),
@@ -68,7 +69,7 @@ def number(name: str, typed: str, *more: str) -> Planted:
     digits = re.sub(r"\D", "", typed.translate({0xFF10 + i: str(i) for i in range(10)}))
     forms = {typed, digits, *more}
     if len(digits) == 16:
-        forms |= {groups(digits, s) for s in (" ", ".", "-", "  ")}
+        forms |= {groups(digits, s) for s in (" ", ".", "-", "/", "  ")}
     return Planted(name, tuple(sorted(forms)))
 
 
@@ -80,6 +81,8 @@ NBSP_CARD = groups(CARDS[1], NBSP)
 DOUBLE = groups(CARDS[2], "  ")
 FULL = full_width(groups(CARDS[3], " "))
 THIN_AMEX = THIN.join([AMEX[:4], AMEX[4:10], AMEX[10:]])  # the Amex layout, 4-6-5
+SLASHED = groups(card("491633850608283"), "/")  # red-team finding 3: slashes between groups
+SLASHED_SSN = "078/05/1120"
 
 PLANTED = [
     number("dotted card", DOTTED),
@@ -94,6 +97,8 @@ PLANTED = [
     Planted("expiry after a cue", ("11/2030", "exp 11/2030")),
     Planted("expiry in a search", ("09/31", "exp 09/31")),
     number("SSN", "287-65-4321", "287 65 4321", "287.65.4321"),
+    number("slashed card", SLASHED),
+    number("slashed SSN", SLASHED_SSN, "078-05-1120", "078 05 1120"),
     Planted("NI number", ("JG 10 37 79 B", "JG103779B", "jg103779b")),
     number("UK mobile with (0)", "+44 (0)7700 900462", "07700900462", "7700900462", "7700 900462"),
     number("UK mobile with 00", "0044 7700 900463", "447700900463", "7700900463", "7700 900463"),
@@ -110,6 +115,7 @@ TURNS = [
     "or mail jane.doe+shop@example.co.uk",
     "lanterns exp 09/31",
     f"candles {DOTTED}",
+    f"do you have red mugs? pay with card {SLASHED}, the other number is {SLASHED_SSN}",
 ]
 
 # tau-retail customers: what their own records hold, to be found nowhere new.

@@ -53,6 +53,10 @@ CARD_SPELLINGS = [
     "4 5 3 9 1 4 8 8 0 3 4 3 6 4 6 7",
     "3782 822463 10005",  # Amex layout
     "378282246310005",
+    "4539/1488/0343/6467",  # slashes (red-team finding 3)
+    "4539 / 1488 / 0343 / 6467",
+    full_width("4539/1488/0343/6467"),
+    "3782/822463/10005",
 ]
 
 
@@ -105,11 +109,23 @@ def test_expiry_after_a_cue(text: str, value: str) -> None:
     assert found(text) == [("EXPIRY", value)]
 
 
+def test_a_slashed_date_keeps_its_behaviour_next_to_slashed_pii() -> None:
+    text = "on 12/05/2024 I paid with 4539/1488/0343/6467, exp 12/29, ssn 078/05/1120"
+    assert found(text) == [
+        ("CARD", "4539/1488/0343/6467"),
+        ("EXPIRY", "12/29"),
+        ("SSN", "078/05/1120"),
+    ]
+    assert mask_pii(text) == "on 12/05/2024 I paid with [CARD], exp [EXPIRY], ssn [SSN]"
+
+
 def test_expiry_right_after_a_card_and_the_cvv_after_it() -> None:
     text = f"{CARD} 12/29 cvv 123"
     assert found(text) == [("CARD", CARD), ("EXPIRY", "12/29"), ("CVV", "123")]
     assert mask_pii(text) == "[CARD] [EXPIRY] cvv [CVV]"
     assert mask_pii("4539.1488.0343.6467, 12/2029") == "[CARD], [EXPIRY]"
+    # A slashed card followed by a slashed expiry: the card stops where its layout ends.
+    assert mask_pii("4539/1488/0343/6467 12/29") == "[CARD] [EXPIRY]"
 
 
 @pytest.mark.parametrize(
@@ -118,6 +134,8 @@ def test_expiry_right_after_a_card_and_the_cvv_after_it() -> None:
         "123-45-6789",
         "123 45 6789",
         "123.45.6789",
+        "123/45/6789",
+        "078/05/1120",  # the red-team spelling (finding 3)
         "SSN: 123456789",
         "social security number 123456789",
         full_width("123-45-6789"),
@@ -172,6 +190,15 @@ def test_phone_numbers_in_international_and_national_forms(phone: str) -> None:
         "000-12-3456 and 666-12-3456 and 912-34-5678",  # never-issued SSN areas
         "AB 12 34 56 E",  # NI suffix is A-D
         "£1,234.56 for 100 units",
+        # Slashes also join dates, fractions and id lists: none of these is a card or an SSN.
+        "ordered on 12/05/2024, delivered 2024/12/07",
+        "between 01/02/03 and 1/2/2025",
+        "items 1234/5678/9012 and 22423/22424",
+        "4539/1488/0343/6468",  # a slashed card layout failing Luhn
+        "078/05/112",  # one digit short of an SSN
+        "666/12/3456 and 912/34/5678",  # never-issued SSN areas, slashed
+        "123/45-6789",  # mixed separators are not the SSN layout
+        "half 1/2 cup, 3/4 full",
     ],
 )
 def test_look_alikes_are_left_alone(text: str) -> None:

@@ -9,13 +9,14 @@ original text, so a masked copy keeps everything else exactly as it was written.
 Each kind is a pattern plus a check that rules out look-alikes:
 
 - CARD: 13-19 digits written as one block, in groups of four (4-4-4-4, 4-4-4-4-3), the
-  Amex / Diners layout (4-6-5, 4-6-4) or digit by digit, with spaces, dots or dashes between
-  the groups; the Luhn check decides. A list of product ids is not a card layout.
+  Amex / Diners layout (4-6-5, 4-6-4) or digit by digit, with spaces, dots, dashes or slashes
+  between the groups; the Luhn check decides. A list of product ids is not a card layout.
 - CVV: 3-4 digits after a cue (``cvv``, ``cvc``, ``security code`` …); only the digits go.
 - EXPIRY: a month/year (``12/29``, ``12/2029``, ``12-29``) after a cue (``exp``, ``expires``,
   ``valid thru`` …) or right after a card number.
-- SSN: a US social security number written in three groups (``123-45-6789``), or nine digits
-  after an ``SSN`` cue; the never-issued areas 000, 666 and 900-999 are ruled out.
+- SSN: a US social security number written in three groups (``123-45-6789``,
+  ``123/45/6789`` …), or nine digits after an ``SSN`` cue; the never-issued areas 000, 666
+  and 900-999 are ruled out.
 - NI_NUMBER: a UK national insurance number: two letters, three pairs of digits, A-D
   (``AB 12 34 56 C``; specimen prefixes such as QQ are masked too).
 - IBAN: ISO 13616 mod-97 check and the country's length.
@@ -146,8 +147,10 @@ def _always(_: str) -> bool:
 
 # ---- patterns (on normalised text) -------------------------------------------------------
 
-# Between digit groups: up to three spaces, or a dot or dash with a space either side at most.
-_SEP = r"(?:[ \t]{1,3}|[ \t]?[.-][ \t]?)"
+# Between digit groups: up to three spaces, or a dot, dash or slash with a space either side at
+# most. A slash joins short groups in dates (12/05/2024) and expiries (12/29) too: those are
+# never a card layout, so only a 13-19 digit run in card groups that passes Luhn is a card.
+_SEP = r"(?:[ \t]{1,3}|[ \t]?[./-][ \t]?)"
 # The local part starts where no local-part character precedes it: one try per run of such
 # characters, not one per character (which would be quadratic on a long dotted string).
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
@@ -155,9 +158,10 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _DIGIT_RUN = re.compile(rf"(?<![\w.,])\d+(?:{_SEP}\d+)*(?!\w)")
 # Country code, check digits, then 11-30 letters or digits, optionally in groups of four.
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
-# Three groups with the same separator (123-45-6789, 123 45 6789), or nine digits after a cue.
+# Three groups with the same separator (123-45-6789, 123 45 6789, 123/45/6789), or nine digits
+# after a cue. The 3-2-4 layout is not a date's (12/05/2024 is 2-2-4).
 _SSN = re.compile(
-    r"(?<![\w.-])\d{3}([ .-])\d{2}\1\d{4}(?![\w-])"
+    r"(?<![\w.-])\d{3}([ ./-])\d{2}\1\d{4}(?![\w-])"
     r"|(?i:\b(?:ssn|social\s+security(?:\s+(?:number|no\.?))?)\b)[^\w\n]{0,5}(\d{9})(?!\d)"
 )
 _NINO = re.compile(r"(?i)\b[A-Z]{2}(?: ?\d{2}){3} ?[A-D]\b")
