@@ -62,6 +62,7 @@ _TONES = {
 _OTHER_LANGUAGE = re.compile(
     r"\bin ([a-z]+(?:ish|ese|ian)|dutch|greek|czech|arabic|hindi|thai|korean)\b"
 )
+SHORT_FOLLOW_UP = 5  # words of a follow-up such as "French too please"
 _ID_LIKE = re.compile(r"^(?=.*\d)[a-z0-9]{4,12}$")
 
 
@@ -107,10 +108,14 @@ def repeat_args(conv: Conversation) -> dict[str, Any] | None:
     the language or tone changed; ``None`` when the message is not such a follow-up."""
     norm = normalize(conv.text)
     tone = _tone(norm)
-    if not is_repeat_request(norm) or (content_language(norm) is None and tone is None):
+    if content_language(norm) is None and tone is None:
         return None
     last = next((r for r in reversed(conv.history) if r.name == WRITE_CONTENT), None)
     if last is None:
+        return None
+    # Right after copy was written, a short "French too please" or "Spanish?" asks again.
+    just_written = bool(conv.turns) and any(r.name == WRITE_CONTENT for r in conv.turns[-1])
+    if not (is_repeat_request(norm) or (just_written and len(norm.split()) <= SHORT_FOLLOW_UP)):
         return None
     return with_follow_up(dict(last.args), norm, tone)
 

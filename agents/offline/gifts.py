@@ -32,6 +32,10 @@ GIFT = re.compile(
     # "something for a keen gardener", "ideas for my cyclist brother": a person by what they do
     r"|\b(?:something|anything|ideas?|treats?) for (?:a|an|my|our) (?:[a-z']+ ){0,2}"
     r"[a-z]+(?:ers?|ists?)(?=\s*(?:[?.!,]|$|who\b|in my\b|friend))"
+    # "my mum is a keen baker", "he's a big runner": a person and what they do
+    r"|\b(?:is|she'?s|he'?s|they'?re) (?:a |an )?(?:keen |big |huge |avid |real |mad )?"
+    r"(?!best|top|bigg|small|bett|cheap)[a-z]+(?:ers?|ists?)\b(?=\s*(?:[?.!,]|$))"
+    r"|\bwhat (?:would|might|could) (?:she|he|they) (?:like|want|enjoy)\b"
 )
 # What people give for an occasion that names no object, in words the encoder maps to the
 # store's categories (whatever the store sells: a toy shop and a gift shop differ).
@@ -64,8 +68,8 @@ PEOPLE = frozenset(
     girlfriend colleague colleagues coworker boss teacher neighbour neighbor aunt uncle niece
     nephew cousin someone somebody person people lover lovers fan fans who loves love likes
     enjoys just had gift gifts present presents idea ideas retirement retired retiring keen
-    has everything wedding housewarming house-warming end term sister's brother's son's
-    daughter's mum's dad's friend's""".split()  # noqa: SIM905
+    has everything she he they she'd he'd would wedding housewarming house-warming end term
+    sister's brother's son's daughter's mum's dad's friend's""".split()  # noqa: SIM905
 )
 # What every gift request shares, projected out so the rest decides.
 _GIFT_FRAMES = ("a gift for a friend", "a present for someone", "something for my mum")

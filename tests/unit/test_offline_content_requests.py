@@ -116,3 +116,11 @@ def test_same_again_without_earlier_copy_is_not_a_content_request() -> None:
 
     conv = Conversation(text="same again in Italian", has_human=True)
     assert content_step(conv, VOCAB, frozenset({"write_product_content"})) is None
+
+
+async def test_a_short_language_follow_up_right_after_copy_asks_again(chat: object) -> None:
+    await run_turn(chat, "t5", "write a description for 22423")  # type: ignore[arg-type]
+    spanish = await run_turn(chat, "t5", "and in Spanish?")  # type: ignore[arg-type]
+    french = await run_turn(chat, "t5", "French too please")  # type: ignore[arg-type]
+    assert [c["args"] for c in spanish.tool_calls] == [{"product_id": "22423", "language": "es"}]
+    assert [c["args"] for c in french.tool_calls] == [{"product_id": "22423", "language": "fr"}]

@@ -69,3 +69,10 @@ def test_a_person_named_by_what_they_do_is_a_gift_request() -> None:
 def test_a_gift_with_nothing_to_search_for_suggests_the_best_sellers() -> None:
     u = understand("what do you get someone who has everything?", VOCAB)
     assert (u.intent, u.query_words, u.category, u.sort) == ("search", [], None, "popularity")
+
+
+def test_a_person_described_by_what_they_do_is_a_gift_request() -> None:
+    text = "my mum is a keen baker, what would she like?"
+    assert is_gift_request(text)
+    assert understand(text, VOCAB).category == "baking set"
+    assert not is_gift_request("this one is a bestseller")
