@@ -172,6 +172,12 @@ class Identity:
         ttl = self._settings.auth_token_ttl_s if ttl_s is None else ttl_s
         if ttl <= 0:
             raise AuthError(f"a token's lifetime must be positive, not {ttl} s")
+        longest = self._settings.auth_token_max_ttl_s
+        if ttl > longest:
+            raise AuthError(
+                f"a token's lifetime is at most {longest:g} s (auth_token_max_ttl_s), "
+                f"not {ttl:g} s"
+            )
         now = int(time.time())
         claims = {
             "iss": self.issuer,
@@ -199,7 +205,9 @@ class Identity:
                 raise AuthError("the token is signed with an unknown key (kid)") from err
         claims = decoded.claims
         self._check_claims(claims)
-        return self._principal(claims)
+        principal = self._principal(claims)
+        self._check_lifetime(claims)
+        return principal
 
     async def averify(self, token: str) -> Principal:
         """``verify`` for the event loop: with a remote JWKS (which may need a fetch) it runs
@@ -248,6 +256,20 @@ class Identity:
         audiences = audience if isinstance(audience, list) else [audience]
         if self.audience not in audiences:
             raise AuthError(f"the token is for another audience, not {self.audience!r}")
+
+    def _check_lifetime(self, claims: dict[str, Any]) -> None:
+        """A token lives at most ``auth_token_max_ttl_s``: counted from its ``iat`` (which the
+        registry holds to a number not in the future), or from now when it has none. A leaked
+        token must not stay good for years."""
+        issued = claims.get("iat")
+        start = issued if isinstance(issued, int | float) else time.time()
+        lifetime = claims["exp"] - start  # exp: an essential NumericDate, checked above
+        longest = self._settings.auth_token_max_ttl_s + self._settings.auth_leeway_s
+        if lifetime > longest:
+            raise AuthError(
+                f"the token lives {lifetime:.0f} s, longer than the {longest:g} s allowed "
+                "(auth_token_max_ttl_s)"
+            )
 
     def _principal(self, claims: dict[str, Any]) -> Principal:
         if self.embedded:

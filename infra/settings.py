@@ -131,6 +131,9 @@ class Settings(BaseSettings):
     # Clock skew tolerated on exp / nbf, and the lifetime of tokens `shopagent auth token` issues.
     auth_leeway_s: int = Field(default=30, ge=0, le=300)
     auth_token_ttl_s: float = Field(default=3600.0, gt=0)
+    # The longest lifetime a token may have: one whose exp lies further than this after its iat
+    # (or, without iat, after now) is refused, whoever signed it; `auth token --ttl` is capped.
+    auth_token_max_ttl_s: float = Field(default=86400.0, gt=0)
     # Draft → analyze → refine rounds of the content graph, at most.
     content_max_rounds: int = Field(default=3, gt=0, le=10)
     # POST /v1/events: most events per batch and bytes per body (over either: 413).
