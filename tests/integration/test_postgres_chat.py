@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from agents.offline.service.answers import nothing_pending
 from graphs.orders import ALREADY_MADE
 from graphs.turns import run_turn
 from infra.conversations import open_checkpointer
@@ -101,8 +102,14 @@ async def test_two_answers_racing_on_two_workers_apply_once(scene: tuple[Setting
         results = await asyncio.gather(
             run_turn(first, THREAD, "yes"), run_turn(second, THREAD, "yes")
         )
-    outputs = [r.tool_calls[0]["output"] for r in results]
-    assert sorted(bool(o.get("already_made")) for o in outputs) == [False, True]
-    late = next(r for r, o in zip(results, outputs, strict=True) if o.get("already_made"))
-    assert late.answer.startswith(ALREADY_MADE)
+    # Applied once, whichever way the race fell: both turns found the question waiting (one
+    # applies, the other is told it was made already), or one worker finished its turn before
+    # the other read the conversation (which then has nothing waiting for a yes), or read it
+    # between the first's change and its answer (and reports that change, making none).
     assert _omar(url) == (ONCE, 1, "cancelled")
+    answers = sorted(r.answer for r in results)
+    done = f"Done: order {ORDER} is cancelled"
+    assert answers[0].startswith(done), answers
+    assert answers[1].startswith((done, ALREADY_MADE, nothing_pending())), answers
+    assert any(r.tool_calls and r.tool_calls[0]["output"] is not None for r in results)
+    assert all("Nothing was changed" not in a for a in answers)
