@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from api.routes import chat
 from infra.events.log import SHARD, LocalLog
 from infra.settings import Settings
 from tests.auth import bearer
@@ -130,5 +131,9 @@ def test_a_chat_turn_emits_search_and_turn_events(client: TestClient) -> None:
     assert any(f["type"] == "tool_call" and f["name"] == "search_products" for f in frames)
     settings = client.app.state.runtime.settings  # type: ignore[attr-defined]
     kinds = [r.data for r in LocalLog(settings.events_dir / "log").read(SHARD, None, 100)]
-    assert any(b'"type":"search"' in k and session.encode() in k for k in kinds)
+    # The stream knows the session only by its keyed hash, never by the id the client holds.
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    pseudonym = runtime.sessions.keyed_hash(chat._EVENT_PURPOSE, session)[:32]
+    assert any(b'"type":"search"' in k and pseudonym.encode() in k for k in kinds)
     assert any(b'"type":"chat_turn"' in k for k in kinds)
+    assert not any(session.encode() in k for k in kinds)
