@@ -14,6 +14,7 @@ from typing import Any
 
 from agents.offline import cues
 from agents.offline.intents import is_plausible
+from agents.offline.merchandising import ENGLISH_WORDS
 from agents.offline.text import normalize, tokens
 from agents.offline.vocabulary import CatalogVocabulary
 from infra.errors import ConfigError
@@ -53,7 +54,9 @@ def foreign_language(text: str, vocab: CatalogVocabulary) -> str | None:
     words = [w for w in tokens(normalize(text)) if w.isalpha()]
     if len(words) < MIN_WORDS:
         return None
-    english = sum(1 for w in words if w in cues.STOPWORDS or vocab.knows_word(w))
+    english = sum(
+        1 for w in words if w in cues.STOPWORDS or w in ENGLISH_WORDS or vocab.knows_word(w)
+    )
     if english / len(words) >= ENGLISH_SHARE or not all(is_plausible(w, vocab) for w in words):
         return None  # English, or keyboard mash ("asdfgh qwrtzp") rather than a language
     try:

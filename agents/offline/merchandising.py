@@ -23,6 +23,14 @@ from typing import Any
 
 from tools.analyze.languages import SUPPORTED
 
+# The merchandiser's English words: a short request made of them and an id is English
+# ("write copy for 22423"), whatever a language identifier makes of three words.
+ENGLISH_WORDS = frozenset(
+    """write draft rewrite copy copywriting description descriptions blurb listing seo keywords
+    keyword meta tone playful elegant practical neutral forecast forecasts demand sales sold
+    stock restock reorder inventory units outlook expected projected level run out""".split()  # noqa: SIM905
+)
+
 # Language names (English and native) → the ISO code the content tool takes.
 LANGUAGE_CODES: dict[str, str] = {
     **{name.lower(): code for code, name in SUPPORTED.items()},
@@ -51,7 +59,8 @@ _AGAIN = re.compile(
     r"^(?:(?:ok(?:ay)?|great|thanks|good|nice|cool|perfect)[,!. ]+)?"
     r"(?:(?:the )?same(?: thing| again| one| copy| text)?|again|now|also|and|then|next|"
     r"(?:can you |could you |please )?(?:redo|repeat|do|translate)(?: it| that| this| the same)?"
-    r"|what about|how about|another(?: one)?|one more)\b"
+    r"|what about|how about|another(?: one)?|one more|make (?:it|that|this)(?: a bit| a little)?"
+    r"(?: more)?)\b"
 )
 _AGAIN_ANYWHERE = re.compile(
     r"\b(?:same again|same copy|same text|same thing|translate (?:it|that))\b"

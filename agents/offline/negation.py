@@ -18,7 +18,9 @@ from agents.offline.vocabulary import CatalogVocabulary
 
 NEGATION = re.compile(
     r"\b(?:except(?: for)?|excluding|exclude|other than|apart from|anything but|but not|"
-    r"not|no|nothing|none|without|(?:that |which )?(?:are|is)(?: not|n'?t)|aren'?t|isn'?t|"
+    # "can't live without coffee" loves coffee: no exclusion
+    r"not|no|nothing|none|(?<!live )(?<!cope )(?<!manage )(?<!survive )without|"
+    r"(?:that |which )?(?:are|is)(?: not|n'?t)|aren'?t|isn'?t|"
     r"(?:i )?(?:don'?t|do not) (?:want|like|need)(?: any)?|avoid(?:ing)?|minus|never)\s+"
     r"(?P<span>[a-z0-9' -]+?)(?=\s*(?:$|[,.;!?)]|\b(?:but|and|or|please|thanks|instead|"
     r"under|over|below|above|between|for|in stock)\b))"

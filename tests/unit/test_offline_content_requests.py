@@ -124,3 +124,9 @@ async def test_a_short_language_follow_up_right_after_copy_asks_again(chat: obje
     french = await run_turn(chat, "t5", "French too please")  # type: ignore[arg-type]
     assert [c["args"] for c in spanish.tool_calls] == [{"product_id": "22423", "language": "es"}]
     assert [c["args"] for c in french.tool_calls] == [{"product_id": "22423", "language": "fr"}]
+
+
+async def test_make_it_more_playful_rewrites_the_last_copy_in_that_tone(chat: object) -> None:
+    await run_turn(chat, "t6", "write copy for 22423")  # type: ignore[arg-type]
+    playful = await run_turn(chat, "t6", "make it more playful")  # type: ignore[arg-type]
+    assert [c["args"] for c in playful.tool_calls] == [{"product_id": "22423", "tone": "playful"}]

@@ -46,7 +46,16 @@ def test_other_languages_are_recognised(text: str, code: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["do you have red mugs?", "lunch bag red retrospot", "asdfgh qwrtzp", "ok", "hi there"]
+    "text",
+    [
+        "do you have red mugs?",
+        "lunch bag red retrospot",
+        "asdfgh qwrtzp",
+        "ok",
+        "hi there",
+        "write copy for 22423",
+        "stock level of 20725",
+    ],
 )
 def test_english_and_mash_are_not_another_language(text: str) -> None:
     assert foreign_language(text, VOCAB) is None
