@@ -303,3 +303,24 @@ def test_processes_racing_on_one_order_apply_once(
     assert set(outcomes) <= {"True", "False", "already cancelled"}
     with PostgresStore(url) as store:
         assert _balance(store) == 10.0
+
+
+def test_readers_see_the_old_data_set_while_a_load_runs(
+    new_database: Callable[[str | None], str],
+) -> None:
+    url = new_database(None)
+    seen: list[str | None] = []
+    # The reader gives up on a lock after 2 s, so a load that locked readers out fails here.
+    impatient = url + "?options=-c%20lock_timeout%3D2000"
+    with PostgresStore(url) as store, PostgresStore(impatient) as reader:
+        _load_small(store)
+
+        def products() -> Iterator[Product]:
+            yield make_product("x1")
+            old = reader.get_product("p1")
+            info = reader.info()
+            seen.append(None if old is None or info is None else f"{old.id} {info.dataset}")
+
+        store.replace_all(make_info("new"), products(), [], [])
+        assert seen == ["p1 test"]
+        assert reader.get_product("p1") is None and reader.get_product("x1") is not None

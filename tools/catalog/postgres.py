@@ -14,7 +14,7 @@ whole transaction and marks it as this thread's, so that reads made from inside 
   applied-keys table, and runs ``plan`` with user and order reads made ``SELECT ... FOR
   UPDATE``: the rows it checked stay locked until the records and the key commit together, so
   another worker's change of the same order waits and then sees the new state.
-* ``replace_all`` truncates and bulk-loads with ``COPY`` (one row streamed at a time, each
+* ``replace_all`` deletes and bulk-loads with ``COPY`` (one row streamed at a time, each
   iterable consumed once, in turn) in one transaction: readers see the old data set until the
   commit.
 """
@@ -240,7 +240,9 @@ class PostgresStore:
         before the next is built, and nothing is held whole. If one raises, nothing changes.
         """
         with self._transaction(lock_rows=False) as conn:
-            conn.execute("TRUNCATE meta, products, users, orders RESTART IDENTITY")
+            # DELETE, not TRUNCATE: TRUNCATE would block every reader until the commit.
+            for table in ("meta", "products", "users", "orders"):
+                conn.execute(f"DELETE FROM {table}")
             with conn.cursor() as cur:
                 with cur.copy("COPY products (id, doc) FROM STDIN") as copy:
                     for product in products:
