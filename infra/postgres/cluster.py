@@ -123,6 +123,12 @@ class LocalPostgres:
                     "not exist (the Debian postgresql package creates it)"
                 ) from err
             os.chown(directory, user.pw_uid, user.pw_gid)
+            closed = [p for p in directory.parents if not p.stat().st_mode & 0o001]
+            if closed:
+                raise ConfigError(
+                    f"the {SERVICE_USER!r} user cannot reach {directory} ({closed[0]} is closed "
+                    "to other users): point TMPDIR at a folder it can reach, such as /tmp"
+                )
         directory.chmod(0o700)
         return directory
 
@@ -144,8 +150,8 @@ class LocalPostgres:
 
     def start(self) -> LocalPostgres:
         binaries = bin_dir()
-        directory = self._prepare_directory()
         try:
+            directory = self._prepare_directory()
             self._run_initdb(binaries, directory)
             self._launch(binaries, directory)
             self._wait_until_ready()
