@@ -4,10 +4,19 @@ Every event names what happened (``type``), when (``ts``, always stored in UTC),
 (``user_id`` and/or ``session_id``) and to what (``product_id``, ``quantity``, ``price``).
 Which of those a type needs is checked here, so a bad event is rejected at the door with a
 reason instead of surfacing later as a poison record.
+
+Ids must look like ids. The free text (``query``) is masked by whoever publishes it, but an id
+is kept as it is, in the log, the profiles and the lake, so an id field (``event_id``,
+``user_id``, ``session_id``, ``product_id``, ``order_id``, ``items``) that holds an e-mail
+address, a number laid out like a card (13-19 digits passing the Luhn check) or a US social
+security number (``078-05-1120``) is refused with a reason naming the field and the kind, never
+the value. infra imports nothing of ours (the PII detector lives in ``tools.analyze``), so
+these are the id shapes it rules out, not the detector: valid events are the same as before.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
@@ -50,6 +59,40 @@ _NEEDS: dict[str, tuple[str, ...]] = {
 }
 
 
+_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}")
+# A number on its own: digits and separators, with no letter or digit right before or after
+# (a digit run inside a hex id is not one).
+_NUMBER = re.compile(r"(?<![A-Za-z0-9])[0-9](?:[ ./-]*[0-9])*(?![A-Za-z0-9])")
+_SSN = re.compile(r"(?!000|666|9)\d{3}([ ./-])(?!00)\d{2}\1(?!0000)\d{4}")
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def personal_data_in_id(value: str) -> str | None:
+    """What kind of personal data ``value`` holds ("an e-mail address" …), or ``None``."""
+    if _EMAIL.search(value):
+        return "an e-mail address"
+    for number in _NUMBER.finditer(value):
+        digits = re.sub(r"\D", "", number.group())
+        if 13 <= len(digits) <= 19 and _luhn(digits):
+            return "a card number"
+        if _SSN.fullmatch(number.group()):
+            return "a social security number"
+    return None
+
+
+def _plain_id(value: str | None) -> str | None:
+    if value is not None and (kind := personal_data_in_id(value)) is not None:
+        raise ValueError(f"an id must not hold personal data; this one holds {kind}")
+    return value
+
+
 class BehaviourEvent(BaseModel):
     """One shopper action, as it travels through the stream and lands in the lake."""
 
@@ -75,6 +118,18 @@ class BehaviourEvent(BaseModel):
     @classmethod
     def _utc(cls, ts: datetime) -> datetime:
         return ts.astimezone(UTC)
+
+    @field_validator("event_id", "user_id", "session_id", "product_id", "order_id")
+    @classmethod
+    def _ids(cls, value: str | None) -> str | None:
+        return _plain_id(value)
+
+    @field_validator("items")
+    @classmethod
+    def _item_ids(cls, items: list[str] | None) -> list[str] | None:
+        for item in items or ():
+            _plain_id(item)
+        return items
 
     @model_validator(mode="after")
     def _fields_for_type(self) -> BehaviourEvent:
@@ -127,6 +182,8 @@ def validate_batch(raw: Iterable[Any]) -> tuple[list[BehaviourEvent], list[Rejec
             events.append(BehaviourEvent.model_validate(item))
         except ValidationError as err:
             event_id = item.get("event_id") if isinstance(item, dict) else None
+            if isinstance(event_id, str) and personal_data_in_id(event_id) is not None:
+                event_id = None  # the rejection names the event; it must not echo the data
             rejected.append(
                 Rejection(
                     index=index,

@@ -1,11 +1,19 @@
 """Arguments of the customer-service tools: the names, types and required fields of the
-tau-bench retail tool schemas (``tools/catalog/data/tau-retail/retail_tools.json``)."""
+tau-bench retail tool schemas (``tools/catalog/data/tau-retail/retail_tools.json``).
+
+Address fields are written to the store as they are given, so one that holds a card number, a
+CVV, a social security number or an e-mail address (``tools.analyze.pii``) is refused with a
+message naming the field and the kind of data: that is payment or identity data typed into the
+wrong box, not an address. The check is a validator, so the schemas stay tau-bench's.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field
+
+from tools.analyze.pii import find_pii
 
 # Bounds on every field: far above any real value, low enough that a megabyte never reaches
 # the store or the model (over one: 422 naming the field).
@@ -24,6 +32,26 @@ def _short_id(value: str) -> str:
 
 # Checked by a validator, not a schema bound, so the schema stays the tau-bench contract's.
 ItemId = Annotated[str, AfterValidator(_short_id)]
+
+# Personal data that never belongs in an address, in the words a refusal uses.
+_NOT_ADDRESS = {
+    "CARD": "a card number",
+    "CVV": "a card security code",
+    "SSN": "a social security number",
+    "EMAIL": "an e-mail address",
+}
+
+
+def _address_text(value: str) -> str:
+    kinds = sorted({_NOT_ADDRESS[e.type] for e in find_pii(value) if e.type in _NOT_ADDRESS})
+    if kinds:
+        raise ValueError(
+            f"an address must not hold {' or '.join(kinds)}; send only the address itself"
+        )
+    return value
+
+
+AddressText = Annotated[str, AfterValidator(_address_text)]
 
 _ORDER_ID = "The order id, such as '#W0000000'; it starts with a '#' sign."
 _PAYMENT = (
@@ -97,16 +125,16 @@ class NoInput(BaseModel):
 
 
 class AddressFields(BaseModel):
-    address1: str = Field(
+    address1: AddressText = Field(
         max_length=MAX_LINE, description="The first address line, such as '123 Main St'."
     )
-    address2: str = Field(
+    address2: AddressText = Field(
         max_length=MAX_LINE, description="The second address line, such as 'Apt 1', or ''."
     )
-    city: str = Field(max_length=MAX_NAME, description="The city, such as 'San Francisco'.")
-    state: str = Field(max_length=MAX_NAME, description="The state, such as 'CA'.")
-    country: str = Field(max_length=MAX_NAME, description="The country, such as 'USA'.")
-    zip: str = Field(max_length=20, description="The zip code, such as '12345'.")
+    city: AddressText = Field(max_length=MAX_NAME, description="The city, such as 'San Francisco'.")
+    state: AddressText = Field(max_length=MAX_NAME, description="The state, such as 'CA'.")
+    country: AddressText = Field(max_length=MAX_NAME, description="The country, such as 'USA'.")
+    zip: AddressText = Field(max_length=20, description="The zip code, such as '12345'.")
 
 
 class OrderAddressInput(AddressFields):
