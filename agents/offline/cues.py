@@ -244,5 +244,6 @@ STOPWORDS = frozenset(
     what's whats that's thats there's theres here's it's let's who's how's where's i'll
     you've you're we're they're isn't aren't don't doesn't didn't can't won't wouldn't
     after keep keeps she he her him his hers likes loves liked wants email e-mail contact
-    address works work working bit little tad hmm hmmm erm er kinda sorta""".split()  # noqa: SIM905 (a word list reads better as text)
+    address works work working bit little tad hmm hmmm erm er kinda sorta
+    demand sales forecast forecasts forecasting reorder restock blurb seo copywriting""".split()  # noqa: SIM905 (a word list reads better as text)
 )

@@ -91,7 +91,7 @@ _RUN_OUT = re.compile(
     r"(?:re-?order|restock|replenish|order more)\b"
     r"|\b(?:re-?order|restock|replenish)(?: it| this| that| them| these| those)?\??$"
     r"|\b(?:enough|sufficient) stock\b|\bis (?:it|the stock) (?:enough|running low)\b"
-    r"|\brunning low\b|\blow on stock\b"
+    r"|\brunning low\b|\blow on stock\b|\bwe (?:\w+ )?(?:need|order|get) more\b"
 )
 
 _NUMBER_WORDS = {

@@ -162,7 +162,7 @@ def supply_step(
         tool, args = REORDERS, reorder_args(conv.text)
     elif (
         FORECAST_QUESTION.search(norm)
-        or (FORECAST_WORD.search(norm) and vocab.named_product(norm))
+        or (FORECAST_WORD.search(norm) and named_product_id(norm, vocab))
         or (is_demand_question(norm) and (named_product_id(norm, vocab) or conv.focus()))
     ):  # "forecast for the smart watch": a product named, so not the weather
         tool, args = FORECAST, forecast_args(conv.text, vocab, conv.focus())

@@ -191,3 +191,12 @@ async def test_merchandiser_words_alone_are_never_searched(shop: Merchandiser) -
     calls = [c for m in turn if isinstance(m, AIMessage) for c in m.tool_calls]
     assert [c["name"] for c in calls] == ["forecast_demand"]
     assert calls[0]["args"] == {"product_id": "FAST1", "horizon_days": 7}
+
+
+async def test_a_forecast_named_by_id_alone_is_a_forecast(shop: Merchandiser) -> None:
+    turn = await shop.say("forecast FAST1 for the next 30 days")
+    call = next(m for m in turn if isinstance(m, AIMessage) and m.tool_calls).tool_calls[0]
+    assert (call["name"], call["args"]) == (
+        "forecast_demand",
+        {"product_id": "FAST1", "horizon_days": 30},
+    )
