@@ -48,8 +48,8 @@ def _check_shopper(settings: Settings, user_id: str) -> None:
     """A shopper token names a user of the loaded store (a typo would open nobody's data)."""
     from tools.catalog.backend import store as open_store
 
-    if settings.store_backend != "sqlite" or not settings.store_path.exists():
-        return
+    if settings.store_backend == "sqlite" and not settings.store_path.exists():
+        return  # nothing loaded yet: no file is created for the check
     with closing(open_store(settings)) as store:
         if store.info() is not None and store.get_user(user_id) is None:
             raise typer.BadParameter(f"no user {user_id!r} in the store in {settings.data_dir}")

@@ -15,9 +15,8 @@ Progress = Callable[[str, int, int], None]
 
 
 def ensure_store(settings: Settings, progress: Progress | None = None) -> None:
-    """Load the configured demo store into the data directory when it holds none yet."""
-    if settings.store_backend != "sqlite":
-        return
+    """Load the configured demo store into the store (the SQLite file in the data directory, or
+    the PostgreSQL database) when it holds none yet."""
     with closing(open_store(settings)) as store:
         if store.info() is None:
             load_dataset(settings.dataset, store, progress=progress)

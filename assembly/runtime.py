@@ -50,14 +50,10 @@ async def open_runtime(settings: Settings, process_events: bool = False) -> Asyn
     """Build everything once, in dependency order, and close it all on exit.
 
     events → backends (recommendations read the events' profiles) → chat model → content and
-    explain graphs → tools → checkpointer (encrypted SQLite) → chat graph → sessions, limiter,
-    identity. With ``process_events`` the event processors (profiles, lake) run in background
-    threads while the runtime is open.
+    explain graphs → tools → checkpointer (encrypted; SQLite or PostgreSQL) → chat graph →
+    sessions, limiter, identity. With ``process_events`` the event processors (profiles, lake)
+    run in background threads while the runtime is open.
     """
-    if settings.checkpointer_backend != "sqlite":
-        raise ConfigError(
-            f"checkpointer backend {settings.checkpointer_backend!r} is not available yet"
-        )
     with open_pipeline(settings, process_events) as events:
         services = Services.from_settings(settings, ProfileActivity(events.profiles))
         try:
