@@ -1,10 +1,13 @@
 """The request-body gate every HTTP request passes before any route sees it.
 
-Two refusals, both answered with a JSON ``{"detail": ...}`` that names the problem:
+Three refusals, each answered with a JSON ``{"detail": ...}`` that names the problem:
 
 - **413** when the body is over ``max_body_bytes``: a declared ``Content-Length`` is refused
   before anything is read; a chunked body is counted as it streams and refused the moment it
   passes the limit, so no route ever holds more than the limit in memory.
+- **408** when the whole body has not arrived ``body_timeout_s`` after the headers: a client
+  that trickles a byte at a time cannot hold a connection and a worker's attention for long
+  (the headers have their own deadline, ``api.header_deadline``).
 - **422** when the body is JSON no route can safely take: not UTF-8, nested deeper than
   ``MAX_JSON_DEPTH``, holding ``NaN`` / ``Infinity`` (or a number that overflows to it), or a
   string escape that is half a surrogate pair (``"\\udfff"``).
@@ -22,6 +25,7 @@ or "send application/json". WebSocket frames are the socket's business.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from itertools import accumulate
@@ -48,9 +52,10 @@ class BadJson(ValueError):
 class BodyGuard:
     """ASGI middleware: the body limit and the JSON checks above."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, body_timeout_s: float) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.body_timeout_s = body_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -62,21 +67,18 @@ class BodyGuard:
         if declared.isdigit() and int(declared) > limit:
             await _refuse(413, too_big, scope, receive, send)
             return
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return  # the client left: nobody to answer
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                await _refuse(413, too_big, scope, receive, send)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
+        try:
+            async with asyncio.timeout(self.body_timeout_s):
+                body = await _read_body(receive, limit)
+        except TimeoutError:
+            slow = f"the request body did not arrive within {self.body_timeout_s:g} s"
+            await _refuse(408, slow, scope, receive, send)
+            return
+        except _TooBig:
+            await _refuse(413, too_big, scope, receive, send)
+            return
+        if body is None:
+            return  # the client left: nobody to answer
         try:
             check_json_body(body)
         except BadJson as err:
@@ -92,6 +94,28 @@ class BodyGuard:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
+
+
+class _TooBig(Exception):
+    """The body passed the limit while it was being read."""
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole body, counted as it arrives (``_TooBig`` past ``limit``); ``None`` if the
+    client disconnected first."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _TooBig
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 def check_json_body(body: bytes) -> None:

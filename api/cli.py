@@ -36,6 +36,18 @@ app.add_typer(jobs_app, name="jobs")
 app.command()(query)
 
 
+@app.callback()
+def _private_data_dir() -> None:
+    """shopagent: an AI shopping assistant."""
+    # Every command starts here: the data directory is made (or kept) private, mode 0700.
+    from infra.data_dir import make_private
+
+    try:
+        make_private(get_settings().data_dir)
+    except ShopagentError as err:
+        raise fail(err) from err
+
+
 @app.command()
 def load(
     dataset: Annotated[Dataset, typer.Argument(help="online-retail or tau-retail")],
@@ -70,6 +82,7 @@ def serve(
     """Serve the web chat, the WebSocket and the REST API (loads the demo store if needed)."""
     import uvicorn
 
+    from api.header_deadline import header_deadline_protocol
     from api.main import create_app
     from api.progress import progress_bar
     from assembly.demo_store import ensure_store
@@ -90,6 +103,11 @@ def serve(
         ws_max_size=2**20,
         # Chat frames are small JSON: compressing each costs more CPU than it saves bytes.
         ws_per_message_deflate=False,
+        # uvicorn would rewrite the client address from X-Forwarded-For for peers it trusts
+        # (127.0.0.1 by default): settings.trusted_proxies is the one place that decides.
+        proxy_headers=False,
+        timeout_keep_alive=5,
+        http=header_deadline_protocol(settings.header_timeout_s),
     )
 
 

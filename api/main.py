@@ -43,6 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     install_error_responses(app)
     # The last added runs first: headers go on every answer, the body gate's refusals too.
-    app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyGuard, max_body_bytes=settings.max_body_bytes, body_timeout_s=settings.body_timeout_s
+    )
     app.add_middleware(SecurityHeaders, docs_path=app.docs_url)
     return app

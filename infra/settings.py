@@ -86,6 +86,14 @@ class Settings(BaseSettings):
     max_message_bytes: int = Field(default=8192, gt=0)
     # Any HTTP request body, chunked or not, counted as it arrives (over it: 413).
     max_body_bytes: int = Field(default=2**20, gt=0)
+    # Slow clients: a request's line and headers must arrive within header_timeout_s of the
+    # connection (or of the request's first byte), else `serve` closes the connection; its whole
+    # body within body_timeout_s, else 408. Idle keep-alive connections close after 5 s.
+    header_timeout_s: float = Field(default=10.0, gt=0)
+    body_timeout_s: float = Field(default=30.0, gt=0)
+    # Chat sockets open at once per signed-in principal, else per client address (one more:
+    # closed with 1013 "try again later" after an error frame).
+    max_sockets_per_client: int = Field(default=16, gt=0)
     max_tool_rounds: int = Field(default=6, gt=0)
     # Shopper turns a conversation keeps; older ones are dropped from the saved state.
     chat_history_turns: int = Field(default=10, gt=0)

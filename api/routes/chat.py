@@ -46,6 +46,7 @@ from api.chat_access import (
 )
 from api.chat_events import turn_events
 from api.deps import PrincipalDep, RuntimeDep, WsRuntimeDep, rate_key, rest_limit
+from api.socket_cap import socket_counts
 from assembly.runtime import Runtime
 from graphs.turns import ChatSession
 from infra.errors import ShopagentError
@@ -166,6 +167,12 @@ async def chat(websocket: WebSocket, runtime: WsRuntimeDep, session: str | None 
     settings = runtime.settings
     limit = Limit(settings.rate_limit_chat_per_s, settings.rate_limit_chat_burst)
     bucket = f"chat:{rate_key(principal, websocket, settings)}"
+    slot = socket_counts(websocket).claim(bucket, settings.max_sockets_per_client)
+    if slot is None:
+        held = f"{settings.max_sockets_per_client} chat sockets are open for you already"
+        await _send_error(websocket, "too_many_sockets", f"{held}; close one and retry")
+        await websocket.close(code=1013, reason="too_many_sockets")
+        return
     try:
         while True:
             message = await websocket.receive()
@@ -201,6 +208,8 @@ async def chat(websocket: WebSocket, runtime: WsRuntimeDep, session: str | None 
             await _send(websocket, {"type": "done"})
     except WebSocketDisconnect:
         return
+    finally:
+        slot.release()
 
 
 async def _open(
