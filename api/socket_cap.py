@@ -58,6 +58,7 @@ def socket_counts(connection: HTTPConnection) -> SocketCounts:
     """The counts of the app ``connection`` came to (made on first use)."""
     state = connection.app.state
     counts = getattr(state, "socket_counts", None)
-    if counts is None:
-        counts = state.socket_counts = SocketCounts()
-    return counts  # type: ignore[no-any-return]
+    if not isinstance(counts, SocketCounts):
+        counts = SocketCounts()
+        state.socket_counts = counts
+    return counts
