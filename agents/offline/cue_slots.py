@@ -75,6 +75,7 @@ def take_slot_cues(u: Understanding, text: str) -> str:
         cues.ORDER,
         cues.COMPARE,
         cues.RESET,
+        cues.BACK_TO,
     ):
         text, _ = blank(pattern, text)
     return text

@@ -80,6 +80,11 @@ GREETING = _re(
 THANKS = _re(
     r"\b(?:thanks?(?: (?:a lot|so much|very much))?|thank you(?: (?:so|very) much)?|thx|ty|"
     r"cheers|ta|much appreciated|appreciate it)\b"
+    # praise addressed to the assistant is thanks too ("cheers, you've been a star"): what it
+    # is praised as is never a product wanted
+    r"|\byou(?:'re| are|'ve been| have been)(?: (?:a|an|the|so|very|really|such a|an absolute|"
+    r"absolute|a real|truly))* (?:star|superstar|gem|legend|lifesaver|life saver|angel|hero|"
+    r"champ|best|great|brilliant|amazing|awesome|helpful|wonderful|fab|fabulous|diamond)\b"
 )
 BYE = _re(
     r"\b(?:bye|goodbye|good bye|bye bye|see you|see ya|farewell|that'?s all|that is all|"
@@ -147,6 +152,12 @@ WHOLE_CATALOG = _re(
     r"(?:shop|store|catalog|catalogue))|of everything|overall|in the whole (?:shop|store))\b"
 )
 FIRST_N = _re(r"\b(?:the )?(?P<end>first|last|top) (?P<n>two|three|four|five|2|3|4|5)\b")
+# Moving between topics already seen ("ok go back to the mugs", "switch to candles"): the
+# products named after it are the request.
+BACK_TO = _re(
+    r"\b(?:(?:let'?s |can we |could we |ok(?:ay)? )?(?:go|going|get|come|head|switch|jump|swap)"
+    r" (?:back )?to|back to|return to)\b(?= (?:the |those |them |some |any )?[a-z])"
+)
 RESET = _re(r"\b(?:start (?:over|again)|new search|reset|clear (?:the )?filters)\b")
 # "any colour", "forget the price", "without the size filter": the words after it name what to drop.
 CLEAR = _re(

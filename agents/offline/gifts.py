@@ -28,7 +28,8 @@ GIFT = re.compile(
     r"is into|runs|plays|collects) |someone who|birthday|christmas|wedding|"
     r"housewarming|house[- ]warming|retirement|retiring|anniversary|new baby|baby shower|"
     r"leaving do|thank you|has everything|new home|end of (?:term|year)|graduation|christening|"
-    r"engagement|valentine'?s?)\b"
+    r"engagement|valentine'?s?|leaving|farewell|going away|new job|moving away|secret santa|"
+    r"host(?:ess)? gift|welcome gift|get well)\b"
     # "something for a keen gardener", "ideas for my cyclist brother": a person by what they do
     r"|\b(?:something|anything|ideas?|treats?) for (?:a|an|my|our) (?:[a-z']+ ){0,2}"
     r"[a-z]+(?:ers?|ists?)(?=\s*(?:[?.!,]|$|who\b|in my\b|friend))"
@@ -57,11 +58,20 @@ OCCASIONS: tuple[tuple[re.Pattern[str], str], ...] = (
         "a thank you for a teacher: a mug, a notebook, stationery",
     ),
     (
-        re.compile(r"\b(?:house[- ]?warming|new home|new house|new flat|moved house)\b"),
+        re.compile(r"\b(?:leaving|farewell|going away|moving away|new job)\b"),
+        "a farewell keepsake for a colleague: a mug, a notebook, a photo frame",
+    ),
+    (
+        re.compile(r"\b(?:host(?:ess)?|dinner party)\b"),
+        "a gift to bring the hosts of a dinner: candles, a tea towel, a small treat",
+    ),
+    (
+        re.compile(r"\b(?:house[- ]?warming|new home|new house|new flat|moved house|"
+                   r"new neighbou?rs?)\b"),
         "things for a new home: a doormat, candles, cushions, home decoration",
     ),
 )
-# Who a present is for says nothing about what it is.
+# Who a present is for, and when it is given, says nothing about what it is.
 PEOPLE = frozenset(
     """friend friends mum mom mother mummy dad father daddy gran granny grandma grandmother nan
     nana grandad grandpa grandfather brother sister son daughter wife husband partner boyfriend
@@ -69,7 +79,9 @@ PEOPLE = frozenset(
     nephew cousin someone somebody person people lover lovers fan fans who loves love likes
     enjoys just had gift gifts present presents idea ideas retirement retired retiring keen
     has everything she he they she'd he'd would wedding housewarming house-warming end term
-    sister's brother's son's daughter's mum's dad's friend's""".split()  # noqa: SIM905
+    sister's brother's son's daughter's mum's dad's friend's neighbours neighbors niece's
+    nephew's colleague's host hostess hosts teenager teenagers teen teens leaving farewell
+    week next welcome""".split()  # noqa: SIM905
 )
 # What every gift request shares, projected out so the rest decides.
 _GIFT_FRAMES = ("a gift for a friend", "a present for someone", "something for my mum")

@@ -54,6 +54,28 @@ SHOPPING_TURN = re.compile(
     r"|\b(?:have you|you) (?:also )?got any\b|^(?:\w+[,.!]? )?got any\b|\bshow me (?:some|any)\b"
     r"|\bi'?m (?:also )?looking for\b"
 )
+# A question about the store's rules for an action, not a request to take it ("what happens
+# if I want to cancel something that has already shipped?", "is it possible to return only one
+# item?"): a question form, an action of customer service, and a condition on it.
+RULE_QUESTION = re.compile(
+    r"\b(?:what happens|what if|what(?:'s| is| are) (?:your|the) (?:policy|polic|rules?)|"
+    r"can (?:i|you|we|one|people)|could (?:i|we)|am i (?:allowed|able)|is it possible|"
+    r"are (?:you|we) able|do (?:you|u) (?:allow|let|accept)|how (?:long|many days|soon|does|do))\b"
+)
+RULE_ACTION = re.compile(
+    r"\b(?:cancel\w*|return\w*|exchang\w*|swap\w*|refund\w*|send (?:it |them |\w+ )?back)\b"
+)
+RULE_CONDITION = re.compile(
+    r"\b(?:after|once|if|when|already|shipped|dispatched|delivered|received|days?|weeks?|"
+    r"policy|rules?|allowed|possible|only (?:one|some|part)|partial|within|different)\b"
+    r"|\bhow long\b"
+)
+# The customer's own order, named ("my order", "#W…", an e-mail): a request, not a question.
+OWN_ORDER = re.compile(
+    r"#?w\d{5,}|@|\b(?:my|this|that|our) (?:\w+ )?orders?\b|\bzip\b"
+    # one item of theirs ("how do I return the kettle I received?")
+    r"|\bthe (?!order|store|shop|policy|rules?|item|items|money|refund)[a-z]+"
+)
 # Words of the customer's own records: such a sentence stays with customer service.
 _RECORD_WORDS = re.compile(r"\b(?:orders?|return\w*|refund\w*|exchange\w*|cancel\w*|my)\b")
 
@@ -87,6 +109,18 @@ def _answers_a_question(text: str) -> bool:
     r = understand_request(text)
     given = r.order_ids or r.ordinal or r.all_items or r.payment or r.reason or r.address
     return bool(given or r.identifies or r.yes or r.no)
+
+
+def asks_about_rules(text: str) -> bool:
+    """A question about what the store allows for a customer-service action, with no order of
+    the customer's named: the policy answers it (no identity is needed to read a rule)."""
+    low = normalize(text)
+    return bool(
+        RULE_QUESTION.search(low)
+        and RULE_ACTION.search(low)
+        and RULE_CONDITION.search(low)
+        and not OWN_ORDER.search(low)
+    )
 
 
 def small_talk(vocab: CatalogVocabulary) -> str:
@@ -157,6 +191,8 @@ def route(
         return None
     if (code := foreign_language(text, vocab)) is not None:
         return Route(text=english_only(code, vocab))
+    if asks_about_rules(text):
+        return Route(text=store_answer(text, policy, vocab))
     if not needs_reading(text, vocab) or _rules_suffice(text, vocab):
         return None
     reading = read_act(text)

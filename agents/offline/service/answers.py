@@ -135,8 +135,13 @@ def wrong_status(order: Record, intent: str) -> str:
     )
 
 
-def ask_reason() -> str:
-    return "Why would you like to cancel it: is it no longer needed, or was it ordered by mistake?"
+def ask_reason(order: Record) -> str:
+    """The question names the order found, so a shopper who described it by its items (or
+    corrected a number) sees which one is meant before confirming anything."""
+    return (
+        f"Order {order_summary(order)}. Why would you like to cancel it: is it no longer "
+        "needed, or was it ordered by mistake?"
+    )
 
 
 def ask_items(order: Record, verb: str) -> str:
@@ -145,11 +150,15 @@ def ask_items(order: Record, verb: str) -> str:
     return "\n".join([head, *lines])
 
 
-def ask_refund(order: Record, user: Record, gift_cards: Sequence[str]) -> str:
+def ask_refund(
+    order: Record, user: Record, gift_cards: Sequence[str], items: Sequence[Record]
+) -> str:
     original = order.get("payment_history", [{}])[0].get("payment_method_id", "")
     choices = [f"the original payment method, {method_name(original, user)}"]
     choices += [f"your {method_name(g, user)}" for g in gift_cards if g != original]
-    return f"Where should the refund go: {' or '.join(choices)}?"
+    names = ", ".join(str(item.get("name")) for item in items)
+    head = f"Where should the refund go for {names} from order {order.get('order_id')}"
+    return f"{head}: {' or '.join(choices)}?"
 
 
 def ask_payment(user: Record, candidates: Sequence[str], why: str) -> str:

@@ -279,7 +279,7 @@ class ServicePlanner:
         if intent == "cancel":
             reason = self.frame.latest("reason")
             if reason is None:
-                return _text(answers.ask_reason())
+                return _text(answers.ask_reason(order))
             return _call("cancel_pending_order", order_id=order["order_id"], reason=reason)
         if intent == "address":
             address = self.frame.latest("address")
@@ -314,12 +314,12 @@ class ServicePlanner:
         gift_cards = [m for m, v in methods.items() if v.get("source") == "gift_card"]
         ref: PaymentRef | None = self.frame.latest("payment")
         if ref is None:
-            return _text(answers.ask_refund(order, user, gift_cards))
+            return _text(answers.ask_refund(order, user, gift_cards, items))
         choice = choose_payment(ref, user, order)
         if choice.method_id is None:
             if choice.candidates:
                 return _text(answers.ask_payment(user, choice.candidates, "receive the refund"))
-            return _text(answers.ask_refund(order, user, gift_cards))
+            return _text(answers.ask_refund(order, user, gift_cards, items))
         if choice.method_id not in gift_cards and choice.method_id != original_method(order):
             return _text(answers.refund_rule(user, choice.method_id))
         return _call(
