@@ -19,11 +19,13 @@ PRIVATE_MODE = 0o700
 
 def make_private(data_dir: Path) -> None:
     """Create ``data_dir`` with mode 0700, or take group and other access off an existing one."""
-    data_dir.mkdir(mode=PRIVATE_MODE, parents=True, exist_ok=True)
-    mode = data_dir.stat().st_mode
-    if not stat.S_ISDIR(mode):
+    if data_dir.exists() and not data_dir.is_dir():
         raise ConfigError(f"the data directory {data_dir} is not a directory")
-    if stat.S_IMODE(mode) & 0o077:
+    try:
+        data_dir.mkdir(mode=PRIVATE_MODE, parents=True, exist_ok=True)
+    except OSError as err:
+        raise ConfigError(f"cannot create the data directory {data_dir}: {err.strerror}") from err
+    if stat.S_IMODE(data_dir.stat().st_mode) & 0o077:
         try:
             data_dir.chmod(PRIVATE_MODE)
         except PermissionError as err:

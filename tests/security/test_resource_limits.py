@@ -13,9 +13,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import stat
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -163,3 +166,23 @@ def test_the_data_directory_is_private(server: tuple[str, Path]) -> None:
     # What the embedded backends wrote is behind it, whatever its own mode.
     assert (data_dir / "store.sqlite").exists()
     assert (data_dir / "events").is_dir()
+
+
+def test_every_command_makes_the_data_directory_private(tmp_path: Path) -> None:
+    shopagent = Path(sys.executable).with_name("shopagent")
+    token = [str(shopagent), "auth", "token", "--user-id", "ana", "--role", "staff"]
+    existing = tmp_path / "existing"
+    existing.mkdir(mode=0o755)
+    (existing / "store.sqlite").write_bytes(b"")
+    fresh = tmp_path / "new" / "data"
+    for data_dir in (existing, fresh):
+        env = {**os.environ, "SHOPAGENT_DATA_DIR": str(data_dir)}
+        run = subprocess.run(token, env=env, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    env = {**os.environ, "SHOPAGENT_DATA_DIR": str(not_a_dir)}
+    refused = subprocess.run(token, env=env, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2
+    assert f"{not_a_dir} is not a directory" in " ".join((refused.stdout + refused.stderr).split())
