@@ -68,6 +68,8 @@ EXAMPLES: dict[Act, tuple[str, ...]] = {
         "can I pay with paypal",
         "do you price match",
         "are there any promotions or vouchers",
+        "is there a coupon I can use at checkout",
+        "any offers or sales on at the moment",
     ),
     "hand_off": (
         "let me speak to someone",
@@ -98,6 +100,8 @@ EXAMPLES: dict[Act, tuple[str, ...]] = {
         "what's up",
         "am I chatting with a computer",
         "is this an automated assistant",
+        "am I talking to a human or a machine",
+        "are you a person",
     ),
     "review": (
         "what do you think of this review",

@@ -79,6 +79,9 @@ def understand(text: str, vocab: CatalogVocabulary, ctx: NluContext | None = Non
         u.references.append(Reference("title", product_id=named.product_id))
     if any(r.kind == "title" for r in u.references):
         words = []
+        if not u.compare:
+            # "the skull one, how much is it?": "it" is the product just named, not another
+            u.references = [r for r in u.references if r.kind != "pronoun"]
     fill_slots(u, words, vocab, ctx)
     if made_of and u.asked_attribute is None:
         u.asked_attribute = next((n for n in vocab.attributes if "material" in n.lower()), None)

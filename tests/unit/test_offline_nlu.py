@@ -385,3 +385,29 @@ def test_accents_and_full_width_letters_are_folded() -> None:
 def test_pii_placeholders_are_not_product_words() -> None:
     u = understand("my email is [EMAIL], show me red mugs", GIFT)
     _check(describe(u), {"intent": "search", "query": "mug", "attributes": {"colour": "red"}})
+
+
+@pytest.mark.parametrize(
+    "text", ["cheers, you've been a star", "thanks, you're a star", "you are an absolute legend"]
+)
+def test_praise_for_the_assistant_is_thanks_not_a_search(text: str) -> None:
+    assert understand(text, GIFT).intent == "thanks"
+
+
+def test_going_back_to_a_topic_searches_it() -> None:
+    got = describe(understand("ok go back to the mugs", GIFT))
+    assert got["intent"] == "search"
+    assert got["category"] == "mug"
+    assert got["query"] == "mug"
+
+
+def test_it_after_a_product_named_in_the_same_message_is_that_product() -> None:
+    shown = [ShownProduct("37370", "Blue Polkadot Coffee Mug", 1.45, category="mug")]
+    earlier = ShownProduct("22386", "Jumbo Bag Pink Polkadot", 2.08, category="bag")
+    ctx = NluContext(
+        has_search=True, shown=shown, focus="37370", known={"37370": shown[0], "22386": earlier}
+    )
+    got = describe(understand("the jumbo one, how much is it?", GIFT, ctx))
+    assert got["references"] == [("title", "22386")]
+    both = describe(understand("compare it with the jumbo one", GIFT, ctx))
+    assert ("pronoun", 0) in both["references"]

@@ -11,6 +11,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from agents.offline.acts import read_act, split_passage
 from agents.offline.foreign import foreign_language
 from agents.offline.planner import OfflinePlanner
+from agents.offline.routing import asks_about_rules
 from agents.offline.store_policy import StorePolicy, policy_rules, store_policy
 from agents.offline.vocabulary import CatalogVocabulary
 from tools.models import Product
@@ -182,3 +183,29 @@ def test_a_digression_said_outright_goes_back_to_shopping() -> None:
 def test_thanks_with_a_word_the_catalog_also_knows_is_still_thanks() -> None:
     message = _planner().invoke([HumanMessage("lovely, thanks so much")])
     assert not message.tool_calls
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("what happens if I want to cancel something that has already shipped?", True),
+        ("is it possible to return only one item of an order?", True),
+        ("how long do I have to send something back?", True),
+        ("can I return something?", False),  # a request: the order rules ask who and which
+        ("can you cancel my order, it was ordered by mistake", False),
+        ("I want to cancel order #W5918442, it shipped already", False),
+        ("how do I return the kettle I received?", False),  # one item of theirs
+    ],
+)
+def test_questions_about_the_rules_of_an_action(text: str, rule: bool) -> None:
+    assert asks_about_rules(text) is rule
+
+
+def test_a_rule_question_is_answered_from_the_policy_without_asking_who() -> None:
+    message = _planner(store_policy("tau-retail")).invoke(
+        [HumanMessage("what happens if I want to cancel something that has already shipped?")]
+    )
+    assert not message.tool_calls
+    assert "From the store's policy" in message.text
+    assert "pending" in message.text
+    assert "e-mail" not in message.text

@@ -11,6 +11,7 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agents.offline import CatalogVocabulary, OfflinePlanner
+from agents.offline.service import answers as service_answers
 from agents.offline.service.nlu import PaymentRef, understand_request
 from graphs.chat import build_graph
 from graphs.orders import CustomerService
@@ -233,3 +234,16 @@ def test_an_identified_request_about_items_is_customer_service() -> None:
 )
 def test_a_name_written_as_one_is_read_beside_the_zip_code(text: str) -> None:
     assert understand_request(text).name_zip == ("Emma", "Smith", "10192")
+
+
+def test_the_reason_and_refund_questions_name_the_order_found() -> None:
+    order = {
+        "order_id": "#W7822344",
+        "status": "pending",
+        "items": [{"name": "Electric Kettle"}, {"name": "Pet Bed"}],
+        "payment_history": [{"payment_method_id": "paypal_1"}],
+    }
+    asked = service_answers.ask_reason(order)
+    assert "#W7822344" in asked and "Pet Bed" in asked and "no longer needed" in asked
+    refund = service_answers.ask_refund(order, {"payment_methods": {}}, [], order["items"][1:])
+    assert "Pet Bed from order #W7822344" in refund and "Electric Kettle" not in refund
