@@ -78,17 +78,38 @@ def load(
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind")] = None,
     port: Annotated[int | None, typer.Option(help="Port")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes on the one port, each with its own runtime (store pool, "
+            "checkpointer, sessions, model, search index, in-memory cache and limits)",
+        ),
+    ] = 1,
 ) -> None:
-    """Serve the web chat, the WebSocket and the REST API (loads the demo store if needed)."""
+    """Serve the web chat, the WebSocket and the REST API (loads the demo store if needed).
+
+    With ``--workers N`` the processes share what their backends share. On the embedded
+    defaults (one data directory) that is the SQLite files: the store, the conversation
+    checkpoints and the chat sessions and tickets (SQLite locking serialises their writes), and
+    the key files. Not shared: the in-memory cache and rate limits (use the Redis backend). The
+    embedded event stream has one consumer: with N > 1 set
+    ``SHOPAGENT_EVENTS_PROCESS_IN_SERVER=false`` and run ``shopagent events process --follow``
+    beside the workers (on Kinesis every worker may process). Workers on several machines need
+    the shared backends: ``SHOPAGENT_STORE_BACKEND``, ``SHOPAGENT_CHECKPOINTER_BACKEND`` and
+    ``SHOPAGENT_SESSIONS_BACKEND`` set to ``postgres`` on one ``SHOPAGENT_DATABASE_URL``, the same
+    ``SHOPAGENT_CHECKPOINT_KEY`` and ``SHOPAGENT_SESSION_SECRET`` everywhere, and tokens from an
+    issuer's JWKS (the embedded signing key is one machine's).
+    """
     import uvicorn
 
-    from api.header_deadline import header_deadline_protocol
-    from api.main import create_app
     from api.progress import progress_bar
+    from api.workers import APP_FACTORY, PROTOCOL, check_workers
     from assembly.demo_store import ensure_store
 
     settings = get_settings()
     try:
+        check_workers(settings, workers)
         with progress_bar() as progress:
             ensure_store(settings, progress)
     except ShopagentError as err:
@@ -96,7 +117,10 @@ def serve(
     host, port = host or settings.host, port or settings.port
     console.print(f"shopagent: chat at http://{host}:{port}/  (API docs at /docs)")
     uvicorn.run(
-        create_app(settings),
+        # An import string and a factory: each of the worker processes builds its own app.
+        APP_FACTORY,
+        factory=True,
+        workers=workers,
         host=host,
         port=port,
         log_level="warning",
@@ -107,7 +131,7 @@ def serve(
         # (127.0.0.1 by default): settings.trusted_proxies is the one place that decides.
         proxy_headers=False,
         timeout_keep_alive=5,
-        http=header_deadline_protocol(settings.header_timeout_s),
+        http=PROTOCOL,
     )
 
 

@@ -23,7 +23,7 @@ from infra.conversations import open_checkpointer
 from infra.errors import ConfigError
 from infra.identity import Identity
 from infra.ratelimit import RateLimiter
-from infra.sessions import SessionRegistry, SqliteSessions
+from infra.sessions import SessionRegistry, open_sessions
 from infra.settings import Settings
 from tools.content.base import ContentAuthor
 from tools.models import StoreInfo
@@ -51,8 +51,8 @@ async def open_runtime(settings: Settings, process_events: bool = False) -> Asyn
 
     events → backends (recommendations read the events' profiles) → chat model → content and
     explain graphs → tools → checkpointer (encrypted; SQLite or PostgreSQL) → chat graph →
-    sessions, limiter, identity. With ``process_events`` the event processors (profiles, lake)
-    run in background threads while the runtime is open.
+    sessions (SQLite or PostgreSQL), limiter, identity. With ``process_events`` the event
+    processors (profiles, lake) run in background threads while the runtime is open.
     """
     with open_pipeline(settings, process_events) as events:
         services = Services.from_settings(settings, ProfileActivity(events.profiles))
@@ -86,7 +86,7 @@ async def open_runtime(settings: Settings, process_events: bool = False) -> Asyn
                     service=CustomerService(services.store),
                 )
                 with (
-                    closing(SqliteSessions.from_settings(settings)) as sessions,
+                    closing(open_sessions(settings)) as sessions,
                     run_in_threads(events),
                 ):
                     yield Runtime(

@@ -11,15 +11,21 @@ first redemption deletes it.
 backend, a SQLite file in the data directory (``sessions.sqlite``) that every process on that
 directory shares (WAL, busy timeout; a ticket is redeemed by one ``DELETE … RETURNING``, so two
 workers racing for it cannot both win). Ids and tickets are stored as SHA-256 digests: a copy of
-the file does not hand out live ids. A PostgreSQL or Redis backend implements the same Protocol.
+the file does not hand out live ids. ``PostgresSessions`` (``sessions_backend = "postgres"``) keeps
+the same two tables in the database at ``database_url``, so workers on several machines share
+them; lifetimes there run on the database's clock, not each machine's.
 
-The registry also keeps the service's session secret (``sessions.key``, 32 random bytes, mode
-0600, created once): ``keyed_hash`` turns a session id into the pseudonym the event log and the
-lake see, and signs the anonymous visitor's cookie.
+The registry also keeps the service's session secret: ``keyed_hash`` turns a session id into the
+pseudonym the event log and the lake see, and signs the anonymous visitor's cookie. It is the
+``session_secret`` setting (base64 of at least 32 bytes, e.g. from a secrets manager) when set —
+what workers on several machines must share — else ``<data_dir>/sessions.key`` (32 random
+bytes, mode 0600, created once), which only the processes on that data directory share.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import hashlib
 import hmac
@@ -30,11 +36,11 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from anyio import to_thread
 
-from infra.errors import AuthError, ConfigError
+from infra.errors import AuthError, ConfigError, UpstreamError
 from infra.identity import ROLES, Principal, Role
 from infra.settings import Settings
 
@@ -114,6 +120,37 @@ def load_or_create_secret(path: Path) -> bytes:
     return secret
 
 
+def session_secret(settings: Settings) -> bytes:
+    """The ``session_secret`` setting decoded, else the data directory's key file."""
+    if settings.session_secret is None:
+        return load_or_create_secret(settings.data_dir / "sessions.key")
+    try:
+        secret = base64.b64decode(settings.session_secret.get_secret_value().strip(), validate=True)
+    except (binascii.Error, ValueError) as err:
+        raise ConfigError("SHOPAGENT_SESSION_SECRET is not base64") from err
+    if len(secret) < 32:
+        raise ConfigError(
+            f"SHOPAGENT_SESSION_SECRET decodes to {len(secret)} bytes; the session secret needs 32"
+        )
+    return secret
+
+
+def _principal(subject: str, role: str, user_id: str | None) -> Principal:
+    if role not in ROLES:
+        raise AuthError(f"the ticket names an unknown role {role!r}")
+    checked: Role = role
+    return Principal(subject, checked, user_id)
+
+
+def _keyed_hash(secret: bytes, purpose: str, value: str) -> str:
+    message = f"{purpose}\x00{value}".encode("utf-8", "surrogatepass")
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+_UNKNOWN_TICKET = "the ticket is unknown or was already used (a ticket opens one socket)"
+_EXPIRED_TICKET = "the ticket has expired; ask POST /v1/chat/tickets for a new one"
+
+
 class SqliteSessions:
     """The embedded ``SessionRegistry``: one SQLite file shared by every process on it."""
 
@@ -137,7 +174,7 @@ class SqliteSessions:
     def from_settings(cls, settings: Settings) -> SqliteSessions:
         return cls(
             settings.data_dir / "sessions.sqlite",
-            load_or_create_secret(settings.data_dir / "sessions.key"),
+            session_secret(settings),
             session_ttl_s=settings.session_ttl_s,
             ticket_ttl_s=settings.ticket_ttl_s,
         )
@@ -210,19 +247,182 @@ class SqliteSessions:
                 (_digest(ticket),),
             ).fetchone()
         if row is None:
-            raise AuthError("the ticket is unknown or was already used (a ticket opens one socket)")
+            raise AuthError(_UNKNOWN_TICKET)
         subject, role, user_id, expires_at = row
         if expires_at <= time.time():
-            raise AuthError("the ticket has expired; ask POST /v1/chat/tickets for a new one")
-        if role not in ROLES:
-            raise AuthError(f"the ticket names an unknown role {role!r}")
-        checked: Role = role
-        return Principal(subject, checked, user_id)
+            raise AuthError(_EXPIRED_TICKET)
+        return _principal(subject, role, user_id)
 
     def keyed_hash(self, purpose: str, value: str) -> str:
-        message = f"{purpose}\x00{value}".encode("utf-8", "surrogatepass")
-        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+        return _keyed_hash(self._secret, purpose, value)
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+# The database's clock, in seconds since the epoch: the one clock every worker agrees on.
+_NOW = "extract(epoch from clock_timestamp())"
+
+_PG_SCHEMA = """
+CREATE TABLE IF NOT EXISTS chat_sessions (
+    digest TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    expires_at DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chat_sessions_expiry ON chat_sessions (expires_at);
+CREATE TABLE IF NOT EXISTS socket_tickets (
+    digest TEXT PRIMARY KEY,
+    subject TEXT NOT NULL,
+    role TEXT NOT NULL,
+    user_id TEXT,
+    expires_at DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX IF NOT EXISTS socket_tickets_expiry ON socket_tickets (expires_at);
+"""
+
+# Any fixed number: it names the sessions' schema-creation lock among the advisory locks.
+_PG_SCHEMA_LOCK = 0x5E55_10A5
+
+
+class PostgresSessions:
+    """The ``SessionRegistry`` in PostgreSQL, shared by every worker on the database.
+
+    Each call is one autocommit statement (two for ``resume``) on a pooled connection: a ticket
+    is redeemed by one ``DELETE … RETURNING``, so of two workers racing for it exactly one gets
+    a row.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        secret: bytes,
+        *,
+        session_ttl_s: float,
+        ticket_ttl_s: float,
+        max_size: int = 4,
+        timeout_s: float = 10.0,
+    ) -> None:
+        from psycopg_pool import ConnectionPool, PoolTimeout
+
+        self.session_ttl_s = session_ttl_s
+        self.ticket_ttl_s = ticket_ttl_s
+        self._secret = secret
+        self._pool: ConnectionPool[Any] = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=max_size,
+            timeout=timeout_s,
+            kwargs={"autocommit": True},
+            open=False,
+            name="shopagent-sessions",
+        )
+        try:
+            self._pool.open(wait=True, timeout=timeout_s)
+        except PoolTimeout as err:
+            self._pool.close()
+            raise UpstreamError(
+                f"PostgreSQL did not accept a connection within {timeout_s:g} s "
+                "(check SHOPAGENT_DATABASE_URL and that the server is up)"
+            ) from err
+        with self._pool.connection() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_PG_SCHEMA_LOCK,))
+            conn.execute(_PG_SCHEMA)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PostgresSessions:
+        if settings.database_url is None:
+            raise ConfigError("SHOPAGENT_SESSIONS_BACKEND=postgres needs SHOPAGENT_DATABASE_URL")
+        return cls(
+            settings.database_url.get_secret_value(),
+            session_secret(settings),
+            session_ttl_s=settings.session_ttl_s,
+            ticket_ttl_s=settings.ticket_ttl_s,
+        )
+
+    async def open(self, owner: str) -> str:
+        session_id = secrets.token_urlsafe(24)
+        await to_thread.run_sync(self._open, session_id, owner)
+        return session_id
+
+    def _open(self, session_id: str, owner: str) -> None:
+        ttl = self.session_ttl_s
+        with self._pool.connection() as conn:
+            # Rows long past their lifetime go; a recently lapsed one stays to say "expired".
+            conn.execute(f"DELETE FROM chat_sessions WHERE expires_at < {_NOW} - %s", (ttl,))
+            conn.execute(
+                "INSERT INTO chat_sessions (digest, owner, expires_at)"
+                f" VALUES (%s, %s, {_NOW} + %s)",
+                (_digest(session_id), owner, ttl),
+            )
+
+    async def resume(self, session_id: str, owner: str) -> Standing:
+        return await to_thread.run_sync(self._resume, session_id, owner)
+
+    def _resume(self, session_id: str, owner: str) -> Standing:
+        digest = _digest(session_id)
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                f"SELECT owner, expires_at > {_NOW} FROM chat_sessions WHERE digest = %s",
+                (digest,),
+            ).fetchone()
+            if row is None or not hmac.compare_digest(row[0], owner):
+                return "refused"
+            if not row[1]:
+                return "expired"
+            conn.execute(
+                f"UPDATE chat_sessions SET expires_at = {_NOW} + %s WHERE digest = %s",
+                (self.session_ttl_s, digest),
+            )
+        return "ok"
+
+    async def issue_ticket(self, principal: Principal) -> str:
+        ticket = secrets.token_urlsafe(24)
+        await to_thread.run_sync(self._issue_ticket, ticket, principal)
+        return ticket
+
+    def _issue_ticket(self, ticket: str, principal: Principal) -> None:
+        with self._pool.connection() as conn:
+            conn.execute(f"DELETE FROM socket_tickets WHERE expires_at < {_NOW}")
+            conn.execute(
+                "INSERT INTO socket_tickets (digest, subject, role, user_id, expires_at)"
+                f" VALUES (%s, %s, %s, %s, {_NOW} + %s)",
+                (
+                    _digest(ticket),
+                    principal.subject,
+                    principal.role,
+                    principal.user_id,
+                    self.ticket_ttl_s,
+                ),
+            )
+
+    async def redeem_ticket(self, ticket: str) -> Principal:
+        return await to_thread.run_sync(self._redeem_ticket, ticket)
+
+    def _redeem_ticket(self, ticket: str) -> Principal:
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "DELETE FROM socket_tickets WHERE digest = %s"
+                f" RETURNING subject, role, user_id, expires_at > {_NOW}",
+                (_digest(ticket),),
+            ).fetchone()
+        if row is None:
+            raise AuthError(_UNKNOWN_TICKET)
+        subject, role, user_id, live = row
+        if not live:
+            raise AuthError(_EXPIRED_TICKET)
+        return _principal(subject, role, user_id)
+
+    def keyed_hash(self, purpose: str, value: str) -> str:
+        return _keyed_hash(self._secret, purpose, value)
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def open_sessions(settings: Settings) -> SessionRegistry:
+    """``sqlite``: ``sessions.sqlite`` in the data directory; ``postgres``: the database at
+    ``database_url`` (its tables made on first use)."""
+    if settings.sessions_backend == "postgres":
+        return PostgresSessions.from_settings(settings)
+    return SqliteSessions.from_settings(settings)

@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     # manager), else a key file made on first use (default: <data_dir>.checkpoint-key beside it).
     checkpoint_key: SecretStr | None = None
     checkpoint_key_file: Path | None = None
+    # Chat sessions and socket tickets: sessions.sqlite in data_dir (every process on that data
+    # directory shares it), or PostgreSQL at database_url (workers on several machines).
+    sessions_backend: Literal["sqlite", "postgres"] = "sqlite"
+    # The secret that signs anonymous visitors' cookies and hashes session ids for the event log:
+    # this value (base64 of at least 32 bytes; the same in every worker), else the file
+    # <data_dir>/sessions.key made on first use (shared only by processes on that data directory).
+    session_secret: SecretStr | None = None
     cache_backend: Literal["memory", "redis"] = "memory"
     analyzer_backend: Literal["local", "comprehend"] = "local"
     content_backend: Literal["local", "s3"] = "local"
