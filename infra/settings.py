@@ -130,7 +130,8 @@ class Settings(BaseSettings):
 
     # Identity. Embedded default: tokens signed with a key kept in <data_dir>/identity (made on
     # first use). With a JWKS (URL or file) set, tokens come from that issuer (Cognito) instead
-    # and issuer and audience must be set too.
+    # and issuer and audience must be set too. The embedded key is one data directory's: servers
+    # on several machines need the issuer's JWKS (or one shared data directory).
     auth_issuer: str | None = None
     auth_audience: str | None = None
     auth_jwks_url: str | None = None
