@@ -18,6 +18,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 class HeaderDeadlineProtocol(HttpToolsProtocol):
     """``HttpToolsProtocol`` that closes a connection whose headers take too long."""
 
+    # Set from settings.header_timeout_s by whoever serves (``api.workers``, in each worker).
     header_timeout_s: float = 10.0
 
     _header_timer: asyncio.TimerHandle | None = None
@@ -51,8 +52,3 @@ class HeaderDeadlineProtocol(HttpToolsProtocol):
         self._header_timer = None
         if not self.transport.is_closing():
             self.transport.close()
-
-
-def header_deadline_protocol(seconds: float) -> type[HeaderDeadlineProtocol]:
-    """The protocol class with its deadline set (uvicorn builds one instance per connection)."""
-    return type("HeaderDeadlineProtocol", (HeaderDeadlineProtocol,), {"header_timeout_s": seconds})
