@@ -85,6 +85,8 @@ EXAMPLES: dict[Act, tuple[str, ...]] = {
         "pass me on to someone who can help",
         "I'd rather sort this out with a person",
         "is there an actual human I can deal with",
+        "could somebody who works at the store help me",
+        "I'd like to talk to a member of staff",
     ),
     "small_talk": (
         "what's your name",
@@ -124,6 +126,8 @@ EXAMPLES: dict[Act, tuple[str, ...]] = {
         "my order hasn't arrived",
     ),
 }
+# The acts a tool answers; the others are answered in words.
+TOOL_ACTS: frozenset[Act] = frozenset({"shop", "service", "review"})
 MIN_SCORE = 0.40
 MIN_MARGIN = 0.10
 # A message that names a product kind is taken away from the shopping rules only when surer.
@@ -155,10 +159,22 @@ class Reading:
     act: Act
     score: float
     margin: float
+    # Lead over the best act a tool answers (shopping, service, a review): when two answers
+    # without a tool lead together ("speak to someone from the shop": a person or a store
+    # question), the message is surely not a search even if which of the two is close.
+    lead_over_tools: float = 0.0
 
     @property
     def confident(self) -> bool:
         return self.score >= MIN_SCORE and self.margin >= MIN_MARGIN
+
+    @property
+    def wordy(self) -> bool:
+        """Surely an act answered in words, though maybe not this one: a person and a store
+        question can be close, and either answer is honest where a search is not."""
+        return self.act not in TOOL_ACTS and self.score >= MIN_SCORE and (
+            self.lead_over_tools >= MIN_MARGIN
+        )
 
     @property
     def sure(self) -> bool:
@@ -214,7 +230,8 @@ def read_act(text: str) -> Reading | None:
         scores[act] = float(own[:NEIGHBOURS].mean())
     ranked = sorted(scores.items(), key=lambda item: -item[1])
     (best, score), (_, second) = ranked[0], ranked[1]
-    return Reading(best, round(score, 4), round(score - second, 4))
+    tools = max(v for act, v in scores.items() if act in TOOL_ACTS)
+    return Reading(best, round(score, 4), round(score - second, 4), round(score - tools, 4))
 
 
 def grounded(text: str, vocab: CatalogVocabulary) -> bool:

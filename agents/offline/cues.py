@@ -85,6 +85,9 @@ THANKS = _re(
     r"|\byou(?:'re| are|'ve been| have been)(?: (?:a|an|the|so|very|really|such a|an absolute|"
     r"absolute|a real|truly))* (?:star|superstar|gem|legend|lifesaver|life saver|angel|hero|"
     r"champ|best|great|brilliant|amazing|awesome|helpful|wonderful|fab|fabulous|diamond)\b"
+    # or said of what it did ("that's really helped", "very helpful")
+    r"|\b(?:that(?:'s| has| was)?|this(?:'s| has| was)?|it(?:'s| has| was)?) (?:really |so |very )?"
+    r"(?:helped|helpful|useful)\b|\b(?:very|really|super|so) helpful\b"
 )
 BYE = _re(
     r"\b(?:bye|goodbye|good bye|bye bye|see you|see ya|farewell|that'?s all|that is all|"

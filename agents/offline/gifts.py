@@ -27,7 +27,8 @@ GIFT = re.compile(
     r"\b(?:gifts?|presents?|stocking fillers?|lovers?|fans? of|[a-z]+ (?:loves|likes|enjoys|"
     r"is into|runs|plays|collects) |someone who|birthday|christmas|wedding|"
     r"housewarming|house[- ]warming|retirement|retiring|anniversary|new baby|baby shower|"
-    r"leaving do|thank you|has everything|new home|end of (?:term|year)|graduation|christening|"
+    r"leaving do|thank[- ]you (?:gifts?|presents?|treats?|something)|has everything|new home|"
+    r"end of (?:term|year)|graduation|christening|"
     r"engagement|valentine'?s?|leaving|farewell|going away|new job|moving away|secret santa|"
     r"host(?:ess)? gift|welcome gift|get well)\b"
     # "something for a keen gardener", "ideas for my cyclist brother": a person by what they do
@@ -56,6 +57,10 @@ OCCASIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(r"\b(?:teacher|end of (?:term|year))\b"),
         "a thank you for a teacher: a mug, a notebook, stationery",
+    ),
+    (
+        re.compile(r"\bthank[- ]you\b|\blooked after\b"),
+        "a thank you gift to share: a tin of treats, a mug, a candle",
     ),
     (
         re.compile(r"\b(?:leaving|farewell|going away|moving away|new job)\b"),

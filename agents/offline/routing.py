@@ -201,7 +201,7 @@ def route(
     # A pasted passage with a request that reads most like "what do people think of this" is
     # a review however close the runner-up: the passage itself is the evidence.
     review = reading.act == "review" and reading.score >= MIN_SCORE and split_passage(text)[1]
-    if not (reading.confident or review):
+    if not (reading.confident or review or reading.wordy):
         return None
     if grounded(text, vocab) and not reading.sure and reading.act != "review":
         return None  # it names a product kind: the shopping rules keep it unless surer

@@ -76,3 +76,21 @@ def test_a_person_described_by_what_they_do_is_a_gift_request() -> None:
     assert is_gift_request(text)
     assert understand(text, VOCAB).category == "baking set"
     assert not is_gift_request("this one is a bestseller")
+
+
+def test_leaving_host_and_thank_you_occasions_are_gift_requests_mapped_by_meaning() -> None:
+    vocab = CatalogVocabulary.from_products(
+        [*PRODUCTS, Product(id="c1", title="Vanilla Candle", category="candle", price=1.25)]
+    )
+    for text in (
+        "a colleague is leaving next week, any ideas?",
+        "need a host gift for a dinner party",
+        "a small thank you present for the nurses who looked after my dad",
+    ):
+        assert is_gift_request(text)
+        u = understand(text, vocab)
+        # a category of the store, or (none close enough) the best sellers: never the people
+        assert u.category is not None or (u.suggested and u.sort == "popularity")
+        assert not {"colleague", "week", "nurses", "looked"} & set(u.query_words)
+    # thanks said to the assistant is no gift request
+    assert not is_gift_request("brilliant, thank you so much, that's really helped")

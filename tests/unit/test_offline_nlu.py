@@ -388,7 +388,13 @@ def test_pii_placeholders_are_not_product_words() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["cheers, you've been a star", "thanks, you're a star", "you are an absolute legend"]
+    "text",
+    [
+        "cheers, you've been a star",
+        "thanks, you're a star",
+        "you are an absolute legend",
+        "brilliant, thank you so much, that's really helped",
+    ],
 )
 def test_praise_for_the_assistant_is_thanks_not_a_search(text: str) -> None:
     assert understand(text, GIFT).intent == "thanks"

@@ -209,3 +209,11 @@ def test_a_rule_question_is_answered_from_the_policy_without_asking_who() -> Non
     assert "From the store's policy" in message.text
     assert "pending" in message.text
     assert "e-mail" not in message.text
+
+
+def test_two_close_answers_in_words_beat_a_search() -> None:
+    person_or_store = read_act("can I speak to someone from the shop please")
+    assert person_or_store is not None and person_or_store.wordy
+    assert not person_or_store.confident  # a person and a store question are close
+    shopping = read_act("red mugs please")
+    assert shopping is not None and not shopping.wordy
