@@ -89,11 +89,10 @@ def bench_env(data_dir: Path) -> dict[str, str]:
             "SHOPAGENT_SEARCH_BACKEND": "embedded",
             "SHOPAGENT_CHECKPOINTER_BACKEND": "sqlite",
             "SHOPAGENT_CACHE_BACKEND": "memory",
-            # Every bench client is one address: the per-client limits would measure themselves.
-            "SHOPAGENT_RATE_LIMIT_CHAT_PER_S": "0",
-            "SHOPAGENT_RATE_LIMIT_REST_PER_S": "0",
             # One load generator on one address plays every client: the limiter still runs on
-            # each request (its cost is measured) but with buckets too deep to ever refuse.
+            # each request (its cost is measured) but with buckets too deep to ever refuse, and
+            # the per-client socket cap is above any phase's sockets.
+            "SHOPAGENT_MAX_SOCKETS_PER_CLIENT": "100000",
             **{
                 f"SHOPAGENT_RATE_LIMIT_{kind}_{part}": "1000000"
                 for kind in ("REST", "CHAT", "EVENTS")
