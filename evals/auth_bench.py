@@ -13,8 +13,8 @@ T turns each:
 
 An untimed warm-up round comes first and the measured rounds rotate their order across
 repeats, so no kind always runs on a warmer server. The figure of merit is p95 turn latency
-against ``none`` (issue 13: auth costs at most 10 % of p95). The per-client rate limits are
-off, as in ``shopagent bench``: every socket here is one address.
+against ``none`` (issue 13: auth costs at most 10 % of p95). As in ``shopagent bench`` (same
+environment), the per-client limits run but never refuse: every socket here is one address.
 """
 
 from __future__ import annotations
