@@ -234,9 +234,29 @@ def read_act(text: str) -> Reading | None:
     return Reading(best, round(score, 4), round(score - second, 4), round(score - tools, 4))
 
 
+# "can I …", "you can …": the verb, not the product kind a gift shop sells (a watering can).
+_SUBJECTS = frozenset(
+    {"i", "you", "u", "we", "they", "he", "she", "someone", "somebody", "anyone", "anybody", "it"}
+)
+
+
+def _without_modal_can(words: list[str]) -> list[str]:
+    return [
+        w
+        for i, w in enumerate(words)
+        if not (
+            w == "can"
+            and (
+                (i + 1 < len(words) and words[i + 1] in _SUBJECTS)
+                or (i > 0 and words[i - 1] in _SUBJECTS)
+            )
+        )
+    ]
+
+
 def grounded(text: str, vocab: CatalogVocabulary) -> bool:
     """Whether ``text`` names a product kind or brand of the catalog."""
-    words = tokens(normalize(text))
+    words = _without_modal_can(tokens(normalize(text)))
     kinds = {term.kind for match in vocab.scan(words) for term in match.terms}
     return bool(kinds & {"category", "brand"})
 

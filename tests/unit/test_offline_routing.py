@@ -8,7 +8,7 @@ import json
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
-from agents.offline.acts import read_act, split_passage
+from agents.offline.acts import grounded, read_act, split_passage
 from agents.offline.foreign import foreign_language
 from agents.offline.planner import OfflinePlanner
 from agents.offline.routing import asks_about_rules
@@ -217,3 +217,11 @@ def test_two_close_answers_in_words_beat_a_search() -> None:
     assert not person_or_store.confident  # a person and a store question are close
     shopping = read_act("red mugs please")
     assert shopping is not None and not shopping.wordy
+
+
+def test_can_as_a_verb_is_not_the_product_kind() -> None:
+    vocab = CatalogVocabulary.from_products(
+        [Product(id="w1", title="Green Watering Can", category="can", price=3.0)]
+    )
+    assert not grounded("can I speak to someone from the shop please", vocab)
+    assert grounded("can you show me a watering can", vocab)
