@@ -1,4 +1,6 @@
-"""The data stack: Kinesis, S3 buckets, Glue database, tables and jobs, DynamoDB, EventBridge."""
+"""The data stack: Kinesis, S3 buckets, Glue database, tables and jobs, the events lease table
+(DynamoDB), EventBridge. The store, checkpoints and sessions live in PostgreSQL (the service
+stack's Aurora cluster)."""
 
 from __future__ import annotations
 
@@ -37,16 +39,11 @@ def _bucket(scope: Construct, name: str) -> aws_s3.Bucket:
     )
 
 
-def _table(scope: Construct, name: str, key: str, sort: str | None = None) -> aws_dynamodb.Table:
+def _table(scope: Construct, name: str, key: str) -> aws_dynamodb.Table:
     return aws_dynamodb.Table(
         scope,
         name,
         partition_key=aws_dynamodb.Attribute(name=key, type=aws_dynamodb.AttributeType.STRING),
-        sort_key=(
-            aws_dynamodb.Attribute(name=sort, type=aws_dynamodb.AttributeType.STRING)
-            if sort
-            else None
-        ),
         billing_mode=aws_dynamodb.BillingMode.PAY_PER_REQUEST,
         encryption=aws_dynamodb.TableEncryption.AWS_MANAGED,
         point_in_time_recovery_specification=aws_dynamodb.PointInTimeRecoverySpecification(
@@ -71,9 +68,8 @@ class DataStack(Stack):
         self.lake = _bucket(self, "Lake")
         self.dead_letters = _bucket(self, "DeadLetters")
         self.content = _bucket(self, "Content")
+        # Which Kinesis consumer holds which shard (infra/events).
         self.leases = _table(self, "EventLeases", "lease_key")
-        self.store = _table(self, "Store", "pk", "sk")
-        self.chat_checkpoints = _table(self, "ChatCheckpoints", "pk", "sk")
         self.bus = aws_events.EventBus(self, "Bus", event_bus_name="shopagent")
         self._glue()
 
