@@ -38,6 +38,10 @@ GIFT = re.compile(
     r"|\b(?:is|she'?s|he'?s|they'?re) (?:a |an )?(?:keen |big |huge |avid |real |mad )?"
     r"(?!best|top|bigg|small|bett|cheap)[a-z]+(?:ers?|ists?)\b(?=\s*(?:[?.!,]|$))"
     r"|\bwhat (?:would|might|could) (?:she|he|they) (?:like|want|enjoy)\b"
+    # "what could I get my dad?", "anything for her?", "she's obsessed with unicorns"
+    r"|\bwhat (?:could|should|can|do|would|might) (?:i|we) (?:get|buy|give)\b"
+    r"|\b(?:something|anything|ideas?) for (?:him|her|them)\b"
+    r"|\b(?:obsessed with|mad about|crazy about|taken up|addict|fanatic|buff)\b"
 )
 # What people give for an occasion that names no object, in words the encoder maps to the
 # store's categories (whatever the store sells: a toy shop and a gift shop differ).
@@ -86,7 +90,19 @@ PEOPLE = frozenset(
     has everything she he they she'd he'd would wedding housewarming house-warming end term
     sister's brother's son's daughter's mum's dad's friend's neighbours neighbors niece's
     nephew's colleague's host hostess hosts teenager teenagers teen teens leaving farewell
-    week next welcome""".split()  # noqa: SIM905
+    week next welcome obsessed mad crazy taken up addict fanatic buff spends every off get
+    uncle's aunt's wife's husband's her him them his""".split()  # noqa: SIM905
+)
+# When a present is given: as the object of a gift request, these name no category ("a
+# birthday present for a teenager who loves music" is about music, not a birthday banner).
+OCCASION_WORDS = frozenset(
+    {"birthday", "christmas", "xmas", "wedding", "valentine", "valentines", "easter",
+     "anniversary"}
+)  # fmt: skip
+# "a birthday present", "christmas gift ideas": the occasion marks the present ("a
+# children's birthday party" keeps it: there the party is the object).
+OCCASION_GIFT = re.compile(
+    r"\b(?:" + "|".join(sorted(OCCASION_WORDS)) + r")(?:'s)? (gifts?|presents?|ideas?|treats?)\b"
 )
 # What every gift request shares, projected out so the rest decides.
 _GIFT_FRAMES = ("a gift for a friend", "a present for someone", "something for my mum")
@@ -110,35 +126,55 @@ def _gift_direction() -> Vectors:
 
 @lru_cache(maxsize=4)
 def _categories(vocab: CatalogVocabulary) -> tuple[list[str], Vectors]:
-    names = [c for c in vocab.categories if c.strip()]
+    # a category named only by an occasion ("birthday") is when a present is given, not what
+    names = [
+        c for c in vocab.categories if c.strip() and not set(c.lower().split()) <= OCCASION_WORDS
+    ]
     vectors = Embedder().embed([c.lower() for c in names])
     g = _gift_direction()
     return names, _unit(vectors - np.outer(vectors @ g, g))
 
 
-def gift_category(text: str, vocab: CatalogVocabulary) -> str | None:
+def gift_category(text: str, vocab: CatalogVocabulary, interest: str = "") -> str | None:
     """The catalog category a gift request means, when one is close enough: by its own words,
-    else by what people give for the occasion it names."""
-    found = _closest_category(text, vocab)
+    else by what people give for the occasion it names, else by ``interest`` alone (its words
+    without the people and the asking: "photography" says more than "my sister is really into
+    photography, what would make a good present?" and is diluted in it). When a present is
+    given says nothing about what it is ("a birthday present": not a card)."""
+    found = _closest_category(OCCASION_GIFT.sub(r"\1", text), vocab)
     if found is not None:
         return found
     meaning = next((m for pattern, m in OCCASIONS if pattern.search(text)), None)
-    return _closest_category(meaning, vocab) if meaning is not None else None
+    if meaning is not None:
+        return _closest_category(meaning, vocab)
+    interest = _without_occasions(interest)
+    return _closest_category(interest, vocab) if interest.strip() else None
+
+
+def _without_occasions(text: str) -> str:
+    return " ".join(w for w in re.findall(r"[\w'-]+", text) if w.removesuffix("'s") not in
+                    OCCASION_WORDS)
+
+
+def _closest_category(text: str, vocab: CatalogVocabulary) -> str | None:
+    name, similarity = _closest(text, vocab)
+    return name if similarity >= MIN_SIMILARITY else None
 
 
 @lru_cache(maxsize=256)
-def _closest_category(text: str, vocab: CatalogVocabulary) -> str | None:
+def _closest(text: str, vocab: CatalogVocabulary) -> tuple[str | None, float]:
+    """The category nearest ``text`` in meaning, and how near."""
     try:
         names, vectors = _categories(vocab)
         g = _gift_direction()
         query = Embedder().embed_query(text)
     except ConfigError:
-        return None
+        return None, 0.0
     if not names:
-        return None
+        return None, 0.0
     sims = vectors @ _unit(query - (query @ g) * g)
     best = int(sims.argmax())
-    return names[best] if float(sims[best]) >= MIN_SIMILARITY else None
+    return names[best], float(sims[best])
 
 
 def warm(vocab: CatalogVocabulary) -> None:

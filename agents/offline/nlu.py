@@ -14,13 +14,13 @@ from typing import Any
 from agents.offline import cues
 from agents.offline.cue_slots import detect_flags, take_slot_cues
 from agents.offline.entities import Linked
-from agents.offline.gifts import PEOPLE, gift_category, is_gift_request
+from agents.offline.gifts import OCCASION_WORDS, PEOPLE, gift_category, is_gift_request
 from agents.offline.intents import decide
 from agents.offline.negation import take_exclusions
 from agents.offline.prices import parse_price
 from agents.offline.references import take_references, title_reference
 from agents.offline.slots import fill_slots, take_clears
-from agents.offline.text import normalize, phrase_key, tokens
+from agents.offline.text import normalize, phrase_key, plural_forms, tokens
 from agents.offline.understanding import (
     Intent,
     NluContext,
@@ -108,11 +108,21 @@ def _read_gift(u: Understanding, norm: str, vocab: CatalogVocabulary) -> None:
     """A gift or an occasion: its words without the people it names, and the category it
     means when it names none."""
     kept = [w for w in u.query_words if w not in PEOPLE]
+    said = set(tokens(norm))
+    if u.category and not any(
+        w in said or plural_forms(w) & said
+        for w in phrase_key(u.category)
+        if w not in OCCASION_WORDS
+    ):
+        # the occasion, not the object: read what the person loves instead
+        without = [w for w in kept if w not in OCCASION_WORDS]
+        if without:
+            u.category, kept = None, without
     if kept:
         u.query_words = kept
     if u.category or u.brand:
         return
-    category = gift_category(norm, vocab)
+    category = gift_category(norm, vocab, " ".join(kept))
     if category is not None:
         u.category = category
         u.query_words = list(phrase_key(category))

@@ -60,7 +60,8 @@ SHOPPING_TURN = re.compile(
 RULE_QUESTION = re.compile(
     r"\b(?:what happens|what if|what(?:'s| is| are) (?:your|the) (?:policy|polic|rules?)|"
     r"can (?:i|you|we|one|people)|could (?:i|we)|am i (?:allowed|able)|is it possible|"
-    r"are (?:you|we) able|do (?:you|u) (?:allow|let|accept)|how (?:long|many days|soon|does|do))\b"
+    r"are (?:you|we) able|do (?:you|u) (?:allow|let|accept)|how (?:long|many days|soon|does|do)|"
+    r"when (?:do|will|would|can) (?:i|we|you)|if (?:i|we|you) (?:cancel|return|exchange|send))\b"
 )
 RULE_ACTION = re.compile(
     r"\b(?:cancel\w*|return\w*|exchang\w*|swap\w*|refund\w*|send (?:it |them |\w+ )?back)\b"

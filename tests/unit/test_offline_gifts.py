@@ -94,3 +94,22 @@ def test_leaving_host_and_thank_you_occasions_are_gift_requests_mapped_by_meanin
         assert not {"colleague", "week", "nurses", "looked"} & set(u.query_words)
     # thanks said to the assistant is no gift request
     assert not is_gift_request("brilliant, thank you so much, that's really helped")
+
+
+def test_what_the_person_loves_decides_when_the_whole_message_is_too_diluted() -> None:
+    vocab = CatalogVocabulary.from_products(
+        [
+            *PRODUCTS,
+            Product(id="c1", title="Compact Digital Camera", category="digital camera", price=90),
+            Product(id="h1", title="Studio Headphones", category="headphones", price=60),
+        ]
+    )
+    u = understand("my sister is really into photography, what would make a good present?", vocab)
+    assert u.category == "digital camera"
+    assert is_gift_request("what could I get my dad? he's obsessed with cameras")
+
+
+def test_the_occasion_of_a_present_is_not_its_category() -> None:
+    u = understand("birthday present for a teenager who's really into music", VOCAB)
+    assert u.category != "birthday card"
+    assert understand("birthday cards", VOCAB).category == "birthday card"

@@ -247,3 +247,10 @@ def test_the_reason_and_refund_questions_name_the_order_found() -> None:
     assert "#W7822344" in asked and "Pet Bed" in asked and "no longer needed" in asked
     refund = service_answers.ask_refund(order, {"payment_methods": {}}, [], order["items"][1:])
     assert "Pet Bed from order #W7822344" in refund and "Electric Kettle" not in refund
+
+
+def test_the_newest_order_is_named_by_recency() -> None:
+    asked = understand_request("can you check on my last order?")
+    assert asked.intent == "status" and asked.latest_order
+    assert understand_request("what's going on with my most recent order").latest_order
+    assert not understand_request("what's going on with my order").latest_order

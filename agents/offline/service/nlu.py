@@ -54,7 +54,8 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
         _re(
             r"\b(?:status|where(?:'s| is) (?:my|the)|track(?:ing)?|shipped|arriv\w*|"
             r"deliver(?:ed|y)|when will|order details|check (?:on )?(?:my |an |the )?"
-            r"orders?|look up|what did i (?:order|buy)|my orders|an order|"
+            r"(?:last |latest |recent |most recent |new )?orders?|look up|"
+            r"what did i (?:order|buy)|my orders|an order|"
             r"(?:what'?s|what is|what has) (?:happening|going on|happened) (?:with|to)|"
             r"(?:any )?(?:news|update) (?:on|about))\b"
         ),
@@ -73,6 +74,8 @@ ORDINAL = _re(r"\b(?:the )?(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|
               r"(?: one| order)?\b")  # fmt: skip
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "1st": 1, "2nd": 2,
              "3rd": 3, "4th": 4, "5th": 5, "last": -1}  # fmt: skip
+# The customer's newest order: the last one their account lists (orders carry no dates).
+LATEST_ORDER = _re(r"\b(?:last|latest|most recent|newest|recent) (?:order|purchase)\b")
 ALL_ITEMS = _re(r"\b(?:all (?:of )?(?:the |my )?(?:items|of them|them|it)|everything|"
                 r"the whole (?:order|thing)|entire order|all items)\b")  # fmt: skip
 ALSO = _re(r"\b(?:also|too|as well|and the|plus)\b")
@@ -169,6 +172,7 @@ class Request:
     reason: str | None = None
     address: dict[str, str] | None = None
     about_order: bool = False  # names an order ("my order", "the shipping", an id)
+    latest_order: bool = False  # "my last order", "the most recent one I placed"
     email: bool = False
     name_zip: tuple[str, str, str] | None = None
     yes: bool = False
@@ -305,6 +309,7 @@ def understand_request(text: str) -> Request:
     request.about_order = bool(request.order_ids or ORDER_WORD.search(rest))
     if ordinal := ORDINAL.search(rest):
         request.ordinal = _ORDINALS[ordinal.group(1).lower()]
+    request.latest_order = bool(LATEST_ORDER.search(rest))
     request.all_items = bool(ALL_ITEMS.search(rest))
     request.also = bool(ALSO.search(rest))
     said = set(tokens(normalize(text)))

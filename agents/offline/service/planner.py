@@ -223,6 +223,8 @@ class ServicePlanner:
         if number is not None and orders:
             index = number - 1 if number > 0 else len(orders) - 1
             return orders[index] if 0 <= index < len(orders) else None
+        if orders and self.frame.latest("latest_order"):
+            return orders[-1]  # the account lists orders as placed: its last is the newest
         return orders[0] if len(orders) == 1 else None
 
     def _fetch(self, order_ids: Sequence[str]) -> Step | None:
