@@ -139,7 +139,11 @@ def serve(
 def chat(
     session: Annotated[str | None, typer.Option(help="Resume this conversation id")] = None,
     user_id: Annotated[
-        str | None, typer.Option(help="Chat as this shopper (personal picks; local operator)")
+        str | None,
+        typer.Option(
+            help="Chat as this shopper (personal picks, their own orders only); "
+            "without it, as staff (customer service for any customer)"
+        ),
     ] = None,
     show_tools: Annotated[bool, typer.Option(help="Print tool calls")] = True,
 ) -> None:
@@ -147,8 +151,11 @@ def chat(
 
     This runs in-process as the local operator, not through the socket: whoever can run it on
     the data directory can already read every store, checkpoint and event there, so
-    ``--user-id`` and ``--session`` grant nothing new and take no token. Remote shoppers use
-    ``WS /v1/chat`` with a bearer token or ticket (``shopagent auth token``).
+    ``--user-id`` and ``--session`` grant nothing new and take no token. The operator chats as
+    staff (customer service serves any customer who identifies, as an agent on the phone
+    would), or, with ``--user-id``, as that signed-in shopper (their own account only).
+    Remote shoppers use ``WS /v1/chat`` with a bearer token or ticket (``shopagent auth
+    token``).
     """
     from api.progress import progress_bar
     from assembly.demo_store import ensure_store
@@ -167,7 +174,7 @@ def chat(
                 f"[bold]shopagent[/bold] — {runtime.info.dataset} store, model {settings.model}, "
                 f"session {thread}. Empty line or Ctrl-D to quit."
             )
-            conversation = ChatSession(runtime.graph, thread, user_id)
+            conversation = ChatSession.operator(runtime.graph, thread, user_id)
             while True:
                 try:
                     text = await asyncio.to_thread(input, "you> ")

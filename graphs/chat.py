@@ -5,8 +5,9 @@ the model): recommendation calls that leave ``user_id`` out are made for that sh
 "something for me" is personal whichever model plans the call.
 
 With a ``CustomerService`` (``graphs.orders``), calls of the customer-service tools go to its
-policy node instead of the tool node: authentication first, one customer, a confirmation
-before every write.
+policy node instead of the tool node: only for a signed-in shopper or staff (``caller_role``,
+set by the server each turn), authentication first, one customer, a confirmation before every
+write.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from langgraph.prebuilt import ToolNode
 
 from agents.guards import Shown, check_input, check_output, products_from_tool_output
 from graphs.orders import EMAILS, CustomerService, emails_in
+from infra.identity import Role
 
 
 class ChatState(MessagesState):
@@ -44,8 +46,10 @@ class ChatState(MessagesState):
     customer_id: str | None
     # Untracked: kept for the turn only, never written to the checkpoint (no PII at rest).
     emails: Annotated[list[str], UntrackedValue(list)]
-    # The signed-in shopper the server named for this conversation, if any.
+    # The signed-in shopper the server named for this conversation, if any, and who the
+    # caller of the turn is (``anonymous``, ``shopper``, ``staff``; see ``graphs.orders``).
     shopper_id: str | None
+    caller_role: Role | None
 
 
 def current_turn(messages: Sequence[AnyMessage]) -> list[AnyMessage]:
@@ -152,9 +156,13 @@ def build_graph(
             return "service"
         return "tools" if isinstance(last, AIMessage) and last.tool_calls else "guard_out"
 
-    def after_service(state: ChatState) -> Literal["guard_in", "agent"]:
-        # A declined confirmation leaves the customer's reply last: a new request.
-        return "guard_in" if isinstance(state["messages"][-1], HumanMessage) else "agent"
+    def after_service(state: ChatState) -> Literal["guard_in", "agent", "guard_out"]:
+        # A declined confirmation leaves the customer's reply last: a new request. A caller
+        # the policy does not serve has been answered by it.
+        last = state["messages"][-1]
+        if isinstance(last, HumanMessage):
+            return "guard_in"
+        return "guard_out" if isinstance(last, AIMessage) else "agent"
 
     def guard_out(state: ChatState) -> dict[str, Any]:
         last = state["messages"][-1]

@@ -30,6 +30,14 @@ any model (the offline planner or an LLM):
   from the conversation and the tool call asked about. A replayed, retried (after a crash) or
   racing second yes finds the key applied, writes nothing and is told the change is already
   made.
+- **Who may be served.** The server names the caller of each turn in the graph state
+  (``caller_role``: ``anonymous``, ``shopper`` or ``staff``, from the verified principal;
+  ``graphs.turns.ChatSession`` sets it). Customer service runs for two callers only: a
+  signed-in shopper, on their own account, and staff (an agent serving a caller, as in
+  tau-bench). For anyone else (an anonymous socket, or a state that names no caller) every
+  customer-service tool but ``OPEN_TOOLS`` is refused before it runs, lookups included, and
+  the turn ends with one plain answer asking them to sign in (``SIGN_IN``): the same answer
+  whatever e-mail address or name they gave, so the chat reveals no account and changes none.
 - **The signed-in shopper only.** When the server names a signed-in shopper for the
   conversation (``shopper_id``), a lookup that finds any other account (or none) is refused
   with the same message, so that an e-mail address typed in chat neither serves nor reveals
@@ -69,6 +77,7 @@ EMAIL_MASK = "[EMAIL]"
 CUSTOMER = "customer_id"
 EMAILS = "emails"
 SHOPPER = "shopper_id"
+CALLER = "caller_role"
 
 ASK = "Shall I go ahead? Please answer yes or no."
 ASK_AGAIN = f"I need a clear yes or no before I change anything. {ASK}"
@@ -78,6 +87,15 @@ ONE_AT_A_TIME = "one change at a time; ask about this one after the customer has
 NOT_SIGNED_IN = (
     "that is not the account signed in to this conversation; customer service here serves "
     "only the signed-in shopper's own account"
+)
+# The whole answer to a caller customer service does not serve (see the module docstring).
+SIGN_IN = (
+    "Please sign in to see or change your orders or your account: I can only help with "
+    "orders when you are signed in. I can still help you find products."
+)
+SIGN_IN_FIRST = (
+    "the caller is not signed in; customer service serves only a signed-in shopper or staff, "
+    "so nothing was looked up"
 )
 # Told to the shopper beside the model's answer (``graphs.turns`` puts them first).
 NOT_CHANGED = "I have not changed anything: the change I asked you about was not made."
@@ -134,6 +152,14 @@ def emails_in(text: str) -> list[str]:
     return [text[e.begin : e.end] for e in find_pii(text) if e.type == "EMAIL"]
 
 
+def served(state: Mapping[str, Any]) -> bool:
+    """Whether customer service may serve this turn's caller: staff, or a signed-in shopper
+    (held to their own account by the lookups). Anyone else, a state that names no caller
+    included, is not served."""
+    role = state.get(CALLER)
+    return role == "staff" or (role == "shopper" and state.get(SHOPPER) is not None)
+
+
 def _reply(call: ToolCall, content: str, note: str | None = None) -> ToolMessage:
     """A tool answer; ``note``, if any, is for the shopper (the message's artifact, which no
     model reads)."""
@@ -183,6 +209,8 @@ class CustomerService:
     @staticmethod
     def context(state: Mapping[str, Any]) -> list[SystemMessage]:
         """What the model is told of the service state (it may have forgotten older turns)."""
+        if not served(state):
+            return [SystemMessage(f"Customer service: {SIGN_IN_FIRST}. {SIGN_IN}")]
         customer = state.get(CUSTOMER)
         return [SystemMessage(customer_note(customer))] if customer else []
 
@@ -293,12 +321,18 @@ class CustomerService:
             new_request: list[BaseMessage] = []
             update: dict[str, Any] = {}
             asked = False
+            unserved = not served(state)
+            turned_away = False  # a customer-service call refused to an unserved caller
             for call in message.tool_calls:
                 name, args = call["name"], dict(call["args"])
                 if name not in self.tools:
                     other = others.get(name)
                     content = f"Error: unknown tool {name!r}"
                     replies.append(await other.ainvoke(call) if other else _reply(call, content))
+                    continue
+                if unserved and name not in OPEN_TOOLS:
+                    replies.append(_reply(call, f"Error: {SIGN_IN_FIRST}"))
+                    turned_away = True
                     continue
                 problem = self.refusal(name, args, customer)
                 if problem is None and name == "find_user_id_by_email":
@@ -325,6 +359,8 @@ class CustomerService:
                 if name in IDENTIFY:
                     content, customer = self.identified(content, customer, shopper)
                 replies.append(_reply(call, content))
+            if turned_away:  # one plain answer, whatever the model would make of the refusal
+                return {"messages": [*replies, AIMessage(SIGN_IN)], CUSTOMER: None}
             return {**update, "messages": [*replies, *new_request], CUSTOMER: customer}
 
         return service

@@ -25,7 +25,8 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, Interrupt, StreamMode
 
 from graphs.confirm import read_answer
-from graphs.orders import outcome_note
+from graphs.orders import CALLER, SHOPPER, outcome_note
+from infra.identity import Role
 
 Frame = dict[str, Any]
 # The key under which the ``updates`` stream reports an interrupt (langgraph keeps its own
@@ -56,8 +57,11 @@ def parse_output(content: Any) -> Any:
 
 @dataclass
 class ChatSession:
-    """One conversation as one client holds it (a socket, the terminal): its thread, its
-    signed-in shopper, and the confirmation question its last turn here stopped at, if any.
+    """One conversation as one client holds it (a socket, the terminal): its thread, who is
+    talking (``caller_role``, from the verified principal: ``anonymous``, ``staff``, or
+    ``shopper`` with their store user id as ``shopper_id``), and the confirmation question its
+    last turn here stopped at, if any. Each turn writes the caller into the graph state, where
+    the customer-service policy reads it (``graphs.orders``: anonymous callers are not served).
 
     Every turn reads the saved state to learn whether a question is waiting: another client
     of the same conversation (a second socket) may have asked or answered one since. When the
@@ -67,9 +71,26 @@ class ChatSession:
 
     graph: CompiledStateGraph[Any, Any, Any, Any]
     thread_id: str
+    caller_role: Role
     shopper_id: str | None = None
     # The tool call id of the confirmation question the last turn here ended with.
     asked: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.caller_role == "shopper") != (self.shopper_id is not None):
+            raise ValueError("a shopper_id is given for, and only for, the caller_role 'shopper'")
+
+    @classmethod
+    def operator(
+        cls,
+        graph: CompiledStateGraph[Any, Any, Any, Any],
+        thread_id: str,
+        shopper_id: str | None = None,
+    ) -> ChatSession:
+        """A conversation run in-process by the local operator (the terminal chat, the
+        evaluation harness): as the shopper ``shopper_id`` when one is named, else as staff.
+        Whoever runs it already holds the data directory, so this grants nothing new."""
+        return cls(graph, thread_id, "staff" if shopper_id is None else "shopper", shopper_id)
 
     async def stream(self, text: str) -> AsyncIterator[Frame]:
         """Run one shopper message and yield its frames, the ``message`` frame last."""
@@ -88,9 +109,11 @@ class ChatSession:
         if waiting:
             start = Command(resume=text)
         else:
-            start = {"messages": [HumanMessage(text)]}
-            if self.shopper_id is not None:
-                start["shopper_id"] = self.shopper_id
+            start = {
+                "messages": [HumanMessage(text)],
+                SHOPPER: self.shopper_id,
+                CALLER: self.caller_role,
+            }
         question = waiting[0].value if waiting else None
         if isinstance(question, dict) and isinstance(question.get("call"), dict):
             yield {"type": "tool_call", **question["call"]}  # the call asked about, answered now
@@ -165,8 +188,9 @@ async def stream_turn(
     text: str,
     shopper_id: str | None = None,
 ) -> AsyncIterator[Frame]:
-    """One turn of a conversation no client holds open (its saved state says where it is)."""
-    async for frame in ChatSession(graph, thread_id, shopper_id).stream(text):
+    """One turn of a conversation no client holds open (its saved state says where it is),
+    run by the local operator (``ChatSession.operator``: the shopper named, else staff)."""
+    async for frame in ChatSession.operator(graph, thread_id, shopper_id).stream(text):
         yield frame
 
 
@@ -176,7 +200,7 @@ async def run_turn(
     text: str,
     shopper_id: str | None = None,
 ) -> TurnResult:
-    """Run one turn to completion and collect what it did."""
+    """Run one turn to completion and collect what it did (as ``stream_turn`` runs it)."""
     started = time.perf_counter()
     result = TurnResult()
     pending: dict[str, dict[str, Any]] = {}

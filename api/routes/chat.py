@@ -5,9 +5,11 @@ handshake (``shopagent auth token --user-id ID --role shopper`` prints one). A b
 first asks ``POST /v1/chat/tickets`` (with the same header to sign in, or with none) for a
 ticket, ``{"ticket", "expires_in"}``, and opens ``/v1/chat?ticket=…``: a ticket opens one socket
 within ``ticket_ttl_s`` seconds, so no long-lived token ever sits in a URL. A socket with
-neither is an anonymous shopper (catalog only). For an anonymous visitor the ticket endpoint
-sets a signed, HttpOnly, SameSite=Strict cookie naming a stable anonymous principal, so the
-page can resume its own conversation after a reload; the socket itself reads no cookie. The
+neither is an anonymous shopper: catalog only, as on REST (the assistant looks up no account
+and changes no order for it, and asks it to sign in; see ``graphs.orders``); a signed-in
+shopper is served on their own account, staff on any. For an anonymous visitor the ticket
+endpoint sets a signed, HttpOnly, SameSite=Strict cookie naming a stable anonymous principal,
+so the page can resume its own conversation after a reload; the socket reads no cookie. The
 shopper's store user id comes from the verified principal only. A bad token or ticket, or a
 page from an origin that is not allowed (``allowed_origins``; see ``api.chat_access``), gets an
 ``error`` frame naming why and the socket is closed with 1008.
@@ -20,7 +22,8 @@ log and the lake see a keyed hash of the id, never the id.
 
 **Frames.** Client: ``{"type": "message", "text": "…"}``. Server: ``session``, ``token``,
 ``tool_call``, ``tool_result``, ``message``, ``error`` (code + message) and ``done``. A bad
-frame (not JSON, NaN, nesting too deep, a lone surrogate, binary, too large) gets an ``error``
+frame (not JSON, NaN, an integer of over 100 digits, nesting too deep, a lone surrogate,
+binary, too large) gets an ``error``
 frame and the socket stays open. Messages are rate limited per principal (the client address
 for anonymous ones), ``rate_limit_chat_*``: a new session does not refill the bucket.
 """
@@ -67,8 +70,22 @@ class FrameError(Exception):
         self.code = code
 
 
+# No frame field is a number; a long digit string is refused before ``int`` is asked to read it
+# (past 4300 digits Python itself raises, and converting is quadratic below that).
+MAX_INT_DIGITS = 100
+
+
 def _no_constants(name: str) -> Any:
     raise FrameError("bad_json", f"{name} is not a JSON number")
+
+
+def _short_int(literal: str) -> int:
+    digits = len(literal.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise FrameError(
+            "bad_json", f"frame holds a {digits}-digit integer; at most {MAX_INT_DIGITS} digits"
+        )
+    return int(literal)
 
 
 def parse_frame(raw: str, max_bytes: int) -> str:
@@ -77,7 +94,7 @@ def parse_frame(raw: str, max_bytes: int) -> str:
     if len(raw.encode("utf-8", "surrogatepass")) > 6 * max_bytes + 64:
         raise FrameError("too_large", f"frame is larger than the {max_bytes}-byte message limit")
     try:
-        frame = json.loads(raw, parse_constant=_no_constants)
+        frame = json.loads(raw, parse_constant=_no_constants, parse_int=_short_int)
     except json.JSONDecodeError as err:
         raise FrameError("bad_json", f"frame is not valid JSON: {err.msg}") from err
     except RecursionError as err:
@@ -162,7 +179,7 @@ async def chat(websocket: WebSocket, runtime: WsRuntimeDep, session: str | None 
         await websocket.close(code=code, reason=err.code)
         return
     pseudonym = runtime.sessions.keyed_hash(_EVENT_PURPOSE, session_id)[:32]
-    conversation = ChatSession(runtime.graph, session_id, principal.user_id)
+    conversation = ChatSession(runtime.graph, session_id, principal.role, principal.user_id)
     await _send(websocket, {"type": "session", "session_id": session_id, "role": principal.role})
     settings = runtime.settings
     limit = Limit(settings.rate_limit_chat_per_s, settings.rate_limit_chat_burst)
