@@ -11,14 +11,13 @@ from infra.cdk.service import ServiceStack
 
 def build_app(
     outdir: str | None = None,
-    image_tag: str = "latest",
     context: dict[str, str] | None = None,
 ) -> App:
     """The app with both stacks; nothing here reaches AWS (synthesis is offline). ``context``
     adds to what ``cdk -c`` passes (``bedrockModelId``, ``certificateArn``: infra.cdk.service)."""
     app = App(outdir=outdir, analytics_reporting=False, context=context)
     data = DataStack(app, "ShopagentData")
-    ServiceStack(app, "ShopagentService", data=data, image_tag=image_tag)
+    ServiceStack(app, "ShopagentService", data=data)
     return app
 
 

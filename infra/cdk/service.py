@@ -11,12 +11,16 @@ API's security group; the task role gets only the actions the API performs.
 Context values (``cdk deploy -c name=value``):
 
 - ``bedrockModelId``: the Bedrock model (or inference profile) id (default ``DEFAULT_MODEL_ID``).
+- The image: built from the repository's ``Dockerfile`` when ``cdk deploy`` runs (a container
+  asset; synthesis only stages the build context).
 - ``certificateArn``: an ACM certificate for the load balancer's HTTPS listener (443, with
   port 80 redirected to it). Without one the stack serves plain HTTP on port 80 and synthesis
   warns: no certificate is made up.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from aws_cdk import (
     Annotations,
@@ -26,7 +30,7 @@ from aws_cdk import (
     aws_certificatemanager,
     aws_cognito,
     aws_ec2,
-    aws_ecr,
+    aws_ecr_assets,
     aws_ecs,
     aws_ecs_patterns,
     aws_elasticache,
@@ -41,6 +45,7 @@ from constructs import Construct
 from infra.cdk import launch
 from infra.cdk.data import DataStack
 
+REPO_ROOT = Path(__file__).resolve().parents[2]  # where the Dockerfile is
 PORT = 8000
 REDIS_PORT = 6379
 POSTGRES_PORT = 5432
@@ -87,7 +92,6 @@ class ServiceStack(Stack):
         scope: Construct,
         construct_id: str,
         data: DataStack,
-        image_tag: str = "latest",
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
@@ -228,12 +232,6 @@ class ServiceStack(Stack):
             )
         )
 
-        repository = aws_ecr.Repository(
-            self,
-            "ApiImages",
-            image_scan_on_push=True,
-            image_tag_mutability=aws_ecr.TagMutability.IMMUTABLE,
-        )
         cluster = aws_ecs.Cluster(
             self, "Cluster", vpc=vpc, container_insights_v2=aws_ecs.ContainerInsights.ENABLED
         )
@@ -295,7 +293,11 @@ class ServiceStack(Stack):
             task_subnets=private,
             public_load_balancer=True,
             task_image_options=aws_ecs_patterns.ApplicationLoadBalancedTaskImageOptions(
-                image=aws_ecs.ContainerImage.from_ecr_repository(repository, image_tag),
+                # Built from the Dockerfile by `cdk deploy` (docker) and pushed to the
+                # bootstrap's asset repository; .dockerignore keeps the context to the packages.
+                image=aws_ecs.ContainerImage.from_asset(
+                    str(REPO_ROOT), platform=aws_ecr_assets.Platform.LINUX_AMD64
+                ),
                 container_port=PORT,
                 environment=environment,
                 secrets=secrets,

@@ -23,7 +23,6 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     app = build_app(
         str(tmp_path_factory.mktemp("cdk.out")),
-        image_tag="v1",
         context={"certificateArn": CERTIFICATE, "bedrockModelId": MODEL_ID},
     )
     assembly = app.synth()
@@ -449,3 +448,31 @@ def test_cfn_lint_finds_no_errors(templates: dict[str, Any]) -> None:
         matches = lint(text, config=ManualArgs(regions=regions))
         errors = [m for m in matches if m.rule.id.startswith("E")]
         assert errors == [], f"{name}: " + "; ".join(str(m) for m in errors)
+
+
+def test_the_image_is_built_from_the_dockerfile_with_only_the_packages(
+    templates: dict[str, Any],
+) -> None:
+    _, outdir = templates["ShopagentService"]
+    manifest = json.loads((outdir / "ShopagentService.assets.json").read_text())
+    ((digest, image),) = manifest["dockerImages"].items()
+    assert image["source"]["platform"] == "linux/amd64"
+    assert "dockerFile" not in image["source"]  # the default: the Dockerfile at the root
+    assert digest in json.dumps(_task(templates)["Image"])
+    # The staged build context holds what the Dockerfile copies, and nothing else.
+    context = outdir / image["source"]["directory"]
+    assert {p.name for p in context.iterdir()} == {
+        ".dockerignore",
+        "Dockerfile",
+        "README.md",
+        "pyproject.toml",
+        "requirements.lock",
+        "agents",
+        "tools",
+        "graphs",
+        "assembly",
+        "api",
+        "infra",
+        "evals",
+    }
+    assert not list(context.rglob("__pycache__"))

@@ -1,0 +1,45 @@
+# syntax=docker/dockerfile:1
+# The shopagent API image: `shopagent serve` as a non-root user on python:3.11-slim.
+#
+# Stage 1 builds a wheel of every runtime dependency (the project's `dependencies` in
+# pyproject.toml, at the exact versions of requirements.lock; the dev tools in the lock are not
+# asked for, so they are not built) and of the project itself. Stage 2 installs those wheels and
+# nothing else: no compiler, no source tree, no pip cache.
+#
+#   docker build -t shopagent .    (or: podman build / buildah bud)
+
+FROM python:3.11-slim AS builder
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1
+WORKDIR /src
+COPY pyproject.toml README.md requirements.lock ./
+# The packages of [tool.setuptools.packages.find] include, one per line (a test compares them).
+COPY agents/ agents/
+COPY tools/ tools/
+COPY graphs/ graphs/
+COPY assembly/ assembly/
+COPY api/ api/
+COPY infra/ infra/
+COPY evals/ evals/
+RUN pip wheel --wheel-dir /wheels --constraint requirements.lock .
+
+FROM python:3.11-slim
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    SHOPAGENT_HOST=0.0.0.0 \
+    SHOPAGENT_PORT=8000 \
+    SHOPAGENT_DATA_DIR=/home/shopagent/data
+# The wheels are mounted for the install only, so no layer keeps them.
+RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
+    pip install --no-index --find-links /wheels shopagent==0.1.0 \
+    && groupadd --gid 10001 shopagent \
+    && useradd --uid 10001 --gid 10001 --create-home --shell /usr/sbin/nologin shopagent
+USER 10001:10001
+WORKDIR /home/shopagent
+EXPOSE 8000
+# Ready: the runtime's backends answer (the embedded default loads the demo store first).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=180s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('SHOPAGENT_PORT', '8000') + '/readyz', timeout=4)"]
+CMD ["shopagent", "serve"]
