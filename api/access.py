@@ -12,7 +12,7 @@ role), with a JSON ``detail`` naming what is missing.
 | `POST /v1/tools/{catalog read}` ¹ | yes | yes | yes |
 | `POST /v1/tools/recommend_products`, `explain_recommendation` | not personal ² | + own ² | any |
 | `POST /v1/tools/get_user_details` | – | themselves ² | any user |
-| `POST /v1/tools/get_order_details` | – | their own orders | any order |
+| `POST /v1/tools/get_order_details` | – | their own orders ⁵ | any order |
 | `POST /v1/tools/calculate`, `think`, `analyze_text`; `POST /v1/analyze` ³ | – | yes | yes |
 | `POST /v1/tools/{anything else}` ⁴ | – | – | yes |
 | `GET /v1/content/{id}`, `…/versions` (published copy) | yes | yes | yes |
@@ -36,6 +36,9 @@ and cost surface off the anonymous internet.
 ``transfer_to_human_agents``), ``forecast_demand`` and ``reorder_suggestions`` (business data),
 ``write_product_content``. A tool missing from ``TOOLS`` is staff only too: new tools start
 closed. Shoppers change their orders through the chat, which confirms before each write.
+⁵ Any other order id, one that exists for another customer or none at all, is the same 403
+"not one of your orders", so a shopper cannot learn which order ids exist; staff get 404
+for a missing order.
 """
 
 from __future__ import annotations
@@ -138,7 +141,8 @@ async def authorize_tool(
         order_id = arguments.get("order_id")
         if principal.role == "shopper" and isinstance(order_id, str):
             order = await to_thread.run_sync(store.get_order, order_id)
-            if order is not None and order.user_id != principal.user_id:
+            # A missing order gets the same answer as another customer's: no id can be probed.
+            if order is None or order.user_id != principal.user_id:
                 raise ForbiddenError(f"order {order_id!a} is not one of your orders")
         return arguments
     raise AssertionError(f"tool {name} has an unknown access rule {rule!r}")
