@@ -68,7 +68,7 @@ unit: install
 	$(BIN)/pytest -q tests/unit
 
 lint: install
-	$(BIN)/ruff check agents tools graphs api infra evals tests
+	$(BIN)/ruff check agents tools graphs assembly api infra evals tests
 
 typecheck: install
 	$(BIN)/mypy

@@ -306,6 +306,8 @@ class ServiceStack(Stack):
                 task_role=role,
             ),
             circuit_breaker=aws_ecs.DeploymentCircuitBreaker(rollback=True),
+            # A first start loads the demo store into PostgreSQL and trains the recommender.
+            health_check_grace_period=Duration.minutes(5),
             certificate=(
                 aws_certificatemanager.Certificate.from_certificate_arn(
                     self, "Certificate", str(certificate_arn)

@@ -104,7 +104,8 @@ def test_the_service_runs_on_fargate_behind_a_websocket_friendly_balancer(
 
     service, _ = templates["ShopagentService"]
     service.has_resource_properties(
-        "AWS::ECS::Service", {"LaunchType": "FARGATE", "DesiredCount": 2}
+        "AWS::ECS::Service",
+        {"LaunchType": "FARGATE", "DesiredCount": 2, "HealthCheckGracePeriodSeconds": 300},
     )
     service.has_resource_properties(
         "AWS::ElasticLoadBalancingV2::LoadBalancer",
