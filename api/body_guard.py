@@ -9,8 +9,9 @@ Three refusals, each answered with a JSON ``{"detail": ...}`` that names the pro
   that trickles a byte at a time cannot hold a connection and a worker's attention for long
   (the headers have their own deadline, ``api.header_deadline``).
 - **422** when the body is JSON no route can safely take: not UTF-8, nested deeper than
-  ``MAX_JSON_DEPTH``, holding ``NaN`` / ``Infinity`` (or a number that overflows to it), or a
-  string escape that is half a surrogate pair (``"\\udfff"``).
+  ``MAX_JSON_DEPTH``, holding ``NaN`` / ``Infinity`` (or a number that overflows to it), an
+  integer of more than ``MAX_INT_DIGITS`` digits, or a string escape that is half a surrogate
+  pair (``"\\udfff"``).
 
 Why at the edge rather than catching errors where they surface: each of these fails in a
 different place (``json.loads`` recursing in one route, pydantic in another, the error
@@ -37,6 +38,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Deeper than any body the app defines (tool arguments and events nest four levels at most).
 MAX_JSON_DEPTH = 32
+# Longer than any number a body needs; Python refuses to read past 4300 digits anyway.
+MAX_INT_DIGITS = 100
 
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _BRACKET = re.compile(r"[\[\]{}]")
@@ -132,7 +135,9 @@ def check_json_body(body: bytes) -> None:
             f"the JSON body nests {depth} levels deep; at most {MAX_JSON_DEPTH} are allowed"
         )
     try:
-        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
+        value = json.loads(
+            text, parse_constant=_no_constant, parse_float=_finite_float, parse_int=_short_int
+        )
     except BadJson:
         raise
     except ValueError:
@@ -159,6 +164,15 @@ def _finite_float(literal: str) -> float:
     if number in (float("inf"), float("-inf")):
         raise BadJson(f"the number {literal[:40]} is too large; send a finite number")
     return number
+
+
+def _short_int(literal: str) -> int:
+    digits = len(literal.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise BadJson(
+            f"the JSON body holds a {digits}-digit integer; at most {MAX_INT_DIGITS} digits"
+        )
+    return int(literal)
 
 
 def _has_lone_surrogate(value: Any) -> bool:

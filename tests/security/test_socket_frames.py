@@ -69,6 +69,9 @@ def client(settings: Settings) -> Iterator[TestClient]:
         ('{"type": "message", "text": NaN}', "bad_json"),
         ('{"type": "message", "text": "hi", "n": Infinity}', "bad_json"),
         ('{"type": "message", "text": "hi", "n": -Infinity}', "bad_json"),
+        # Red-team finding 5: an integer past Python's 4300-digit limit dropped the socket.
+        ('{"type": "message", "text": "x", "n": ' + "9" * 4301 + "}", "bad_json"),
+        ('{"type": "message", "text": "x", "n": [-' + "1" * 101 + "]}", "bad_json"),
     ],
 )
 def test_a_hostile_frame_gets_an_error_and_the_socket_answers_the_next(
@@ -81,6 +84,26 @@ def test_a_hostile_frame_gets_an_error_and_the_socket_answers_the_next(
         assert (error["type"], error["code"]) == ("error", code)
         assert error["message"]
         assert _answer(_turn(ws, "red lanterns under £5"))
+
+
+def test_the_error_for_a_long_integer_names_it_and_ordinary_numbers_pass(
+    client: TestClient,
+) -> None:
+    with client.websocket_connect("/v1/chat") as ws:
+        ws.receive_json()
+        ws.send_text('{"type": "message", "text": "x", "n": ' + "9" * 4301 + "}")
+        assert "4301-digit integer" in ws.receive_json()["message"]
+        ws.send_text('{"type": "message", "text": "red lanterns under £5", "n": ' + "9" * 100 + "}")
+        assert ws.receive_json()["type"] != "error"
+
+
+def test_a_rest_body_with_a_long_integer_is_refused_with_a_reason(client: TestClient) -> None:
+    body = '{"query": "mug", "limit": ' + "9" * 4301 + "}"
+    answer = client.post(
+        "/v1/tools/search_products", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert 400 <= answer.status_code < 500
+    assert "digit" in str(answer.json()["detail"]).lower()
 
 
 def test_binary_frames_and_a_paired_surrogate_are_fine(client: TestClient) -> None:
