@@ -363,8 +363,12 @@ def test_database_redis_and_search_admit_only_the_api_security_group(
         ("SearchSecurityGroup", 443),
     ):
         (group,) = [n for n in groups if n.startswith(prefix)]
-        # No inline rule opens it to an address range ...
+        # No inline rule opens it to an address range, and it sends nothing out (CDK's
+        # placeholder for "no egress" is the one rule) ...
         assert "SecurityGroupIngress" not in groups[group]["Properties"]
+        (egress,) = groups[group]["Properties"]["SecurityGroupEgress"]
+        assert egress["Description"] == "Disallow all traffic"
+        assert egress["CidrIp"] == "255.255.255.255/32"
         # ... and its one ingress rule is from the API's group on the service's port.
         (rule,) = by_target[group]
         assert rule["SourceSecurityGroupId"] == {"Fn::GetAtt": [api, "GroupId"]}
