@@ -1,6 +1,8 @@
-"""Customer service on the tau-retail store: over ``WS /v1/chat`` a shopper authenticates,
-checks an order and returns an item, confirming after a reconnect, and refusals change nothing;
-the tools over REST; the conversation suite through the evaluation harness."""
+"""Customer service on the tau-retail store: over ``WS /v1/chat`` a signed-in shopper
+authenticates, checks an order and returns an item, confirming after a reconnect, and a staff
+agent's refusals change nothing; the tools over REST; the conversation suite through the
+evaluation harness. (An anonymous socket is not served: tests/security/test_anonymous_service.py)
+"""
 
 from __future__ import annotations
 
@@ -56,7 +58,8 @@ def _of(frames: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
 def test_authenticate_check_an_order_and_return_an_item_across_a_reconnect(
     tau_client: TestClient, tau_settings: Settings
 ) -> None:
-    ticket = tau_client.post("/v1/chat/tickets").json()["ticket"]
+    yara = bearer(tau_settings, "yara_sanchez_1902", "shopper")  # the page signed in as her
+    ticket = tau_client.post("/v1/chat/tickets", headers=yara).json()["ticket"]
     with tau_client.websocket_connect(f"/v1/chat?ticket={ticket}") as ws:
         session = ws.receive_json()["session_id"]
         frames = _turn(ws, "Hi, I'm yara.sanchez4385@example.com. What's the status of #W6015009?")
@@ -74,8 +77,8 @@ def test_authenticate_check_an_order_and_return_an_item_across_a_reconnect(
         assert _of(frames, "tool_result") == []  # asked about, not run
         assert "Shall I go ahead? Please answer yes or no." in _message(frames)
     assert store_digest(tau_settings.store_path) == before
-    # The same visitor (the cookie the ticket endpoint set) resumes its own session.
-    ticket = tau_client.post("/v1/chat/tickets").json()["ticket"]
+    # The same shopper resumes her own session.
+    ticket = tau_client.post("/v1/chat/tickets", headers=yara).json()["ticket"]
     with tau_client.websocket_connect(f"/v1/chat?ticket={ticket}&session={session}") as ws:
         assert ws.receive_json()["session_id"] == session
         frames = _turn(ws, "yes")
@@ -91,8 +94,9 @@ def test_refusals_over_the_socket_leave_the_store_unchanged(
     tau_client: TestClient, tau_settings: Settings
 ) -> None:
     before = store_digest(tau_settings.store_path)
-    with tau_client.websocket_connect("/v1/chat") as ws:
-        ws.receive_json()
+    staff = bearer(tau_settings, "agent", "staff")  # an agent serving a caller, as in tau-bench
+    with tau_client.websocket_connect("/v1/chat", headers=staff) as ws:
+        assert ws.receive_json()["role"] == "staff"
         assert "nothing waiting for your confirmation" in _message(_turn(ws, "yes"))
         frames = _turn(ws, "cancel order #W4923227")  # before authenticating
         assert _of(frames, "tool_call") == [] and "e-mail" in _message(frames)
