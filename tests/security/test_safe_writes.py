@@ -263,7 +263,8 @@ async def test_a_question_answered_on_another_socket_is_reported_made(
     store = copy_tau_store(tau_retail_dir, tmp_path / "store.sqlite")
     try:
         graph = service_graph(store, InMemorySaver())
-        asker, other = ChatSession(graph, THREAD), ChatSession(graph, THREAD)
+        # Two sockets of one conversation, both signed in as Omar.
+        asker, other = (ChatSession(graph, THREAD, "shopper", OMAR) for _ in range(2))
         for text in UP_TO_THE_QUESTION:
             frames = [f async for f in asker.stream(text)]
         assert frames[-1]["text"].endswith(ASK)
@@ -286,7 +287,8 @@ async def test_a_question_declined_on_another_socket_is_not_made_by_a_late_yes(
     store = copy_tau_store(tau_retail_dir, tmp_path / "store.sqlite")
     try:
         graph = service_graph(store, InMemorySaver())
-        asker, other = ChatSession(graph, THREAD), ChatSession(graph, THREAD)
+        # Two sockets of one conversation, both signed in as Omar.
+        asker, other = (ChatSession(graph, THREAD, "shopper", OMAR) for _ in range(2))
         for text in UP_TO_THE_QUESTION:
             [f async for f in asker.stream(text)]
         before = store_digest(store.path)
