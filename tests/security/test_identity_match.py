@@ -90,9 +90,9 @@ async def test_the_signed_in_shopper_is_served_as_themself(store: SqliteStore) -
     assert "Order #W6015009 is delivered" in result.answer
 
 
-async def test_without_a_signed_in_shopper_the_lookup_still_identifies(
-    store: SqliteStore,
-) -> None:
+async def test_for_staff_the_lookup_still_identifies_any_customer(store: SqliteStore) -> None:
+    """``run_turn`` without a shopper runs as staff (an agent serving a caller, as in
+    tau-bench); an anonymous caller is not served at all (test_anonymous_service.py)."""
     graph = service_graph(store, InMemorySaver())
     result = await run_turn(graph, "t", f"I'm {NOAH_EMAIL}, where is {NOAH_ORDER}?")
     assert result.tool_calls[0]["output"] == NOAH
