@@ -8,8 +8,11 @@ Suite: JSONL, one conversation a line::
 
 ``dataset`` is ``online-retail`` (default) or ``tau-retail``; ``expect`` (optional) holds one
 expectation per turn, ``null`` for a turn that is only recorded (schema: ``evals.scoring``).
-``user_id`` (optional) is the signed-in shopper the conversation belongs to, as the WebSocket's
-``?user_id=`` names one; it is kept in the report.
+``user_id`` (optional) is the signed-in shopper the conversation belongs to, as a shopper's
+token names one on the WebSocket; it is kept in the report. A conversation with a ``user_id``
+runs as that shopper (customer service on their own account only); one without runs as staff,
+an agent serving whichever customer identifies (the tau-bench flow of ``orders.jsonl``), never
+as an anonymous caller, whom customer service does not serve (``graphs.orders``).
 
 Each dataset named in the suite is loaded once into a scratch data directory (removed at the
 end) and served by one runtime; each conversation runs in a fresh thread, turns in order.
@@ -191,6 +194,7 @@ async def run_conversation(
             turns.append(unrun_record(number, text, expect, error=None))
             continue
         try:
+            # As the named shopper, else as staff (``ChatSession.operator``).
             result = await run_turn(graph, thread_id, text, conversation.user_id)
         # One broken turn must not cost the rest of a long run: it is recorded, scored as
         # failed and counted in the summary's errors; the thread's state is suspect afterwards.
