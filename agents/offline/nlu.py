@@ -17,7 +17,7 @@ from agents.offline.entities import Linked
 from agents.offline.gifts import OCCASION_WORDS, PEOPLE, gift_category, is_gift_request
 from agents.offline.intents import decide
 from agents.offline.negation import take_exclusions
-from agents.offline.prices import parse_price
+from agents.offline.prices import PriceRange, parse_price
 from agents.offline.references import take_references, title_reference
 from agents.offline.slots import fill_slots, take_clears
 from agents.offline.text import normalize, phrase_key, plural_forms, tokens
@@ -108,6 +108,10 @@ def _read_gift(u: Understanding, norm: str, vocab: CatalogVocabulary) -> None:
     """A gift or an occasion: its words without the people it names, and the category it
     means when it names none."""
     kept = [w for w in u.query_words if w not in PEOPLE]
+    price = u.price
+    if price and price.approximate and price.min_price is not None and price.max_price is not None:
+        # "something for him for about £8": for a present, an amount is a budget, not a target
+        u.price = PriceRange(None, round((price.min_price + price.max_price) / 2, 2), True)
     said = set(tokens(norm))
     if u.category and not any(
         w in said or plural_forms(w) & said

@@ -113,3 +113,11 @@ def test_the_occasion_of_a_present_is_not_its_category() -> None:
     u = understand("birthday present for a teenager who's really into music", VOCAB)
     assert u.category != "birthday card"
     assert understand("birthday cards", VOCAB).category == "birthday card"
+
+
+def test_an_approximate_amount_for_a_present_is_a_budget() -> None:
+    u = understand("a present for my gran, she loves her garden, about £8?", VOCAB)
+    assert u.price is not None
+    assert u.price.min_price is None and u.price.max_price == pytest.approx(8.0)
+    plain = understand("a mug for around £8", VOCAB)  # not a present: about £8 either side
+    assert plain.price is not None and plain.price.min_price is not None

@@ -254,3 +254,10 @@ def test_the_newest_order_is_named_by_recency() -> None:
     assert asked.intent == "status" and asked.latest_order
     assert understand_request("what's going on with my most recent order").latest_order
     assert not understand_request("what's going on with my order").latest_order
+
+
+def test_a_zip_code_said_alone_is_a_correction_of_the_identity() -> None:
+    corrected = understand_request("sorry, the zip is 76165")
+    assert corrected.zip_code == "76165" and corrected.name_zip is None
+    assert corrected.identifies
+    assert not understand_request("where is my order?").zip_code

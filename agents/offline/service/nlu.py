@@ -175,6 +175,7 @@ class Request:
     latest_order: bool = False  # "my last order", "the most recent one I placed"
     email: bool = False
     name_zip: tuple[str, str, str] | None = None
+    zip_code: str = ""  # a zip code said alone ("sorry, the zip is 76165"): a correction
     yes: bool = False
     no: bool = False
     thanks: bool = False
@@ -183,7 +184,7 @@ class Request:
 
     @property
     def identifies(self) -> bool:
-        return self.email or self.name_zip is not None
+        return self.email or self.name_zip is not None or bool(self.zip_code)
 
     @property
     def has_cue(self) -> bool:
@@ -296,6 +297,8 @@ def understand_request(text: str) -> Request:
         rest = ADDRESS.sub(" ", rest)
     if request.name_zip:
         rest = _without(rest, (NAME_INTRO, NAME_BEFORE_ZIP))
+    elif not request.address and (keyed_zip := ZIP_WORD.search(rest)):
+        request.zip_code = keyed_zip.group(1)
     request.intent = next((name for name, cue in INTENTS if cue.search(rest)), None)
     request.payment = _payment(rest)
     if request.intent is None and REFUND.search(rest) and request.payment is None:

@@ -211,6 +211,11 @@ class ServicePlanner:
         if self.request.name_zip is not None:
             first, last, zip_code = self.request.name_zip
             return _call("find_user_id_by_name_zip", first_name=first, last_name=last, zip=zip_code)
+        named = self.frame.latest("name_zip")
+        if self.request.zip_code and named is not None:  # the name said before, a new zip
+            first, last, _ = named
+            zip_code = self.request.zip_code
+            return _call("find_user_id_by_name_zip", first_name=first, last_name=last, zip=zip_code)
         return _text(answers.ask_identity(self.frame.intent))
 
     # ---- which order ----------------------------------------------------------------------
