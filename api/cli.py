@@ -70,7 +70,8 @@ def load(
         raise fail(err) from err
     console.print(
         f"loaded {info.dataset}: {info.products:,} products, {info.users:,} users, "
-        f"{info.orders:,} orders into {settings.store_path}"
+        f"{info.orders:,} orders into "
+        + (str(settings.store_path) if settings.store_backend == "sqlite" else "PostgreSQL")
     )
 
 
