@@ -261,3 +261,9 @@ def test_a_zip_code_said_alone_is_a_correction_of_the_identity() -> None:
     assert corrected.zip_code == "76165" and corrected.name_zip is None
     assert corrected.identifies
     assert not understand_request("where is my order?").zip_code
+
+
+def test_when_is_my_item_coming_asks_for_the_status() -> None:
+    assert understand_request("[EMAIL], when is my e-reader coming?").intent == "status"
+    assert understand_request("is my kettle on its way?").intent == "status"
+    assert understand_request("when is the shop open").intent is None

@@ -57,7 +57,10 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
             r"(?:last |latest |recent |most recent |new )?orders?|look up|"
             r"what did i (?:order|buy)|my orders|an order|"
             r"(?:what'?s|what is|what has) (?:happening|going on|happened) (?:with|to)|"
-            r"(?:any )?(?:news|update) (?:on|about))\b"
+            r"(?:any )?(?:news|update) (?:on|about)|"
+            # "when is my e-reader coming?", "is my kettle on its way?"
+            r"when (?:is|are|'s|will) (?:my|our)|(?:is|are) (?:my|our) [\w-]+(?: [\w-]+)? "
+            r"(?:coming|due|on (?:its|their|the) way))\b"
         ),
     ),
 )
