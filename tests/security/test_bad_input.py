@@ -34,13 +34,6 @@ SOFIA = "sofia_rossi_8776"  # tau-retail
 
 
 @pytest.fixture
-def settings(online_retail_dir: Path, tmp_path: Path) -> Settings:
-    data_dir = tmp_path / "data"
-    shutil.copytree(online_retail_dir, data_dir)
-    return Settings(data_dir=data_dir)
-
-
-@pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as test_client:
         test_client.headers.update(bearer(settings, "staff:tester", "staff"))

@@ -7,16 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
 from infra.settings import Settings
 from tests.auth import bearer
 from tests.orders_helpers import store_digest
@@ -33,19 +29,6 @@ FORGED = {
     "price": 0.01,
     "order_id": "forged-order",
 }
-
-
-@pytest.fixture
-def settings(online_retail_dir: Path, tmp_path: Path) -> Settings:
-    data_dir = tmp_path / "data"
-    shutil.copytree(online_retail_dir, data_dir)
-    return Settings(data_dir=data_dir)
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
 
 
 def _state(client: TestClient, settings: Settings, user_id: str) -> tuple[Any, ...]:

@@ -6,10 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import shutil
-from collections.abc import Iterator
 from importlib.resources import files
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,19 +16,6 @@ from api.main import create_app
 from infra.settings import Settings
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def settings(online_retail_dir: Path, tmp_path: Path) -> Settings:
-    data_dir = tmp_path / "data"
-    shutil.copytree(online_retail_dir, data_dir)
-    return Settings(data_dir=data_dir)
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
 
 
 def policy(response: httpx.Response) -> dict[str, list[str]]:

@@ -58,19 +58,6 @@ def tau_settings(tau_retail_dir: Path, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def settings(online_retail_dir: Path, tmp_path: Path) -> Settings:
-    data_dir = tmp_path / "data"
-    shutil.copytree(online_retail_dir, data_dir)
-    return Settings(data_dir=data_dir)
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
-
-
-@pytest.fixture
 def tau_client(tau_settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(tau_settings)) as client:
         yield client

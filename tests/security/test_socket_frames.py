@@ -7,10 +7,8 @@ processes on one data directory."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,19 +41,6 @@ def _turn(ws: WebSocketTestSession, text: str) -> list[dict[str, Any]]:
 
 def _answer(frames: list[dict[str, Any]]) -> str:
     return str(next(f for f in frames if f["type"] == "message")["text"])
-
-
-@pytest.fixture
-def settings(online_retail_dir: Path, tmp_path: Path) -> Settings:
-    data_dir = tmp_path / "data"
-    shutil.copytree(online_retail_dir, data_dir)
-    return Settings(data_dir=data_dir)
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
 
 
 @pytest.mark.parametrize(
