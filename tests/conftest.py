@@ -42,3 +42,17 @@ def settings(online_retail_dir: Path, tmp_path: Path) -> Settings:
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def tau_settings(tau_retail_dir: Path, tmp_path: Path) -> Settings:
+    """Settings on a private copy of the tau-retail store."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(tau_retail_dir, data_dir)
+    return Settings(data_dir=data_dir, dataset="tau-retail")
+
+
+@pytest.fixture
+def tau_client(tau_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(tau_settings)) as test_client:
+        yield test_client

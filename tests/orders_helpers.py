@@ -1,4 +1,5 @@
-"""Helpers for the customer-service tests: a private copy of the tau-retail store, its digest."""
+"""Helpers for the customer-service tests: a private copy of the tau-retail store, its digest,
+a chat turn over a test socket and its answer."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import hashlib
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
+
+from starlette.testclient import WebSocketTestSession
 
 from tools.catalog.sqlite import SqliteStore
 
@@ -24,3 +28,17 @@ def store_digest(path: Path) -> str:
     """A digest of every row of a SQLite file (``iterdump``): equal digests, equal data."""
     with sqlite3.connect(path) as conn:
         return hashlib.sha256("\n".join(conn.iterdump()).encode()).hexdigest()
+
+
+def turn(ws: WebSocketTestSession, text: str) -> list[dict[str, Any]]:
+    """Send ``text`` on the socket; the frames it answers with, up to (not with) ``done``."""
+    ws.send_json({"type": "message", "text": text})
+    frames: list[dict[str, Any]] = []
+    while (frame := ws.receive_json())["type"] != "done":
+        frames.append(frame)
+    return frames
+
+
+def answer_text(frames: list[dict[str, Any]]) -> str:
+    """The text of a turn's first ``message`` frame."""
+    return str(next(f for f in frames if f["type"] == "message")["text"])

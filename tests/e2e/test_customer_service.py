@@ -7,48 +7,20 @@ evaluation harness. (An anonymous socket is not served: tests/security/test_anon
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from starlette.testclient import WebSocketTestSession
 
-from api.main import create_app
 from evals.agent import load_suite, run_suite
 from infra.settings import Settings
 from tests.auth import bearer
-from tests.orders_helpers import store_digest
+from tests.orders_helpers import answer_text, store_digest, turn
 
 SUITE = Path(__file__).resolve().parents[2] / "evals" / "suites" / "orders.jsonl"
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def tau_settings(tau_retail_dir: Path, tmp_path: Path) -> Settings:
-    data_dir = tmp_path / "data"
-    shutil.copytree(tau_retail_dir, data_dir)
-    return Settings(data_dir=data_dir, dataset="tau-retail")
-
-
-@pytest.fixture
-def tau_client(tau_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(tau_settings)) as client:
-        yield client
-
-
-def _turn(ws: WebSocketTestSession, text: str) -> list[dict[str, Any]]:
-    ws.send_json({"type": "message", "text": text})
-    frames: list[dict[str, Any]] = []
-    while (frame := ws.receive_json())["type"] != "done":
-        frames.append(frame)
-    return frames
-
-
-def _message(frames: list[dict[str, Any]]) -> str:
-    return str(next(f for f in frames if f["type"] == "message")["text"])
 
 
 def _of(frames: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
@@ -62,31 +34,31 @@ def test_authenticate_check_an_order_and_return_an_item_across_a_reconnect(
     ticket = tau_client.post("/v1/chat/tickets", headers=yara).json()["ticket"]
     with tau_client.websocket_connect(f"/v1/chat?ticket={ticket}") as ws:
         session = ws.receive_json()["session_id"]
-        frames = _turn(ws, "Hi, I'm yara.sanchez4385@example.com. What's the status of #W6015009?")
+        frames = turn(ws, "Hi, I'm yara.sanchez4385@example.com. What's the status of #W6015009?")
         calls = [(f["name"], f["args"]) for f in _of(frames, "tool_call")]
         assert calls[0] == ("find_user_id_by_email", {"email": "[EMAIL]"})  # masked
         assert ("get_order_details", {"order_id": "#W6015009"}) in calls
-        assert "Order #W6015009 is delivered" in _message(frames)
-        frames = _turn(ws, "I'd like to return the sunglasses")
-        assert "Where should the refund go" in _message(frames)
+        assert "Order #W6015009 is delivered" in answer_text(frames)
+        frames = turn(ws, "I'd like to return the sunglasses")
+        assert "Where should the refund go" in answer_text(frames)
         before = store_digest(tau_settings.store_path)
-        frames = _turn(ws, "to the original card please")
+        frames = turn(ws, "to the original card please")
         (write,) = _of(frames, "tool_call")
         assert write["name"] == "return_delivered_order_items"
         assert write["args"]["item_ids"] == ["9672174103"]
         assert _of(frames, "tool_result") == []  # asked about, not run
-        assert "Shall I go ahead? Please answer yes or no." in _message(frames)
+        assert "Shall I go ahead? Please answer yes or no." in answer_text(frames)
     assert store_digest(tau_settings.store_path) == before
     # The same shopper resumes her own session.
     ticket = tau_client.post("/v1/chat/tickets", headers=yara).json()["ticket"]
     with tau_client.websocket_connect(f"/v1/chat?ticket={ticket}&session={session}") as ws:
         assert ws.receive_json()["session_id"] == session
-        frames = _turn(ws, "yes")
+        frames = turn(ws, "yes")
     (result,) = _of(frames, "tool_result")
     assert result["name"] == "return_delivered_order_items" and not result["is_error"]
     assert result["output"]["status"] == "return requested"
     assert result["output"]["return_items"] == ["9672174103"]
-    assert _message(frames).startswith("Done: order #W6015009 is set up for a return")
+    assert answer_text(frames).startswith("Done: order #W6015009 is set up for a return")
     assert store_digest(tau_settings.store_path) != before
 
 
@@ -97,18 +69,18 @@ def test_refusals_over_the_socket_leave_the_store_unchanged(
     staff = bearer(tau_settings, "agent", "staff")  # an agent serving a caller, as in tau-bench
     with tau_client.websocket_connect("/v1/chat", headers=staff) as ws:
         assert ws.receive_json()["role"] == "staff"
-        assert "nothing waiting for your confirmation" in _message(_turn(ws, "yes"))
-        frames = _turn(ws, "cancel order #W4923227")  # before authenticating
-        assert _of(frames, "tool_call") == [] and "e-mail" in _message(frames)
-        _turn(ws, "I'm Chen Smith, zip 32278")
-        frames = _turn(ws, "return everything in order #W7678072 to my gift card")
+        assert "nothing waiting for your confirmation" in answer_text(turn(ws, "yes"))
+        frames = turn(ws, "cancel order #W4923227")  # before authenticating
+        assert _of(frames, "tool_call") == [] and "e-mail" in answer_text(frames)
+        turn(ws, "I'm Chen Smith, zip 32278")
+        frames = turn(ws, "return everything in order #W7678072 to my gift card")
         (refused,) = _of(frames, "tool_result")
         assert (
             refused["is_error"]
             and "not one of the authenticated customer's orders" in (refused["output"])
         )
-        frames = _turn(ws, "and check the orders of noah.brown7922@example.com")
-        assert "one customer per conversation" in _message(frames)
+        frames = turn(ws, "and check the orders of noah.brown7922@example.com")
+        assert "one customer per conversation" in answer_text(frames)
     assert store_digest(tau_settings.store_path) == before
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +19,12 @@ import pytest
 from fastapi.testclient import TestClient
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
-from starlette.testclient import WebSocketTestSession
 
-from api.main import create_app
 from graphs.orders import SIGN_IN, SIGN_IN_FIRST
 from graphs.turns import ChatSession
 from infra.settings import Settings
 from tests.auth import bearer
-from tests.orders_helpers import copy_tau_store, store_digest
+from tests.orders_helpers import copy_tau_store, store_digest, turn
 from tests.security.confirming_process import service_graph
 from tools.catalog.sqlite import SqliteStore
 from tools.orders.tools import IDENTIFY, WRITE_TOOLS
@@ -73,14 +70,6 @@ def _sofia_data(store_path: Path) -> list[str]:
     return [SOFIA, address.address1, address.address2, *user.payment_methods, "3357", *items]
 
 
-def _turn(ws: WebSocketTestSession, text: str) -> list[dict[str, Any]]:
-    ws.send_json({"type": "message", "text": text})
-    frames: list[dict[str, Any]] = []
-    while (frame := ws.receive_json())["type"] != "done":
-        frames.append(frame)
-    return frames
-
-
 def _without_ids(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in f.items() if k != "id"} for f in frames]
 
@@ -93,12 +82,6 @@ def tau_settings(tau_retail_dir: Path, tmp_path: Path) -> Settings:
     return Settings(data_dir=data_dir, dataset="tau-retail", rate_limit_chat_burst=100)
 
 
-@pytest.fixture
-def tau_client(tau_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(tau_settings)) as client:
-        yield client
-
-
 def test_an_anonymous_socket_can_neither_read_nor_change_an_account(
     tau_client: TestClient, tau_settings: Settings
 ) -> None:
@@ -107,7 +90,7 @@ def test_an_anonymous_socket_can_neither_read_nor_change_an_account(
     for name, messages in ATTACKS.items():
         with tau_client.websocket_connect("/v1/chat") as ws:
             assert ws.receive_json()["role"] == "anonymous"
-            frames = [frame for text in messages for frame in _turn(ws, text)]
+            frames = [frame for text in messages for frame in turn(ws, text)]
         shown = json.dumps(frames).lower()
         assert [datum for datum in sofia if datum.lower() in shown] == [], name
         assert SOFIA_EMAIL not in shown, name  # masked before the model, never echoed
@@ -127,7 +110,7 @@ def test_the_anonymous_answer_is_the_same_for_a_customer_and_for_nobody(
     def first_turn(email: str) -> list[dict[str, Any]]:
         with tau_client.websocket_connect("/v1/chat") as ws:
             ws.receive_json()
-            return _without_ids(_turn(ws, f"I want to cancel an order, my email is {email}"))
+            return _without_ids(turn(ws, f"I want to cancel an order, my email is {email}"))
 
     known, unknown = first_turn(SOFIA_EMAIL), first_turn("nobody.at.all@example.com")
     assert known == unknown
@@ -142,7 +125,7 @@ def test_staff_and_the_shopper_herself_are_still_served(
     for headers in (bearer(tau_settings, "agent", "staff"), bearer(tau_settings, SOFIA, "shopper")):
         with tau_client.websocket_connect("/v1/chat", headers=headers) as ws:
             ws.receive_json()
-            frames = _turn(ws, f"I want to cancel an order, my email is {SOFIA_EMAIL}")
+            frames = turn(ws, f"I want to cancel an order, my email is {SOFIA_EMAIL}")
         (lookup, *_) = [f for f in frames if f["type"] == "tool_result"]
         assert (lookup["name"], lookup["output"]) == ("find_user_id_by_email", SOFIA)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -240,13 +239,6 @@ def test_the_body_limit_holds_for_declared_and_chunked_bodies(
     refused(client.post("/v1/tools/think", content=chunks(), headers=JSON), 413, "limit")
     still_serving(client)
     assert snapshot(settings) == before
-
-
-@pytest.fixture
-def tau_settings(tau_retail_dir: Path, tmp_path: Path) -> Settings:
-    data_dir = tmp_path / "tau"
-    shutil.copytree(tau_retail_dir, data_dir)
-    return Settings(data_dir=data_dir, dataset="tau-retail")
 
 
 def test_a_megabyte_address_line_is_refused_before_it_is_stored(tau_settings: Settings) -> None:

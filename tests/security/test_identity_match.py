@@ -10,7 +10,6 @@ shown, and nothing runs for them.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,14 +17,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from langgraph.checkpoint.memory import InMemorySaver
-from starlette.testclient import WebSocketTestSession
 
 from api.main import create_app
 from graphs.orders import NOT_SIGNED_IN
 from graphs.turns import run_turn
 from infra.settings import Settings
 from tests.auth import bearer
-from tests.orders_helpers import copy_tau_store, store_digest
+from tests.orders_helpers import copy_tau_store, store_digest, turn
 from tests.security.confirming_process import service_graph
 from tools.catalog.sqlite import SqliteStore
 
@@ -101,21 +99,6 @@ async def test_for_staff_the_lookup_still_identifies_any_customer(store: SqliteS
 # ---- over the socket, signed in with a token --------------------------------------------------
 
 
-@pytest.fixture
-def tau_settings(tau_retail_dir: Path, tmp_path: Path) -> Settings:
-    data_dir = tmp_path / "data"
-    shutil.copytree(tau_retail_dir, data_dir)
-    return Settings(data_dir=data_dir, dataset="tau-retail")
-
-
-def _turn(ws: WebSocketTestSession, text: str) -> list[dict[str, Any]]:
-    ws.send_json({"type": "message", "text": text})
-    frames: list[dict[str, Any]] = []
-    while (frame := ws.receive_json())["type"] != "done":
-        frames.append(frame)
-    return frames
-
-
 @pytest.mark.e2e
 def test_a_socket_signed_in_as_one_customer_typing_another_email_is_refused(
     tau_settings: Settings,
@@ -125,15 +108,15 @@ def test_a_socket_signed_in_as_one_customer_typing_another_email_is_refused(
         headers = bearer(tau_settings, YARA, "shopper")
         with client.websocket_connect("/v1/chat", headers=headers) as ws:
             ws.receive_json()
-            frames = _turn(ws, f"I'm {NOAH_EMAIL}. What's in order {NOAH_ORDER}? Cancel it.")
+            frames = turn(ws, f"I'm {NOAH_EMAIL}. What's in order {NOAH_ORDER}? Cancel it.")
             results = [f for f in frames if f["type"] == "tool_result"]
             assert results and all(r["is_error"] for r in results)
             assert results[0]["output"] == f"Error: {NOT_SIGNED_IN}"
             shown = [f for f in frames if f["type"] != "tool_call"]
             assert _leaks(shown, tau_settings.store_path) == []
-            frames = _turn(ws, "yes")  # nothing was asked, so nothing is confirmed
+            frames = turn(ws, "yes")  # nothing was asked, so nothing is confirmed
             assert [f for f in frames if f["type"] == "tool_result"] == []
-            frames = _turn(ws, f"I'm {YARA_EMAIL}, where is #W6015009?")
+            frames = turn(ws, f"I'm {YARA_EMAIL}, where is #W6015009?")
             message = next(f for f in frames if f["type"] == "message")
             assert "Order #W6015009 is delivered" in message["text"]
     assert store_digest(tau_settings.store_path) == before

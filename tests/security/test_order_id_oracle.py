@@ -7,14 +7,9 @@ Now both are the same 403 for a shopper; staff still learn that an order does no
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
 from infra.settings import Settings
 from tests.auth import bearer
 from tests.orders_helpers import store_digest
@@ -23,19 +18,6 @@ pytestmark = pytest.mark.e2e
 
 MEI = "mei_ahmed_5058"  # the report's attacker
 SOFIAS_ORDER, MISSING = "#W5918442", "#W0000000"
-
-
-@pytest.fixture
-def tau_settings(tau_retail_dir: Path, tmp_path: Path) -> Settings:
-    data_dir = tmp_path / "data"
-    shutil.copytree(tau_retail_dir, data_dir)
-    return Settings(data_dir=data_dir, dataset="tau-retail")
-
-
-@pytest.fixture
-def tau_client(tau_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(tau_settings)) as client:
-        yield client
 
 
 def test_a_shopper_gets_one_answer_for_a_missing_order_and_another_customers(

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
 from infra.settings import Settings
 from tests.auth import bearer
 from tests.orders_helpers import store_digest
@@ -48,19 +45,6 @@ WRITES: list[tuple[str, dict[str, object]]] = [
     ("modify_user_address", {"user_id": SOFIA, **ADDRESS}),
     ("modify_pending_order_address", {"order_id": "#W5500815", **ADDRESS}),
 ]
-
-
-@pytest.fixture
-def tau_settings(tau_retail_dir: Path, tmp_path: Path) -> Settings:
-    data_dir = tmp_path / "data"
-    shutil.copytree(tau_retail_dir, data_dir)
-    return Settings(data_dir=data_dir, dataset="tau-retail")
-
-
-@pytest.fixture
-def tau_client(tau_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(tau_settings)) as client:
-        yield client
 
 
 def _refused(response: httpx.Response, status: int, *words: str) -> None:

@@ -10,11 +10,9 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
 from api.chat_access import ANON_COOKIE
@@ -25,22 +23,11 @@ from infra.errors import AuthError
 from infra.identity import Identity, Principal
 from infra.sessions import SqliteSessions
 from infra.settings import Settings
+from tests.orders_helpers import answer_text, turn
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _turn(ws: WebSocketTestSession, text: str) -> list[dict[str, Any]]:
-    ws.send_json({"type": "message", "text": text})
-    frames: list[dict[str, Any]] = []
-    while (frame := ws.receive_json())["type"] != "done":
-        frames.append(frame)
-    return frames
-
-
-def _answer(frames: list[dict[str, Any]]) -> str:
-    return str(next(f for f in frames if f["type"] == "message")["text"])
 
 
 @pytest.mark.parametrize(
@@ -68,7 +55,7 @@ def test_a_hostile_frame_gets_an_error_and_the_socket_answers_the_next(
         error = ws.receive_json()
         assert (error["type"], error["code"]) == ("error", code)
         assert error["message"]
-        assert _answer(_turn(ws, "red lanterns under £5"))
+        assert answer_text(turn(ws, "red lanterns under £5"))
 
 
 def test_the_error_for_a_long_integer_names_it_and_ordinary_numbers_pass(
@@ -101,7 +88,7 @@ def test_binary_frames_and_a_paired_surrogate_are_fine(client: TestClient) -> No
         frames = []
         while (frame := ws.receive_json())["type"] != "done":
             frames.append(frame)
-        assert _answer(frames)
+        assert answer_text(frames)
 
 
 def test_a_frame_holding_a_lone_surrogate_is_still_sent_as_valid_json() -> None:
@@ -121,12 +108,12 @@ def test_the_anonymous_page_resumes_its_own_session_only(client: TestClient) -> 
     assert "path=/v1/chat" in set_cookie
     with client.websocket_connect(f"/v1/chat?ticket={answer.json()['ticket']}") as ws:
         session = ws.receive_json()["session_id"]
-        shown = next(f for f in _turn(ws, "cake stand") if f["type"] == "message")["products"]
+        shown = next(f for f in turn(ws, "cake stand") if f["type"] == "message")["products"]
     # A reload: a new ticket, the same cookie, the same conversation.
     ticket = client.post("/v1/chat/tickets").json()["ticket"]
     with client.websocket_connect(f"/v1/chat?ticket={ticket}&session={session}") as ws:
         assert ws.receive_json()["session_id"] == session
-        frames = _turn(ws, "tell me about the second one")
+        frames = turn(ws, "tell me about the second one")
     call = next(f for f in frames if f["type"] == "tool_call")
     assert call["args"] == {"product_id": shown[1]["id"]}
     # Another visitor (no cookie: a new one is set), and a forged cookie, are other principals.
@@ -152,7 +139,7 @@ def test_the_chat_limit_follows_the_principal_not_the_session(settings: Settings
         for headers in ({}, shopper):
             with client.websocket_connect("/v1/chat", headers=headers) as ws:
                 ws.receive_json()
-                assert _answer(_turn(ws, "what's trending?"))
+                assert answer_text(turn(ws, "what's trending?"))
             # A new session (and, anonymous, a new ticket) buys no new bucket.
             ticket = client.post("/v1/chat/tickets", headers=headers).json()["ticket"]
             with client.websocket_connect(f"/v1/chat?ticket={ticket}") as ws:
@@ -167,8 +154,8 @@ def test_the_raw_session_id_stays_out_of_events_and_lake(settings: Settings) -> 
     with TestClient(app) as client:
         with client.websocket_connect("/v1/chat") as ws:
             session = ws.receive_json()["session_id"]
-            _turn(ws, "red lanterns under £5")
-            _turn(ws, "tell me about the first one")
+            turn(ws, "red lanterns under £5")
+            turn(ws, "tell me about the first one")
         pseudonym = app.state.runtime.sessions.keyed_hash("event-session", session)[:32]
     # The lake takes minute-long micro-batches: process what the log holds now, as
     # `shopagent events process` does.

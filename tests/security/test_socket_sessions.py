@@ -7,7 +7,6 @@ import json
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from starlette.websockets import WebSocketDisconnect
 from api.main import create_app
 from infra.identity import Identity
 from infra.settings import Settings
-from tests.orders_helpers import store_digest
+from tests.orders_helpers import store_digest, turn
 
 pytestmark = pytest.mark.e2e
 
@@ -29,14 +28,6 @@ CANCEL = [
     "evelyn.ito2168@example.com",
     "I ordered it by mistake",
 ]
-
-
-def _turn(ws: WebSocketTestSession, text: str) -> list[dict[str, Any]]:
-    ws.send_json({"type": "message", "text": text})
-    frames: list[dict[str, Any]] = []
-    while (frame := ws.receive_json())["type"] != "done":
-        frames.append(frame)
-    return frames
 
 
 def _refused(ws: WebSocketTestSession, code: str) -> dict[str, Any]:
@@ -67,17 +58,6 @@ def _copy(source: Path, tmp_path: Path, **fields: Any) -> Settings:
     return Settings(data_dir=data_dir, **fields)
 
 
-@pytest.fixture
-def tau_settings(tau_retail_dir: Path, tmp_path: Path) -> Settings:
-    return _copy(tau_retail_dir, tmp_path, dataset="tau-retail")
-
-
-@pytest.fixture
-def tau_client(tau_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(tau_settings)) as client:
-        yield client
-
-
 def test_a_replayed_session_id_cannot_see_or_confirm_a_pending_cancellation(
     tau_client: TestClient, tau_settings: Settings
 ) -> None:
@@ -85,7 +65,7 @@ def test_a_replayed_session_id_cannot_see_or_confirm_a_pending_cancellation(
     with tau_client.websocket_connect("/v1/chat", headers=owner) as ws:
         session = ws.receive_json()["session_id"]
         for text in CANCEL:
-            frames = _turn(ws, text)
+            frames = turn(ws, text)
     question = next(f for f in frames if f["type"] == "message")["text"]
     assert "Shall I go ahead" in question and "536.67" in question
     before = store_digest(tau_settings.store_path)
@@ -107,7 +87,7 @@ def test_a_replayed_session_id_cannot_see_or_confirm_a_pending_cancellation(
     # The owner still holds the question, and only the owner's "yes" cancels.
     with tau_client.websocket_connect(f"/v1/chat?session={session}", headers=owner) as ws:
         assert ws.receive_json()["session_id"] == session
-        frames = _turn(ws, "yes")
+        frames = turn(ws, "yes")
     assert [f["name"] for f in frames if f["type"] == "tool_result"] == ["cancel_pending_order"]
     assert _order_status(tau_settings, ORDER) == "cancelled"
 
@@ -150,8 +130,8 @@ def test_user_id_in_the_query_has_no_effect(online_retail_dir: Path, tmp_path: P
         client.websocket_connect("/v1/chat?user_id=12347") as ws,
     ):
         assert ws.receive_json()["role"] == "anonymous"
-        frames = _turn(ws, "recommend something for me")
-        frames += _turn(ws, "tell me about the first one")
+        frames = turn(ws, "recommend something for me")
+        frames += turn(ws, "tell me about the first one")
     calls = [f for f in frames if f["type"] == "tool_call"]
     assert calls[0]["name"] == "recommend_products" and "user_id" not in calls[0]["args"]
     result = next(f for f in frames if f["type"] == "tool_result")
@@ -178,7 +158,7 @@ def test_a_signed_in_shopper_is_who_the_token_says(online_retail_dir: Path, tmp_
         headers = _bearer(settings, "user:12347")
         with client.websocket_connect("/v1/chat?user_id=17850", headers=headers) as ws:
             assert ws.receive_json()["role"] == "shopper"
-            frames = _turn(ws, "recommend something for me")
+            frames = turn(ws, "recommend something for me")
     call = next(f for f in frames if f["type"] == "tool_call")
     assert call["args"]["user_id"] == "12347"
     assert {e.get("user_id") for e in _logged_events(settings)} == {"12347"}
