@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,45 +11,17 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
+from tests import served_process
+
 pytestmark = pytest.mark.e2e
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def server(online_retail_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data_dir = tmp_path_factory.mktemp("served") / "data"
     shutil.copytree(online_retail_dir, data_dir)
-    port = _free_port()
-    cli = Path(sys.executable).with_name("shopagent")
-    env = {**os.environ, "SHOPAGENT_DATA_DIR": str(data_dir), "SHOPAGENT_PORT": str(port)}
-    proc = subprocess.Popen([str(cli), "serve"], env=env, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                _, err = proc.communicate()
-                raise RuntimeError(f"server exited: {err.decode()}")
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("server did not become ready in 60 s")
+    with served_process.served(data_dir) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
 
 
 def test_served_chat_over_a_real_socket(server: str) -> None:

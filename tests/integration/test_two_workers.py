@@ -14,14 +14,13 @@ import asyncio
 import base64
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +41,7 @@ from infra.identity import Principal
 from infra.postgres import LocalPostgres
 from infra.sessions import PostgresSessions, open_sessions, session_secret
 from infra.settings import Settings
+from tests.served_process import serving
 from tools.catalog.postgres import PostgresStore
 
 pytestmark = pytest.mark.integration
@@ -73,12 +73,6 @@ class Shop:
         return {"Authorization": f"Bearer {self.sign(user)}"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _issuer(folder: Path) -> tuple[Path, Callable[[str], str]]:
     """A JWKS file and a signer of shopper tokens, as Cognito would provide."""
     key = ECKey.generate_key("P-256", parameters={"kid": "two-workers"}, private=True)
@@ -98,38 +92,10 @@ def _run(env: dict[str, str], *args: str) -> None:
     assert done.returncode == 0, done.stderr.decode()
 
 
-@contextmanager
-def _serving(env: dict[str, str], *args: str) -> Iterator[str]:
-    """``shopagent serve ARGS`` on a free port until it answers /readyz; stopped on exit."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [str(CLI), "serve", "--port", str(port), *args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited: {proc.communicate()[1].decode()}")
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not become ready in 120 s")
-            time.sleep(0.3)
-        yield base
-    finally:
-        proc.terminate()  # the uvicorn supervisor stops its workers and waits for them
-        try:
-            proc.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
+def _serving(env: dict[str, str], *args: str) -> AbstractContextManager[str]:
+    """``shopagent serve ARGS`` with ``env`` until it answers /readyz; stopped on exit."""
+    log_dir = Path(env["SHOPAGENT_DATA_DIR"]).parent
+    return serving(env, *args, log_dir=log_dir, ready_within_s=120, stop_within_s=20)
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,7 @@ every number, time) and runs in a worker thread; ordinary arithmetic answers as 
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +18,7 @@ import pytest
 
 from infra.errors import ToolInputError
 from infra.settings import Settings
+from tests import served_process
 from tests.auth import bearer
 from tools.orders.calculator import MAX_DIGITS, MAX_LENGTH, MAX_OPERATIONS, calculate
 
@@ -73,12 +70,6 @@ def test_ordinary_arithmetic_is_unchanged(expression: str, value: float) -> None
 # ---- on a real server ---------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(
     tau_retail_dir: Path, tmp_path_factory: pytest.TempPathFactory
@@ -86,36 +77,9 @@ def served(
     """``shopagent serve`` on the tau-retail store in its own process, and its settings."""
     data_dir = tmp_path_factory.mktemp("calculate") / "data"
     shutil.copytree(tau_retail_dir, data_dir)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "SHOPAGENT_DATA_DIR": str(data_dir),
-        "SHOPAGENT_DATASET": "tau-retail",
-        "SHOPAGENT_PORT": str(port),
-        # The test sends calculations as fast as it can: what it measures is the event loop.
-        "SHOPAGENT_RATE_LIMIT_REST_PER_S": "0",
-    }
-    cli = Path(sys.executable).with_name("shopagent")
-    proc = subprocess.Popen([str(cli), "serve"], env=env, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, "the server exited"
-            assert time.monotonic() < deadline, "the server was not ready in 60 s"
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
+    # The test sends calculations as fast as it can: what it measures is the event loop.
+    with served_process.served(data_dir, dataset="tau-retail", rate_limit_rest_per_s="0") as base:
         yield base, Settings(data_dir=data_dir, dataset="tau-retail")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.mark.e2e

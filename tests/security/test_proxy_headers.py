@@ -16,7 +16,7 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from tests.security.served_process import served
+from tests.served_process import served
 
 pytestmark = pytest.mark.e2e
 

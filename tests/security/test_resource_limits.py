@@ -30,7 +30,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from infra.identity import Identity
 from infra.settings import Settings
-from tests.security.served_process import served
+from tests.served_process import served
 
 pytestmark = pytest.mark.e2e
 

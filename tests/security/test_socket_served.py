@@ -5,17 +5,11 @@ handshake ends with a real close frame, code 1008."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
@@ -23,14 +17,9 @@ from websockets.typing import Origin
 
 from infra.identity import Identity
 from infra.settings import Settings
+from tests import served_process
 
 pytestmark = pytest.mark.e2e
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -39,31 +28,8 @@ def served(
 ) -> Iterator[tuple[str, Path]]:
     data_dir = tmp_path_factory.mktemp("served-socket") / "data"
     shutil.copytree(online_retail_dir, data_dir)
-    port = _free_port()
-    cli = Path(sys.executable).with_name("shopagent")
-    env = {**os.environ, "SHOPAGENT_DATA_DIR": str(data_dir), "SHOPAGENT_PORT": str(port)}
-    proc = subprocess.Popen([str(cli), "serve"], env=env, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited: {proc.communicate()[1].decode()}")
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("server did not become ready in 90 s")
+    with served_process.served(data_dir) as base:
         yield base, data_dir
-    finally:
-        proc.terminate()
-        try:
-            proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
 
 
 def _turn(ws: ClientConnection, text: str) -> list[dict[str, Any]]:
