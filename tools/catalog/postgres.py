@@ -33,6 +33,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from infra.errors import UpstreamError
 from infra.events.schema import BehaviourEvent
+from tools.catalog.rows import order_row, product_row, user_row
 from tools.catalog.store import Applied, C
 from tools.models import Order, Product, StoreInfo, User
 
@@ -102,27 +103,6 @@ _PUT_EVENT = (
     "INSERT INTO events (event_id, type, ts, user_id, product_id, doc) "
     "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (event_id) DO NOTHING"
 )
-
-
-def _product_row(product: Product) -> tuple[str, str]:
-    return product.id, product.model_dump_json(exclude_none=True)
-
-
-def _user_row(user: User) -> tuple[str, str | None, str, str, str, str]:
-    # As in SQLite: lower-case key columns (lookups ignore case), an empty e-mail is NULL.
-    email = user.email.strip().lower() or None
-    return (
-        user.user_id,
-        email,
-        user.name.first_name.strip().lower(),
-        user.name.last_name.strip().lower(),
-        user.address.zip.strip(),
-        user.model_dump_json(exclude_none=True),
-    )
-
-
-def _order_row(order: Order) -> tuple[str, str, str]:
-    return order.order_id, order.user_id, order.model_dump_json(exclude_none=True)
 
 
 def _event_row(
@@ -246,14 +226,14 @@ class PostgresStore:
             with conn.cursor() as cur:
                 with cur.copy("COPY products (id, doc) FROM STDIN") as copy:
                     for product in products:
-                        copy.write_row(_product_row(product))
+                        copy.write_row(product_row(product))
                 columns = "user_id, email, first_name, last_name, zip, doc"
                 with cur.copy(f"COPY users ({columns}) FROM STDIN") as copy:
                     for user in users:
-                        copy.write_row(_user_row(user))
+                        copy.write_row(user_row(user))
                 with cur.copy("COPY orders (order_id, user_id, doc) FROM STDIN") as copy:
                     for order in orders:
-                        copy.write_row(_order_row(order))
+                        copy.write_row(order_row(order))
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES ('info', %s)",
                 (info.model_dump_json(exclude_none=True),),
@@ -282,7 +262,7 @@ class PostgresStore:
 
     def put_product(self, product: Product) -> None:
         """Insert or update one product."""
-        self._write(_PUT_PRODUCT, _product_row(product))
+        self._write(_PUT_PRODUCT, product_row(product))
 
     # -- users -----------------------------------------------------------------------------
 
@@ -313,7 +293,7 @@ class PostgresStore:
 
     def put_user(self, user: User) -> None:
         """Insert or update one user."""
-        self._write(_PUT_USER, _user_row(user))
+        self._write(_PUT_USER, user_row(user))
 
     # -- orders ----------------------------------------------------------------------------
 
@@ -339,7 +319,7 @@ class PostgresStore:
 
     def put_order(self, order: Order) -> None:
         """Insert or update one order."""
-        self._write(_PUT_ORDER, _order_row(order))
+        self._write(_PUT_ORDER, order_row(order))
 
     # -- changes of several records ----------------------------------------------------------
 

@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Any
 
 from infra.events.schema import BehaviourEvent
+from tools.catalog.rows import order_row, product_row, user_row
 from tools.catalog.store import Applied, C
 from tools.models import Order, Product, StoreInfo, User
 
@@ -79,28 +80,6 @@ _PUT_EVENT = (
 
 # SQLite accepts at most 32,766 bound parameters per statement; stay far below it.
 _IN_CHUNK = 500
-
-
-def _product_row(product: Product) -> tuple[str, str]:
-    return product.id, product.model_dump_json(exclude_none=True)
-
-
-def _user_row(user: User) -> tuple[str, str | None, str, str, str, str]:
-    # Lookups are case-insensitive (as in tau-bench), so the key columns hold lower case;
-    # an empty e-mail is stored as NULL so that it never matches a search for "".
-    email = user.email.strip().lower() or None
-    return (
-        user.user_id,
-        email,
-        user.name.first_name.strip().lower(),
-        user.name.last_name.strip().lower(),
-        user.address.zip.strip(),
-        user.model_dump_json(exclude_none=True),
-    )
-
-
-def _order_row(order: Order) -> tuple[str, str, str]:
-    return order.order_id, order.user_id, order.model_dump_json(exclude_none=True)
 
 
 def _event_row(event: BehaviourEvent) -> tuple[str, str, str, str | None, str | None, str]:
@@ -192,9 +171,9 @@ class SqliteStore:
                 # Iterables are consumed inside the transaction: if one raises, nothing changes.
                 # executemany pulls one row at a time, so a generator of records is streamed
                 # into the file and never held whole (a full online-retail load relies on it).
-                db.executemany(_PUT_PRODUCT, map(_product_row, products))
-                db.executemany(_PUT_USER, map(_user_row, users))
-                db.executemany(_PUT_ORDER, map(_order_row, orders))
+                db.executemany(_PUT_PRODUCT, map(product_row, products))
+                db.executemany(_PUT_USER, map(user_row, users))
+                db.executemany(_PUT_ORDER, map(order_row, orders))
                 db.execute(
                     "INSERT INTO meta (key, value) VALUES ('info', ?)",
                     (info.model_dump_json(exclude_none=True),),
@@ -233,7 +212,7 @@ class SqliteStore:
 
     def put_product(self, product: Product) -> None:
         """Insert or update one product."""
-        self._write(_PUT_PRODUCT, _product_row(product))
+        self._write(_PUT_PRODUCT, product_row(product))
 
     # -- users -----------------------------------------------------------------------------
 
@@ -261,7 +240,7 @@ class SqliteStore:
 
     def put_user(self, user: User) -> None:
         """Insert or update one user."""
-        self._write(_PUT_USER, _user_row(user))
+        self._write(_PUT_USER, user_row(user))
 
     # -- orders ----------------------------------------------------------------------------
 
@@ -283,7 +262,7 @@ class SqliteStore:
 
     def put_order(self, order: Order) -> None:
         """Insert or update one order."""
-        self._write(_PUT_ORDER, _order_row(order))
+        self._write(_PUT_ORDER, order_row(order))
 
     # -- changes of several records ----------------------------------------------------------
 
