@@ -8,10 +8,12 @@ reason instead of surfacing later as a poison record.
 Ids must look like ids. The free text (``query``) is masked by whoever publishes it, but an id
 is kept as it is, in the log, the profiles and the lake, so an id field (``event_id``,
 ``user_id``, ``session_id``, ``product_id``, ``order_id``, ``items``) that holds an e-mail
-address, a number laid out like a card (13-19 digits passing the Luhn check) or a US social
-security number (``078-05-1120``) is refused with a reason naming the field and the kind, never
-the value. infra imports nothing of ours (the PII detector lives in ``tools.analyze``), so
-these are the id shapes it rules out, not the detector: valid events are the same as before.
+address (``a@b.co``, ``sofia [at] example.com``, ``sofia.rossi at example dot com``), a number
+laid out like a card (13-19 digits passing the Luhn check, whatever separates them) or a US
+social security number (``078-05-1120``, ``536_22_4710``, ``219-09/9999``) is refused with a
+reason naming the field and the kind, never the value. infra imports nothing of ours (the PII
+detector lives in ``tools.analyze``), so these are the id shapes it rules out, not the
+detector: valid events are the same as before.
 """
 
 from __future__ import annotations
@@ -59,11 +61,22 @@ _NEEDS: dict[str, tuple[str, ...]] = {
 }
 
 
-_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}")
-# A number on its own: digits and separators, with no letter or digit right before or after
-# (a digit run inside a hex id is not one).
-_NUMBER = re.compile(r"(?<![A-Za-z0-9])[0-9](?:[ ./-]*[0-9])*(?![A-Za-z0-9])")
-_SSN = re.compile(r"(?!000|666|9)\d{3}([ ./-])(?!00)\d{2}\1(?!0000)\d{4}")
+# An e-mail address: an "@" between two names, "[at]" or "(at)" in brackets, or a bare "at"
+# whose domain has a dot, spelled or not ("sofia.rossi at example dot com").
+_BRACKETED = r"\s*[\[(<{]\s*{}\s*[\])>}]\s*"
+_EMAIL = re.compile(
+    r"[^\s@]@[^\s@]"
+    rf"|{_BRACKETED.replace('{}', '(?i:at)')}"
+    rf"|\w\s+(?i:at)\s+\w+(?:\.|\s+(?i:dot)\s+|{_BRACKETED.replace('{}', '(?i:dot)')})\w"
+)
+# A number on its own: digits with anything but letters between them (up to three characters:
+# "6011_5432_7788_1127", "53 76 12 34 …", "5376-1234 9876/5432"), with no letter or digit
+# right before or after (a digit run inside a hex id is not one).
+_NUMBER = re.compile(r"(?<![A-Za-z0-9])[0-9](?:[^A-Za-z0-9]{0,3}[0-9])*(?![A-Za-z0-9])")
+# Three groups of 3, 2 and 4 digits, whatever joins them ("536_22_4710", "219-09/9999").
+_SSN = re.compile(
+    r"(?<!\d)(?!000|666|9)\d{3}[^A-Za-z0-9]{1,3}(?!00)\d{2}[^A-Za-z0-9]{1,3}(?!0000)\d{4}(?!\d)"
+)
 
 
 def _luhn(digits: str) -> bool:
@@ -82,7 +95,7 @@ def personal_data_in_id(value: str) -> str | None:
         digits = re.sub(r"\D", "", number.group())
         if 13 <= len(digits) <= 19 and _luhn(digits):
             return "a card number"
-        if _SSN.fullmatch(number.group()):
+        if _SSN.search(number.group()):
             return "a social security number"
     return None
 

@@ -1,4 +1,4 @@
-"""Red-team finding 4 replayed: personal data through staff inputs.
+"""Red-team finding 4 (and round 2, finding A) replayed: personal data through staff inputs.
 
 ``POST /v1/events`` (staff) kept ids holding an e-mail, a card number or an SSN in clear in the
 event log, the profiles and the lake; ``modify_pending_order_address`` stored a card number, an
@@ -34,7 +34,24 @@ EMAIL, CARD, DASHED_CARD, SSN = (
     "4539-1488-0343-6467",
     "078-05-1120",
 )
-PLANTED = [EMAIL, CARD, DASHED_CARD, SSN, "078051120", "4539 1488 0343 6467"]
+# Red-team round 2 (finding A): spellings the first fix let through.
+UNDERSCORE_CARD, MIXED_SSN, PAIRED_CARD, UNDERSCORE_SSN = (
+    "6011_5432_7788_1127",
+    "219-09/9999",
+    "53 76 12 34 98 76 54 32",
+    "536_22_4710",
+)
+MIXED_CARD = "5376-1234 9876/5432"
+BRACKET_EMAIL, SPELLED_EMAIL, PARENS_EMAIL = (
+    "sofia [at] example.com",
+    "sofia.rossi2645 at example dot com",
+    "sofia(at)example(dot)com",
+)
+PLANTED = [
+    *(EMAIL, CARD, DASHED_CARD, SSN, "078051120", "4539 1488 0343 6467"),
+    *(UNDERSCORE_CARD, MIXED_SSN, PAIRED_CARD, UNDERSCORE_SSN, MIXED_CARD),
+    *(BRACKET_EMAIL, SPELLED_EMAIL, PARENS_EMAIL),
+]
 
 VIEW = {"type": "view", "ts": "2011-06-01T10:00:00Z", "user_id": "12347", "product_id": "22423"}
 # The red team's events, and the other id fields with the same data.
@@ -45,6 +62,15 @@ POISONED = [
     ({"event_id": "rt-4", "order_id": SSN}, "order_id", "a social security number"),
     ({"event_id": "rt-5", "product_id": f"sku-{CARD}"}, "product_id", "a card number"),
     ({"event_id": EMAIL}, "event_id", "an e-mail address"),
+    # Round 2: the red team's exact values.
+    ({"event_id": "rt2-1", "session_id": UNDERSCORE_CARD}, "session_id", "a card number"),
+    ({"event_id": "rt2-2", "session_id": UNDERSCORE_SSN}, "session_id", "a social security number"),
+    ({"event_id": "rt2-3", "user_id": SPELLED_EMAIL}, "user_id", "an e-mail address"),
+    ({"event_id": "rt2-4", "user_id": BRACKET_EMAIL}, "user_id", "an e-mail address"),
+    ({"event_id": "rt2-5", "order_id": PARENS_EMAIL}, "order_id", "an e-mail address"),
+    ({"event_id": "rt2-6", "session_id": PAIRED_CARD}, "session_id", "a card number"),
+    ({"event_id": "rt2-7", "order_id": MIXED_SSN}, "order_id", "a social security number"),
+    ({"event_id": "rt2-8", "product_id": f"sku_{MIXED_CARD}"}, "product_id", "a card number"),
 ]
 
 
@@ -113,6 +139,28 @@ def test_valid_events_still_pass_beside_a_refused_one(retail: tuple[TestClient, 
     assert _planted_on_disk(settings.data_dir) == []
 
 
+def test_a_search_query_keeps_no_spelling_of_personal_data(
+    retail: tuple[TestClient, Settings],
+) -> None:
+    """The red team's query: the mixed-separator SSN and the paired card stayed raw."""
+    client, settings = retail
+    staff = bearer(settings, "feeder", "staff")
+    query = f"mug {MIXED_CARD} {MIXED_SSN} {PAIRED_CARD} {BRACKET_EMAIL}"
+    event = {
+        "event_id": "rt2-q",
+        "type": "search",
+        "ts": "2011-06-01T10:00:00Z",
+        "session_id": "s-rt2",
+        "query": query,
+    }
+    response = client.post("/v1/events", json={"events": [event]}, headers=staff)
+    assert response.status_code == 200, response.text
+    assert response.json()["accepted"] == 1
+    log = b"".join(p.read_bytes() for p in sorted((settings.events_dir / "log").glob("*")))
+    assert b"mug [CARD] [SSN] [CARD] [EMAIL]" in log
+    assert _planted_on_disk(settings.data_dir) == []
+
+
 @pytest.fixture
 def tau(tau_retail_dir: Path, tmp_path: Path) -> Iterator[tuple[TestClient, Settings]]:
     data_dir = tmp_path / "data"
@@ -151,6 +199,14 @@ def test_staff_address_writes_refuse_payment_and_identity_data(
         ({"address2": "cvv 847"}, {"address2"}),
         ({"city": "Miami 4539 1488 0343 6467"}, {"city"}),
         ({"zip": "078/05/1120"}, {"zip"}),
+        # Round 2: the red team's exact calls, then the other spellings it named.
+        ({"address1": UNDERSCORE_CARD, "address2": MIXED_SSN}, {"address1", "address2"}),
+        ({"address1": PAIRED_CARD}, {"address1"}),
+        ({"address1": BRACKET_EMAIL}, {"address1"}),
+        ({"address2": PARENS_EMAIL}, {"address2"}),
+        ({"address2": SPELLED_EMAIL}, {"address2"}),
+        ({"address1": f"1 Harbour Way {MIXED_CARD}"}, {"address1"}),
+        ({"zip": UNDERSCORE_SSN}, {"zip"}),
     ]
     for overrides, fields in attacks:
         args = {**ADDRESS, **overrides, **target}

@@ -57,6 +57,16 @@ CARD_SPELLINGS = [
     "4539 / 1488 / 0343 / 6467",
     full_width("4539/1488/0343/6467"),
     "3782/822463/10005",
+    # Red-team round 2 (finding A): any one punctuation mark between groups, pairs, threes.
+    "6011_5432_7788_1127",
+    "5376-1234 9876/5432",
+    "53 76 12 34 98 76 54 32",
+    "4539*1488*0343*6467",
+    "4539:1488:0343:6467",
+    "4539 _ 1488 _ 0343 _ 6467",
+    NBSP.join(["53", "76", "12", "34", "98", "76", "54", "32"]),
+    "453 914 880 343 646 7",
+    "37 82 82 24 63 10 00 5",
 ]
 
 
@@ -136,6 +146,10 @@ def test_expiry_right_after_a_card_and_the_cvv_after_it() -> None:
         "123.45.6789",
         "123/45/6789",
         "078/05/1120",  # the red-team spelling (finding 3)
+        "219-09/9999",  # mixed separators (round 2, finding A)
+        "123/45-6789",
+        "536_22_4710",
+        "078 05-1120",
         "SSN: 123456789",
         "social security number 123456789",
         full_width("123-45-6789"),
@@ -197,13 +211,45 @@ def test_phone_numbers_in_international_and_national_forms(phone: str) -> None:
         "4539/1488/0343/6468",  # a slashed card layout failing Luhn
         "078/05/112",  # one digit short of an SSN
         "666/12/3456 and 912/34/5678",  # never-issued SSN areas, slashed
-        "123/45-6789",  # mixed separators are not the SSN layout
         "half 1/2 cup, 3/4 full",
+        # Any punctuation joins groups now: lists, amounts, phones and times stay themselves.
+        "compare 22423, 22424, 85123, 84879",  # product ids in groups of five
+        "items 22423_22424_85123_84879 and 85123A",
+        "a total of 1,234,567,890,123,456 units",  # thousands commas
+        "prices 12.75 13.50 9.99 4.25 2.10 1.65",
+        "logged 2026-12-07 13:08:30.123 and 2026-12-08 09:15:02.456",
+        "01 23 45 67 89 01 23 45 67 89",  # two French phones in pairs
+        "ref 04539148803436467",  # passes Luhn, but a card never starts with 0
+        "order #W2378156_#W2611340",
+        # "at" and "dot" in ordinary sentences are not a spelled-out e-mail address.
+        "I looked at the dot com bubble",
+        "meet me at example.com tomorrow",
+        "sofia at home, dot the i's",
     ],
 )
 def test_look_alikes_are_left_alone(text: str) -> None:
     assert found(text) == []
     assert mask_pii(text) == text
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "sofia [at] example.com",
+        "sofia(at)example(dot)com",
+        "sofia.rossi2645 at example dot com",
+        "sofia { AT } example [dot] co [dot] uk",
+        "s.rossi <at> example.com",
+        "sofia_r at example dot org",
+    ],
+)
+def test_e_mail_addresses_spelled_out(email: str) -> None:
+    assert found(f"write to {email} please") == [("EMAIL", email)]
+
+
+def test_the_red_team_query_is_masked_whole() -> None:
+    query = "mug 5376-1234 9876/5432 219-09/9999 53 76 12 34 98 76 54 32"
+    assert mask_pii(query) == "mug [CARD] [SSN] [CARD]"
 
 
 def test_search_queries_are_masked_before_they_become_events() -> None:

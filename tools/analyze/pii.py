@@ -9,19 +9,24 @@ original text, so a masked copy keeps everything else exactly as it was written.
 Each kind is a pattern plus a check that rules out look-alikes:
 
 - CARD: 13-19 digits written as one block, in groups of four (4-4-4-4, 4-4-4-4-3), the
-  Amex / Diners layout (4-6-5, 4-6-4) or digit by digit, with spaces, dots, dashes or slashes
-  between the groups; the Luhn check decides. A list of product ids is not a card layout.
+  Amex / Diners layout (4-6-5, 4-6-4), in pairs or threes (the last group may be shorter) or
+  digit by digit, with up to three spaces, or one punctuation mark (``.``, ``-``, ``/``, ``_``,
+  ``:``, ``*`` …, not a bracket or ``+``, which phones use) between the groups, mixed freely;
+  the Luhn check decides. A list of product ids (groups of five), a phone (it starts with 0 or
+  ``+``) and a number with thousands commas are not card layouts.
 - CVV: 3-4 digits after a cue (``cvv``, ``cvc``, ``security code`` …); only the digits go.
 - EXPIRY: a month/year (``12/29``, ``12/2029``, ``12-29``) after a cue (``exp``, ``expires``,
   ``valid thru`` …) or right after a card number.
 - SSN: a US social security number written in three groups (``123-45-6789``,
-  ``123/45/6789`` …), or nine digits after an ``SSN`` cue; the never-issued areas 000, 666
-  and 900-999 are ruled out.
+  ``123/45/6789``, ``219-09/9999``, ``536_22_4710`` …), or nine digits after an ``SSN`` cue;
+  the never-issued areas 000, 666 and 900-999 are ruled out.
 - NI_NUMBER: a UK national insurance number: two letters, three pairs of digits, A-D
   (``AB 12 34 56 C``; specimen prefixes such as QQ are masked too).
 - IBAN: ISO 13616 mod-97 check and the country's length.
-- EMAIL, PHONE (10-15 digits: ``+44 (0)7700 900462``, ``0044 7700 900463``,
-  ``+1 (415) 555-0132``, ``07700 900123``, ``(555) 123-4567``), POSTCODE (UK, US ZIP+4).
+- EMAIL (also spelled out: ``sofia [at] example.com``, ``sofia(at)example(dot)com``,
+  ``sofia.rossi2645 at example dot com``), PHONE (10-15 digits: ``+44 (0)7700 900462``,
+  ``0044 7700 900463``, ``+1 (415) 555-0132``, ``07700 900123``, ``(555) 123-4567``),
+  POSTCODE (UK, US ZIP+4).
 
 This is the one PII detector of shopagent: the chat guard, the log filter, the chat's
 behaviour events, the content checks and the local analyzer all call it.
@@ -147,21 +152,34 @@ def _always(_: str) -> bool:
 
 # ---- patterns (on normalised text) -------------------------------------------------------
 
-# Between digit groups: up to three spaces, or a dot, dash or slash with a space either side at
-# most. A slash joins short groups in dates (12/05/2024) and expiries (12/29) too: those are
-# never a card layout, so only a 13-19 digit run in card groups that passes Luhn is a card.
-_SEP = r"(?:[ \t]{1,3}|[ \t]?[./-][ \t]?)"
+# Between digit groups: up to three spaces, or one punctuation mark (not a bracket or "+",
+# which belong to phones) with a space either side at most. Dates (12/05/2024), times and
+# expiries (12/29) are joined the same way: they are never a card layout, so only a 13-19 digit
+# run in card groups that passes Luhn is a card.
+_SEP = r"(?:[ \t]{1,3}|[ \t]?(?:[^\w\s()\[\]{}+]|_)[ \t]?)"
 # The local part starts where no local-part character precedes it: one try per run of such
 # characters, not one per character (which would be quadratic on a long dotted string).
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+# An address spelled out to slip past the "@": "[at]" or "(at)" in brackets, then a domain
+# with dots or "dot" words; or a bare " at " whose domain spells its dots ("example dot com")
+# and whose local part looks like a mailbox's (a digit, "." or "_": not "looked at the dot
+# com bubble").
+_BRACKET_WORD = r"[ \t]*[\[({<][ \t]*WORD[ \t]*[\])}>][ \t]*"
+_AT_BRACKET = _BRACKET_WORD.replace("WORD", "(?i:at)")
+_DOT_WORD = rf"(?:{_BRACKET_WORD.replace('WORD', '(?i:dot)')}|[ \t]+(?i:dot)[ \t]+)"
+_SPELLED_EMAIL = re.compile(
+    rf"(?<![\w.+-])(?:[\w.+-]+{_AT_BRACKET}[\w-]+(?:(?:\.|{_DOT_WORD})[\w-]+)+"
+    rf"|[\w+-]*[\d._][\w.+-]*[ \t]+(?i:at)[ \t]+[\w-]+(?:{_DOT_WORD}[\w-]+)+)\b"
+)
 # A run of digit groups joined by separators; the card layouts are picked out of it.
-_DIGIT_RUN = re.compile(rf"(?<![\w.,])\d+(?:{_SEP}\d+)*(?!\w)")
+_DIGIT_RUN = re.compile(rf"(?<![\w.,+])\d+(?:{_SEP}\d+)*(?!\w)")
 # Country code, check digits, then 11-30 letters or digits, optionally in groups of four.
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
-# Three groups with the same separator (123-45-6789, 123 45 6789, 123/45/6789), or nine digits
-# after a cue. The 3-2-4 layout is not a date's (12/05/2024 is 2-2-4).
+# Three groups joined by a space, dot, dash, slash or underscore, mixed or not (123-45-6789,
+# 123/45/6789, 219-09/9999, 536_22_4710), or nine digits after a cue. The 3-2-4 layout is not a
+# date's (12/05/2024 is 2-2-4).
 _SSN = re.compile(
-    r"(?<![\w.-])\d{3}([ ./-])\d{2}\1\d{4}(?![\w-])"
+    r"(?<![\w.-])\d{3}[ ./_-]\d{2}[ ./_-]\d{4}(?![\w-])"
     r"|(?i:\b(?:ssn|social\s+security(?:\s+(?:number|no\.?))?)\b)[^\w\n]{0,5}(\d{9})(?!\d)"
 )
 _NINO = re.compile(r"(?i)\b[A-Z]{2}(?: ?\d{2}){3} ?[A-D]\b")
@@ -193,12 +211,16 @@ _POSTCODE = re.compile(
 )
 
 
-def _card_layout(sizes: list[int]) -> bool:
-    """Digit groups laid out as card numbers are written (13-19 digits in all)."""
+def _card_layout(sizes: list[int], first: bool) -> bool:
+    """Digit groups laid out as card numbers are written (13-19 digits in all). Pairs and
+    threes count from the ``first`` group of such a stretch only: two phones written in pairs
+    (``01 23 45 67 89 01 23 45 67 89``) hold no card, though a card may be followed by more."""
     if len(sizes) == 1 or all(size == 1 for size in sizes):
         return True
     if sizes in ([4, 6, 5], [4, 6, 4]):
         return True
+    if first and sizes[0] in (2, 3) and all(size == sizes[0] for size in sizes[:-1]):
+        return sizes[-1] <= sizes[0]
     # Groups of four: 4-4-4-x (13-16 digits) or 4-4-4-4-3 (19 digits).
     if sizes[:3] != [4, 4, 4]:
         return False
@@ -216,6 +238,7 @@ def _cards(norm: str) -> Iterator[tuple[int, int]]:
         text, base = run.group(), run.start()
         spans = [(m.start(), m.end()) for m in re.finditer(r"\d+", text)]
         sizes = [end - begin for begin, end in spans]
+        thousands = "," in text and all(size == 3 for size in sizes[1:])
         longest: dict[int, int] = {}  # first group -> end group (exclusive) of its longest card
         for j in range(1, len(spans) + 1):
             weighted = position = 0
@@ -229,7 +252,13 @@ def _cards(norm: str) -> Iterator[tuple[int, int]]:
                     position += 1
                 if position > 19:
                     break
-                if position >= 13 and weighted % 10 == 0 and _card_layout(sizes[i:j]):
+                if (
+                    position >= 13
+                    and weighted % 10 == 0
+                    and text[spans[i][0]] != "0"
+                    and not thousands
+                    and _card_layout(sizes[i:j], i == 0 or sizes[i - 1] != sizes[i])
+                ):
                     longest[i] = max(longest.get(i, j), j)
         taken_to = 0
         for i in sorted(longest):
@@ -244,6 +273,7 @@ _KINDS: tuple[tuple[LocalPiiType, re.Pattern[str], Callable[[str], bool]], ...] 
     ("SSN", _SSN, ssn_ok),
     ("NI_NUMBER", _NINO, _always),
     ("EMAIL", _EMAIL, _always),
+    ("EMAIL", _SPELLED_EMAIL, _always),
     ("CVV", _CVV, _always),
     ("EXPIRY", _EXPIRY, _always),
     ("PHONE", _PHONE, phone_ok),
@@ -254,8 +284,8 @@ _KINDS: tuple[tuple[LocalPiiType, re.Pattern[str], Callable[[str], bool]], ...] 
 def _value_span(kind: LocalPiiType, match: re.Match[str]) -> tuple[int, int]:
     if kind in ("CVV", "EXPIRY"):
         return match.span(1)
-    if kind == "SSN" and match.group(2) is not None:
-        return match.span(2)
+    if kind == "SSN" and match.group(1) is not None:
+        return match.span(1)
     return match.span()
 
 
