@@ -50,6 +50,7 @@ from anyio import to_thread
 from fastapi import Depends, Request
 
 from api.deps import PrincipalDep, auth_http_error
+from api.echo import quoted
 from infra.errors import AuthError, ForbiddenError
 from infra.identity import Principal, Role
 from tools.catalog.store import Store
@@ -143,7 +144,7 @@ async def authorize_tool(
             order = await to_thread.run_sync(store.get_order, order_id)
             # A missing order gets the same answer as another customer's: no id can be probed.
             if order is None or order.user_id != principal.user_id:
-                raise ForbiddenError(f"order {order_id!a} is not one of your orders")
+                raise ForbiddenError(f"order {quoted(order_id)} is not one of your orders")
         return arguments
     raise AssertionError(f"tool {name} has an unknown access rule {rule!r}")
 

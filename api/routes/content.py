@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, model_validator
 from api.access import STAFF_ONLY
 from api.content_jobs import ContentJobs
 from api.deps import RuntimeDep, rest_limit
+from api.echo import quoted
 from assembly.runtime import Runtime
 from infra.errors import NotFoundError, ShopagentError, ToolInputError, UpstreamError
 from tools.analyze.languages import language_code
@@ -100,7 +101,7 @@ async def write_content(
     wanted = (body.category or "").strip().lower()
     ids = [p.id for p in runtime.services.store.iter_products() if p.category.lower() == wanted]
     if not ids:
-        raise HTTPException(404, f"no product is in category {body.category!r}")
+        raise HTTPException(404, f"no product is in category {quoted(body.category or '')}")
     ids = ids[: body.limit or MAX_BATCH_PRODUCTS]
 
     async def write(product_id: str) -> ContentResult:
@@ -121,8 +122,12 @@ async def job_status(job_id: str, request: Request) -> dict[str, Any]:
     """A batch job's progress and each product's outcome so far."""
     job = _jobs(request).get(job_id)
     if job is None:
-        raise HTTPException(404, f"no content job has id {job_id!r}")
+        raise HTTPException(404, f"no content job has id {quoted(job_id)}")
     return job.view()
+
+
+# Far above any real number of versions; a bigger one is a 422, not a 4000-digit lookup.
+MAX_VERSION = 1_000_000
 
 
 @router.get("/{product_id}")
@@ -130,7 +135,7 @@ async def read_content(
     product_id: str,
     runtime: RuntimeDep,
     language: Annotated[str, Query(max_length=20)] = "en",
-    version: Annotated[int | None, Query(gt=0)] = None,
+    version: Annotated[int | None, Query(gt=0, le=MAX_VERSION)] = None,
 ) -> ContentResult:
     """A stored version of a product's copy (the latest by default)."""
     try:
@@ -140,7 +145,9 @@ async def read_content(
     found = runtime.services.contents.get(product_id, code, version)
     if found is None:
         which = f"version {version}" if version else "any version"
-        raise HTTPException(404, f"no {which} of {code} content for product {product_id!r}")
+        raise HTTPException(
+            404, f"no {which} of {code} content for product {quoted(product_id)}"
+        )
     return found
 
 

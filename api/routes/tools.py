@@ -2,17 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from api.access import authorize_tool
 from api.deps import PrincipalDep, RuntimeDep, auth_http_error, rest_limit
+from api.echo import quoted
 from infra.errors import AuthError, NotFoundError, ToolInputError, UpstreamError
 
 # Who may call which tool is decided per tool by ``api.access.authorize_tool``.
 router = APIRouter(prefix="/v1/tools", tags=["tools"], dependencies=[Depends(rest_limit)])
+
+
+# Pydantic error types of a value over its bound (a string, list or number too big).
+_OVER_BOUND = frozenset({"string_too_long", "too_long", "less_than_equal", "less_than"})
+
+
+def _problems(errors: Sequence[ErrorDetails]) -> list[dict[str, Any]]:
+    """Pydantic's errors as ``loc``, ``msg`` and ``type``: never the input."""
+    return [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in errors]
+
+
+def _check_bounds(model: type[BaseModel], arguments: dict[str, Any]) -> None:
+    """422 for an argument over its bound (an order id of a megabyte …), before the access rule
+    reads the arguments: a rule that looks an id up, or quotes it, only sees bounded ones. Other
+    problems (a field left out, which the rule may fill in from the token) wait for the tool."""
+    try:
+        model.model_validate(arguments)
+    except ValidationError as err:
+        errors = err.errors(include_url=False, include_input=False)
+        over = [e for e in errors if e["type"] in _OVER_BOUND]
+        if over:
+            raise HTTPException(422, _problems(over)) from err
 
 
 @router.get("")
@@ -40,7 +65,10 @@ async def call_tool(
     403 otherwise; a shopper's ``user_id`` comes from the token); 429 past the caller's rate."""
     spec = runtime.specs.get(name)
     if spec is None:
-        raise HTTPException(404, f"unknown tool {name!r}; known tools: {', '.join(runtime.specs)}")
+        raise HTTPException(
+            404, f"unknown tool {quoted(name)}; known tools: {', '.join(runtime.specs)}"
+        )
+    _check_bounds(spec.input_model, arguments)
     try:
         arguments = await authorize_tool(name, principal, arguments, runtime.services.store)
     except AuthError as err:
@@ -48,13 +76,8 @@ async def call_tool(
     try:
         output = await spec.run(arguments)
     except ValidationError as err:
-        raise HTTPException(
-            422,
-            [
-                {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
-                for e in err.errors(include_url=False, include_input=False)
-            ],
-        ) from err
+        errors = err.errors(include_url=False, include_input=False)
+        raise HTTPException(422, _problems(errors)) from err
     except NotFoundError as err:
         raise HTTPException(404, str(err)) from err
     except ToolInputError as err:
