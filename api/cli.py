@@ -40,6 +40,11 @@ app.command()(query)
 def _private_data_dir() -> None:
     """shopagent: an AI shopping assistant."""
     # Every command starts here: the data directory is made (or kept) private, mode 0700.
+    # click runs this before a subcommand reads its own options, so `shopagent serve --help`
+    # would make the data directory (the default one, in the working directory, when none is
+    # configured) only to print help: help makes nothing.
+    if "--help" in sys.argv[1:]:
+        return
     from infra.data_dir import make_private
 
     try:
