@@ -29,10 +29,9 @@ from types import TracebackType
 from typing import Any
 
 import psycopg
-from psycopg_pool import ConnectionPool, PoolTimeout
 
-from infra.errors import UpstreamError
 from infra.events.schema import BehaviourEvent
+from infra.postgres_pool import open_pool
 from tools.catalog.rows import order_row, product_row, user_row
 from tools.catalog.store import Applied, C
 from tools.models import Order, Product, StoreInfo, User
@@ -126,26 +125,15 @@ class PostgresStore:
     ) -> None:
         self._local = threading.local()
         self._closed = False
-        self._pool = ConnectionPool(
+        self._pool = open_pool(
             url,
+            name="shopagent-store",
+            schema=_SCHEMA,
+            schema_lock=_SCHEMA_LOCK,
             min_size=min_size,
             max_size=max_size,
-            timeout=timeout_s,
-            kwargs={"autocommit": True},
-            open=False,
-            name="shopagent-store",
+            timeout_s=timeout_s,
         )
-        try:
-            self._pool.open(wait=True, timeout=timeout_s)
-        except PoolTimeout as err:
-            self._pool.close()
-            raise UpstreamError(
-                f"PostgreSQL did not accept a connection within {timeout_s:g} s "
-                "(check SHOPAGENT_DATABASE_URL and that the server is up)"
-            ) from err
-        with self._connection() as conn, conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-            conn.execute(_SCHEMA)
 
     def __enter__(self) -> PostgresStore:
         return self
