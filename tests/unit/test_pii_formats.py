@@ -378,6 +378,9 @@ async def test_saved_conversations_hold_no_readable_tool_results(tmp_path: Path)
         "+44" + "1" * 40 + "a",  # digits a backtracking phone pattern could split 2**40 ways
         "0044" + "  1" * 40 + "x",
         "1." * 20_000 + "@",  # an e-mail local part tried from every character
+        "1" * 20_000 + " at b dot c",  # a spelled-out local part split every way
+        "1_" * 20_000,  # one punctuation mark between single digits, 20 000 times
+        "a1 at " * 5_000,
     ],
 )
 def test_adversarial_text_is_scanned_in_linear_time(text: str) -> None:

@@ -169,7 +169,7 @@ _AT_BRACKET = _BRACKET_WORD.replace("WORD", "(?i:at)")
 _DOT_WORD = rf"(?:{_BRACKET_WORD.replace('WORD', '(?i:dot)')}|[ \t]+(?i:dot)[ \t]+)"
 _SPELLED_EMAIL = re.compile(
     rf"(?<![\w.+-])(?:[\w.+-]+{_AT_BRACKET}[\w-]+(?:(?:\.|{_DOT_WORD})[\w-]+)+"
-    rf"|[\w+-]*[\d._][\w.+-]*[ \t]+(?i:at)[ \t]+[\w-]+(?:{_DOT_WORD}[\w-]+)+)\b"
+    rf"|(?=[\w+-]*[\d._])[\w.+-]+[ \t]+(?i:at)[ \t]+[\w-]+(?:{_DOT_WORD}[\w-]+)+)\b"
 )
 # A run of digit groups joined by separators; the card layouts are picked out of it.
 _DIGIT_RUN = re.compile(rf"(?<![\w.,+])\d+(?:{_SEP}\d+)*(?!\w)")
