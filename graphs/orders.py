@@ -160,6 +160,15 @@ def served(state: Mapping[str, Any]) -> bool:
     return role == "staff" or (role == "shopper" and state.get(SHOPPER) is not None)
 
 
+def known_customer(state: Mapping[str, Any]) -> str | None:
+    """The authenticated customer: a signed-in shopper is their own, from the verified token
+    (no e-mail or name + zip to ask for); for staff, whoever their lookup found."""
+    if state.get(CALLER) == "shopper" and state.get(SHOPPER) is not None:
+        return str(state[SHOPPER])
+    customer = state.get(CUSTOMER)
+    return str(customer) if customer is not None else None
+
+
 def _reply(call: ToolCall, content: str, note: str | None = None) -> ToolMessage:
     """A tool answer; ``note``, if any, is for the shopper (the message's artifact, which no
     model reads)."""
@@ -211,7 +220,7 @@ class CustomerService:
         """What the model is told of the service state (it may have forgotten older turns)."""
         if not served(state):
             return [SystemMessage(f"Customer service: {SIGN_IN_FIRST}. {SIGN_IN}")]
-        customer = state.get(CUSTOMER)
+        customer = known_customer(state)
         return [SystemMessage(customer_note(customer))] if customer else []
 
     # ---- policy ---------------------------------------------------------------------------
@@ -313,7 +322,7 @@ class CustomerService:
 
         async def service(state: Mapping[str, Any], config: RunnableConfig) -> dict[str, Any]:
             message = state["messages"][-1]
-            customer: str | None = state.get(CUSTOMER)
+            customer = known_customer(state)
             shopper: str | None = state.get(SHOPPER)
             thread_id = str(config.get("configurable", {}).get("thread_id", ""))
             replies: list[BaseMessage] = []

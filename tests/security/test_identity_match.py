@@ -26,6 +26,7 @@ from tests.auth import bearer
 from tests.orders_helpers import copy_tau_store, store_digest, turn
 from tests.security.confirming_process import service_graph
 from tools.catalog.sqlite import SqliteStore
+from tools.orders.tools import WRITE_TOOLS as WRITES
 
 YARA, YARA_EMAIL = "yara_sanchez_1902", "yara.sanchez4385@example.com"
 NOAH, NOAH_EMAIL, NOAH_ORDER = "noah_brown_6181", "noah.brown7922@example.com", "#W7678072"
@@ -77,7 +78,7 @@ async def test_a_signed_in_shopper_is_not_served_as_someone_else(
     assert [c["name"] for c in result.tool_calls] == [c["name"] for c in lookups]
     assert _leaks([_shown(result.tool_calls), result.answer], store.path) == []
     state = await graph.aget_state({"configurable": {"thread_id": "t"}})
-    assert state.values.get("customer_id") is None
+    assert state.values.get("customer_id") == YARA  # the token's shopper, never the one typed
     assert store_digest(store.path) == before
 
 
@@ -86,6 +87,18 @@ async def test_the_signed_in_shopper_is_served_as_themself(store: SqliteStore) -
     result = await run_turn(graph, "t", f"I'm {YARA_EMAIL}, where is #W6015009?", YARA)
     assert result.tool_calls[0]["output"] == YARA
     assert "Order #W6015009 is delivered" in result.answer
+
+
+async def test_a_signed_in_shopper_needs_no_e_mail_or_zip(store: SqliteStore) -> None:
+    """The token already says who the shopper is: their own orders are served at once, with
+    no identity question and no lookup; another customer's order is still refused."""
+    graph = service_graph(store, InMemorySaver())
+    result = await run_turn(graph, "t", "where is my order #W6015009?", YARA)
+    assert not [c for c in result.tool_calls if c["name"].startswith("find_user_id")]
+    assert "Order #W6015009 is delivered" in result.answer
+    result = await run_turn(graph, "t", f"and what about order {NOAH_ORDER}?", YARA)
+    assert all(c["output"].startswith("Error") for c in result.tool_calls if c["name"] != "think")
+    assert _leaks([_shown(result.tool_calls), result.answer], store.path) == []
 
 
 async def test_for_staff_the_lookup_still_identifies_any_customer(store: SqliteStore) -> None:
@@ -115,7 +128,8 @@ def test_a_socket_signed_in_as_one_customer_typing_another_email_is_refused(
             shown = [f for f in frames if f["type"] != "tool_call"]
             assert _leaks(shown, tau_settings.store_path) == []
             frames = turn(ws, "yes")  # nothing was asked, so nothing is confirmed
-            assert [f for f in frames if f["type"] == "tool_result"] == []
+            assert not [f for f in frames if f["type"] == "tool_result" and f["name"] in WRITES]
+            assert _leaks(frames, tau_settings.store_path) == []
             frames = turn(ws, f"I'm {YARA_EMAIL}, where is #W6015009?")
             message = next(f for f in frames if f["type"] == "message")
             assert "Order #W6015009 is delivered" in message["text"]
