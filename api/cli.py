@@ -36,14 +36,18 @@ app.add_typer(jobs_app, name="jobs")
 app.command()(query)
 
 
+# Commands that work in scratch directories of their own and never touch the configured one.
+SCRATCH_COMMANDS = frozenset({"eval", "bench"})
+
+
 @app.callback()
-def _private_data_dir() -> None:
+def _private_data_dir(ctx: typer.Context) -> None:
     """shopagent: an AI shopping assistant."""
     # Every command starts here: the data directory is made (or kept) private, mode 0700.
     # click runs this before a subcommand reads its own options, so `shopagent serve --help`
     # would make the data directory (the default one, in the working directory, when none is
-    # configured) only to print help: help makes nothing.
-    if "--help" in sys.argv[1:]:
+    # configured) only to print help: help makes nothing, and neither do scratch commands.
+    if "--help" in sys.argv[1:] or ctx.invoked_subcommand in SCRATCH_COMMANDS:
         return
     from infra.data_dir import make_private
 
