@@ -55,12 +55,16 @@ def serving(
             time.sleep(0.2)
         yield base
     finally:
+        died = proc.poll()  # a server that exited while in use says why, in its own words
         proc.terminate()  # with --workers N, the uvicorn supervisor stops and waits for them
         try:
             proc.wait(timeout=stop_within_s)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if died is not None:
+            tail = output.read_text(errors="replace")[-4000:]
+            raise RuntimeError(f"server exited with {died} while in use: {tail}")
 
 
 @contextmanager
