@@ -33,7 +33,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
@@ -71,11 +71,15 @@ _RETRY_GAP_S = 5.0
 @dataclass(frozen=True)
 class Principal:
     """A verified caller. ``subject`` is stable per person: ``user:<id>``, ``staff:<id>``,
-    ``anon:<random>``; ``user_id`` is a shopper's own store user id (else ``None``)."""
+    ``anon:<random>``; ``user_id`` is a shopper's own store user id (else ``None``).
+    ``expires_at`` is when the token it came from expires (epoch seconds; ``None`` for one
+    that rests on no token, an anonymous visitor): a chat socket stops serving it then. It
+    plays no part in comparing principals."""
 
     subject: str
     role: Role
     user_id: str | None
+    expires_at: float | None = field(default=None, compare=False)
 
     @classmethod
     def anonymous(cls, subject: str | None = None) -> Principal:
@@ -207,7 +211,7 @@ class Identity:
         self._check_claims(claims)
         principal = self._principal(claims)
         self._check_lifetime(claims)
-        return principal
+        return replace(principal, expires_at=float(claims["exp"]))
 
     async def averify(self, token: str) -> Principal:
         """``verify`` for the event loop: with a remote JWKS (which may need a fetch) it runs

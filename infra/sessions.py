@@ -58,17 +58,21 @@ CREATE TABLE IF NOT EXISTS tickets (
     subject TEXT NOT NULL,
     role TEXT NOT NULL,
     user_id TEXT,
-    expires_at REAL NOT NULL
+    expires_at REAL NOT NULL,
+    token_expires_at REAL
 );
 CREATE INDEX IF NOT EXISTS tickets_expiry ON tickets (expires_at);
 """
+# Files made before tickets carried their token's expiry.
+_ADD_TOKEN_EXPIRY = "ALTER TABLE tickets ADD COLUMN token_expires_at REAL"
 
 
 class SessionRegistry(Protocol):
     """Server-issued chat sessions bound to their owner, and single-use socket tickets."""
 
-    async def open(self, owner: str) -> str:
-        """A new session id owned by the subject ``owner``."""
+    async def open(self, owner: str, session_id: str | None = None) -> str:
+        """Record a session owned by the subject ``owner`` and return its id: ``session_id``
+        (made by ``new_session_id``) or a new one."""
         ...
 
     async def resume(self, session_id: str, owner: str) -> Standing:
@@ -89,6 +93,11 @@ class SessionRegistry(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def new_session_id() -> str:
+    """A fresh session id (192 random bits), not yet recorded: ``open`` records it."""
+    return secrets.token_urlsafe(24)
 
 
 def _digest(value: str) -> str:
@@ -135,11 +144,13 @@ def session_secret(settings: Settings) -> bytes:
     return secret
 
 
-def _principal(subject: str, role: str, user_id: str | None) -> Principal:
+def _principal(
+    subject: str, role: str, user_id: str | None, expires_at: float | None
+) -> Principal:
     if role not in ROLES:
         raise AuthError(f"the ticket names an unknown role {role!r}")
     checked: Role = role
-    return Principal(subject, checked, user_id)
+    return Principal(subject, checked, user_id, expires_at)
 
 
 def _keyed_hash(secret: bytes, purpose: str, value: str) -> str:
@@ -169,6 +180,11 @@ class SqliteSessions:
             os.chmod(path, 0o600)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.executescript(_SCHEMA)
+        try:
+            self._conn.execute(_ADD_TOKEN_EXPIRY)
+        except sqlite3.OperationalError as err:
+            if "duplicate column" not in str(err):
+                raise
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SqliteSessions:
@@ -179,8 +195,8 @@ class SqliteSessions:
             ticket_ttl_s=settings.ticket_ttl_s,
         )
 
-    async def open(self, owner: str) -> str:
-        session_id = secrets.token_urlsafe(24)
+    async def open(self, owner: str, session_id: str | None = None) -> str:
+        session_id = session_id or new_session_id()
         await to_thread.run_sync(self._open, session_id, owner)
         return session_id
 
@@ -226,14 +242,15 @@ class SqliteSessions:
         with self._lock:
             self._conn.execute("DELETE FROM tickets WHERE expires_at < ?", (now,))
             self._conn.execute(
-                "INSERT INTO tickets (digest, subject, role, user_id, expires_at)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO tickets (digest, subject, role, user_id, expires_at, token_expires_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     _digest(ticket),
                     principal.subject,
                     principal.role,
                     principal.user_id,
                     now + self.ticket_ttl_s,
+                    principal.expires_at,
                 ),
             )
 
@@ -243,15 +260,16 @@ class SqliteSessions:
     def _redeem_ticket(self, ticket: str) -> Principal:
         with self._lock:
             row = self._conn.execute(
-                "DELETE FROM tickets WHERE digest = ? RETURNING subject, role, user_id, expires_at",
+                "DELETE FROM tickets WHERE digest = ?"
+                " RETURNING subject, role, user_id, expires_at, token_expires_at",
                 (_digest(ticket),),
             ).fetchone()
         if row is None:
             raise AuthError(_UNKNOWN_TICKET)
-        subject, role, user_id, expires_at = row
+        subject, role, user_id, expires_at, token_expires_at = row
         if expires_at <= time.time():
             raise AuthError(_EXPIRED_TICKET)
-        return _principal(subject, role, user_id)
+        return _principal(subject, role, user_id, token_expires_at)
 
     def keyed_hash(self, purpose: str, value: str) -> str:
         return _keyed_hash(self._secret, purpose, value)
@@ -279,6 +297,7 @@ CREATE TABLE IF NOT EXISTS socket_tickets (
     expires_at DOUBLE PRECISION NOT NULL
 );
 CREATE INDEX IF NOT EXISTS socket_tickets_expiry ON socket_tickets (expires_at);
+ALTER TABLE socket_tickets ADD COLUMN IF NOT EXISTS token_expires_at DOUBLE PRECISION;
 """
 
 # Any fixed number: it names the sessions' schema-creation lock among the advisory locks.
@@ -340,8 +359,8 @@ class PostgresSessions:
             ticket_ttl_s=settings.ticket_ttl_s,
         )
 
-    async def open(self, owner: str) -> str:
-        session_id = secrets.token_urlsafe(24)
+    async def open(self, owner: str, session_id: str | None = None) -> str:
+        session_id = session_id or new_session_id()
         await to_thread.run_sync(self._open, session_id, owner)
         return session_id
 
@@ -385,14 +404,16 @@ class PostgresSessions:
         with self._pool.connection() as conn:
             conn.execute(f"DELETE FROM socket_tickets WHERE expires_at < {_NOW}")
             conn.execute(
-                "INSERT INTO socket_tickets (digest, subject, role, user_id, expires_at)"
-                f" VALUES (%s, %s, %s, %s, {_NOW} + %s)",
+                "INSERT INTO socket_tickets"
+                " (digest, subject, role, user_id, expires_at, token_expires_at)"
+                f" VALUES (%s, %s, %s, %s, {_NOW} + %s, %s)",
                 (
                     _digest(ticket),
                     principal.subject,
                     principal.role,
                     principal.user_id,
                     self.ticket_ttl_s,
+                    principal.expires_at,
                 ),
             )
 
@@ -403,15 +424,15 @@ class PostgresSessions:
         with self._pool.connection() as conn:
             row = conn.execute(
                 "DELETE FROM socket_tickets WHERE digest = %s"
-                f" RETURNING subject, role, user_id, expires_at > {_NOW}",
+                f" RETURNING subject, role, user_id, expires_at > {_NOW}, token_expires_at",
                 (_digest(ticket),),
             ).fetchone()
         if row is None:
             raise AuthError(_UNKNOWN_TICKET)
-        subject, role, user_id, live = row
+        subject, role, user_id, live, token_expires_at = row
         if not live:
             raise AuthError(_EXPIRED_TICKET)
-        return _principal(subject, role, user_id)
+        return _principal(subject, role, user_id, token_expires_at)
 
     def keyed_hash(self, purpose: str, value: str) -> str:
         return _keyed_hash(self._secret, purpose, value)

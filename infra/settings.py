@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     rate_limit_chat_burst: int = Field(default=10, gt=0)
     rate_limit_events_per_s: float = Field(default=5.0, ge=0)
     rate_limit_events_burst: int = Field(default=50, gt=0)
+    # New chat sessions (a socket opened without ?session=), keyed like the chat messages.
+    rate_limit_session_per_s: float = Field(default=0.2, ge=0)
+    rate_limit_session_burst: int = Field(default=20, gt=0)
     # Peers (addresses or CIDR networks) whose X-Forwarded-For is believed; from anyone else
     # the header is ignored and the direct peer address is the client.
     trusted_proxies: list[str] = Field(default_factory=list)

@@ -17,8 +17,17 @@ page from an origin that is not allowed (``allowed_origins``; see ``api.chat_acc
 **Sessions.** The server opens a session and names it in the first frame,
 ``{"type": "session", "session_id", "role"}``; ``?session=<id>`` resumes it, only for the
 principal that opened it and within ``session_ttl_s`` of its last opening (``session_refused``
-or ``session_expired``, then 1008, otherwise): ids a client makes up are refused. The event
-log and the lake see a keyed hash of the id, never the id.
+or ``session_expired``, then 1008, otherwise): ids a client makes up are refused. A new
+session is recorded at its first accepted message, so its id can be resumed once the client
+has talked; a socket that never talks leaves nothing behind. New sessions are rate limited per
+principal (else client address), ``rate_limit_session_*``, and the socket cap
+(``api.socket_cap``) is checked before that: past either, an ``error`` frame
+(``too_many_sockets`` / ``too_many_sessions``) and close 1013. The event log and the lake see
+a keyed hash of the id, never the id.
+
+**Token lifetime.** A socket serves its principal only while the token it was opened with (or
+the token a ticket was made with) is live: a message after that gets ``token_expired`` and the
+socket is closed with 1008; reconnect with a fresh token. Anonymous sockets have no expiry.
 
 **Frames.** Client: ``{"type": "message", "text": "…"}``. Server: ``session``, ``token``,
 ``tool_call``, ``tool_result``, ``message``, ``error`` (code + message) and ``done``. A bad
@@ -33,6 +42,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from typing import Any
 
 from anyio import to_thread
@@ -55,6 +65,7 @@ from graphs.turns import ChatSession
 from infra.errors import ShopagentError
 from infra.identity import Principal
 from infra.ratelimit import Limit
+from infra.sessions import new_session_id
 
 router = APIRouter(tags=["chat"])
 log = logging.getLogger(__name__)
@@ -170,78 +181,121 @@ async def chat_ticket(
 async def chat(websocket: WebSocket, runtime: WsRuntimeDep, session: str | None = None) -> None:
     """Chat over a socket (see the module docstring for credentials and sessions)."""
     await websocket.accept()
-    try:
-        principal, session_id = await _open(websocket, runtime, session)
-    except Refused as err:
-        await _send_error(websocket, err.code, str(err))
-        # 1008 policy violation; 1011 when the issuer's keys could not be fetched (our failure).
-        code = 1011 if err.code == "auth_unavailable" else 1008
-        await websocket.close(code=code, reason=err.code)
-        return
-    pseudonym = runtime.sessions.keyed_hash(_EVENT_PURPOSE, session_id)[:32]
-    conversation = ChatSession(runtime.graph, session_id, principal.role, principal.user_id)
-    await _send(websocket, {"type": "session", "session_id": session_id, "role": principal.role})
     settings = runtime.settings
-    limit = Limit(settings.rate_limit_chat_per_s, settings.rate_limit_chat_burst)
-    bucket = f"chat:{rate_key(principal, websocket, settings)}"
-    slot = socket_counts(websocket).claim(bucket, settings.max_sockets_per_client)
+    try:
+        principal = await _principal(websocket, runtime)
+    except Refused as err:
+        await _refuse(websocket, err)
+        return
+    client = rate_key(principal, websocket, settings)
+    # The cap and the new-session rate come before any session is looked up or made.
+    slot = socket_counts(websocket).claim(f"chat:{client}", settings.max_sockets_per_client)
     if slot is None:
         held = f"{settings.max_sockets_per_client} chat sockets are open for you already"
-        await _send_error(websocket, "too_many_sockets", f"{held}; close one and retry")
-        await websocket.close(code=1013, reason="too_many_sockets")
+        await _refuse(websocket, Refused("too_many_sockets", f"{held}; close one and retry"))
         return
     try:
-        while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                return
-            raw = message.get("text")
-            if raw is None:
-                await _send_error(
-                    websocket, "bad_frame", "send text frames holding JSON, not binary"
-                )
-                continue
-            try:
-                text = parse_frame(raw, settings.max_message_bytes)
-            except FrameError as err:
-                await _send_error(websocket, err.code, str(err))
-                continue
-            decision = await runtime.limiter.take(bucket, limit)
-            if not decision.allowed:
-                wait = f"retry in {decision.retry_after_s:.1f} s"
-                await _send_error(websocket, "rate_limited", f"too many messages; {wait}")
-                continue
-            frames: list[dict[str, Any]] = []
-            try:
-                async for frame in conversation.stream(text):
-                    frames.append(frame)
-                    await _send(websocket, frame)
-            except ShopagentError as err:
-                await _send_error(websocket, "upstream", str(err))
-            except Exception:
-                log.exception("chat turn failed in session %s", pseudonym)
-                await _send_error(websocket, "internal", "the assistant failed on this message")
-            await _emit_events(runtime, pseudonym, principal, frames)
-            await _send(websocket, {"type": "done"})
+        try:
+            session_id, recorded = await _session(websocket, runtime, principal, client, session)
+        except Refused as err:
+            await _refuse(websocket, err)
+            return
+        await _converse(websocket, runtime, principal, client, session_id, recorded)
     except WebSocketDisconnect:
         return
     finally:
         slot.release()
 
 
-async def _open(
-    websocket: WebSocket, runtime: Runtime, session: str | None
-) -> tuple[Principal, str]:
-    """The socket's principal and session id, or ``Refused``."""
+async def _converse(
+    websocket: WebSocket,
+    runtime: Runtime,
+    principal: Principal,
+    client: str,
+    session_id: str,
+    recorded: bool,
+) -> None:
+    """Serve message frames until the client leaves or its token expires. A new session is
+    recorded at its first accepted message, so a socket that never talks leaves no row."""
     settings = runtime.settings
+    pseudonym = runtime.sessions.keyed_hash(_EVENT_PURPOSE, session_id)[:32]
+    conversation = ChatSession(runtime.graph, session_id, principal.role, principal.user_id)
+    await _send(websocket, {"type": "session", "session_id": session_id, "role": principal.role})
+    limit = Limit(settings.rate_limit_chat_per_s, settings.rate_limit_chat_burst)
+    bucket = f"chat:{client}"
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        raw = message.get("text")
+        if raw is None:
+            await _send_error(websocket, "bad_frame", "send text frames holding JSON, not binary")
+            continue
+        try:
+            text = parse_frame(raw, settings.max_message_bytes)
+        except FrameError as err:
+            await _send_error(websocket, err.code, str(err))
+            continue
+        if principal.expires_at is not None and time.time() >= principal.expires_at:
+            await _refuse(
+                websocket,
+                Refused(
+                    "token_expired",
+                    "the token this socket was opened with has expired; reconnect with a fresh "
+                    "token (or a ticket from POST /v1/chat/tickets made with one)",
+                ),
+            )
+            return
+        decision = await runtime.limiter.take(bucket, limit)
+        if not decision.allowed:
+            wait = f"retry in {decision.retry_after_s:.1f} s"
+            await _send_error(websocket, "rate_limited", f"too many messages; {wait}")
+            continue
+        if not recorded:
+            await runtime.sessions.open(principal.subject, session_id)
+            recorded = True
+        frames: list[dict[str, Any]] = []
+        try:
+            async for frame in conversation.stream(text):
+                frames.append(frame)
+                await _send(websocket, frame)
+        except ShopagentError as err:
+            await _send_error(websocket, "upstream", str(err))
+        except Exception:
+            log.exception("chat turn failed in session %s", pseudonym)
+            await _send_error(websocket, "internal", "the assistant failed on this message")
+        await _emit_events(runtime, pseudonym, principal, frames)
+        await _send(websocket, {"type": "done"})
+
+
+async def _principal(websocket: WebSocket, runtime: Runtime) -> Principal:
+    """Whom the socket speaks for, or ``Refused`` (a page from a foreign origin, a bad
+    credential)."""
     origin = websocket.headers.get("origin")
-    if not origin_allowed(origin, websocket.headers.get("host"), settings.allowed_origins):
+    allowed = runtime.settings.allowed_origins
+    if not origin_allowed(origin, websocket.headers.get("host"), allowed):
         raise Refused(
             "origin_refused", f"pages from {(origin or '')[:100]!r} may not open this chat"
         )
-    principal = await socket_principal(websocket, runtime)
+    return await socket_principal(websocket, runtime)
+
+
+async def _session(
+    websocket: WebSocket, runtime: Runtime, principal: Principal, client: str, session: str | None
+) -> tuple[str, bool]:
+    """The socket's session id and whether it is recorded already (a resumed one is), or
+    ``Refused``. A new one costs a token from the client's new-session bucket."""
+    settings = runtime.settings
     if session is None:
-        return principal, await runtime.sessions.open(principal.subject)
+        limit = Limit(settings.rate_limit_session_per_s, settings.rate_limit_session_burst)
+        decision = await runtime.limiter.take(f"session:{client}", limit)
+        if not decision.allowed:
+            raise Refused(
+                "too_many_sessions",
+                f"too many new chat sessions; retry in {decision.retry_after_s:.1f} s "
+                "or resume one with ?session=",
+            )
+        return new_session_id(), False
     if not _ID.match(session):
         raise Refused("bad_session", "session must be 1-64 of A-Z a-z 0-9 _ -")
     standing = await runtime.sessions.resume(session, principal.subject)
@@ -253,7 +307,17 @@ async def _open(
             "no session with this id was opened by you (sessions are issued by the server "
             "and bound to whoever opened them)",
         )
-    return principal, session
+    return session, True
+
+
+# Refusals that mean "later" close with 1013, one that is our failure with 1011; the rest 1008.
+_CLOSE_CODES = {"too_many_sockets": 1013, "too_many_sessions": 1013, "auth_unavailable": 1011}
+
+
+async def _refuse(websocket: WebSocket, err: Refused) -> None:
+    """Say why in an ``error`` frame, then close the socket."""
+    await _send_error(websocket, err.code, str(err))
+    await websocket.close(code=_CLOSE_CODES.get(err.code, 1008), reason=err.code)
 
 
 async def _emit_events(

@@ -109,6 +109,7 @@ def test_an_expired_session_is_refused(online_retail_dir: Path, tmp_path: Path) 
     with TestClient(create_app(settings)) as client:
         with client.websocket_connect("/v1/chat", headers=headers) as ws:
             session = ws.receive_json()["session_id"]
+            turn(ws, "recommend something")  # a session is recorded once the client talks
         with client.websocket_connect(f"/v1/chat?session={session}", headers=headers) as ws:
             assert ws.receive_json()["session_id"] == session  # within its lifetime
         time.sleep(0.7)
@@ -256,6 +257,7 @@ def test_a_signed_in_ticket_carries_the_token_holder(
     with tau_client.websocket_connect(f"/v1/chat?ticket={answer.json()['ticket']}") as ws:
         session = ws.receive_json()
         assert (session["type"], session["role"]) == ("session", "shopper")
+        turn(ws, "recommend something")  # a session is recorded once the client talks
     # The token's holder, not whoever has the ticket's page, owns that session.
     with tau_client.websocket_connect(
         f"/v1/chat?session={session['session_id']}", headers=owner
