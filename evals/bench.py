@@ -95,7 +95,7 @@ def bench_env(data_dir: Path) -> dict[str, str]:
             "SHOPAGENT_MAX_SOCKETS_PER_CLIENT": "100000",
             **{
                 f"SHOPAGENT_RATE_LIMIT_{kind}_{part}": "1000000"
-                for kind in ("REST", "CHAT", "EVENTS")
+                for kind in ("REST", "CHAT", "EVENTS", "SESSION")
                 for part in ("PER_S", "BURST")
             },
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
