@@ -36,11 +36,11 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from anyio import to_thread
 
-from infra.errors import AuthError, ConfigError, UpstreamError
+from infra.errors import AuthError, ConfigError
 from infra.identity import ROLES, Principal, Role
 from infra.settings import Settings
 
@@ -322,31 +322,19 @@ class PostgresSessions:
         max_size: int = 4,
         timeout_s: float = 10.0,
     ) -> None:
-        from psycopg_pool import ConnectionPool, PoolTimeout
+        from infra.postgres_pool import open_pool
 
         self.session_ttl_s = session_ttl_s
         self.ticket_ttl_s = ticket_ttl_s
         self._secret = secret
-        self._pool: ConnectionPool[Any] = ConnectionPool(
+        self._pool = open_pool(
             url,
-            min_size=1,
-            max_size=max_size,
-            timeout=timeout_s,
-            kwargs={"autocommit": True},
-            open=False,
             name="shopagent-sessions",
+            schema=_PG_SCHEMA,
+            schema_lock=_PG_SCHEMA_LOCK,
+            max_size=max_size,
+            timeout_s=timeout_s,
         )
-        try:
-            self._pool.open(wait=True, timeout=timeout_s)
-        except PoolTimeout as err:
-            self._pool.close()
-            raise UpstreamError(
-                f"PostgreSQL did not accept a connection within {timeout_s:g} s "
-                "(check SHOPAGENT_DATABASE_URL and that the server is up)"
-            ) from err
-        with self._pool.connection() as conn, conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_PG_SCHEMA_LOCK,))
-            conn.execute(_PG_SCHEMA)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PostgresSessions:
