@@ -28,7 +28,6 @@ import asyncio
 import base64
 import binascii
 import os
-import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -55,6 +54,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from infra.errors import ConfigError, UpstreamError
+from infra.secret_file import create_once
 from infra.settings import Settings
 
 CIPHER_NAME = "aesgcm"
@@ -115,25 +115,8 @@ def checkpoint_key(settings: Settings) -> bytes:
             f"the checkpoint key file {path} is inside the data directory {data_dir}; "
             "keep it outside, so a copy of the data does not carry its key"
         )
-    if not path.exists():
-        _make_key_file(path)
+    create_once(path, (base64.b64encode(os.urandom(KEY_BYTES)).decode("ascii") + "\n").encode())
     return _decode(path.read_text(encoding="ascii"), f"the checkpoint key file {path}")
-
-
-def _make_key_file(path: Path) -> None:
-    """Write a new random key to ``path`` (mode 0600), whole or not at all: it is written to a
-    private temporary file first and then linked into place, which fails if another process
-    got there first (its key is then the one read)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as out:
-            out.write(base64.b64encode(os.urandom(KEY_BYTES)).decode("ascii") + "\n")
-        os.link(temporary, path)
-    except FileExistsError:
-        pass
-    finally:
-        os.unlink(temporary)
 
 
 def checkpoint_serde(settings: Settings) -> EncryptedSerializer:

@@ -25,10 +25,8 @@ audience, unknown key …); a JWKS that cannot be fetched is an ``UpstreamError`
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
-import tempfile
 import threading
 import time
 import uuid
@@ -52,6 +50,7 @@ from joserfc.errors import (
 from joserfc.jwk import ECKey, KeySet
 
 from infra.errors import AuthError, ConfigError, UpstreamError
+from infra.secret_file import create_once, require_private
 from infra.settings import Settings
 
 Role = Literal["anonymous", "shopper", "staff"]
@@ -309,17 +308,8 @@ def load_or_create_key(path: Path) -> ECKey:
         path.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(path.parent, 0o700)
         key = ECKey.generate_key("P-256", auto_kid=True)
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".key-")  # created 0600
-        try:
-            with os.fdopen(fd, "w") as handle:
-                json.dump(key.as_dict(private=True), handle)
-            with contextlib.suppress(FileExistsError):  # another worker's key won: use it
-                os.link(temp, path)
-        finally:
-            os.unlink(temp)
-    mode = path.stat().st_mode & 0o777
-    if mode & 0o077:
-        raise ConfigError(f"{path} is readable by others (mode {mode:o}); chmod 600 it")
+        create_once(path, json.dumps(key.as_dict(private=True)).encode())
+    require_private(path)
     try:
         key = ECKey.import_key(json.loads(path.read_text()))
     except (ValueError, JoseError) as err:

@@ -32,7 +32,6 @@ import hmac
 import os
 import secrets
 import sqlite3
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -42,6 +41,7 @@ from anyio import to_thread
 
 from infra.errors import AuthError, ConfigError
 from infra.identity import ROLES, Principal, Role
+from infra.secret_file import create_once, require_private
 from infra.settings import Settings
 
 Standing = Literal["ok", "refused", "expired"]
@@ -110,19 +110,8 @@ def load_or_create_secret(path: Path) -> bytes:
     Written to a private temp file and linked into place, so when several workers start at
     once exactly one secret wins and all of them read it.
     """
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".sessions-key-")  # created 0600
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(secrets.token_bytes(32))
-            with contextlib.suppress(FileExistsError):  # another worker's secret won: use it
-                os.link(temp, path)
-        finally:
-            os.unlink(temp)
-    mode = path.stat().st_mode & 0o777
-    if mode & 0o077:
-        raise ConfigError(f"{path} is readable by others (mode {mode:o}); chmod 600 it")
+    create_once(path, secrets.token_bytes(32))
+    require_private(path)
     secret = path.read_bytes()
     if len(secret) < 32:
         raise ConfigError(f"{path} holds {len(secret)} bytes; the session secret needs 32")
