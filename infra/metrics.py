@@ -1,0 +1,271 @@
+"""Prometheus metrics: what the service counts, and the one text view ``GET /metrics`` serves.
+
+Every metric is defined here, with **bounded labels only**: outcomes, tool names from the tool
+registry, guard kinds, route templates, a handful of limit and cache kinds. Nothing that grows
+with traffic (user ids, session ids, product ids, query or message text) is ever a label. The
+small helpers below are what the rest of the code calls, one line per place where a thing
+happens; a value outside a label's known set is counted as ``other``.
+
+**One view of several workers.** ``shopagent serve --workers N`` runs N processes. Before it
+starts them, the parent calls ``share_across_workers``: it empties ``<data_dir>/metrics`` and
+names it in ``PROMETHEUS_MULTIPROC_DIR``, which the spawned workers inherit. prometheus-client
+reads that variable when it is first imported and then keeps every value in a memory-mapped
+file per process there, and ``exposition`` merges the files of all processes, whichever worker
+answers the scrape. Counters and histograms of a worker that died still count (their totals
+happened); its gauges (open sockets) are dropped: a worker marks itself dead when it stops, and
+each scrape drops the live gauges of any process id that no longer runs. Without that variable
+(one process, the tests' in-process app) the metrics live in the process's default registry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import re
+import shutil
+from collections.abc import Collection, Iterator
+from pathlib import Path
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    values,
+)
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# prometheus-client chose its value store when it was imported: files when the variable was set.
+MULTIPROCESS = values.ValueClass is not values.MutexValue
+OTHER = "other"
+
+# Chat turns take milliseconds offline and seconds on a hosted model.
+_TURN_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 60)
+_TOOL_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+_HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+# -- chat ----------------------------------------------------------------------------------
+TURN_OUTCOMES = frozenset({"answered", "upstream_error", "internal_error"})
+CHAT_TURNS = Counter(
+    "shopagent_chat_turns", "Chat turns served over the socket, by outcome.", ["outcome"]
+)
+CHAT_TURN_SECONDS = Histogram(
+    "shopagent_chat_turn_seconds",
+    "Wall time of a chat turn, from the accepted message to its last frame.",
+    buckets=_TURN_BUCKETS,
+)
+CHAT_FIRST_TOKEN_SECONDS = Histogram(
+    "shopagent_chat_first_token_seconds",
+    "Time from the accepted message to the turn's first frame of answer text.",
+    buckets=_TURN_BUCKETS,
+)
+OPEN_SOCKETS = Gauge(
+    "shopagent_open_sockets",
+    "Chat sockets open now (summed over live workers).",
+    multiprocess_mode="livesum",
+)
+
+# -- tools ---------------------------------------------------------------------------------
+TOOL_OUTCOMES = frozenset({"ok", "error", "refused"})
+TOOL_CALLS = Counter("shopagent_tool_calls", "Tool calls by tool and outcome.", ["tool", "outcome"])
+TOOL_CALL_SECONDS = Histogram(
+    "shopagent_tool_call_seconds",
+    "Wall time of a tool call, by tool.",
+    ["tool"],
+    buckets=_TOOL_BUCKETS,
+)
+SEARCH_BACKENDS = frozenset({"embedded", "opensearch"})
+SEARCH_ZERO_RESULTS = Counter(
+    "shopagent_search_zero_results",
+    "Product searches that found nothing, by search backend.",
+    ["backend"],
+)
+
+# -- guards and confirmations ----------------------------------------------------------------
+GUARD_KINDS = frozenset({"pii_masked", "answer_corrected", "injection_refused"})
+GUARD_INTERVENTIONS = Counter(
+    "shopagent_guard_interventions",
+    "Times a guard changed or stopped a turn: PII masked, an answer corrected, an injection "
+    "refused.",
+    ["kind"],
+)
+CONFIRMATION_EVENTS = frozenset({"asked", "accepted", "declined"})
+CONFIRMATIONS = Counter(
+    "shopagent_confirmations",
+    "Confirmations before a write: asked of the shopper, then accepted or declined.",
+    ["event"],
+)
+
+# -- limits and cache --------------------------------------------------------------------------
+LIMIT_KINDS = frozenset({"rest", "chat", "session", "events"})
+RATE_LIMIT_REFUSALS = Counter(
+    "shopagent_rate_limit_refusals", "Requests refused by a rate limit, by limit.", ["limit"]
+)
+CACHE_KINDS = frozenset({"search", "recs"})
+CACHE_LOOKUPS = Counter(
+    "shopagent_cache_lookups",
+    "Cache look-ups by cache and result (hit or miss).",
+    ["cache", "result"],
+)
+
+# -- event pipeline ------------------------------------------------------------------------
+EVENT_LAG_SECONDS = Gauge(
+    "shopagent_event_lag_seconds",
+    "Age of the oldest event in the batch the processor handled last (event time to now).",
+    multiprocess_mode="max",
+)
+EVENT_DEAD_LETTERS = Counter(
+    "shopagent_event_dead_letters", "Behaviour events set aside as dead letters."
+)
+
+# -- HTTP ----------------------------------------------------------------------------------
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+HTTP_REQUESTS = Counter(
+    "shopagent_http_requests",
+    "HTTP requests by route template, method and status code.",
+    ["route", "method", "status"],
+)
+HTTP_REQUEST_SECONDS = Histogram(
+    "shopagent_http_request_seconds",
+    "Wall time of an HTTP request, by route template and method.",
+    ["route", "method"],
+    buckets=_HTTP_BUCKETS,
+)
+
+
+def bounded(value: str, allowed: Collection[str]) -> str:
+    """``value`` when it is one of ``allowed``, else ``other``: a label never grows unbounded."""
+    return value if value in allowed else OTHER
+
+
+def _kind(key: str, kinds: Collection[str]) -> str:
+    """The kind a bucket or cache key starts with (``chat:user:1`` → ``chat``), bounded."""
+    return bounded(key.partition(":")[0], kinds)
+
+
+def turn_done(outcome: str, seconds: float, first_token_s: float | None) -> None:
+    """One chat turn finished: its outcome, wall time and (when it sent text) first token."""
+    CHAT_TURNS.labels(bounded(outcome, TURN_OUTCOMES)).inc()
+    CHAT_TURN_SECONDS.observe(seconds)
+    if first_token_s is not None:
+        CHAT_FIRST_TOKEN_SECONDS.observe(first_token_s)
+
+
+@contextlib.contextmanager
+def socket_open() -> Iterator[None]:
+    """Count a chat socket as open while the block runs."""
+    OPEN_SOCKETS.inc()
+    try:
+        yield
+    finally:
+        OPEN_SOCKETS.dec()
+
+
+_TOOL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def tool_called(tool: str, outcome: str, seconds: float) -> None:
+    """One call of a registered tool (callers pass only names the registry knows)."""
+    name = tool if _TOOL_NAME.match(tool) else OTHER
+    TOOL_CALLS.labels(name, bounded(outcome, TOOL_OUTCOMES)).inc()
+    TOOL_CALL_SECONDS.labels(name).observe(seconds)
+
+
+def search_found_nothing(backend: str) -> None:
+    SEARCH_ZERO_RESULTS.labels(bounded(backend, SEARCH_BACKENDS)).inc()
+
+
+def guard_intervened(kind: str) -> None:
+    GUARD_INTERVENTIONS.labels(bounded(kind, GUARD_KINDS)).inc()
+
+
+def confirmation(event: str) -> None:
+    CONFIRMATIONS.labels(bounded(event, CONFIRMATION_EVENTS)).inc()
+
+
+def rate_limited(bucket: str) -> None:
+    """A refusal from the bucket named ``bucket`` (``chat:<who>``: only the kind is kept)."""
+    RATE_LIMIT_REFUSALS.labels(_kind(bucket, LIMIT_KINDS)).inc()
+
+
+def cache_lookup(key: str, hit: bool) -> None:
+    """A look-up of cache key ``key`` (``search:…``: only the kind is kept)."""
+    CACHE_LOOKUPS.labels(_kind(key, CACHE_KINDS), "hit" if hit else "miss").inc()
+
+
+def event_lag(seconds: float) -> None:
+    EVENT_LAG_SECONDS.set(max(0.0, seconds))
+
+
+def dead_lettered(count: int = 1) -> None:
+    EVENT_DEAD_LETTERS.inc(count)
+
+
+def http_request(route: str, method: str, status: int, seconds: float) -> None:
+    """One HTTP request; ``route`` is the matched route's template, or ``other``."""
+    verb = bounded(method, HTTP_METHODS)
+    HTTP_REQUESTS.labels(route, verb, str(status)).inc()
+    HTTP_REQUEST_SECONDS.labels(route, verb).observe(seconds)
+
+
+# -- several workers -----------------------------------------------------------------------
+
+
+def share_across_workers(data_dir: Path, workers: int) -> Path | None:
+    """In the parent of ``serve --workers N`` (N > 1): an empty ``<data_dir>/metrics`` named in
+    ``PROMETHEUS_MULTIPROC_DIR`` for the workers it spawns (the files of an earlier run would
+    add its counts to this one's). One worker serves in this process: nothing to share."""
+    if workers <= 1:
+        return None
+    path = data_dir / "metrics"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(mode=0o700, parents=True)
+    # Written, not read: prometheus-client reads it in each worker as it is imported.
+    os.environ[MULTIPROC_ENV] = str(path)
+    return path
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process holds the id now; ours is gone
+        return False
+    return True
+
+
+def forget_dead_workers(path: Path) -> list[int]:
+    """Drop the live gauges of every process that wrote to ``path`` and no longer runs."""
+    dead: set[int] = set()
+    for name in glob.glob(str(path / "gauge_live*_*.db")):
+        pid = Path(name).stem.rpartition("_")[2]
+        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+            dead.add(int(pid))
+    for pid in dead:
+        multiprocess.mark_process_dead(pid, str(path))
+    return sorted(dead)
+
+
+def worker_stopped(path: Path | None) -> None:
+    """This worker is stopping: its live gauges no longer count."""
+    if MULTIPROCESS and path is not None:
+        multiprocess.mark_process_dead(os.getpid(), str(path))
+
+
+def exposition(path: Path | None) -> tuple[bytes, str]:
+    """The metrics text and its content type: every worker's values merged from ``path`` in
+    multi-process mode, else this process's registry."""
+    if not MULTIPROCESS:
+        return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+    if path is None:
+        raise RuntimeError(f"{MULTIPROC_ENV} was set when metrics were imported but is not now")
+    forget_dead_workers(path)
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, str(path))
+    return generate_latest(registry), CONTENT_TYPE_LATEST
