@@ -171,6 +171,14 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, gt=0, lt=65536)
     # /docs and /openapi.json; production turns them off (SHOPAGENT_DOCS_ENABLED=false).
     docs_enabled: bool = True
+    # GET /metrics answers a staff token, or this bearer token (what a Prometheus scrape job
+    # sends as its `authorization` credentials); nobody else.
+    metrics_token: SecretStr | None = None
+    # The folder where `serve --workers N` workers keep their metric values (one merged view);
+    # `serve` sets it for its workers (prometheus-client's own variable name, no prefix).
+    metrics_multiproc_dir: Path | None = Field(
+        default=None, validation_alias="PROMETHEUS_MULTIPROC_DIR"
+    )
 
     @field_validator("trusted_proxies")
     @classmethod
