@@ -9,6 +9,8 @@ STAMP  := $(VENV)/.installed
 # jsii (the CDK synth in the tests) runs on node 20, which it calls end-of-life at every start.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 KINESALITE_PREFIX := $(HOME)/.cache/shopagent/kinesalite-3.3.3
+# axe-core for the browser tests' accessibility scans (tests/browser/axe.py reads it from here).
+AXE_PREFIX := $(HOME)/.cache/shopagent/axe-core-4.14.1
 
 install: $(STAMP)
 
@@ -43,6 +45,7 @@ services: install
 	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	command -v mvn >/dev/null || missing="$$missing maven"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	{ command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || \
 	  missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
@@ -55,6 +58,8 @@ services: install
 	$(BIN)/python -m infra.opensearch assemble
 	test -x $(KINESALITE_PREFIX)/node_modules/.bin/kinesalite || \
 	  npm install --no-audit --no-fund --silent --prefix $(KINESALITE_PREFIX) kinesalite@3.3.3
+	test -f $(AXE_PREFIX)/node_modules/axe-core/axe.min.js || \
+	  npm install --no-audit --no-fund --silent --prefix $(AXE_PREFIX) axe-core@4.14.1
 
 # A local OpenSearch 2.19 node on 127.0.0.1:9200 (assembled from Maven Central on first use);
 # Ctrl-C stops it. Point the app at it with SHOPAGENT_SEARCH_BACKEND=opensearch
