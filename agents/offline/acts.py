@@ -172,8 +172,10 @@ class Reading:
     def wordy(self) -> bool:
         """Surely an act answered in words, though maybe not this one: a person and a store
         question can be close, and either answer is honest where a search is not."""
-        return self.act not in TOOL_ACTS and self.score >= MIN_SCORE and (
-            self.lead_over_tools >= MIN_MARGIN
+        return (
+            self.act not in TOOL_ACTS
+            and self.score >= MIN_SCORE
+            and (self.lead_over_tools >= MIN_MARGIN)
         )
 
     @property

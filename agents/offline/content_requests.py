@@ -15,12 +15,14 @@ import re
 from typing import Any
 
 from agents.offline.context import Conversation, ToolRecord
+from agents.offline.dialogue import Dialogue
 from agents.offline.merchandising import (
     content_keywords,
     content_language,
     is_repeat_request,
     with_follow_up,
 )
+from agents.offline.step import Step, answered, call, say
 from agents.offline.text import normalize, tokens
 from agents.offline.vocabulary import CatalogVocabulary
 
@@ -146,23 +148,18 @@ def content_answer(record: ToolRecord) -> str:
     return "\n".join(lines)
 
 
-def content_step(
-    conv: Conversation, vocab: CatalogVocabulary, tool_names: frozenset[str]
-) -> tuple[str, dict[str, Any] | None] | None:
-    """For a content request: the call to make, or the final text once it answered.
-
-    Returns ``None`` when the message is not a content request, ``(text, None)`` to answer and
-    ``("", args)`` to call the tool.
-    """
+def content_step(d: Dialogue) -> Step | None:
+    """For a content request, the call to make or the final text once it answered; ``None``
+    when the message is not a content request."""
+    conv = d.conv
     repeat = None if is_content_request(conv.text) else repeat_args(conv)
     if repeat is None and not is_content_request(conv.text):
         return None
-    if WRITE_CONTENT not in tool_names:
-        return "Sorry, I can't write product copy here: the content tool isn't available.", None
-    done = [r for rnd in conv.rounds for r in rnd if r.name == WRITE_CONTENT and r.answered]
-    if done:
-        return content_answer(done[-1]), None
-    args = repeat or content_args(conv.text, vocab, conv.focus())
+    if WRITE_CONTENT not in d.tool_names:
+        return say("Sorry, I can't write product copy here: the content tool isn't available.")
+    if done := answered(conv, WRITE_CONTENT):
+        return say(content_answer(done[-1]))
+    args = repeat or content_args(conv.text, d.vocab, conv.focus())
     if not args["product_id"]:
-        return "Which product should I write for? Give me its id, e.g. 22423.", None
-    return "", args
+        return say("Which product should I write for? Give me its id, e.g. 22423.")
+    return call(WRITE_CONTENT, args)

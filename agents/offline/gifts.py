@@ -75,8 +75,10 @@ OCCASIONS: tuple[tuple[re.Pattern[str], str], ...] = (
         "a gift to bring the hosts of a dinner: candles, a tea towel, a small treat",
     ),
     (
-        re.compile(r"\b(?:house[- ]?warming|new home|new house|new flat|moved house|"
-                   r"new neighbou?rs?)\b"),
+        re.compile(
+            r"\b(?:house[- ]?warming|new home|new house|new flat|moved house|"
+            r"new neighbou?rs?)\b"
+        ),
         "things for a new home: a doormat, candles, cushions, home decoration",
     ),
 )
@@ -152,8 +154,9 @@ def gift_category(text: str, vocab: CatalogVocabulary, interest: str = "") -> st
 
 
 def _without_occasions(text: str) -> str:
-    return " ".join(w for w in re.findall(r"[\w'-]+", text) if w.removesuffix("'s") not in
-                    OCCASION_WORDS)
+    return " ".join(
+        w for w in re.findall(r"[\w'-]+", text) if w.removesuffix("'s") not in OCCASION_WORDS
+    )
 
 
 def _closest_category(text: str, vocab: CatalogVocabulary) -> str | None:

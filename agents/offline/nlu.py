@@ -94,7 +94,7 @@ def understand(text: str, vocab: CatalogVocabulary, ctx: NluContext | None = Non
 
 
 def _whole_title_named(named: Linked, norm: str) -> bool:
-    """"show me the Regency Teapot Roses": a whole title of three words or more, after "the"."""
+    """ "show me the Regency Teapot Roses": a whole title of three words or more, after "the"."""
     first = tokens(normalize(named.title))[:1]
     return (
         named.coverage == 1.0

@@ -34,19 +34,11 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field
 
-from agents.offline.context import read_conversation
+from agents.offline.dialogue import Dialogue, Store
 from agents.offline.gifts import warm as warm_gifts
-from agents.offline.policy import Step, ToolCallPlan, next_step
-from agents.offline.routing import (
-    ANALYZE,
-    Route,
-    new_shopping_request,
-    review_answer,
-    route,
-    warm_readers,
-)
-from agents.offline.service import answers as service_answers
-from agents.offline.service.planner import service_step
+from agents.offline.routing import warm_readers
+from agents.offline.skills import next_step
+from agents.offline.step import Step
 from agents.offline.store_policy import StorePolicy, store_policy
 from agents.offline.vocabulary import CatalogVocabulary
 from tools.models import Product
@@ -115,32 +107,8 @@ class OfflinePlanner(BaseChatModel):
     # ------------------------------------------------------------------------- replying
 
     def _step(self, messages: list[BaseMessage]) -> Step:
-        conv = read_conversation(messages)
-        routed = route(messages, conv, self.vocabulary, self.tool_names, self.policy)
-        if routed is not None:  # no tool skill answers it: another language, a store question…
-            return self._routed(routed, conv.rounds)
-        # customer service, when it is that (a confident new shopping request leaves it)
-        served = service_step(messages, self.tool_names, self._shops)
-        if served is not None:
-            return served
-        return next_step(messages, self.vocabulary, self.tool_names, self.max_tool_rounds)
-
-    def _shops(self, text: str) -> bool:
-        """A new shopping request: it names a product kind of the catalog and reads as
-        shopping with confidence."""
-        return new_shopping_request(text, self.vocabulary)
-
-    @staticmethod
-    def _routed(routed: Route, rounds: Sequence[Sequence[Any]]) -> Step:
-        """The routed answer, or its one tool call and then the answer from its result."""
-        if not routed.tool or routed.args is None:
-            return Step(text=routed.text)
-        done = [r for rnd in rounds for r in rnd if r.name == routed.tool and r.answered]
-        if not done:
-            return Step(calls=[ToolCallPlan(routed.tool, routed.args)])
-        if routed.tool == ANALYZE:
-            return Step(text=review_answer(done[-1].output, done[-1].error))
-        return Step(text=service_answers.transferred())
+        store = Store(self.vocabulary, self.policy, self.tool_names, self.max_tool_rounds)
+        return next_step(Dialogue(messages, store))
 
     @staticmethod
     def _calls(step: Step) -> list[ToolCall]:

@@ -18,11 +18,14 @@ copied from the tool's result, and pass on its note.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any
 
 from agents.offline.context import RECOMMEND, Conversation, ToolRecord
 from agents.offline.cues import SIMILAR, TOGETHER
+from agents.offline.dialogue import Dialogue
+from agents.offline.step import Step, call_then_answer, say
+from agents.offline.targets import resolve
 from agents.offline.text import currency_symbol, format_price, normalize
 from agents.offline.understanding import NluContext, Understanding
 
@@ -42,18 +45,6 @@ _WHY = re.compile(
     r"|\bwhat makes (?:it|this|that)\b|\bwhy (?:\d|#)"
 )
 
-# (text, tool, args): answer with ``text`` when ``args`` is None, else call ``tool``.
-Step = tuple[str, str, dict[str, Any] | None]
-
-
-class Targets(Protocol):
-    ids: list[str]  # the products a message points at
-    reply: str  # a question back when it is unclear which
-
-
-# The planner's reference resolution (``policy.resolve``).
-Resolver = Callable[[Understanding, NluContext], Targets]
-
 
 def _last_listing(conv: Conversation) -> ToolRecord | None:
     for record in reversed(conv.history):
@@ -63,7 +54,7 @@ def _last_listing(conv: Conversation) -> ToolRecord | None:
 
 
 def _request(
-    conv: Conversation, ctx: NluContext, u: Understanding, resolve: Resolver
+    conv: Conversation, ctx: NluContext, u: Understanding
 ) -> tuple[str, dict[str, Any] | str] | None:
     """Which tool to call with which arguments (or a question back), or ``None``."""
     text = normalize(conv.text)
@@ -148,29 +139,19 @@ def explanation_answer(record: ToolRecord) -> str:
     return f"{head} {text}" if text else f"{head} the data says little about it yet."
 
 
-def recommendation_step(
-    conv: Conversation,
-    ctx: NluContext,
-    u: Understanding,
-    tool_names: frozenset[str],
-    resolve: Resolver,
-) -> Step | None:
-    """For a recommendation request: ``("", tool, args)`` to call, ``(text, tool, None)`` to
-    answer, or ``None`` when the message is something else (or the tools are not bound)."""
-    if RECOMMEND not in tool_names:
+def recommendation_step(d: Dialogue) -> Step | None:
+    """For a recommendation request, the call to make or the answer from its result (or a
+    question back); ``None`` when the message is something else (or the tools are not bound)."""
+    if RECOMMEND not in d.tool_names:
         return None
-    request = _request(conv, ctx, u, resolve)
+    request = _request(d.conv, d.ctx, d.understanding)
     if request is None:
         return None
     name, args = request
     if isinstance(args, str):
-        return args, name, None
-    if name not in tool_names:
-        text = "Sorry, I can't explain recommendations here: that tool isn't available."
-        return text, name, None
-    done = [r for rnd in conv.rounds for r in rnd if r.name == name and r.answered]
-    if done:
-        if name == EXPLAIN:
-            return explanation_answer(done[-1]), name, None
-        return listing_answer(done[-1], ctx), name, None
-    return "", name, args
+        return say(args)
+    if name not in d.tool_names:
+        return say("Sorry, I can't explain recommendations here: that tool isn't available.")
+    if name == EXPLAIN:
+        return call_then_answer(d.conv, name, args, explanation_answer)
+    return call_then_answer(d.conv, name, args, lambda record: listing_answer(record, d.ctx))

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
@@ -27,11 +26,13 @@ from agents.offline.acts import (
     read_act,
     split_passage,
 )
-from agents.offline.context import Conversation
 from agents.offline.cue_slots import detect_flags
+from agents.offline.dialogue import Dialogue
 from agents.offline.foreign import english_only, foreign_language, load_language_model
 from agents.offline.nlu import understand
+from agents.offline.service import answers as service_answers
 from agents.offline.service.nlu import understand_request
+from agents.offline.step import Step, call_then_answer, say
 from agents.offline.store_policy import StorePolicy
 from agents.offline.text import normalize
 from agents.offline.vocabulary import CatalogVocabulary
@@ -79,16 +80,6 @@ OWN_ORDER = re.compile(
 )
 # Words of the customer's own records: such a sentence stays with customer service.
 _RECORD_WORDS = re.compile(r"\b(?:orders?|return\w*|refund\w*|exchange\w*|cancel\w*|my)\b")
-
-
-@dataclass(frozen=True)
-class Route:
-    """What to do with a message: answer ``text``, or call ``tool`` with ``args`` and then
-    answer from its result."""
-
-    text: str = ""
-    tool: str = ""
-    args: dict[str, Any] | None = None
 
 
 def _last_answer(messages: Sequence[BaseMessage]) -> str:
@@ -179,21 +170,17 @@ def _rules_suffice(text: str, vocab: CatalogVocabulary) -> bool:
     return pointed or precise or u.intent not in _OPEN_INTENTS
 
 
-def route(
-    messages: Sequence[BaseMessage],
-    conv: Conversation,
-    vocab: CatalogVocabulary,
-    tool_names: frozenset[str],
-    policy: StorePolicy,
-) -> Route | None:
-    """The route of the current message, or ``None`` for the tool skills to read it."""
-    text = conv.text
+def routed_step(d: Dialogue) -> Step | None:
+    """The answer to a message no tool skill reads (or its one tool call, then the answer from
+    its result); ``None`` for the tool skills to read it."""
+    text = d.text
     if not text.strip() or _answers_a_question(text):
         return None
+    vocab = d.vocab
     if (code := foreign_language(text, vocab)) is not None:
-        return Route(text=english_only(code, vocab))
+        return say(english_only(code, vocab))
     if asks_about_rules(text):
-        return Route(text=store_answer(text, policy, vocab))
+        return say(store_answer(text, d.store.policy, vocab))
     if not needs_reading(text, vocab) or _rules_suffice(text, vocab):
         return None
     reading = read_act(text)
@@ -206,35 +193,36 @@ def route(
         return None
     if grounded(text, vocab) and not reading.sure and reading.act != "review":
         return None  # it names a product kind: the shopping rules keep it unless surer
-    return _act_route(reading, text, messages, vocab, tool_names, policy)
+    return _act_step(reading, d)
 
 
-def _act_route(
-    reading: Reading,
-    text: str,
-    messages: Sequence[BaseMessage],
-    vocab: CatalogVocabulary,
-    tool_names: frozenset[str],
-    policy: StorePolicy,
-) -> Route | None:
+def _act_step(reading: Reading, d: Dialogue) -> Step | None:
+    text, vocab = d.text, d.vocab
     if reading.act == "hand_off":
-        if TRANSFER in tool_names:
+        if TRANSFER in d.tool_names:
             summary = f"The customer asked for a human agent: {text}"[:500]
-            return Route(tool=TRANSFER, args={"summary": summary})
-        return Route(text=no_person(vocab))
+            return call_then_answer(
+                d.conv, TRANSFER, {"summary": summary}, lambda _: service_answers.transferred()
+            )
+        return say(no_person(vocab))
     if reading.act == "store_question":
-        return Route(text=store_answer(text, policy, vocab))
+        return say(store_answer(text, d.store.policy, vocab))
     if reading.act == "review":
         passage = split_passage(text)[1]
-        if passage and ANALYZE in tool_names:
-            args = {"text": passage[:MAX_PASSAGE], "features": ["sentiment", "key_phrases"]}
-            return Route(tool=ANALYZE, args=args)
+        if passage and ANALYZE in d.tool_names:
+            args: dict[str, Any] = {
+                "text": passage[:MAX_PASSAGE],
+                "features": ["sentiment", "key_phrases"],
+            }
+            return call_then_answer(
+                d.conv, ANALYZE, args, lambda r: review_answer(r.output, r.error)
+            )
         return None
-    if reading.act == "small_talk" and not _last_answer(messages).rstrip().endswith("?"):
+    if reading.act == "small_talk" and not _last_answer(d.messages).rstrip().endswith("?"):
         flags = detect_flags(normalize(text))
         if flags.topic or flags.greeting or flags.thanks or flags.bye or flags.help:
             return None  # the rules have a more precise answer ("I can't help with jokes")
-        return Route(text=small_talk(vocab))
+        return say(small_talk(vocab))
     return None
 
 

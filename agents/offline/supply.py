@@ -20,12 +20,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from agents.offline.context import Conversation, ToolRecord
+from agents.offline.dialogue import Dialogue
 from agents.offline.merchandising import (
     horizon_days,
     is_demand_question,
     is_run_out_question,
     is_stock_question,
 )
+from agents.offline.step import Step, call_then_answer, say
 from agents.offline.supply_cues import (
     FORECAST_QUESTION,
     FORECAST_WORD,
@@ -114,9 +116,7 @@ def forecast_args(text: str, vocab: CatalogVocabulary, focus: str | None) -> dic
     return args
 
 
-def product_stock_args(
-    conv: Conversation, vocab: CatalogVocabulary
-) -> dict[str, Any] | None:
+def product_stock_args(conv: Conversation, vocab: CatalogVocabulary) -> dict[str, Any] | None:
     """``check_inventory``'s arguments for a stock or run-out question about one product (named,
     else in focus); ``None`` when the message is not one or names no single product."""
     norm = normalize(conv.text)
@@ -152,11 +152,10 @@ def forecast_answer(record: ToolRecord) -> str:
     )
 
 
-def supply_step(
-    conv: Conversation, vocab: CatalogVocabulary, tool_names: frozenset[str]
-) -> tuple[str, str, dict[str, Any] | None] | None:
-    """For a reorder or forecast question: ``("", tool, args)`` to call a tool, ``(text, tool,
-    None)`` to answer; ``None`` when the message is neither."""
+def supply_step(d: Dialogue) -> Step | None:
+    """For a reorder or forecast question, the call to make or the answer from its result;
+    ``None`` when the message is neither."""
+    conv, vocab = d.conv, d.vocab
     norm = normalize(conv.text)
     if is_reorder_question(conv.text):
         tool, args = REORDERS, reorder_args(conv.text)
@@ -167,20 +166,13 @@ def supply_step(
     ):  # "forecast for the smart watch": a product named, so not the weather
         tool, args = FORECAST, forecast_args(conv.text, vocab, conv.focus())
         if not args["product_id"]:
-            return "Which product should I forecast? Give me its id, e.g. 22423.", tool, None
+            return say("Which product should I forecast? Give me its id, e.g. 22423.")
     else:
         return None
-    if tool not in tool_names:
-        return (
-            "Sorry, I can't look at demand and stock here: that tool isn't available.",
-            tool,
-            None,
-        )
-    done = [r for rnd in conv.rounds for r in rnd if r.name == tool and r.answered]
-    if done:
-        answer = reorder_answer if tool == REORDERS else forecast_answer
-        return answer(done[-1]), tool, None
-    return "", tool, args
+    if tool not in d.tool_names:
+        return say("Sorry, I can't look at demand and stock here: that tool isn't available.")
+    answer = reorder_answer if tool == REORDERS else forecast_answer
+    return call_then_answer(conv, tool, args, answer)
 
 
 def restock_line(out: Mapping[str, Any]) -> str:

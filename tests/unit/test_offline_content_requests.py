@@ -111,11 +111,14 @@ async def test_same_again_repeats_the_last_copy_request_in_the_new_language(chat
 
 
 def test_same_again_without_earlier_copy_is_not_a_content_request() -> None:
-    from agents.offline.content_requests import content_step
-    from agents.offline.context import Conversation
+    from langchain_core.messages import HumanMessage
 
-    conv = Conversation(text="same again in Italian", has_human=True)
-    assert content_step(conv, VOCAB, frozenset({"write_product_content"})) is None
+    from agents.offline.content_requests import content_step
+    from agents.offline.dialogue import Dialogue, Store
+    from agents.offline.store_policy import StorePolicy
+
+    store = Store(VOCAB, StorePolicy(), frozenset({"write_product_content"}), max_tool_rounds=4)
+    assert content_step(Dialogue([HumanMessage("same again in Italian")], store)) is None
 
 
 async def test_a_short_language_follow_up_right_after_copy_asks_again(chat: object) -> None:

@@ -84,9 +84,15 @@ def test_a_whole_title_after_the_names_that_product() -> None:
 
 
 def test_forecast_for_a_named_product_is_no_weather_question() -> None:
-    from agents.offline.context import Conversation
+    from langchain_core.messages import HumanMessage
+
+    from agents.offline.dialogue import Dialogue, Store
+    from agents.offline.step import Step, ToolCallPlan
+    from agents.offline.store_policy import StorePolicy
     from agents.offline.supply import supply_step
 
-    conv = Conversation(text="forecast for the assorted colour bird ornament next month")
-    step = supply_step(conv, VOCAB, frozenset({"forecast_demand"}))
-    assert step == ("", "forecast_demand", {"product_id": "84879", "horizon_days": 30})
+    store = Store(VOCAB, StorePolicy(), frozenset({"forecast_demand"}), max_tool_rounds=4)
+    message = HumanMessage("forecast for the assorted colour bird ornament next month")
+    step = supply_step(Dialogue([message], store))
+    expected = ToolCallPlan("forecast_demand", {"product_id": "84879", "horizon_days": 30})
+    assert step == Step(calls=[expected])

@@ -7,7 +7,7 @@ import pytest
 
 from agents.guards import violated_constraint
 from agents.offline.nlu import understand
-from agents.offline.policy import search_args
+from agents.offline.search_arguments import search_args
 from agents.offline.vocabulary import CatalogVocabulary
 from tools.models import Product
 from tools.search.base import SearchQuery

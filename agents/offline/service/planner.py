@@ -16,12 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.messages import BaseMessage
-
-from agents.offline.policy import Step, ToolCallPlan
+from agents.offline.dialogue import Dialogue
+from agents.offline.routing import new_shopping_request
 from agents.offline.service import answers
 from agents.offline.service.nlu import PaymentRef, Request, ServiceIntent, understand_request
-from agents.offline.service.reading import Call, ServiceConversation, read_service
+from agents.offline.service.reading import Call, ServiceConversation
 from agents.offline.service.resolve import (
     Record,
     choose_payment,
@@ -29,6 +28,7 @@ from agents.offline.service.resolve import (
     match_items,
     original_method,
 )
+from agents.offline.step import Step, ToolCallPlan
 from tools.orders.tools import IDENTIFY, WRITE_TOOLS
 
 # The planner serves customers only when the model has these tools.
@@ -85,7 +85,7 @@ def _text(text: str) -> Step:
 def _service_turns(
     conv: ServiceConversation,
     requests: Sequence[Request],
-    shops: Callable[[str], bool] | None = None,
+    shops: Callable[[str], bool],
 ) -> list[bool]:
     """For each turn, whether it belongs to customer service. ``shops`` says whether a
     message is a new shopping request (which leaves any service flow)."""
@@ -94,7 +94,7 @@ def _service_turns(
         previous = flags[-1] if flags else False
         answered = conv.turns[index - 1].answer.rstrip() if index else ""
         shopping = SHOPPING.search(turn.text) or (
-            previous and shops is not None and not request.has_cue and shops(turn.text)
+            previous and not request.has_cue and shops(turn.text)
         )
         replying = previous and not shopping
         flags.append(
@@ -376,19 +376,19 @@ class ServicePlanner:
         )
 
 
-def service_step(
-    messages: Sequence[BaseMessage],
-    tool_names: frozenset[str],
-    shops: Callable[[str], bool] | None = None,
-) -> Step | None:
-    """The planner's next step when the conversation is customer service, else ``None``.
-    ``shops`` recognises a new shopping request, which leaves a service flow."""
-    if not NEEDED.issubset(tool_names):
+def service_step(d: Dialogue) -> Step | None:
+    """The planner's next step when the conversation is customer service, else ``None``. A
+    confident new shopping request (``routing.new_shopping_request``) leaves a service flow."""
+    if not NEEDED.issubset(d.tool_names):
         return None
-    conv = read_service(messages)
+    conv = d.service
     if not conv.turns:
         return None
     requests = [understand_request(turn.text) for turn in conv.turns]
+
+    def shops(text: str) -> bool:
+        return new_shopping_request(text, d.vocab)
+
     if not _service_turns(conv, requests, shops)[-1]:
         return None
     return ServicePlanner(conv, requests).step()

@@ -1,0 +1,167 @@
+"""The arguments of a search: a fresh one from the understood message, a refinement of the
+previous one (changed only as asked), the relaxations of a refinement that found nothing, and
+a "similar" search from a product.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from statistics import median_low
+from typing import Any
+
+from agents.offline import answers
+from agents.offline.nlu import NluContext, Understanding
+from agents.offline.relax import Relaxation
+from agents.offline.text import normalize, tokens
+
+CENT = 0.01
+# A shopper's need fits in a few words; a pasted essay must not fail the tool's validation.
+MAX_QUERY_WORDS = 12
+MAX_QUERY_CHARS = 200
+
+
+def _query(words: Sequence[str]) -> str:
+    """Free text for the search tool: each word once, short enough for any backend."""
+    kept = list(dict.fromkeys(words))[:MAX_QUERY_WORDS]
+    return " ".join(kept)[:MAX_QUERY_CHARS].strip()
+
+
+def search_args(u: Understanding) -> dict[str, Any]:
+    """Arguments of a fresh search: ``query`` always, every other field only when set."""
+    args: dict[str, Any] = {"query": _query(u.query_words)}
+    if u.category:
+        args["category"] = u.category
+    if u.brand:
+        args["brand"] = u.brand
+    if u.attributes:
+        args["attributes"] = dict(u.attributes)
+    if u.price is not None:
+        if u.price.min_price is not None:
+            args["min_price"] = u.price.min_price
+        if u.price.max_price is not None:
+            args["max_price"] = u.price.max_price
+    if u.in_stock_only:
+        args["in_stock_only"] = True
+    if u.excluded:
+        args["exclude"] = list(u.excluded)
+    sort = u.sort or ("price_asc" if u.cheaper else "price_desc" if u.pricier else None)
+    if sort and sort != "relevance":
+        args["sort"] = sort
+    return args
+
+
+def _set_price(args: dict[str, Any], low: float | None, high: float | None) -> None:
+    """Apply new bounds, dropping an old bound that would contradict a new one."""
+    if low is not None:
+        args["min_price"] = low
+    if high is not None:
+        args["max_price"] = high
+    lo, hi = args.get("min_price"), args.get("max_price")
+    if lo is not None and hi is not None and lo > hi:
+        args.pop("max_price" if low is not None else "min_price")
+
+
+def refined_args(
+    u: Understanding, base: dict[str, Any], ctx: NluContext, anchor: float | None
+) -> dict[str, Any] | str:
+    """The previous search changed only as asked; a text reply when there is nowhere to go."""
+    args = copy.deepcopy(base)
+    args.pop("offset", None)
+    if u.query_words:
+        old = str(args.get("query", "")).split()
+        if u.replacing:
+            # New words replace the old free text; the product kind stays.
+            kind = str(args.get("category") or "").lower().split()
+            old = [w for w in old if w in kind]
+            args["query"] = _query([*u.query_words, *old])
+        else:
+            args["query"] = _query([*old, *u.query_words])
+    if "*" in u.cleared:
+        for key in (
+            "attributes",
+            "min_price",
+            "max_price",
+            "brand",
+            "category",
+            "in_stock_only",
+            "exclude",
+        ):
+            args.pop(key, None)
+    if "price" in u.cleared:
+        args.pop("min_price", None)
+        args.pop("max_price", None)
+    for key in ("category", "brand"):
+        if key in u.cleared:
+            args.pop(key, None)
+    attributes = {k: v for k, v in (args.get("attributes") or {}).items() if k not in u.cleared}
+    attributes.update(u.attributes)
+    if attributes:
+        args["attributes"] = attributes
+    else:
+        args.pop("attributes", None)
+    if u.price is not None:
+        if u.price.approximate or (u.price.min_price is not None and u.price.max_price is not None):
+            args.pop("min_price", None)
+            args.pop("max_price", None)
+        _set_price(args, u.price.min_price, u.price.max_price)
+    prices = [p.price for p in ctx.shown if p.price > 0]
+    # "cheaper" / "more expensive" are read against the typical (median) price shown, or the
+    # product pointed at: the list's single cheapest item should not make "cheaper" empty.
+    # An old bound on the other side ("over £10") no longer holds once the shopper asks.
+    reference = anchor if anchor is not None else (median_low(prices) if prices else None)
+    if u.cheaper and reference is not None and u.price is None:
+        ceiling = round(reference - CENT, 2)
+        if ceiling <= 0:
+            return answers.nothing_cheaper("cheapest")
+        args.pop("min_price", None)
+        args["max_price"] = ceiling
+    if u.pricier and reference is not None and u.price is None:
+        args.pop("max_price", None)
+        args["min_price"] = round(reference + CENT, 2)
+    if u.excluded:
+        args["exclude"] = list(dict.fromkeys([*(args.get("exclude") or []), *u.excluded]))
+    if u.in_stock_only is True:
+        args["in_stock_only"] = True
+    elif u.in_stock_only is False:
+        args.pop("in_stock_only", None)
+    sort = u.sort
+    if sort is None and (u.cheaper or u.pricier) and not prices and anchor is None:
+        sort = "price_asc" if u.cheaper else "price_desc"
+    if sort == "relevance":
+        args.pop("sort", None)
+    elif sort is not None:
+        args["sort"] = sort
+    return args
+
+
+def refine_fallbacks(u: Understanding, refined: dict[str, Any]) -> list[Relaxation]:
+    """When a refinement finds nothing, drop the attribute filters earlier turns asked for (never
+    what this message asked for, nor the product kind the refinement is about)."""
+    if u.cheaper or u.pricier:
+        return []  # "cheaper" finding nothing means these were the cheapest: say so
+    steps: list[Relaxation] = []
+    current = copy.deepcopy(refined)
+    attributes = current.get("attributes") or {}
+    inherited = [name for name in attributes if name not in u.attributes]
+    if inherited:
+        kept = {k: v for k, v in attributes.items() if k in u.attributes}
+        if kept:
+            current["attributes"] = kept
+        else:
+            current.pop("attributes", None)
+        plural = "filters" if len(inherited) > 1 else "filter"
+        names = " and ".join(inherited)
+        steps.append(Relaxation(f"without the earlier {names} {plural}", copy.deepcopy(current)))
+    return steps
+
+
+def similar_args(pid: str, ctx: NluContext) -> dict[str, Any] | None:
+    """Products of the same kind: the category (or the title's head word), a longer page."""
+    product = ctx.known.get(pid.lower())
+    if product is None or not product.title:
+        return None
+    if product.category:
+        return {"query": product.category.lower(), "category": product.category, "limit": 6}
+    words = [w for w in tokens(normalize(product.title)) if not w.isdigit()]
+    return {"query": words[-1], "limit": 6} if words else None

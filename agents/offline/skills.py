@@ -1,0 +1,90 @@
+"""The planner's skills, in the order they are asked, with the reason for each place.
+
+Every skill reads the same ``Dialogue`` and answers with a ``Step`` when the message is its to
+answer, else ``None``; the first answer wins and core shopping, last, always answers. A new
+kind of request costs one module with one ``*_step`` function and one entry here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from agents.offline import answers
+from agents.offline.content_requests import content_step
+from agents.offline.dialogue import Dialogue
+from agents.offline.product_stock import product_stock_step
+from agents.offline.recommending import recommendation_step
+from agents.offline.routing import routed_step
+from agents.offline.service.planner import service_step
+from agents.offline.shopping import shopping_step
+from agents.offline.step import Step, say
+from agents.offline.supply import supply_step
+
+
+def opening_step(d: Dialogue) -> Step | None:
+    """No shopper message yet: a greeting that says what the shop sells."""
+    return None if d.conv.has_human else say(answers.greeting(d.vocab))
+
+
+@dataclass(frozen=True)
+class Skill:
+    name: str
+    step: Callable[[Dialogue], Step | None]
+    why_here: str
+
+
+SKILLS: tuple[Skill, ...] = (
+    Skill("opening", opening_step, "with no shopper message there is nothing for others to read"),
+    Skill(
+        "routing",
+        routed_step,
+        "another language, a store question, a request for a person, small talk or a pasted "
+        "review: no tool skill reads these, and their words would otherwise become a search "
+        '("speak someone") or an identity question; it steps aside for any message that '
+        "answers a customer-service question, so an open flow keeps its replies",
+    ),
+    Skill(
+        "customer service",
+        service_step,
+        'an open order flow reads the short replies it asked for ("yes", "the second one", '
+        "an e-mail) before shopping could take them for a search; it lets go of a confident "
+        "new shopping request",
+    ),
+    Skill(
+        "content",
+        content_step,
+        '"write a description for 22423" names a product and would read as a search or a '
+        "details question to the skills below",
+    ),
+    Skill(
+        "supply",
+        supply_step,
+        "reorder and forecast questions name products and periods, which shopping would read "
+        "as a search (or the weather)",
+    ),
+    Skill(
+        "product stock",
+        product_stock_step,
+        "a merchandiser's stock or run-out question about one product is an inventory check, "
+        'not the catalog search shopping would make of "how many do we have"',
+    ),
+    Skill(
+        "recommendations",
+        recommendation_step,
+        '"what goes with it", "similar", "trending" and "why this one" would otherwise '
+        "be a same-kind search; it reads the shopping understanding and leaves requests that "
+        "name products to shopping",
+    ),
+    Skill(
+        "core shopping",
+        shopping_step,
+        "search, refine, more, details, stock and small talk: it answers every message, so it "
+        "comes last",
+    ),
+)
+
+
+def next_step(d: Dialogue) -> Step:
+    """The first answer in skill order (core shopping, last, always answers)."""
+    return next(step for step in (skill.step(d) for skill in SKILLS) if step is not None)
