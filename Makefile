@@ -35,7 +35,8 @@ test: install services lint typecheck
 
 # What the integration tests start for real: Java (local Spark for the Glue jobs, OpenSearch),
 # node (kinesalite, jsii for the CDK app), Maven (assembles OpenSearch), redis-server, PostgreSQL
-# (initdb and postgres, found with pg_config or under /usr/lib/postgresql). Each is
+# (initdb and postgres, found with pg_config or under /usr/lib/postgresql), Prometheus (scrapes a
+# served app in tests/integration/test_prometheus_scrape.py). Each is
 # installed only when missing (Debian packages need root: otherwise the message names them).
 # OpenSearch 2.19 and kinesalite go into cache folders kept between runs (infra/opensearch,
 # infra/local_services.py).
@@ -46,6 +47,7 @@ services: install
 	command -v mvn >/dev/null || missing="$$missing maven"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v prometheus >/dev/null || missing="$$missing prometheus"; \
 	{ command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || \
 	  missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \

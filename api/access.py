@@ -19,6 +19,7 @@ role), with a JSON ``detail`` naming what is missing.
 | `POST /v1/content`, `GET /v1/content/jobs/{id}` | – | – | yes |
 | `GET /v1/inventory/reorders`, `POST /v1/inventory/receipts` | – | – | yes |
 | `POST /v1/events` (JSON only, else 415), `GET /v1/events/stats` | – | – | yes |
+| `GET /metrics` ⁶ | – | – | yes |
 
 ¹ ``search_products``, ``get_product``, ``check_inventory``, ``get_product_details``,
 ``list_all_product_types``: what a shop window shows anyway.
@@ -39,20 +40,26 @@ closed. Shoppers change their orders through the chat, which confirms before eac
 ⁵ Any other order id, one that exists for another customer or none at all, is the same 403
 "not one of your orders", so a shopper cannot learn which order ids exist; staff get 404
 for a missing order.
+⁶ Or the scrape token ``metrics_token`` as the bearer (a Prometheus job's ``authorization``
+credentials; it proves nothing anywhere else). The counts say how the service is used and
+where it fails: an operator's view, never a public one.
 """
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from anyio import to_thread
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
+from pydantic import SecretStr
 
-from api.deps import PrincipalDep, auth_http_error
+from api.deps import PrincipalDep, auth_http_error, authenticate, bearer_token
 from api.echo import quoted
-from infra.errors import AuthError, ForbiddenError
-from infra.identity import Principal, Role
+from infra.errors import AuthError, ForbiddenError, UpstreamError
+from infra.identity import Identity, Principal, Role
+from infra.settings import Settings
 from tools.catalog.store import Store
 from tools.recommend.service import default_strategy
 
@@ -112,6 +119,22 @@ STAFF_ONLY = Depends(requires(STAFF))
 SIGNED_IN_ONLY = Depends(requires(SIGNED_IN))
 
 
+async def authorize_metrics(request: Request, settings: Settings, identity: Identity) -> None:
+    """Pass a ``GET /metrics`` that carries the scrape token or a staff token; else 401 / 403
+    (a bad token 401, a shopper's 403), or 503 when the issuer's keys cannot be fetched."""
+    scrape = settings.metrics_token
+    try:
+        token = bearer_token(request)
+        if _same_secret(token, scrape):
+            return
+        check(await authenticate(request, identity), STAFF, "GET /metrics")
+    except AuthError as err:
+        sent = request.headers.get("authorization") is not None
+        raise auth_http_error(err, bad_credential=sent) from err
+    except UpstreamError as err:
+        raise HTTPException(503, f"cannot check the token now: {err}") from err
+
+
 async def authorize_tool(
     name: str, principal: Principal, arguments: dict[str, Any], store: Store
 ) -> dict[str, Any]:
@@ -159,6 +182,12 @@ def _own_user(principal: Principal, arguments: dict[str, Any], what: str) -> dic
             f"{what}: a shopper may only name themselves; user_id comes from the token"
         )
     return {**arguments, "user_id": principal.user_id}
+
+
+def _same_secret(token: str | None, secret: SecretStr | None) -> bool:
+    if token is None or secret is None:
+        return False
+    return hmac.compare_digest(token.encode(), secret.get_secret_value().encode())
 
 
 def _text(value: object) -> str | None:

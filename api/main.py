@@ -10,9 +10,11 @@ from fastapi import FastAPI
 from api.body_guard import BodyGuard
 from api.error_responses import install_error_responses
 from api.forecast_schedule import forecast_schedule
-from api.routes import analyze, chat, content, events, health, inventory, pages, tools
+from api.http_metrics import HttpMetrics
+from api.routes import analyze, chat, content, events, health, inventory, metrics, pages, tools
 from api.security_headers import SecurityHeaders
 from assembly.runtime import open_runtime
+from infra.metrics import worker_stopped
 from infra.settings import Settings, get_settings
 from tools.analyze.log_filter import install_pii_log_masking
 
@@ -29,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             async with forecast_schedule(runtime):
                 yield
             await content.cancel_jobs(app)
+        worker_stopped(settings.metrics_multiproc_dir)
 
     app = FastAPI(
         title="shopagent",
@@ -39,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json" if settings.docs_enabled else None,
         redoc_url=None,  # one docs page, /docs
     )
-    for module in (health, tools, chat, events, analyze, content, inventory, pages):
+    for module in (health, tools, chat, events, analyze, content, inventory, pages, metrics):
         app.include_router(module.router)
     install_error_responses(app)
     # The last added runs first: headers go on every answer, the body gate's refusals too.
@@ -47,4 +50,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodyGuard, max_body_bytes=settings.max_body_bytes, body_timeout_s=settings.body_timeout_s
     )
     app.add_middleware(SecurityHeaders, docs_path=app.docs_url)
+    # Outermost: every answer is counted, the gates' refusals too.
+    app.add_middleware(HttpMetrics)
     return app

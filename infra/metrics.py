@@ -19,25 +19,24 @@ each scrape drops the live gauges of any process id that no longer runs. Without
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import os
 import re
 import shutil
-from collections.abc import Collection, Iterator
+import time
+from collections.abc import Collection
 from pathlib import Path
 
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
     Counter,
     Gauge,
     Histogram,
-    generate_latest,
     multiprocess,
     values,
 )
+from prometheus_client.exposition import choose_encoder
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # prometheus-client chose its value store when it was imported: files when the variable was set.
@@ -156,14 +155,27 @@ def turn_done(outcome: str, seconds: float, first_token_s: float | None) -> None
         CHAT_FIRST_TOKEN_SECONDS.observe(first_token_s)
 
 
-@contextlib.contextmanager
-def socket_open() -> Iterator[None]:
-    """Count a chat socket as open while the block runs."""
+class TurnClock:
+    """Times one chat turn: ``frame(kind)`` for each frame sent, then ``done(outcome)``."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.first_token_s: float | None = None
+
+    def frame(self, kind: str) -> None:
+        if self.first_token_s is None and kind in ("token", "message"):
+            self.first_token_s = time.perf_counter() - self.started
+
+    def done(self, outcome: str) -> None:
+        turn_done(outcome, time.perf_counter() - self.started, self.first_token_s)
+
+
+def socket_opened() -> None:
     OPEN_SOCKETS.inc()
-    try:
-        yield
-    finally:
-        OPEN_SOCKETS.dec()
+
+
+def socket_closed() -> None:
+    OPEN_SOCKETS.dec()
 
 
 _TOOL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -258,14 +270,16 @@ def worker_stopped(path: Path | None) -> None:
         multiprocess.mark_process_dead(os.getpid(), str(path))
 
 
-def exposition(path: Path | None) -> tuple[bytes, str]:
-    """The metrics text and its content type: every worker's values merged from ``path`` in
-    multi-process mode, else this process's registry."""
+def exposition(path: Path | None, accept: str | None = None) -> tuple[bytes, str]:
+    """The metrics in the format ``accept`` asks for (OpenMetrics or the Prometheus text
+    format) and its content type: every worker's values merged from ``path`` in multi-process
+    mode, else this process's registry."""
+    encode, content_type = choose_encoder(accept or "")
     if not MULTIPROCESS:
-        return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+        return encode(REGISTRY), content_type
     if path is None:
         raise RuntimeError(f"{MULTIPROC_ENV} was set when metrics were imported but is not now")
     forget_dead_workers(path)
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry, str(path))
-    return generate_latest(registry), CONTENT_TYPE_LATEST
+    return encode(registry), content_type

@@ -64,6 +64,7 @@ from assembly.runtime import Runtime
 from graphs.turns import ChatSession
 from infra.errors import ShopagentError
 from infra.identity import Principal
+from infra.metrics import TurnClock, socket_closed, socket_opened
 from infra.ratelimit import Limit
 from infra.sessions import new_session_id
 
@@ -194,6 +195,7 @@ async def chat(websocket: WebSocket, runtime: WsRuntimeDep, session: str | None 
         held = f"{settings.max_sockets_per_client} chat sockets are open for you already"
         await _refuse(websocket, Refused("too_many_sockets", f"{held}; close one and retry"))
         return
+    socket_opened()
     try:
         try:
             session_id, recorded = await _session(websocket, runtime, principal, client, session)
@@ -205,6 +207,7 @@ async def chat(websocket: WebSocket, runtime: WsRuntimeDep, session: str | None 
         return
     finally:
         slot.release()
+        socket_closed()
 
 
 async def _converse(
@@ -255,15 +258,20 @@ async def _converse(
             await runtime.sessions.open(principal.subject, session_id)
             recorded = True
         frames: list[dict[str, Any]] = []
+        clock, outcome = TurnClock(), "answered"
         try:
             async for frame in conversation.stream(text):
+                clock.frame(frame["type"])
                 frames.append(frame)
                 await _send(websocket, frame)
         except ShopagentError as err:
+            outcome = "upstream_error"
             await _send_error(websocket, "upstream", str(err))
         except Exception:
+            outcome = "internal_error"
             log.exception("chat turn failed in session %s", pseudonym)
             await _send_error(websocket, "internal", "the assistant failed on this message")
+        clock.done(outcome)
         await _emit_events(runtime, pseudonym, principal, frames)
         await _send(websocket, {"type": "done"})
 
