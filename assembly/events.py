@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
+from infra import tracing
 from infra.events.backends import (
     open_checkpoints,
     open_dead_letters,
@@ -50,6 +51,15 @@ def without_personal_data(event: BehaviourEvent) -> BehaviourEvent:
     return event.model_copy(update={"query": masked[:512]})
 
 
+def traced(event: BehaviourEvent) -> BehaviourEvent:
+    """``event`` carrying the trace context it is published in (with tracing on), so the
+    processors continue the turn's or the request's trace."""
+    parent = tracing.event_traceparent()
+    if parent is None or parent == event.traceparent:
+        return event
+    return event.model_copy(update={"traceparent": parent})
+
+
 @dataclass
 class PublishStats:
     accepted: int = 0
@@ -80,7 +90,7 @@ class EventPipeline:
                 if event.event_id in self._recent:
                     continue
                 self._recent[event.event_id] = None
-                fresh.append(without_personal_data(event))
+                fresh.append(traced(without_personal_data(event)))
             while len(self._recent) > _RECENT_IDS:
                 self._recent.popitem(last=False)
         try:

@@ -26,6 +26,7 @@ from langgraph.types import Command, Interrupt, StreamMode
 
 from graphs.confirm import read_answer
 from graphs.orders import CALLER, SHOPPER, outcome_note
+from graphs.spans import graph_callbacks
 from infra.identity import Role
 
 Frame = dict[str, Any]
@@ -123,7 +124,8 @@ class ChatSession:
         values: dict[str, Any] = {}
         interrupts: tuple[Interrupt, ...] = ()
         modes: list[StreamMode] = ["messages", "updates", "values"]
-        stream = self.graph.astream(start, config, stream_mode=modes, durability="exit")
+        traced: RunnableConfig = {**config, "callbacks": graph_callbacks()}  # graphs.spans
+        stream = self.graph.astream(start, traced, stream_mode=modes, durability="exit")
         async for mode, payload in cast(AsyncIterator[tuple[str, Any]], stream):
             if mode == "values":
                 values = payload

@@ -179,6 +179,10 @@ class Settings(BaseSettings):
     metrics_multiproc_dir: Path | None = Field(
         default=None, validation_alias="PROMETHEUS_MULTIPROC_DIR"
     )
+    # Traces (infra.tracing), under OpenTelemetry's own variable names: none (the default), otlp
+    # or console; the SDK reads the rest (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME …).
+    otel_traces_exporter: str = Field(default="none", validation_alias="OTEL_TRACES_EXPORTER")
+    otel_sdk_disabled: bool = Field(default=False, validation_alias="OTEL_SDK_DISABLED")
 
     @field_validator("trusted_proxies")
     @classmethod

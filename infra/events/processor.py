@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
+from infra import tracing
 from infra.errors import UpstreamError
 from infra.events.checkpoints import Checkpoints
 from infra.events.dead_letters import DeadLetters
@@ -83,7 +84,11 @@ class BatchApplier:
             seen.add(event.event_id)
             pairs.append((record, event))
         decoded = time.thread_time()
-        self._handle(shard, pairs)
+        # The span continues the trace of the turn that published the first event (infra.tracing).
+        parents = [event.traceparent for _, event in pairs]
+        attributes = {"shopagent.consumer": self.consumer, "messaging.batch.size": len(pairs)}
+        with tracing.continued_span(f"events {self.consumer}", parents, attributes):
+            self._handle(shard, pairs)
         self.stats.decode_cpu_s += decoded - started
         self.stats.handler_cpu_s += time.thread_time() - decoded
         self.stats.records += len(records)

@@ -126,6 +126,11 @@ class BehaviourEvent(BaseModel):
     order_id: str | None = Field(default=None, max_length=128)
     # The products shown (recommendation_shown, search results).
     items: list[str] | None = Field(default=None, max_length=100)
+    # The W3C trace context of the turn or request that published it (infra.tracing), so the
+    # processors continue that trace; ids only, and not kept in the lake.
+    traceparent: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
+    )
 
     @field_validator("ts")
     @classmethod
