@@ -116,10 +116,12 @@ def serve(
     from api.progress import progress_bar
     from api.workers import APP_FACTORY, PROTOCOL, check_workers
     from assembly.demo_store import ensure_store
+    from infra.metrics import share_across_workers
 
     settings = get_settings()
     try:
         check_workers(settings, workers)
+        share_across_workers(settings.data_dir, workers)  # one metrics view of the workers
         with progress_bar() as progress:
             ensure_store(settings, progress)
     except ShopagentError as err:
