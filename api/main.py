@@ -11,11 +11,13 @@ from api.body_guard import BodyGuard
 from api.error_responses import install_error_responses
 from api.forecast_schedule import forecast_schedule
 from api.http_metrics import HttpMetrics
+from api.request_context import RequestContext
 from api.routes import analyze, chat, content, events, health, inventory, metrics, pages, tools
 from api.security_headers import SecurityHeaders
 from assembly.runtime import open_runtime
 from infra.metrics import worker_stopped
 from infra.settings import Settings, get_settings
+from infra.tracing import configure_tracing
 from tools.analyze.log_filter import install_pii_log_masking
 
 
@@ -23,6 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The app; its lifespan opens the runtime (store, search index, model, chat graph)."""
     settings = settings or get_settings()
     install_pii_log_masking()
+    configure_tracing(settings)  # off unless OTEL_TRACES_EXPORTER names an exporter
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -52,4 +55,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders, docs_path=app.docs_url)
     # Outermost: every answer is counted, the gates' refusals too.
     app.add_middleware(HttpMetrics)
+    # Around everything: the request id, the request's span and its log line.
+    app.add_middleware(RequestContext)
     return app

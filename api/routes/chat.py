@@ -59,6 +59,7 @@ from api.chat_access import (
 )
 from api.chat_events import turn_events
 from api.deps import PrincipalDep, RuntimeDep, WsRuntimeDep, rate_key, rest_limit
+from api.request_context import chat_turn
 from api.socket_cap import socket_counts
 from assembly.runtime import Runtime
 from graphs.turns import ChatSession
@@ -259,20 +260,22 @@ async def _converse(
             recorded = True
         frames: list[dict[str, Any]] = []
         clock, outcome = TurnClock(), "answered"
-        try:
-            async for frame in conversation.stream(text):
-                clock.frame(frame["type"])
-                frames.append(frame)
-                await _send(websocket, frame)
-        except ShopagentError as err:
-            outcome = "upstream_error"
-            await _send_error(websocket, "upstream", str(err))
-        except Exception:
-            outcome = "internal_error"
-            log.exception("chat turn failed in session %s", pseudonym)
-            await _send_error(websocket, "internal", "the assistant failed on this message")
-        clock.done(outcome)
-        await _emit_events(runtime, pseudonym, principal, frames)
+        with chat_turn(principal.role) as turn:  # its span and turn id (api.request_context)
+            try:
+                async for frame in conversation.stream(text):
+                    clock.frame(frame["type"])
+                    frames.append(frame)
+                    await _send(websocket, frame)
+            except ShopagentError as err:
+                outcome = "upstream_error"
+                await _send_error(websocket, "upstream", str(err))
+            except Exception:
+                outcome = "internal_error"
+                log.exception("chat turn failed in session %s", pseudonym)
+                await _send_error(websocket, "internal", "the assistant failed on this message")
+            clock.done(outcome)
+            turn.finish(outcome, frames)
+            await _emit_events(runtime, pseudonym, principal, frames)
         await _send(websocket, {"type": "done"})
 
 
