@@ -10,8 +10,12 @@ may frame it.
 The hashes are taken from the page as it is sent. That equals hashing the page files: the
 app's pages are fixed text that never carries request data (``tests/security/test_headers.py``
 checks the chat page is served byte for byte as its file), and it keeps the policy right when
-a page is edited. The Swagger UI page (``/docs``) loads its assets from a CDN today, so the
-docs path alone also allows that CDN; production turns the docs off (``docs_enabled``).
+a page is edited. The Swagger UI page (``/docs``) is held to the same policy: its files are
+served by the app (``api.docs_pages``), so no page may load anything from another origin.
+
+A page that does carry request data (the merchandiser console) sets its own policy,
+``PAGE_DATA_POLICY``, which allows no inline block at all, and that policy is kept: were data
+ever to smuggle a ``<script>`` into such a page, hashing the page would allow it.
 """
 
 from __future__ import annotations
@@ -29,22 +33,22 @@ COMMON_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
-DOCS_CDN = "https://cdn.jsdelivr.net"
-DOCS_FAVICON = "https://fastapi.tiangolo.com"
+PAGE_DATA_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
 
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL | re.I)
 _INLINE_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL | re.I)
 
 
-def page_policy(html: str, docs: bool = False) -> str:
+def page_policy(html: str) -> str:
     """The CSP of one HTML page: its inline blocks by hash, assets from this origin only."""
     scripts = " ".join(_hash(block) for block in _INLINE_SCRIPT.findall(html))
     styles = " ".join(_hash(block) for block in _INLINE_STYLE.findall(html))
-    cdn = f" {DOCS_CDN}" if docs else ""
-    images = f" {DOCS_FAVICON}" if docs else ""
     return (
-        f"default-src 'none'; script-src 'self' {scripts}{cdn}; style-src 'self' {styles}{cdn}; "
-        f"img-src 'self' data:{images}; connect-src 'self'; frame-ancestors 'none'; "
+        f"default-src 'none'; script-src 'self' {scripts}; style-src 'self' {styles}; "
+        "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
         "base-uri 'none'; form-action 'self'"
     )
 
@@ -57,15 +61,13 @@ def _hash(block: str) -> str:
 class SecurityHeaders:
     """ASGI middleware adding the headers above; HTML bodies are held to hash their blocks."""
 
-    def __init__(self, app: ASGIApp, docs_path: str | None) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.docs_path = docs_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        docs = scope.get("path") == self.docs_path
         start: Message | None = None
         held: list[bytes] = []
 
@@ -79,6 +81,9 @@ class SecurityHeaders:
                     headers.setdefault("Content-Security-Policy", API_POLICY)
                     await send(message)
                     return
+                if "content-security-policy" in headers:  # a page that carries data: its own
+                    await send(message)
+                    return
                 start = message  # held until the page is whole
                 return
             if start is None or message["type"] != "http.response.body":
@@ -89,7 +94,7 @@ class SecurityHeaders:
                 return
             page = b"".join(held)
             headers = MutableHeaders(scope=start)
-            policy = page_policy(page.decode("utf-8", errors="replace"), docs)
+            policy = page_policy(page.decode("utf-8", errors="replace"))
             headers["Content-Security-Policy"] = policy
             await send(start)
             await send({"type": "http.response.body", "body": page, "more_body": False})

@@ -73,15 +73,15 @@ def test_the_chat_page_runs_only_its_own_inline_blocks(client: TestClient) -> No
     assert digest(scripts[0] + "alert(1)") not in csp["script-src"]
 
 
-def test_the_docs_page_may_load_its_assets(client: TestClient) -> None:
+def test_the_docs_page_loads_its_assets_from_this_origin_only(client: TestClient) -> None:
     docs = client.get("/docs")
     (inline,) = re.findall(r"<script>(.*?)</script>", docs.text, re.DOTALL)
     csp = policy(docs)
-    assert digest(inline) in csp["script-src"]
-    assert "https://cdn.jsdelivr.net" in csp["script-src"]
-    assert "'unsafe-inline'" not in csp["script-src"]
-    # The CDN is allowed on /docs only.
-    assert "cdn.jsdelivr.net" not in client.get("/").headers["content-security-policy"]
+    assert csp["script-src"] == ["'self'", digest(inline)]
+    assert "https:" not in docs.headers["content-security-policy"]  # no CDN
+    for asset in re.findall(r'(?:src|href)="([^"]+)"', docs.text):
+        assert asset.startswith("/docs/static/"), asset
+        assert client.get(asset).status_code == 200, asset
 
 
 def test_docs_and_schema_switch_off(settings: Settings) -> None:
