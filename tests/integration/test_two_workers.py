@@ -67,21 +67,23 @@ class Shop:
     first: str  # base URL of the server run with --workers 2
     second: str
     database: str
-    sign: Callable[[str], str]  # a shopper's user id -> a bearer token from the issuer
+    sign: Callable[[str, list[str]], str]  # a user id and groups -> a token from the issuer
 
-    def headers(self, user: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.sign(user)}"}
+    def headers(self, user: str, groups: list[str] | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.sign(user, groups or [])}"}
 
 
-def _issuer(folder: Path) -> tuple[Path, Callable[[str], str]]:
+def _issuer(folder: Path) -> tuple[Path, Callable[[str, list[str]], str]]:
     """A JWKS file and a signer of shopper tokens, as Cognito would provide."""
     key = ECKey.generate_key("P-256", parameters={"kid": "two-workers"}, private=True)
     jwks = folder / "jwks.json"
     jwks.write_text(json.dumps({"keys": [key.as_dict(private=False)]}))
 
-    def sign(user: str) -> str:
+    def sign(user: str, groups: list[str]) -> str:
         now = int(time.time())
         claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": user, "iat": now, "exp": now + 600}
+        if groups:
+            claims["cognito:groups"] = groups
         return jwt.encode({"alg": "ES256", "kid": "two-workers"}, claims, key)
 
     return jwks, sign
@@ -270,6 +272,31 @@ def test_two_answers_racing_on_both_servers_apply_once(shop: Shop) -> None:
     # nothing waiting any more, or reported the same change without making another.
     assert any(a.startswith(done) for a in answers), answers
     assert all(a.startswith((done, ALREADY_MADE, nothing_pending())) for a in answers), answers
+
+
+def test_stock_received_on_one_server_is_counted_on_the_other(shop: Shop) -> None:
+    # The inventory ledger lives in the store's database, not beside one server.
+    product = "9523456873"  # the T-Shirt (tau-retail)
+    staff = shop.headers("clerk", ["staff"])
+
+    def position(base: str) -> dict[str, Any]:
+        answer = httpx.post(
+            f"{base}/v1/tools/check_inventory", json={"product_id": product}, timeout=30
+        )
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json())
+
+    before = position(shop.second)
+    added = httpx.post(
+        f"{shop.first}/v1/inventory/receipts",
+        json={"product_id": product, "quantity": 7},
+        headers=staff,
+        timeout=30,
+    )
+    assert added.status_code == 201, added.text
+    assert added.json()["received"] == before["received"] + 7
+    after = position(shop.second)
+    assert (after["received"], after["stock"]) == (before["received"] + 7, before["stock"] + 7)
 
 
 # -- the registry on PostgreSQL, directly -------------------------------------------------------

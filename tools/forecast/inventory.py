@@ -21,7 +21,7 @@ from statistics import NormalDist
 from pydantic import BaseModel, Field
 
 from tools.catalog.store import Store
-from tools.forecast.ledger import SqliteLedger, StoredForecast
+from tools.forecast.ledger import Ledger, StoredForecast
 from tools.models import Product
 
 ALL_WEEKDAYS = list(range(7))
@@ -146,7 +146,7 @@ class Inventory:
     def __init__(
         self,
         store: Store,
-        ledger: SqliteLedger,
+        ledger: Ledger,
         lead_time_days: int = 7,
         service_level: float = 0.95,
     ) -> None:
