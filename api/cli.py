@@ -116,7 +116,6 @@ def serve(
     from api.progress import progress_bar
     from api.workers import APP_FACTORY, PROTOCOL, check_workers
     from assembly.demo_store import ensure_store
-    from infra.logs import logging_config
     from infra.metrics import share_across_workers
 
     settings = get_settings()
@@ -137,8 +136,6 @@ def serve(
         host=host,
         port=port,
         log_level="warning",
-        # JSON lines with request, turn and trace ids (infra.logs); uvicorn's own at WARNING.
-        log_config=logging_config(),
         ws_max_size=2**20,
         # Chat frames are small JSON: compressing each costs more CPU than it saves bytes.
         ws_per_message_deflate=False,
@@ -312,8 +309,27 @@ def eval_search(
 @app.command()
 def bench(
     out: Annotated[Path | None, typer.Option(help="Also write the figures as JSON here")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Above 1: chat turns per second of this many workers against one, on a "
+            "scratch PostgreSQL, with cancellations checked in the store afterwards",
+        ),
+    ] = 1,
+    sockets: Annotated[
+        int, typer.Option(min=2, help="With --workers: sockets talking at once")
+    ] = 300,
 ) -> None:
-    """Benchmark chat turns and search over the WebSocket against a bare echo server."""
+    """Benchmark chat turns and search over the WebSocket against a bare echo server, or
+    (``--workers N``) N server processes against one on PostgreSQL."""
+    if workers > 1:
+        from evals.workers_bench import WorkersPlan, run_workers_bench_cli
+
+        plan = WorkersPlan(workers=workers, sockets=sockets, writers=sockets // 3)
+        if not run_workers_bench_cli(out, console, plan):
+            raise typer.Exit(code=1)
+        return
     from evals.bench import run_bench_cli
 
     run_bench_cli(out, console)
