@@ -18,6 +18,7 @@ there, as often as it was, and nowhere else.
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import re
 import shutil
@@ -33,6 +34,7 @@ from pydantic import SecretStr
 from starlette.testclient import WebSocketTestSession
 
 from api.main import create_app
+from infra.logs import JsonFormatter
 from infra.settings import Settings
 from tests.auth import bearer
 from tools.analyze.pii import luhn_ok
@@ -160,18 +162,28 @@ def tau_settings(tau_retail_dir: Path, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def log_capture(tmp_path: Path) -> Iterator[Path]:
-    """Every log record at DEBUG, as the app's handlers would write it, in a file."""
+    """Every log record at DEBUG, as the app's handlers would write it, in a file; and as the
+    server writes it, JSON lines (``infra.logs``), in ``json_log_of(file)``."""
     path = tmp_path / "captured.log"
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    as_json = logging.FileHandler(json_log_of(path), encoding="utf-8")
+    as_json.setFormatter(JsonFormatter())
     root = logging.getLogger()
     level = root.level
     root.addHandler(handler)
+    root.addHandler(as_json)
     root.setLevel(logging.DEBUG)
     yield path
     root.removeHandler(handler)
+    root.removeHandler(as_json)
     root.setLevel(level)
     handler.close()
+    as_json.close()
+
+
+def json_log_of(path: Path) -> Path:
+    return path.with_suffix(".jsonl")
 
 
 def turn(ws: WebSocketTestSession, text: str) -> list[dict[str, Any]]:
@@ -236,6 +248,13 @@ def assert_no_raw_values(
     logged = log_file.read_text(encoding="utf-8")
     assert "[CARD]" in logged and "Traceback" in logged  # the traceback was logged, masked
     after["<log capture>"] = log_file.read_bytes()
+    # The JSON lines: as written, and each value decoded (an escape must not hide a value).
+    records = [json.loads(line) for line in json_log_of(log_file).read_text("utf-8").splitlines()]
+    assert {"timestamp", "level", "logger", "message"} <= records[0].keys()
+    assert any("[CARD]" in r.get("exception", "") for r in records)
+    assert any(r["logger"] == "shopagent.turns" and r.get("turn_id") for r in records)
+    after["<JSON log>"] = json_log_of(log_file).read_bytes()
+    after["<JSON log, decoded>"] = "\n".join(str(v) for r in records for v in r.values()).encode()
     assert leaks(before, after, planted) == []
 
 
