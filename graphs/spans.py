@@ -136,7 +136,7 @@ class GraphSpans(BaseCallbackHandler):
         name = kwargs.get("name")
         is_node = node is not None and name == node
         if is_node and any(tag.startswith("graph:step:") for tag in tags or ()):
-            attributes = {"langgraph.node": str(node)}
+            attributes: dict[str, Any] = {"langgraph.node": str(node)}
             step = (metadata or {}).get("langgraph_step")
             if isinstance(step, int):
                 attributes["langgraph.step"] = step
