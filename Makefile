@@ -88,6 +88,7 @@ typecheck: install
 bench: install
 	$(BIN)/shopagent bench --out reports/bench.json
 	$(BIN)/python -m evals.auth_bench --sockets 200 --turns 5 --out reports/auth-bench.json
+	$(BIN)/python -m evals.observability_bench --out reports/observability-bench.json
 
 bench-events: install
 	$(BIN)/python -m evals.events_bench --out reports/events-bench.json

@@ -1,0 +1,262 @@
+"""What tracing costs a chat turn: p95 with traces exported vs without, in the same run.
+
+Two ``shopagent serve`` processes run side by side on copies of one scratch store (offline
+model, embedded backends, the event processors on): one with ``OTEL_TRACES_EXPORTER=otlp``
+exporting every span over OTLP/HTTP to a sink in this process (which counts what it receives,
+so the figures are known to include the export), one with tracing off. Rounds alternate which
+server goes first (on, off, off, on, …) so that a busy moment of a shared machine falls on both;
+each round runs one session turn by turn, then several sessions at once. The overhead is the
+ratio of the two p95s over all rounds, and, as a check on noise, the median of the rounds'
+own ratios.
+
+Prometheus metrics (``infra.metrics``) have no switch: both servers count them, so the ratio is
+the cost of tracing on top of metrics, not of metrics themselves.
+
+    python -m evals.observability_bench --out reports/observability-bench.json
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import statistics
+import tempfile
+import threading
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from evals.bench import bench_env, load_store, serve_args
+from evals.chat_load import Plan, Timings, one_turn, open_session, script_turn
+from evals.processes import Server, free_port, started, tree_cpu_s
+from evals.stats import percentile
+
+TARGET_OVERHEAD = 1.05
+MODES = ("on", "off")
+
+
+@dataclass(frozen=True)
+class BenchPlan:
+    rounds: int = 12
+    warmup_turns: int = 20
+    single_turns: int = 40  # per round and mode, one session
+    sessions: int = 8  # per round and mode, talking at once
+    turns_per_session: int = 5
+    turn_timeout_s: float = 30.0
+    ready_timeout_s: float = 120.0
+
+
+@dataclass
+class ModeTimings:
+    single: list[list[float]] = field(default_factory=list)  # one list per round
+    many: list[list[float]] = field(default_factory=list)
+    cpu_s: float = 0.0
+    turns: int = 0
+    errors: int = 0
+
+
+class OtlpSink:
+    """An OTLP/HTTP trace receiver that accepts every export and counts requests and bytes."""
+
+    def __init__(self) -> None:
+        sink = self
+        self.requests = 0
+        self.bytes = 0
+        self._lock = threading.Lock()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers.get("content-length", "0")))
+                with sink._lock:
+                    sink.requests += 1
+                    sink.bytes += len(body)
+                self.send_response(200)
+                self.send_header("content-type", "application/x-protobuf")
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+async def single(server: Server, plan: BenchPlan, round_no: int) -> Timings:
+    timings = Timings()
+    ws = await open_session(server.ws_url)
+    try:
+        for turn in range(plan.single_turns):
+            text = script_turn(round_no, turn)
+            await one_turn(ws, text, timings, plan.turn_timeout_s)
+    finally:
+        await ws.close()
+    return timings
+
+
+async def many(server: Server, plan: BenchPlan, round_no: int) -> Timings:
+    timings = Timings()
+    sockets = await asyncio.gather(*(open_session(server.ws_url) for _ in range(plan.sessions)))
+
+    async def talk(session: int, ws: Any) -> None:
+        for turn in range(plan.turns_per_session):
+            text = script_turn(round_no * plan.sessions + session, turn)
+            await one_turn(ws, text, timings, plan.turn_timeout_s)
+
+    try:
+        await asyncio.gather(*(talk(i, ws) for i, ws in enumerate(sockets)))
+    finally:
+        await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+    return timings
+
+
+async def measure(
+    servers: dict[str, Server], plan: BenchPlan, console: Console
+) -> dict[str, ModeTimings]:
+    results = {mode: ModeTimings() for mode in MODES}
+    for mode in MODES:  # warm both up: imports, caches, the search index in memory
+        warm = Timings()
+        ws = await open_session(servers[mode].ws_url)
+        for turn in range(plan.warmup_turns):
+            await one_turn(ws, script_turn(0, turn), warm, plan.turn_timeout_s)
+        await ws.close()
+    for round_no in range(plan.rounds):
+        order = MODES if round_no % 4 in (0, 3) else MODES[::-1]  # on off, off on, off on, on off
+        for mode in order:
+            server, timings = servers[mode], results[mode]
+            cpu = tree_cpu_s(server.pid)
+            one, several = await single(server, plan, round_no), await many(server, plan, round_no)
+            timings.cpu_s += tree_cpu_s(server.pid) - cpu
+            timings.single.append(one.latencies)
+            timings.many.append(several.latencies)
+            timings.errors += one.errors + several.errors
+            timings.turns += len(timings.single[-1]) + len(timings.many[-1])
+        console.print(f"round {round_no + 1}/{plan.rounds} done ({' then '.join(order)})")
+    return results
+
+
+def p95_ms(rounds: list[list[float]]) -> float:
+    return percentile([x for r in rounds for x in r], 95) * 1000
+
+
+def figures(results: dict[str, ModeTimings]) -> dict[str, Any]:
+    on, off = results["on"], results["off"]
+    out: dict[str, Any] = {}
+    for phase in ("single", "many"):
+        on_rounds, off_rounds = getattr(on, phase), getattr(off, phase)
+        per_round = [
+            percentile(a, 95) / percentile(b, 95)
+            for a, b in zip(on_rounds, off_rounds, strict=True)
+        ]
+        out[phase] = {
+            "turns_per_mode": sum(len(r) for r in on_rounds),
+            "p95_ms_on": round(p95_ms(on_rounds), 2),
+            "p95_ms_off": round(p95_ms(off_rounds), 2),
+            "p50_ms_on": round(percentile([x for r in on_rounds for x in r], 50) * 1000, 2),
+            "p50_ms_off": round(percentile([x for r in off_rounds for x in r], 50) * 1000, 2),
+            "p95_ratio": round(p95_ms(on_rounds) / p95_ms(off_rounds), 3),
+            "median_round_p95_ratio": round(statistics.median(per_round), 3),
+        }
+    out["server_cpu_ms_per_turn"] = {
+        mode: round(results[mode].cpu_s * 1000 / max(results[mode].turns, 1), 2) for mode in MODES
+    }
+    return out
+
+
+def table(report: dict[str, Any], plan: BenchPlan) -> Table:
+    t = Table(title="Chat turn latency, tracing on (OTLP export) vs off; metrics on in both")
+    for column in ("phase", "turns / mode", "p95 on", "p95 off", "ratio", "round median", "target"):
+        t.add_column(column)
+    labels = {"single": "1 session", "many": f"{plan.sessions} sessions"}
+    for phase, label in labels.items():
+        f = report["figures"][phase]
+        ok = f["p95_ratio"] <= TARGET_OVERHEAD
+        t.add_row(
+            label,
+            str(f["turns_per_mode"]),
+            f"{f['p95_ms_on']:.1f} ms",
+            f"{f['p95_ms_off']:.1f} ms",
+            f"{f['p95_ratio']:.3f}",
+            f"{f['median_round_p95_ratio']:.3f}",
+            f"≤ {TARGET_OVERHEAD:.2f} {'met' if ok else 'MISSED'}",
+        )
+    return t
+
+
+def run(plan: BenchPlan, console: Console) -> dict[str, Any]:
+    with ExitStack() as stack:
+        scratch = Path(
+            stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="shopagent-obs-", ignore_cleanup_errors=True)
+            )
+        )
+        base = bench_env(scratch / "on")
+        with console.status("loading the demo store…"):
+            load_store(base, scratch, Plan(ready_timeout_s=plan.ready_timeout_s))
+        # Each server its own copy: the embedded event stream has one consumer per directory.
+        shutil.copytree(scratch / "on", scratch / "off")
+        sink = OtlpSink()
+        stack.callback(sink.close)
+        servers: dict[str, Server] = {}
+        for mode in MODES:
+            env = bench_env(scratch / mode)
+            env.pop("OTEL_SDK_DISABLED", None)
+            env["OTEL_TRACES_EXPORTER"] = "otlp" if mode == "on" else "none"
+            env["OTEL_EXPORTER_OTLP_ENDPOINT"] = sink.url
+            env["OTEL_SERVICE_NAME"] = "shopagent-bench"
+            port = free_port()
+            servers[mode] = stack.enter_context(
+                started(f"tracing-{mode}", serve_args(port), env, scratch, port)
+            )
+        with console.status("starting both servers…"):
+            for server in servers.values():
+                server.wait_ready("/readyz", plan.ready_timeout_s)
+        results = asyncio.run(measure(servers, plan, console))
+        # Both servers stop here (SIGTERM), so the traced one flushes its last spans first.
+        stack.close()
+        report = {
+            "plan": plan.__dict__,
+            "figures": figures(results),
+            "otlp_export": {"requests": sink.requests, "bytes": sink.bytes},
+            "errors": {mode: results[mode].errors for mode in MODES},
+            "metrics": "on in both servers (infra.metrics has no switch)",
+        }
+    if sink.requests == 0:
+        raise RuntimeError("the traced server exported nothing: tracing was not on")
+    return report
+
+
+def main(
+    out: Annotated[Path | None, typer.Option(help="Also write the figures as JSON here")] = None,
+    rounds: Annotated[int, typer.Option(min=2, help="Rounds, each running both servers")] = 12,
+) -> None:
+    """Chat turn p95 with tracing on vs off, interleaved in one run; the overhead as a ratio."""
+    console = Console(width=max(Console().width, 100))
+    plan = BenchPlan(rounds=rounds)
+    report = run(plan, console)
+    console.print(table(report, plan))
+    console.print(
+        f"server CPU per turn: on {report['figures']['server_cpu_ms_per_turn']['on']} ms, "
+        f"off {report['figures']['server_cpu_ms_per_turn']['off']} ms; OTLP export "
+        f"{report['otlp_export']['requests']} requests, {report['otlp_export']['bytes']:,} bytes"
+    )
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    typer.run(main)
