@@ -64,9 +64,11 @@ def process(
 ) -> None:
     """Process the stream into profiles and the lake (until it has nothing new, or forever)."""
     from assembly.events import drain, open_pipeline, run_in_threads
+    from infra.tracing import configure_tracing
 
     settings = get_settings()
     try:
+        configure_tracing(settings)  # its batches continue the publishing turns' traces
         with open_pipeline(settings, process=True) as pipeline:
             if follow:
                 with run_in_threads(pipeline):
