@@ -34,6 +34,7 @@ from langgraph.prebuilt import ToolNode
 from agents.guards import Shown, check_input, check_output, products_from_tool_output
 from graphs.orders import EMAILS, CustomerService, emails_in
 from infra.identity import Role
+from infra.metrics import guard_intervened
 
 
 class ChatState(MessagesState):
@@ -121,6 +122,7 @@ def build_graph(
     def guard_in(state: ChatState) -> dict[str, Any]:
         last = state["messages"][-1]
         checked = check_input(str(last.content))
+        guard_intervened(*checked.flags)
         # Same id: add_messages replaces the shopper's message by its masked copy.
         masked = HumanMessage(checked.text, id=last.id)
         update: dict[str, Any] = {
@@ -171,6 +173,7 @@ def build_graph(
         )
         update: dict[str, Any] = {"shown": checked.shown}
         if checked.removed:
+            guard_intervened("ungrounded_removed")
             update["messages"] = [AIMessage(checked.text, id=last.id)]
             update["flags"] = [*state.get("flags", []), "ungrounded_removed"]
         return update

@@ -18,6 +18,7 @@ from langgraph.graph.state import CompiledStateGraph
 
 from agents.models import OFFLINE, chat_model
 from infra.errors import NotFoundError
+from infra.metrics import guard_intervened
 from infra.settings import Settings
 from tools.analyze.base import TextAnalyzer
 from tools.analyze.languages import language_code
@@ -127,6 +128,8 @@ class ContentGraph:
         if product is None:
             raise NotFoundError(f"no product has id {request.product_id!r}")
         facts = source_facts(product)
+        if facts.ignored:  # instruction-like sentences in the product's data, not used
+            guard_intervened("injection_refused")
         wanted = request.keywords or target_keywords(product, self._keyword_index())
         # A keyword that names a fact the product lacks ("red" for a blue mug) cannot be
         # used honestly: it is left out rather than written into the copy.

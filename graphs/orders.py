@@ -59,12 +59,14 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.messages.tool import ToolCall
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
+from langgraph.errors import GraphInterrupt
 from langgraph.types import interrupt
 from pydantic import ValidationError
 
 from agents.prompts import NOT_CONFIRMED, customer_note
 from graphs.confirm import Reading, read_answer
 from infra.errors import ToolInputError
+from infra.metrics import confirmation_answered, confirmation_asked, tool_timer
 from tools.analyze.pii import find_pii
 from tools.catalog.store import Store
 from tools.orders.changes import commit, plan
@@ -125,7 +127,11 @@ def confirm(pending: dict[str, Any], summary: str) -> tuple[Reading, str]:
     question, answer = ASK, ""
     reading: Reading = "unclear"
     for _ in range(MAX_ASKS):
-        answer = str(interrupt({"call": pending, "question": f"{summary}\n\n{question}"}))
+        try:
+            answer = str(interrupt({"call": pending, "question": f"{summary}\n\n{question}"}))
+        except GraphInterrupt:  # asked now; the node runs again with the answer
+            confirmation_asked()
+            raise
         reading = read_answer(answer)
         if reading != "unclear":
             break
@@ -295,6 +301,7 @@ class CustomerService:
             return _reply(call, f"Error: {err}"), None, False
         pending = {"id": call["id"], "name": call["name"], "args": call["args"]}
         reading, answer = confirm(pending, change.summary)
+        confirmation_answered(reading)
         if reading == "yes":
             return self.commit(call, args, key), None, True
         declined = f"Error: {NOT_CONFIRMED}"
@@ -307,7 +314,8 @@ class CustomerService:
     def commit(self, call: ToolCall, args: dict[str, Any], key: str) -> ToolMessage:
         """Make a confirmed change once per ``key`` (``tools.orders.changes.commit``)."""
         try:
-            done = commit(self.store, call["name"], args, key)
+            with tool_timer(call["name"]):  # the write tool, run once confirmed
+                done = commit(self.store, call["name"], args, key)
         except ValidationError as err:
             return _reply(call, _invalid(err))
         except ToolInputError as err:

@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from infra.clients import redis_client
+from infra.metrics import cache_lookup
 from infra.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -106,7 +107,13 @@ class Cache:
     # -- values ----------------------------------------------------------------------------
 
     async def get(self, key: str) -> str | None:
-        """The value under ``key``, or ``None`` when absent or expired."""
+        """The value under ``key``, or ``None`` when absent or expired (a hit or a miss in
+        ``infra.metrics``)."""
+        value = await self._lookup(key)
+        cache_lookup(key, value is not None)
+        return value
+
+    async def _lookup(self, key: str) -> str | None:
         full = self.prefix + key
         if self.redis is not None and not self.degraded:
             raw = await self._redis(lambda r: r.get(full))

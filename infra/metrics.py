@@ -19,12 +19,13 @@ each scrape drops the live gauges of any process id that no longer runs. Without
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import re
 import shutil
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 from prometheus_client import (
@@ -37,6 +38,8 @@ from prometheus_client import (
     values,
 )
 from prometheus_client.exposition import choose_encoder
+
+from infra.errors import ToolInputError
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # prometheus-client chose its value store when it was imported: files when the variable was set.
@@ -70,7 +73,8 @@ OPEN_SOCKETS = Gauge(
 )
 
 # -- tools ---------------------------------------------------------------------------------
-TOOL_OUTCOMES = frozenset({"ok", "error", "refused"})
+# ok; input_error: a ToolInputError, an answer the caller can correct; error: any failure.
+TOOL_OUTCOMES = frozenset({"ok", "input_error", "error"})
 TOOL_CALLS = Counter("shopagent_tool_calls", "Tool calls by tool and outcome.", ["tool", "outcome"])
 TOOL_CALL_SECONDS = Histogram(
     "shopagent_tool_call_seconds",
@@ -86,17 +90,26 @@ SEARCH_ZERO_RESULTS = Counter(
 )
 
 # -- guards and confirmations ----------------------------------------------------------------
-GUARD_KINDS = frozenset({"pii_masked", "answer_corrected", "injection_refused"})
+# The chat guards' own flags (agents.guards, graphs.chat): personal data masked in a message,
+# a message that looks like a prompt injection, answer lines about products no tool returned
+# (or that break the search's constraints) removed; and instruction-like sentences in product
+# data refused as facts by the content writer (tools.content.facts).
+GUARD_KINDS = frozenset(
+    {"pii_masked", "injection_suspected", "ungrounded_removed", "injection_refused"}
+)
 GUARD_INTERVENTIONS = Counter(
     "shopagent_guard_interventions",
-    "Times a guard changed or stopped a turn: PII masked, an answer corrected, an injection "
-    "refused.",
+    "Times a guard changed a turn or a content request, by kind.",
     ["kind"],
 )
-CONFIRMATION_EVENTS = frozenset({"asked", "accepted", "declined"})
+# A question asked, and how each was answered (graphs.confirm): yes (the change is made), no,
+# a new request instead (nothing changed), or still unclear after the last asking.
+CONFIRMATION_EVENTS = frozenset({"asked", "accepted", "declined", "superseded", "unclear"})
+_READINGS = {"yes": "accepted", "no": "declined", "request": "superseded", "unclear": "unclear"}
 CONFIRMATIONS = Counter(
     "shopagent_confirmations",
-    "Confirmations before a write: asked of the shopper, then accepted or declined.",
+    "Confirmations before a write: questions asked, and answers accepted, declined, superseded "
+    "by a new request or left unclear.",
     ["event"],
 )
 
@@ -113,13 +126,18 @@ CACHE_LOOKUPS = Counter(
 )
 
 # -- event pipeline ------------------------------------------------------------------------
+EVENT_CONSUMERS = frozenset({"profiles", "lake"})
 EVENT_LAG_SECONDS = Gauge(
     "shopagent_event_lag_seconds",
-    "Age of the oldest event in the batch the processor handled last (event time to now).",
-    multiprocess_mode="max",
+    "How far behind the stream a consumer is: the age of the last event of the batch it "
+    "applied last (event time to when it was applied), by consumer.",
+    ["consumer"],
+    multiprocess_mode="livemax",
 )
 EVENT_DEAD_LETTERS = Counter(
-    "shopagent_event_dead_letters", "Behaviour events set aside as dead letters."
+    "shopagent_event_dead_letters",
+    "Records set aside as dead letters (not an event, or one the consumer cannot apply).",
+    ["consumer"],
 )
 
 # -- HTTP ----------------------------------------------------------------------------------
@@ -188,16 +206,38 @@ def tool_called(tool: str, outcome: str, seconds: float) -> None:
     TOOL_CALL_SECONDS.labels(name).observe(seconds)
 
 
+@contextlib.contextmanager
+def tool_timer(tool: str) -> Iterator[None]:
+    """Count and time the tool call the block makes; its outcome is how the block ends."""
+    started = time.perf_counter()
+    outcome = "error"
+    try:
+        yield
+        outcome = "ok"
+    except ToolInputError:
+        outcome = "input_error"
+        raise
+    finally:
+        tool_called(tool, outcome, time.perf_counter() - started)
+
+
 def search_found_nothing(backend: str) -> None:
     SEARCH_ZERO_RESULTS.labels(bounded(backend, SEARCH_BACKENDS)).inc()
 
 
-def guard_intervened(kind: str) -> None:
-    GUARD_INTERVENTIONS.labels(bounded(kind, GUARD_KINDS)).inc()
+def guard_intervened(*kinds: str) -> None:
+    """Count one intervention of each kind named (a guard's flags)."""
+    for kind in kinds:
+        GUARD_INTERVENTIONS.labels(bounded(kind, GUARD_KINDS)).inc()
 
 
-def confirmation(event: str) -> None:
-    CONFIRMATIONS.labels(bounded(event, CONFIRMATION_EVENTS)).inc()
+def confirmation_asked() -> None:
+    CONFIRMATIONS.labels("asked").inc()
+
+
+def confirmation_answered(reading: str) -> None:
+    """How the shopper's answer read (``graphs.confirm.Reading``)."""
+    CONFIRMATIONS.labels(bounded(_READINGS.get(reading, OTHER), CONFIRMATION_EVENTS)).inc()
 
 
 def rate_limited(bucket: str) -> None:
@@ -210,12 +250,14 @@ def cache_lookup(key: str, hit: bool) -> None:
     CACHE_LOOKUPS.labels(_kind(key, CACHE_KINDS), "hit" if hit else "miss").inc()
 
 
-def event_lag(seconds: float) -> None:
-    EVENT_LAG_SECONDS.set(max(0.0, seconds))
+def event_lag(consumer: str, event_time: float) -> None:
+    """``consumer`` has applied an event stamped ``event_time`` (epoch seconds) just now."""
+    lag = max(0.0, time.time() - event_time)
+    EVENT_LAG_SECONDS.labels(bounded(consumer, EVENT_CONSUMERS)).set(lag)
 
 
-def dead_lettered(count: int = 1) -> None:
-    EVENT_DEAD_LETTERS.inc(count)
+def dead_lettered(consumer: str) -> None:
+    EVENT_DEAD_LETTERS.labels(bounded(consumer, EVENT_CONSUMERS)).inc()
 
 
 def http_request(route: str, method: str, status: int, seconds: float) -> None:
@@ -242,6 +284,11 @@ def share_across_workers(data_dir: Path, workers: int) -> Path | None:
     return path
 
 
+# prometheus-client leaves these two untyped.
+_mark_process_dead: Callable[[int, str], None] = multiprocess.mark_process_dead
+_merge_files_into: Callable[[CollectorRegistry, str], object] = multiprocess.MultiProcessCollector
+
+
 def _running(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -256,18 +303,18 @@ def forget_dead_workers(path: Path) -> list[int]:
     """Drop the live gauges of every process that wrote to ``path`` and no longer runs."""
     dead: set[int] = set()
     for name in glob.glob(str(path / "gauge_live*_*.db")):
-        pid = Path(name).stem.rpartition("_")[2]
-        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
-            dead.add(int(pid))
+        digits = Path(name).stem.rpartition("_")[2]
+        if digits.isdigit() and int(digits) != os.getpid() and not _running(int(digits)):
+            dead.add(int(digits))
     for pid in dead:
-        multiprocess.mark_process_dead(pid, str(path))
+        _mark_process_dead(pid, str(path))
     return sorted(dead)
 
 
 def worker_stopped(path: Path | None) -> None:
     """This worker is stopping: its live gauges no longer count."""
     if MULTIPROCESS and path is not None:
-        multiprocess.mark_process_dead(os.getpid(), str(path))
+        _mark_process_dead(os.getpid(), str(path))
 
 
 def exposition(path: Path | None, accept: str | None = None) -> tuple[bytes, str]:
@@ -281,5 +328,5 @@ def exposition(path: Path | None, accept: str | None = None) -> tuple[bytes, str
         raise RuntimeError(f"{MULTIPROC_ENV} was set when metrics were imported but is not now")
     forget_dead_workers(path)
     registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry, str(path))
+    _merge_files_into(registry, str(path))
     return encode(registry), content_type

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from redis.exceptions import RedisError
 
 from infra.cache import Cache
+from infra.metrics import rate_limited
 
 # KEYS[1] the bucket; ARGV: rate per second, burst. Returns {allowed, retry_after_ms}.
 _TAKE = """
@@ -73,7 +74,13 @@ class RateLimiter:
         self._script = cache.redis.register_script(_TAKE) if cache.redis is not None else None
 
     async def take(self, key: str, limit: Limit) -> Decision:
-        """Take one token from ``key``'s bucket."""
+        """Take one token from ``key``'s bucket (a refusal is counted in ``infra.metrics``)."""
+        decision = await self._take(key, limit)
+        if not decision.allowed:
+            rate_limited(key)
+        return decision
+
+    async def _take(self, key: str, limit: Limit) -> Decision:
         if limit.rate_per_s <= 0:
             return Decision(True)
         if self._script is not None and not self.cache.degraded:

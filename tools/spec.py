@@ -11,6 +11,7 @@ from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel
 
 from infra.errors import ToolInputError
+from infra.metrics import tool_timer
 
 In = TypeVar("In", bound=BaseModel)
 Out = TypeVar("Out", bound=BaseModel)
@@ -33,14 +34,18 @@ class ToolSpec(Generic[In, Out]):
 
     async def run(self, arguments: dict[str, Any]) -> Out:
         """Validate ``arguments`` (raises pydantic ``ValidationError``) and run the tool."""
-        return await self.fn(self.input_model.model_validate(arguments))
+        validated = self.input_model.model_validate(arguments)
+        with tool_timer(self.name):
+            return await self.fn(validated)
 
     def as_langchain_tool(self) -> BaseTool:
         """The tool as a model sees it: JSON output, correctable errors returned as text."""
 
         async def call(**kwargs: Any) -> str:
             try:
-                output = await self.fn(self.input_model.model_validate(kwargs))
+                validated = self.input_model.model_validate(kwargs)
+                with tool_timer(self.name):
+                    output = await self.fn(validated)
             except ToolInputError as err:
                 return f"Error: {err}"
             if self.render is not None:

@@ -24,6 +24,7 @@ from infra.events.checkpoints import Checkpoints
 from infra.events.dead_letters import DeadLetters
 from infra.events.schema import BehaviourEvent, decode, reasons
 from infra.events.stream import Record, StreamReader
+from infra.metrics import dead_lettered, event_lag
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,8 @@ class BatchApplier:
         attributes = {"shopagent.consumer": self.consumer, "messaging.batch.size": len(pairs)}
         with tracing.continued_span(f"events {self.consumer}", parents, attributes):
             self._handle(shard, pairs)
+        if pairs:  # the batch's last event: how far behind the stream this consumer runs
+            event_lag(self.consumer, pairs[-1][1].ts.timestamp())
         self.stats.decode_cpu_s += decoded - started
         self.stats.handler_cpu_s += time.thread_time() - decoded
         self.stats.records += len(records)
@@ -116,6 +119,7 @@ class BatchApplier:
         log.warning("dead letter %s/%s: %s", record.shard, record.sequence, reason)
         self.dead_letters.put(self.consumer, record, reason)
         self.stats.dead_lettered += 1
+        dead_lettered(self.consumer)
 
 
 class Processor:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,6 +14,7 @@ from pydantic import SecretStr
 from api.main import create_app
 from infra.settings import Settings
 from tests.auth import bearer
+from tests.orders_helpers import answer_text, turn
 
 pytestmark = pytest.mark.e2e
 
@@ -116,3 +118,65 @@ def test_an_unmatched_path_is_counted_as_other(scraped: TestClient) -> None:
     text = _scrape(scraped)
     assert 'route="other"' in text
     assert "12345" not in text
+
+
+def _deltas(client: TestClient, headers: dict[str, str]) -> Any:
+    """A function of the change in one sample since this call (read from ``/metrics``)."""
+    before = _samples(client.get("/metrics", headers=headers).text)
+
+    def delta(name: str, **labels: str) -> float:
+        after = _samples(client.get("/metrics", headers=headers).text)
+        key = (name, tuple(sorted(labels.items())))
+        return after.get(key, 0.0) - before.get(key, 0.0)
+
+    return delta
+
+
+def test_a_confirmed_return_counts_tools_guards_and_the_confirmation(
+    tau_client: TestClient, tau_settings: Settings
+) -> None:
+    delta = _deltas(tau_client, bearer(tau_settings, "staff:ops", "staff"))
+    yara = bearer(tau_settings, "yara_sanchez_1902", "shopper")
+    ticket = tau_client.post("/v1/chat/tickets", headers=yara).json()["ticket"]
+    with tau_client.websocket_connect(f"/v1/chat?ticket={ticket}") as ws:
+        ws.receive_json()
+        turn(ws, "Hi, I'm yara.sanchez4385@example.com. What's the status of #W6015009?")
+        turn(ws, "I'd like to return the sunglasses")
+        asked = turn(ws, "to the original card please")
+        assert "Shall I go ahead?" in answer_text(asked)
+        done = turn(ws, "yes")
+        assert answer_text(done).startswith("Done:")
+    assert delta("shopagent_guard_interventions_total", kind="pii_masked") == 1
+    assert delta("shopagent_confirmations_total", event="asked") == 1
+    assert delta("shopagent_confirmations_total", event="accepted") == 1
+    assert delta("shopagent_confirmations_total", event="declined") == 0
+    ok = {"tool": "get_order_details", "outcome": "ok"}
+    assert delta("shopagent_tool_calls_total", **ok) >= 1
+    assert delta("shopagent_tool_call_seconds_count", tool="get_order_details") >= 1
+    written = {"tool": "return_delivered_order_items", "outcome": "ok"}
+    assert delta("shopagent_tool_calls_total", **written) == 1
+    assert delta("shopagent_chat_turns_total", outcome="answered") == 4
+
+
+def test_rate_limit_refusals_cache_hits_and_empty_searches_are_counted(
+    settings: Settings,
+) -> None:
+    tight = settings.model_copy(update={"rate_limit_rest_burst": 3, "rate_limit_rest_per_s": 0.01})
+    with TestClient(create_app(tight)) as client:
+        # Staff read the metrics without a REST token bucket: the scrape costs no tokens.
+        delta = _deltas(client, bearer(tight, "staff:ops", "staff"))
+        query = {"query": "zzqx unknownium widget", "limit": 5}
+        first = client.post("/v1/tools/search_products", json=query)
+        again = client.post("/v1/tools/search_products", json=query)
+        assert first.status_code == again.status_code == 200, first.text
+        assert first.json()["products"] == []
+        for _ in range(3):
+            last = client.post("/v1/tools/search_products", json=query)
+        assert last.status_code == 429
+        # A burst of 3: three searches answered (one computed, two from the cache), two refused.
+        assert delta("shopagent_cache_lookups_total", cache="search", result="miss") == 1
+        assert delta("shopagent_cache_lookups_total", cache="search", result="hit") == 2
+        assert delta("shopagent_search_zero_results_total", backend="embedded") == 3
+        assert delta("shopagent_rate_limit_refusals_total", limit="rest") == 2
+        refused = {"route": "/v1/tools/{name}", "method": "POST", "status": "429"}
+        assert delta("shopagent_http_requests_total", **refused) == 2

@@ -54,7 +54,7 @@ def _chat_turn(base: str, text: str) -> None:
     with connect(url) as ws:
         assert json.loads(ws.recv(timeout=10))["type"] == "session"
         ws.send(json.dumps({"type": "message", "text": text}))
-        kinds = []
+        kinds: list[str] = []
         while not kinds or kinds[-1] != "done":
             kinds.append(json.loads(ws.recv(timeout=30))["type"])
     assert "message" in kinds, kinds

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from infra.metrics import search_found_nothing
 from tools.search.base import ProductSearch, SearchQuery, SearchResult
 from tools.spec import ToolSpec
 
@@ -21,6 +22,9 @@ def search_tools(search: ProductSearch) -> list[ToolSpec[SearchQuery, SearchResu
         ``relaxed``), and tell the shopper which. For raw shopper text, ``extract_constraints``
         reads a price range and attribute values from the query (listed in ``extracted``).
         """
-        return await search.search(args)
+        result = await search.search(args)
+        if not result.products:
+            search_found_nothing(search.name)
+        return result
 
     return [ToolSpec("search_products", SearchQuery, SearchResult, search_products)]
