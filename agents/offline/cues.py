@@ -34,7 +34,7 @@ SORTS: list[tuple[Sort, re.Pattern[str]]] = [
             r"affordable|least expensive|lowest[- ]price[ds]?|low[- ]price[ds]?|low[- ]cost|"
             r"bargains?|budget|price:? low to high|low to high|(?:sort|order)(?:ed)? by price|"
             r"by price|price ascending|ascending price|lowest(?: price)? first|"
-            r"low(?:est)? to high(?:est)?)(?: first)?\b"
+            r"low(?:est)? to high(?:est)?)(?: first)?\b(?!:? (?:from )?high)"
         ),
     ),
     (
@@ -142,6 +142,12 @@ MORE = _re(
 # Markers that new words narrow the last search ("only the 3 tier ones") or replace part of it
 # ("anything with pink polkadots instead?") rather than start a new one.
 NARROWING = _re(r"\b(?:only|just|of (?:those|them|these)|those|these|them|ones|one|any of)\b")
+# Discourse markers: how a message sets out (a change of mind, an aside, an apology), never
+# part of what is asked for ("never mind, show me doorstops instead").
+DISCOURSE = _re(
+    r"\b(?:never ?mind|forget (?:it|that|about (?:it|that))|scratch that|on second thoughts?|"
+    r"no wait|by the way|btw|tho|though|sorry|my bad|oops)\b"
+)
 REPLACING = _re(r"\b(?:instead|rather|what about|how about|anything with|any with)\b")
 # "what is it made of" asks for the material.
 MADE_OF = _re(r"\bmade (?:of|from|out of)\b|\bwhat(?:'s| is) it made\b")
@@ -259,5 +265,6 @@ STOPWORDS = frozenset(
     you've you're we're they're isn't aren't don't doesn't didn't can't won't wouldn't
     after keep keeps she he her him his hers likes loves liked wants email e-mail contact
     address works work working bit little tad hmm hmmm erm er kinda sorta
-    demand sales forecast forecasts forecasting reorder restock blurb seo copywriting""".split()  # noqa: SIM905 (a word list reads better as text)
+    demand sales forecast forecasts forecasting reorder restock blurb seo copywriting
+    u ur ya yall""".split()  # noqa: SIM905 (a word list reads better as text)
 )

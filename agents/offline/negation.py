@@ -22,7 +22,7 @@ NEGATION = re.compile(
     r"not|no|nothing|none|(?<!live )(?<!cope )(?<!manage )(?<!survive )without|"
     r"(?:that |which )?(?:are|is)(?: not|n'?t)|aren'?t|isn'?t|"
     r"(?:i )?(?:don'?t|do not) (?:want|like|need)(?: any)?|avoid(?:ing)?|minus|never)\s+"
-    r"(?P<span>[a-z0-9' -]+?)(?=\s*(?:$|[,.;!?)]|\b(?:but|and|or|please|thanks|instead|"
+    r"(?P<span>[a-z0-9' -]+?)(?=\s*(?:$|[,.;!?)]|\b(?:but|and|please|thanks|instead|"
     r"under|over|below|above|between|for|in stock)\b))"
 )
 # Words around the negated thing that are not the thing: "nothing MADE OF paper", "no
@@ -34,6 +34,10 @@ _FRAME_WORDS = frozenset(
     too so very really at all""".split()  # noqa: SIM905 (a word list reads better as text)
 )
 MAX_WORDS = 3
+# "no skulls or hearts": a negation governs every phrase of an "or" list.
+_ALTERNATIVES = re.compile(r"\s+(?:or|nor)\s+")
+# Words for children: a product for "kids" is titled "childrens" as often as "kids".
+_CHILD_WORDS = ("kid", "kids", "child", "children", "childrens")
 _ADJECTIVE_SUFFIXES = ("sy", "y", "ish", "ed", "s")
 
 
@@ -55,17 +59,42 @@ def _catalog_form(word: str, vocab: CatalogVocabulary) -> str | None:
     return None
 
 
+def _variants(phrase: str, vocab: CatalogVocabulary) -> list[str]:
+    """``phrase`` and the catalog's other spellings of it: written as one word ("polka dots"
+    -> "polkadot"), or another word for children ("kids" -> "childrens")."""
+    variants = [phrase]
+    words = phrase.split()
+    if len(words) > 1:
+        joined = "".join(words)
+        for form in (joined, joined.removesuffix("s")):
+            if vocab.knows_word(form):
+                variants.append(form)
+                break
+    if phrase in _CHILD_WORDS:
+        variants += [w for w in _CHILD_WORDS if w != phrase and vocab.knows_word(w)]
+    return variants
+
+
+def _phrase(span: str, vocab: CatalogVocabulary) -> str | None:
+    """The catalog's words of one negated phrase, or ``None`` when it is not one to exclude."""
+    words = [w for w in span.split() if w not in _FRAME_WORDS]
+    words = [w for w in words if w not in cues.STOPWORDS or vocab.lookup((w,))]
+    if not words or len(words) > MAX_WORDS:
+        return None
+    forms = [_catalog_form(w, vocab) for w in words]
+    if set(words) & cues.CLEARABLE_WORDS or None in forms:
+        return None
+    return " ".join(f for f in forms if f)
+
+
 def take_exclusions(text: str, vocab: CatalogVocabulary) -> tuple[str, list[str]]:
     """``text`` without its negated phrases, and those phrases (the catalog's words only)."""
     excluded: list[str] = []
     for match in reversed(list(NEGATION.finditer(text))):
-        words = [w for w in match.group("span").split() if w not in _FRAME_WORDS]
-        words = [w for w in words if w not in cues.STOPWORDS or vocab.lookup((w,))]
-        if not words or len(words) > MAX_WORDS:
+        phrases = [_phrase(span, vocab) for span in _ALTERNATIVES.split(match.group("span"))]
+        if not phrases or None in phrases:
             continue
-        forms = [_catalog_form(w, vocab) for w in words]
-        if set(words) & cues.CLEARABLE_WORDS or None in forms:
-            continue
-        excluded.insert(0, " ".join(f for f in forms if f))
+        found = [v for p in phrases if p for v in _variants(p, vocab)]
+        excluded[:0] = found
         text = f"{text[: match.start()]} ; {text[match.end() :]}"
     return text, list(dict.fromkeys(excluded))

@@ -53,7 +53,7 @@ def understand(text: str, vocab: CatalogVocabulary, ctx: NluContext | None = Non
     if not re.search(r"[a-z0-9]", norm):
         u.intent = "empty"
         return u
-    u.price, rest = parse_price(norm)
+    u.price, rest = parse_price(cues.DISCOURSE.sub(" , ", norm))
     rest, u.excluded = take_exclusions(rest, vocab)  # before "made of" reads as a question
     flags = detect_flags(rest)
     u.topic = flags.topic

@@ -125,3 +125,48 @@ def test_an_adjective_of_a_catalog_word_is_excluded_by_that_word() -> None:
          _product("x2", "Babushka Lights", "fairy lights")]  # fmt: skip
     )
     assert understand("fairy lights that aren't christmassy", vocab).excluded == ["christmas"]
+
+
+SPELLINGS = CatalogVocabulary.from_products(
+    [
+        _product("m1", "Blue Polkadot Mug", "mug", "blue"),
+        _product("m2", "Blue Star Mug", "mug", "blue"),
+        _product("m3", "Skull Mug", "mug"),
+        _product("b1", "Red Polka Dots Bag", "bag", "red"),
+        _product("u1", "Childrens Umbrella Spots", "umbrella"),
+        _product("u2", "Kids Rain Umbrella", "umbrella"),
+        _product("u3", "Black Umbrella", "umbrella"),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "exclude"),
+    [
+        # the catalog writes it as one word
+        ("blue mugs but no polka dots", ["polka dots", "polkadots"]),
+        # a negation governs an "or" list
+        ("mugs, nothing with skulls or polka dots on it", ["skulls", "polka dots", "polkadots"]),
+        # another word for children that the catalog uses
+        ("an umbrella for myself, not a kids one", ["kids", "kid", "children", "childrens"]),
+        # a trailing discourse word does not hide the negation
+        ("mugs - nothing blue tho", ["blue"]),
+    ],
+)
+def test_exclusions_cover_the_catalogs_spellings(text: str, exclude: list[str]) -> None:
+    assert understand(text, SPELLINGS).excluded == exclude
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "sort"),
+    [
+        ("never mind, show me umbrellas instead", "umbrella", None),
+        ("sorry, cheapest umbrella u have", "umbrella", "price_asc"),
+        ("sort by price high to low", "", "price_desc"),
+        ("btw got any mugs?", "mug", None),
+    ],
+)
+def test_discourse_words_stay_out_of_the_query(text: str, query: str, sort: str | None) -> None:
+    u = understand(text, SPELLINGS)
+    assert " ".join(u.query_words) == query
+    assert u.sort == sort
