@@ -20,6 +20,8 @@ role), with a JSON ``detail`` naming what is missing.
 | `GET /v1/inventory/reorders`, `POST /v1/inventory/receipts` | – | – | yes |
 | `POST /v1/events` (JSON only, else 415), `GET /v1/events/stats` | – | – | yes |
 | `GET /metrics` ⁶ | – | – | yes |
+| `GET`, `POST /console/sign-in`; `GET /console/assets/{name}` (fixed files) | yes | yes | yes |
+| every other `/console` page and form ⁷ | – | – | yes |
 
 ¹ ``search_products``, ``get_product``, ``check_inventory``, ``get_product_details``,
 ``list_all_product_types``: what a shop window shows anyway.
@@ -43,6 +45,9 @@ for a missing order.
 ⁶ Or the scrape token ``metrics_token`` as the bearer (a Prometheus job's ``authorization``
 credentials; it proves nothing anywhere else). The counts say how the service is used and
 where it fails: an operator's view, never a public one.
+⁷ The merchandiser console (``api.routes.console``): the staff token comes in the console's
+session cookie (set by its sign-in form, which refuses any other role) or as the bearer; no
+token is 401, another role's 403, and every form carries a CSRF token (``api.console_auth``).
 """
 
 from __future__ import annotations

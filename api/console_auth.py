@@ -31,8 +31,9 @@ from urllib.parse import parse_qsl, urlsplit
 from fastapi import Depends, Request
 from starlette.responses import Response
 
+from api.access import STAFF, check
 from api.deps import RuntimeDep, bearer_token, rate_key, take_token
-from infra.errors import AuthError, UpstreamError
+from infra.errors import AuthError, ForbiddenError, UpstreamError
 from infra.identity import Principal
 from infra.ratelimit import Limit
 
@@ -76,15 +77,20 @@ def csrf_token(session_token: str) -> str:
 
 
 async def verify_staff(token: str, runtime: RuntimeDep) -> Principal:
-    """The principal ``token`` proves, when it is staff; ``ConsoleRefusal`` otherwise."""
+    """The principal ``token`` proves, when the access table lets it use the console (staff);
+    ``ConsoleRefusal`` otherwise."""
     try:
         principal = await runtime.identity.averify(token)
     except AuthError as err:
         raise ConsoleRefusal(401, f"the token was not accepted: {err}") from err
     except UpstreamError as err:
         raise ConsoleRefusal(401, f"the token cannot be checked now: {err}") from err
-    if principal.role != "staff":
-        raise ConsoleRefusal(403, f"the console is for staff only; this token is {principal.role}")
+    try:
+        check(principal, STAFF, "the console")
+    except ForbiddenError as err:
+        raise ConsoleRefusal(403, str(err)) from err
+    except AuthError as err:  # an anonymous token proves no one
+        raise ConsoleRefusal(401, "the console needs a staff token; this one is anonymous") from err
     return principal
 
 

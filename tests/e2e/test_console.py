@@ -144,7 +144,7 @@ def test_every_console_route_refuses_anonymous_and_shoppers(app_client: TestClie
             ({}, {}, 401),
             ({COOKIE: shopper}, {}, 403),
             ({}, {"Authorization": f"Bearer {shopper}"}, 403),
-            ({COOKIE: anonymous}, {}, 403),
+            ({COOKIE: anonymous}, {}, 401),
             ({COOKIE: "not-a-token"}, {}, 401),
         ]
         for cookies, headers, status in callers:
