@@ -35,10 +35,13 @@ _PIPELINE = Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 
 
 def bedrock_runtime_client(settings: Settings) -> Any:
     """A ``bedrock-runtime`` client (Converse / ConverseStream) with short timeouts."""
-    timeout = settings.bedrock_timeout_s
-    # botocore counts retries after the first call here: at most three calls in all.
-    retries = {"max_attempts": 2, "mode": "standard"}
-    config = Config(connect_timeout=timeout, read_timeout=timeout, retries=retries)
+    # One attempt per call: agents.resilience is the retry loop (budgeted per chat turn).
+    retries = {"total_max_attempts": 1, "mode": "standard"}
+    config = Config(
+        connect_timeout=settings.bedrock_connect_timeout_s,
+        read_timeout=settings.bedrock_timeout_s,
+        retries=retries,
+    )
     return _aws_client("bedrock-runtime", settings, settings.bedrock_endpoint_url, config)
 
 

@@ -140,6 +140,40 @@ EVENT_DEAD_LETTERS = Counter(
     ["consumer"],
 )
 
+# -- chat model (agents.resilience) ---------------------------------------------------------
+# Model ids come from the settings (the model and its fallback): a bounded set per deployment.
+MODEL_OUTCOMES = frozenset({"ok", "throttled", "timeout", "error", "refused"})
+FALLBACK_REASONS = frozenset({"throttled", "timeout", "error", "breaker_open"})
+MODEL_CALLS = Counter(
+    "shopagent_model_calls",
+    "Attempts to call a remote chat model, by model id and outcome (refused: breaker open).",
+    ["model", "outcome"],
+)
+MODEL_TOKENS = Counter(
+    "shopagent_model_tokens",
+    "Tokens of successful remote chat-model calls, by model id and direction (input, output).",
+    ["model", "direction"],
+)
+MODEL_COST_USD = Counter(
+    "shopagent_model_cost_usd",
+    "Estimated cost of remote chat-model calls in US dollars, by model id (agents.pricing: "
+    "list-price estimates, not a bill).",
+    ["model"],
+)
+MODEL_FALLBACKS = Counter(
+    "shopagent_model_fallbacks",
+    "Chat turns (or calls) answered by the fallback model, by model, fallback and reason.",
+    ["model", "fallback", "reason"],
+)
+BREAKER_STATES = {"closed": 0, "half_open": 1, "open": 2}
+MODEL_BREAKER_STATE = Gauge(
+    "shopagent_model_breaker_state",
+    "Circuit breaker of a chat model id: 0 closed, 1 half-open, 2 open (the most open of the "
+    "live workers).",
+    ["model"],
+    multiprocess_mode="livemax",
+)
+
 # -- HTTP ----------------------------------------------------------------------------------
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 HTTP_REQUESTS = Counter(
@@ -265,6 +299,43 @@ def http_request(route: str, method: str, status: int, seconds: float) -> None:
     verb = bounded(method, HTTP_METHODS)
     HTTP_REQUESTS.labels(route, verb, str(status)).inc()
     HTTP_REQUEST_SECONDS.labels(route, verb).observe(seconds)
+
+
+_MODEL_ID = re.compile(r"^[A-Za-z0-9._:/-]{1,128}$")
+
+
+def _model(model_id: str) -> str:
+    return model_id if _MODEL_ID.match(model_id) else OTHER
+
+
+def model_called(
+    model_id: str,
+    outcome: str,
+    input_tokens: int = 0,
+    output_tokens: int = 0,
+    cost_usd: float | None = None,
+) -> None:
+    """One attempt at a remote chat model: its outcome, and for an answer its tokens and
+    estimated cost (``None``: a model without a price)."""
+    model = _model(model_id)
+    MODEL_CALLS.labels(model, bounded(outcome, MODEL_OUTCOMES)).inc()
+    if input_tokens or output_tokens:
+        MODEL_TOKENS.labels(model, "input").inc(input_tokens)
+        MODEL_TOKENS.labels(model, "output").inc(output_tokens)
+    if cost_usd is not None:
+        MODEL_COST_USD.labels(model).inc(cost_usd)
+
+
+def model_fell_back(model_id: str, fallback: str, reason: str) -> None:
+    """A turn that ``model_id`` failed went to ``fallback``, for ``reason``."""
+    MODEL_FALLBACKS.labels(
+        _model(model_id), _model(fallback), bounded(reason, FALLBACK_REASONS)
+    ).inc()
+
+
+def model_breaker(model_id: str, state: str) -> None:
+    """``model_id``'s circuit breaker is now ``state`` (closed, half_open, open)."""
+    MODEL_BREAKER_STATE.labels(_model(model_id)).set(BREAKER_STATES.get(state, 0))
 
 
 # -- several workers -----------------------------------------------------------------------

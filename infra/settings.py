@@ -59,7 +59,29 @@ class Settings(BaseSettings):
     # AWS (production backends).
     aws_region: str = "eu-west-1"
     bedrock_endpoint_url: str | None = None
+    # Bedrock calls: seconds to connect, and seconds without a byte before a call fails (read).
+    bedrock_connect_timeout_s: float = Field(default=2.0, gt=0)
     bedrock_timeout_s: float = Field(default=30.0, gt=0)
+    # A remote chat model's resilience (agents.resilience). When it fails a chat turn, the
+    # fallback answers: "offline" (the planner), another "bedrock_converse:<id>", or "" (none:
+    # the shopper gets an error frame).
+    model_fallback: str = "offline"
+    # A chat turn's time for all its model calls, retries and fallback (outside a turn: one
+    # call's); the last model_fallback_reserve_s of it are kept for the fallback.
+    model_turn_budget_s: float = Field(default=30.0, gt=0)
+    model_fallback_reserve_s: float = Field(default=5.0, ge=0)
+    # Attempts per call (1: no retry), retries per turn over all its calls, and the full-jitter
+    # backoff between attempts: random(0, min(max, base * 2^(retry-1))) seconds.
+    model_max_attempts: int = Field(default=3, ge=1, le=10)
+    model_retry_budget: int = Field(default=3, ge=0)
+    model_backoff_base_s: float = Field(default=0.25, ge=0)
+    model_backoff_max_s: float = Field(default=4.0, ge=0)
+    # Circuit breaker per model id and process: open after this many failures within the
+    # window, then refuse calls (the fallback answers at once) until one probe after the
+    # cool-down succeeds.
+    model_breaker_failures: int = Field(default=5, ge=1)
+    model_breaker_window_s: float = Field(default=60.0, gt=0)
+    model_breaker_cooldown_s: float = Field(default=30.0, gt=0)
     opensearch_url: str | None = None
     # The alias the search backend reads; each re-index builds a new index behind it.
     opensearch_index: str = "shopagent-products"

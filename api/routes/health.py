@@ -1,16 +1,49 @@
-"""Liveness and readiness: public (no credential) and not rate-limited, for load-balancer probes."""
+"""Liveness and readiness: public (no credential) and not rate-limited, for load-balancer probes.
+
+``GET /readyz`` names each backend with its state, and the build's version (the installed
+package's). Each backend is ``ok``, or ``degraded`` (down, but something else answers for it:
+the in-process cache for Redis, the fallback model while the chat model's circuit breaker is
+open), or down. Status: ``ready`` (200) when all are ok, ``degraded`` (200) when none is down,
+``unavailable`` (503) when a backend is down that nothing answers for.
+
+It stays cheap: one light probe per backend (a count, an empty read, a one-result search, a
+ping), all run together, each given ``PROBE_TIMEOUT_S``; the model is not called (its breaker
+says how its recent calls went, in this worker). The answer is public, so it names backends and
+states only: no URL, host, credential or error text (what failed is logged).
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+import anyio
 from anyio import to_thread
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from agents.models import model_readiness
 from api.deps import RuntimeDep
+from assembly.runtime import Runtime
+from tools.search.base import SearchQuery
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger(__name__)
+
+PROBE_TIMEOUT_S = 2.0
+Probe = Callable[[Runtime], Awaitable[dict[str, Any]]]
+
+
+def _build_version() -> str:
+    try:
+        return version("shopagent")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+BUILD_VERSION = _build_version()
 
 
 @router.get("/healthz")
@@ -21,34 +54,105 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(runtime: RuntimeDep) -> JSONResponse:
-    """Each backend by name, and whether it answers."""
-    settings = runtime.settings
+    """Each backend by name and state, and the build's version."""
     backends: dict[str, dict[str, Any]] = {}
+
+    async def run(name: str, probe: Probe) -> None:
+        backends[name] = await _bounded(name, probe, runtime)
+
+    async with anyio.create_task_group() as group:
+        for name, probe in PROBES.items():
+            group.start_soon(run, name, probe)
+    backends["model"] = model_readiness(runtime.settings)
+    down = [name for name, b in backends.items() if not b["ok"] and not b.get("degraded")]
+    status = "ready" if all(b["ok"] for b in backends.values()) else "degraded"
+    if down:
+        status = "unavailable"
+    body = {"status": status, "version": BUILD_VERSION, "backends": dict(sorted(backends.items()))}
+    return JSONResponse(body, status_code=503 if down else 200)
+
+
+async def _bounded(name: str, probe: Probe, runtime: Runtime) -> dict[str, Any]:
+    """``probe``'s answer, or not ok when it fails or takes over ``PROBE_TIMEOUT_S``."""
     try:
-        info = runtime.services.store.info()
-        backends["store"] = {
-            "backend": settings.store_backend,
-            "ok": info is not None,
-            "dataset": info.dataset if info else None,
-            "products": info.products if info else 0,
-        }
+        with anyio.fail_after(PROBE_TIMEOUT_S):
+            return await probe(runtime)
     except Exception as err:  # noqa: BLE001 - readiness reports any failure, never raises
-        backends["store"] = {"backend": settings.store_backend, "ok": False, "error": str(err)}
-    backends["search"] = {"backend": runtime.services.search.name, "ok": True}
-    backends["checkpointer"] = {"backend": settings.checkpointer_backend, "ok": True}
-    backends["model"] = {"backend": settings.model, "ok": True}
-    recommender = runtime.services.recommendations.recommender
-    backends["recommender"] = {"backend": recommender.name, "ok": await recommender.ping()}
-    backends["cache"] = await runtime.services.cache.health()
-    forecaster = runtime.services.forecaster
-    backends["forecaster"] = {
-        "backend": forecaster.name,
-        "ok": await to_thread.run_sync(forecaster.ping),
+        log.warning("readiness: %s does not answer: %s", name, err)
+        return {"backend": _backend_name(name, runtime), "ok": False}
+
+
+def _backend_name(name: str, runtime: Runtime) -> str:
+    settings = runtime.settings
+    names = {
+        "store": settings.store_backend,
+        "checkpointer": settings.checkpointer_backend,
+        "search": settings.search_backend,
+        "cache": settings.cache_backend,
+        "events": settings.events_backend,
+        "recommender": settings.recommender_backend,
+        "forecaster": settings.forecaster_backend,
     }
-    # A cache that fell back to the process still answers: degraded, but still in service.
-    ready = all(b["ok"] for name, b in backends.items() if name != "cache")
-    degraded = not all(b["ok"] for b in backends.values())
-    return JSONResponse(
-        {"status": "degraded" if degraded else "ready", "backends": backends},
-        status_code=200 if ready else 503,
-    )
+    return names[name]
+
+
+async def _store(runtime: Runtime) -> dict[str, Any]:
+    info = await to_thread.run_sync(runtime.services.store.info, abandon_on_cancel=True)
+    return {
+        "backend": runtime.settings.store_backend,
+        "ok": info is not None,
+        "dataset": info.dataset if info else None,
+        "products": info.products if info else 0,
+    }
+
+
+async def _checkpointer(runtime: Runtime) -> dict[str, Any]:
+    saver = runtime.graph.checkpointer
+    if saver is None or isinstance(saver, bool):
+        return {"backend": runtime.settings.checkpointer_backend, "ok": False}
+    # A read of a conversation that does not exist: one indexed query.
+    await saver.aget_tuple({"configurable": {"thread_id": "readyz-probe", "checkpoint_ns": ""}})
+    return {"backend": runtime.settings.checkpointer_backend, "ok": True}
+
+
+async def _search(runtime: Runtime) -> dict[str, Any]:
+    search = runtime.services.search
+    # The backend behind the result cache (a cached answer would hide an outage).
+    backend = getattr(search, "inner", search)
+    await backend.search(SearchQuery(limit=1))
+    return {"backend": search.name, "ok": True}
+
+
+async def _cache(runtime: Runtime) -> dict[str, Any]:
+    health = await runtime.services.cache.health()
+    health.pop("error", None)  # exception text may name hosts; it is in the cache's log
+    return health
+
+
+async def _events(runtime: Runtime) -> dict[str, Any]:
+    producer = runtime.events.producer
+    # A producer with a send buffer (Kinesis) is behind when the buffer is full.
+    buffered, limit = getattr(producer, "buffered", 0), getattr(producer, "max_buffered", None)
+    return {"backend": producer.name, "ok": limit is None or buffered < limit}
+
+
+async def _recommender(runtime: Runtime) -> dict[str, Any]:
+    recommender = runtime.services.recommendations.recommender
+    return {"backend": recommender.name, "ok": await recommender.ping()}
+
+
+async def _forecaster(runtime: Runtime) -> dict[str, Any]:
+    forecaster = runtime.services.forecaster
+    ok = await to_thread.run_sync(forecaster.ping, abandon_on_cancel=True)
+    return {"backend": forecaster.name, "ok": ok}
+
+
+PROBES: dict[str, Probe] = {
+    "store": _store,
+    "checkpointer": _checkpointer,
+    "search": _search,
+    "cache": _cache,
+    "events": _events,
+    "recommender": _recommender,
+    "forecaster": _forecaster,
+}

@@ -20,9 +20,14 @@ Fixtures are a JSON list of exchanges, the first whose ``match`` fits the reques
                "has_tools": true | false},        # whether toolConfig was sent
      "response": {...Converse response body...},
      "error": {"status": 500, "type": "InternalServerException", "message": "..."},
-     "stream_error": {"after_events": 2, "type": "modelStreamErrorException", "message": "..."}}
+     "stream_error": {"after_events": 2, "type": "modelStreamErrorException", "message": "..."},
+     "drop": {"after_events": 3},
+     "stall": {"seconds": 5}}
 
-``response`` or ``error`` is required; ``stream_error`` breaks a ConverseStream mid-way.
+``response`` or ``error`` is required; ``stream_error`` breaks a ConverseStream mid-way with an
+exception event; ``drop`` closes the connection after that many events (no exception event, no
+end of the chunked body: a network failure); ``stall`` sends nothing for that long (or until
+the endpoint stops) before answering. ``exchanges`` may be changed while the endpoint runs.
 Every request is kept in ``requests`` so tests can check what the client sent.
 """
 
@@ -30,6 +35,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import struct
 import threading
 import uuid
@@ -146,6 +152,7 @@ class BedrockEndpoint:
         self.exchanges = exchanges
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
+        self._closing = threading.Event()  # ends any stall when the endpoint stops
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -173,6 +180,7 @@ class BedrockEndpoint:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._closing.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
@@ -182,9 +190,13 @@ class BedrockEndpoint:
         with self._lock:
             self.requests.append(request)
 
+    def stall(self, seconds: float) -> bool:
+        """Wait ``seconds`` without answering; ``True`` when the endpoint stopped meanwhile."""
+        return self._closing.wait(seconds)
+
     def find(self, operation: str, model_id: str, body: dict[str, Any]) -> dict[str, Any] | None:
         """The first exchange that matches the request, if any."""
-        for exchange in self.exchanges:
+        for exchange in list(self.exchanges):
             if matches(exchange.get("match", {}), operation, model_id, body):
                 return exchange
         return None
@@ -225,6 +237,10 @@ def _handler_for(endpoint: BedrockEndpoint) -> type[BaseHTTPRequestHandler]:
             headers = {name.lower(): value for name, value in self.headers.items()}
             endpoint.record(RecordedRequest(operation, model_id, body, headers))
             exchange = endpoint.find(operation, model_id, body)
+            stall = (exchange or {}).get("stall")
+            if stall is not None and endpoint.stall(float(stall["seconds"])):
+                self.close_connection = True
+                return
             if exchange is None:
                 message = f"no recorded exchange matches this {operation} request for {model_id}"
                 self._error(400, "ValidationException", message)
@@ -234,7 +250,9 @@ def _handler_for(endpoint: BedrockEndpoint) -> type[BaseHTTPRequestHandler]:
             elif operation == "converse":
                 self._json(200, exchange["response"])
             else:
-                self._stream(exchange["response"], exchange.get("stream_error"))
+                self._stream(
+                    exchange["response"], exchange.get("stream_error"), exchange.get("drop")
+                )
 
         def _json(
             self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
@@ -252,13 +270,23 @@ def _handler_for(endpoint: BedrockEndpoint) -> type[BaseHTTPRequestHandler]:
         def _error(self, status: int, error_type: str, message: str) -> None:
             self._json(status, {"message": message}, {"x-amzn-ErrorType": error_type})
 
-        def _stream(self, response: dict[str, Any], failure: dict[str, Any] | None) -> None:
+        def _stream(
+            self,
+            response: dict[str, Any],
+            failure: dict[str, Any] | None,
+            drop: dict[str, Any] | None,
+        ) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "application/vnd.amazon.eventstream")
             self.send_header("Transfer-Encoding", "chunked")
             self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
             self.end_headers()
             for count, (event_type, payload) in enumerate(stream_events(response)):
+                if drop is not None and count == int(drop["after_events"]):
+                    # The connection goes down mid-body: no exception event, no last chunk.
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    self.close_connection = True
+                    return
                 if failure is not None and count == int(failure["after_events"]):
                     headers = {
                         ":message-type": "exception",

@@ -1,4 +1,10 @@
-"""ChatBedrockConverse against a localhost endpoint that speaks Bedrock Runtime's wire format."""
+"""ChatBedrockConverse against a localhost endpoint that speaks Bedrock Runtime's wire format.
+
+Outside a chat turn a call is one Converse request; in a turn (a ``ModelTurn`` in the run's
+config, as ``graphs.turns`` sets it) it is a ConverseStream whose pieces reach the callbacks as
+they arrive. The resilience cases (throttling, stalls, drops, the breaker) are in
+``test_bedrock_resilience``.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,8 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, EventStreamError
-from langchain_core.language_models import BaseChatModel
+from langchain_core.callbacks import AsyncCallbackHandler
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import (
     AIMessage,
     AIMessageChunk,
@@ -20,10 +27,14 @@ from langchain_core.messages import (
     SystemMessage,
     ToolMessage,
 )
+from langchain_core.outputs import ChatGenerationChunk, GenerationChunk
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, Field
 
+from agents.breaker import BreakerRegistry
 from agents.models import chat_model
+from agents.resilience import MODEL_TURN, ModelTurn
 from infra.errors import ConfigError, UpstreamError
 from infra.settings import Settings
 from tests.integration.bedrock_endpoint import BedrockEndpoint
@@ -72,8 +83,8 @@ def endpoint() -> Iterator[BedrockEndpoint]:
         yield running
 
 
-def _settings(url: str, timeout_s: float = 5.0) -> Settings:
-    return Settings(bedrock_endpoint_url=url, model=MODEL, bedrock_timeout_s=timeout_s)
+def _settings(url: str, timeout_s: float = 5.0, **options: Any) -> Settings:
+    return Settings(bedrock_endpoint_url=url, model=MODEL, bedrock_timeout_s=timeout_s, **options)
 
 
 def _close(model: BaseChatModel) -> None:
@@ -96,6 +107,37 @@ def _first_turn() -> list[BaseMessage]:
 
 def _aggregate(chunks: list[AIMessageChunk]) -> AIMessageChunk:
     return reduce(lambda left, right: left + right, chunks)
+
+
+class Pieces(AsyncCallbackHandler):
+    """Collects what a model run hands to the callbacks as it streams."""
+
+    def __init__(self) -> None:
+        self.chunks: list[AIMessageChunk] = []
+
+    async def on_llm_new_token(
+        self,
+        token: str,
+        *,
+        chunk: GenerationChunk | ChatGenerationChunk | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if isinstance(chunk, ChatGenerationChunk) and isinstance(chunk.message, AIMessageChunk):
+            self.chunks.append(chunk.message)
+
+
+async def _in_turn(
+    model: Runnable[LanguageModelInput, Any], messages: list[BaseMessage], pieces: Pieces
+) -> AIMessage:
+    """Call ``model`` inside a runnable whose config holds a chat turn, as a graph node does."""
+
+    async def call(conversation: list[BaseMessage]) -> Any:
+        return await model.ainvoke(conversation)
+
+    config: RunnableConfig = {"configurable": {MODEL_TURN: ModelTurn()}, "callbacks": [pieces]}
+    reply = await RunnableLambda(call).ainvoke(messages, config)
+    assert isinstance(reply, AIMessage)
+    return reply
 
 
 @pytest.mark.integration
@@ -163,26 +205,26 @@ def test_tool_use_round_trip(model: BaseChatModel, endpoint: BedrockEndpoint) ->
 
 
 @pytest.mark.integration
-def test_stream_aggregates_to_the_invoke_result(
+async def test_a_turn_streams_what_converse_answers_at_once(
     model: BaseChatModel, endpoint: BedrockEndpoint
 ) -> None:
     with_tools = model.bind_tools([search_products])
     conversation = _first_turn()
+    pieces = Pieces()
 
-    chunks = [
-        chunk for chunk in with_tools.stream(conversation) if isinstance(chunk, AIMessageChunk)
-    ]
-    streamed = _aggregate(chunks)
+    streamed = await _in_turn(with_tools, conversation, pieces)
     invoked = with_tools.invoke(conversation)
 
-    text_chunks = [chunk for chunk in chunks if chunk.text]
-    call_chunks = [part for chunk in chunks for part in chunk.tool_call_chunks]
+    text_chunks = [chunk for chunk in pieces.chunks if chunk.text]
+    call_chunks = [part for chunk in pieces.chunks for part in chunk.tool_call_chunks]
     assert len(text_chunks) > 1, "the text should arrive in several pieces"
     assert len(call_chunks) > 1, "the tool input should arrive in several pieces"
     assert call_chunks[0]["name"] == "search_products"
+    assert _aggregate(pieces.chunks).tool_calls == streamed.tool_calls
     assert (
         streamed.text == invoked.text == "Let me search the catalog for running shoes under $100."
     )
+    assert isinstance(invoked, AIMessage)
     assert streamed.tool_calls == invoked.tool_calls
     assert streamed.usage_metadata is not None
     assert streamed.usage_metadata["total_tokens"] == 509
@@ -190,11 +232,17 @@ def test_stream_aggregates_to_the_invoke_result(
 
 
 @pytest.mark.integration
-def test_stream_plain_text(model: BaseChatModel) -> None:
-    chunks = [chunk for chunk in model.stream([HumanMessage("hello")]) if chunk.text]
+async def test_tokens_reach_the_callbacks_in_pieces(model: BaseChatModel) -> None:
+    pieces = Pieces()
 
-    assert len(chunks) > 1
-    assert "".join(chunk.text for chunk in chunks).endswith("What are you looking for today?")
+    reply = await _in_turn(model, [HumanMessage("hello")], pieces)
+
+    assert len(pieces.chunks) > 1
+    assert "".join(chunk.text for chunk in pieces.chunks) == reply.text
+    assert reply.text.endswith("What are you looking for today?")
+    # Outside a turn stream() is the Converse answer in one piece (streaming is disabled).
+    [whole] = list(model.stream([HumanMessage("hello")]))
+    assert whole.text == reply.text
 
 
 @pytest.mark.integration
@@ -202,13 +250,11 @@ async def test_async_tool_turn(model: BaseChatModel) -> None:
     with_tools = model.bind_tools([search_products])
 
     reply = await with_tools.ainvoke(_first_turn())
-    chunks = [chunk async for chunk in with_tools.astream(_first_turn())]
+    [chunk] = [chunk async for chunk in with_tools.astream(_first_turn())]
 
     assert isinstance(reply, AIMessage)
     assert [call["name"] for call in reply.tool_calls] == ["search_products"]
-    assert _aggregate([c for c in chunks if isinstance(c, AIMessageChunk)]).tool_calls == (
-        reply.tool_calls
-    )
+    assert isinstance(chunk, AIMessage) and chunk.tool_calls == reply.tool_calls
 
 
 @pytest.mark.integration
@@ -232,19 +278,38 @@ def test_server_error_is_retried_then_surfaces(
         model.invoke([HumanMessage("is there an outage?")])
 
     assert isinstance(raised.value.__cause__, ClientError)
-    # retries={"max_attempts": 2} means two retries after the first call.
+    # model_max_attempts=3 (agents.resilience; botocore itself makes one attempt per call).
     assert len(endpoint.requests) == 3
 
 
 @pytest.mark.integration
-def test_error_in_the_middle_of_a_stream(model: BaseChatModel) -> None:
-    received: list[str] = []
+def test_an_open_breaker_refuses_at_once(aws_env: None, endpoint: BedrockEndpoint) -> None:
+    settings = _settings(endpoint.url, model_max_attempts=1, model_breaker_failures=2)
+    model = chat_model(MODEL, settings, breakers=BreakerRegistry())
+    try:
+        for _ in range(2):
+            with pytest.raises(UpstreamError, match="InternalServerException"):
+                model.invoke([HumanMessage("is there an outage?")])
+        with pytest.raises(UpstreamError, match="circuit breaker is open"):
+            model.invoke([HumanMessage("is there an outage?")])
+    finally:
+        _close(model)
+
+    assert len(endpoint.requests) == 2, "the open breaker sent nothing"
+
+
+@pytest.mark.integration
+async def test_error_in_the_middle_of_a_stream(
+    model: BaseChatModel, endpoint: BedrockEndpoint
+) -> None:
+    pieces = Pieces()
     with pytest.raises(UpstreamError, match="modelStreamErrorException") as raised:
-        for chunk in model.stream([HumanMessage("a flaky answer please")]):
-            received.append(chunk.text)
+        await _in_turn(model, [HumanMessage("a flaky answer please")], pieces)
 
     assert isinstance(raised.value.__cause__, EventStreamError)
-    assert "".join(received).startswith("This answer"), "events before the break still arrive"
+    received = "".join(chunk.text for chunk in pieces.chunks)
+    assert received.startswith("This answer"), "events before the break still arrive"
+    assert len(endpoint.requests) == 1, "text went out: the stream is not tried again"
 
 
 @pytest.fixture
@@ -256,14 +321,14 @@ def closed_port_url() -> str:
 
 
 @pytest.mark.integration
-def test_dead_endpoint_fails_fast(aws_env: None, closed_port_url: str) -> None:
-    model = chat_model(MODEL, _settings(closed_port_url, timeout_s=1.0))
+async def test_dead_endpoint_fails_fast(aws_env: None, closed_port_url: str) -> None:
+    model = chat_model(MODEL, _settings(closed_port_url, timeout_s=1.0, model_max_attempts=2))
     try:
         started = time.monotonic()
         with pytest.raises(UpstreamError, match="unreachable") as raised:
             model.invoke([HumanMessage("hello")])
         with pytest.raises(UpstreamError, match="unreachable"):
-            list(model.stream([HumanMessage("hello")]))
+            await _in_turn(model, [HumanMessage("hello")], Pieces())
         elapsed = time.monotonic() - started
     finally:
         _close(model)
