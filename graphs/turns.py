@@ -24,6 +24,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, Interrupt, StreamMode
 
+from agents.resilience import MODEL_TURN, ModelTurn
 from graphs.confirm import read_answer
 from graphs.orders import CALLER, SHOPPER, outcome_note
 from graphs.spans import graph_callbacks
@@ -124,6 +125,8 @@ class ChatSession:
         values: dict[str, Any] = {}
         interrupts: tuple[Interrupt, ...] = ()
         modes: list[StreamMode] = ["messages", "updates", "values"]
+        turn = ModelTurn()  # the model calls' time budget and fallback (agents.resilience)
+        config["configurable"][MODEL_TURN] = turn
         traced: RunnableConfig = {**config, "callbacks": graph_callbacks()}  # graphs.spans
         stream = self.graph.astream(start, traced, stream_mode=modes, durability="exit")
         async for mode, payload in cast(AsyncIterator[tuple[str, Any]], stream):
@@ -176,11 +179,14 @@ class ChatSession:
         answer = "\n\n".join([*notes, answer]) if notes else answer
         if interrupts and isinstance(question, dict) and isinstance(question.get("call"), dict):
             self.asked = str(question["call"].get("id"))
+        flags = values.get("flags", [])
+        if turn.fallback_reason is not None:  # the fallback model answered, not the configured one
+            flags = [*flags, "model_fallback"]
         yield {
             "type": "message",
             "text": answer,
             "products": values.get("shown", []),
-            "flags": values.get("flags", []),
+            "flags": flags,
         }
 
 
