@@ -22,7 +22,7 @@ from graphs.orders import CustomerService
 from infra.conversations import open_checkpointer
 from infra.errors import ConfigError
 from infra.identity import Identity
-from infra.ratelimit import RateLimiter
+from infra.ratelimit import RateLimiter, open_limiter
 from infra.sessions import SessionRegistry, open_sessions
 from infra.settings import Settings
 from tools.content.base import ContentAuthor
@@ -51,8 +51,9 @@ async def open_runtime(settings: Settings, process_events: bool = False) -> Asyn
 
     events → backends (recommendations read the events' profiles) → chat model → content and
     explain graphs → tools → checkpointer (encrypted; SQLite or PostgreSQL) → chat graph →
-    sessions (SQLite or PostgreSQL), limiter, identity. With ``process_events`` the event
-    processors (profiles, lake) run in background threads while the runtime is open.
+    sessions (SQLite or PostgreSQL), limiter (Redis, PostgreSQL or the process), identity. With
+    ``process_events`` the event processors (profiles, lake) run in background threads while the
+    runtime is open.
     """
     with open_pipeline(settings, process_events) as events:
         services = Services.from_settings(settings, ProfileActivity(events.profiles))
@@ -87,6 +88,7 @@ async def open_runtime(settings: Settings, process_events: bool = False) -> Asyn
                 )
                 with (
                     closing(open_sessions(settings)) as sessions,
+                    closing(open_limiter(settings, services.cache)) as limiter,
                     run_in_threads(events),
                 ):
                     yield Runtime(
@@ -97,7 +99,7 @@ async def open_runtime(settings: Settings, process_events: bool = False) -> Asyn
                         graph=graph,
                         info=info,
                         events=events,
-                        limiter=RateLimiter(services.cache),
+                        limiter=limiter,
                         identity=Identity.from_settings(settings),
                         sessions=sessions,
                     )

@@ -299,6 +299,22 @@ def test_stock_received_on_one_server_is_counted_on_the_other(shop: Shop) -> Non
     assert (after["received"], after["stock"]) == (before["received"] + 7, before["stock"] + 7)
 
 
+def test_one_rate_limit_is_shared_by_both_servers(shop: Shop) -> None:
+    # REST allows a burst of 60 and 5 per second per principal (the defaults). Were each worker
+    # to keep its own buckets, 150 requests spread over three processes would all pass.
+    headers = shop.headers(f"rate_{uuid.uuid4().hex[:8]}")
+
+    def ticket(base: str) -> int:
+        return httpx.post(f"{base}/v1/chat/tickets", headers=headers, timeout=30).status_code
+
+    began = time.monotonic()
+    with ThreadPoolExecutor(16) as pool:
+        codes = list(pool.map(ticket, (shop.first, shop.second) * 75))
+    refilled = 5 * (time.monotonic() - began)
+    assert set(codes) == {200, 429}, codes
+    assert 60 <= codes.count(200) <= 60 + refilled + 1, (codes.count(200), refilled)
+
+
 # -- the registry on PostgreSQL, directly -------------------------------------------------------
 
 
