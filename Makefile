@@ -85,9 +85,13 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# The workers bench compares 2 workers with 1 on a scratch PostgreSQL (300 sockets, cancellations
+# checked in the store); on a 2-core machine the workers, PostgreSQL and the load generator share
+# the same two cores, which caps the ratio.
 bench: install
 	$(BIN)/shopagent bench --out reports/bench.json
 	$(BIN)/python -m evals.auth_bench --sockets 200 --turns 5 --out reports/auth-bench.json
+	$(BIN)/shopagent bench --workers 2 --out reports/workers-bench.json
 	$(BIN)/python -m evals.observability_bench --out reports/observability-bench.json
 
 bench-events: install
