@@ -170,6 +170,7 @@ def chat(
     token``).
     """
     from api.progress import progress_bar
+    from api.terminal import chat_loop, private_history
     from assembly.demo_store import ensure_store
     from assembly.runtime import open_runtime
     from graphs.turns import ChatSession
@@ -184,21 +185,10 @@ def chat(
         async with open_runtime(settings) as runtime:
             out.print(
                 f"[bold]shopagent[/bold] — {runtime.info.dataset} store, model {settings.model}, "
-                f"session {thread}. Empty line or Ctrl-D to quit."
+                f"session {thread}. Ctrl-C stops an answer, Ctrl-D quits."
             )
             conversation = ChatSession.operator(runtime.graph, thread, user_id)
-            while True:
-                try:
-                    text = await asyncio.to_thread(input, "you> ")
-                except EOFError:
-                    return
-                if not text.strip():
-                    return
-                async for frame in conversation.stream(text):
-                    if frame["type"] == "tool_call" and show_tools:
-                        out.print(f"  [dim]→ {frame['name']}({frame['args']})[/dim]")
-                    elif frame["type"] == "message":
-                        out.print(f"[bold cyan]assistant>[/bold cyan] {frame['text']}\n")
+            await chat_loop(conversation, out, private_history(settings.data_dir), show_tools)
 
     try:
         asyncio.run(loop())
