@@ -176,9 +176,9 @@ def reorder_page(
     """One page of the latest run's reorder alerts, each with its sales and forecast."""
     latest = cache.alerts(ledger)
     if latest is None:
-        return ReorderPage(None, None, [], 0, dict.fromkeys(URGENCY_RANK, 0), 1, 1)
+        return ReorderPage(None, None, [], 0, {u: 0 for u in URGENCY_RANK}, 1, 1)
     run_id, alerts, run = latest
-    counts = dict.fromkeys(URGENCY_RANK, 0)
+    counts: dict[str, int] = dict.fromkeys(URGENCY_RANK, 0)
     for alert in alerts:
         counts[urgency(alert)] += 1
     chosen = ordered(alerts, sort, wanted)

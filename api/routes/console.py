@@ -51,8 +51,9 @@ from assembly.runtime import Runtime
 from infra.errors import ConfigError, ToolInputError, UpstreamError
 from infra.lake import Lake
 from tools.analyze.languages import SUPPORTED
-from tools.analyze.models import MAX_TEXT_CHARS, TextAnalysis
+from tools.analyze.models import MAX_TEXT_CHARS, Feature, TextAnalysis
 from tools.content.models import TONES, ContentResult
+from tools.search.base import ProductSummary, SearchQuery
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 _TEMPLATES = Environment(
@@ -180,9 +181,20 @@ async def copy_page(
     tone: Annotated[str, Query(max_length=20)] = "neutral",
     left: Annotated[int | None, Query(gt=0, le=content.MAX_VERSION)] = None,
     right: Annotated[int | None, Query(gt=0, le=content.MAX_VERSION)] = None,
+    q: Annotated[str, Query(max_length=200)] = "",
 ) -> HTMLResponse:
-    """The copy page: the write form, a product's versions, two of them side by side."""
-    return await _copy_view(request, runtime, user, product_id, language, tone, left, right)
+    """The copy page: the write form, a product finder, a product's versions, two of them side
+    by side."""
+    found: list[ProductSummary] = []
+    if q.strip():
+        try:
+            result = await runtime.services.search.search(SearchQuery(query=q, limit=10))
+        except (ToolInputError, UpstreamError) as err:
+            raise HTTPException(422 if isinstance(err, ToolInputError) else 502, str(err)) from err
+        found = result.products
+    return await _copy_view(
+        request, runtime, user, product_id, language, tone, left, right, q=q, found=found
+    )
 
 
 async def _copy_view(
@@ -197,6 +209,8 @@ async def _copy_view(
     *,
     status: int = 200,
     message: str = "",
+    q: str = "",
+    found: list[ProductSummary] | None = None,
 ) -> HTMLResponse:
     language = language if language in SUPPORTED else "en"
     product_id = product_id.strip()
@@ -211,9 +225,9 @@ async def _copy_view(
             right = right if right in versions else versions[-1]
             left = left if left in versions else (versions[-2] if len(versions) > 1 else None)
             for number in [left, right] if left and left != right else [right]:
-                found = services.contents.get(product.id, language, number)
-                if found is not None:
-                    shown.append(found)
+                stored = services.contents.get(product.id, language, number)
+                if stored is not None:
+                    shown.append(stored)
     elif product_id and not message:
         status, message = 404, f"No product has the id {product_id!r}."
     return _page(
@@ -233,6 +247,8 @@ async def _copy_view(
         right=right,
         shown=shown,
         categories=categories(products),
+        q=q,
+        found=found,
     )
 
 
@@ -246,7 +262,7 @@ async def write_copy(request: Request, runtime: RuntimeDep, user: ConsoleUserDep
     try:
         body = content.ContentRequest(
             product_id=product_id or None,
-            tone=tone,  # type: ignore[arg-type]  # checked by the model
+            tone=tone,  # checked by the model
             language=language,
             keywords=keywords or None,
         )
@@ -277,7 +293,7 @@ async def write_category(request: Request, runtime: RuntimeDep, user: ConsoleUse
         limit = int(form["limit"]) if form.get("limit", "").strip() else None
         body = content.ContentRequest(
             category=form.get("category", "").strip() or None,
-            tone=tone,  # type: ignore[arg-type]  # checked by the model
+            tone=tone,  # checked by the model
             language=language,
             limit=limit,
         )
@@ -452,7 +468,7 @@ async def analyze_reviews(request: Request, runtime: RuntimeDep, user: ConsoleUs
     results: list[TextAnalysis] = []
     try:
         for review in reviews:
-            features = ("language", "sentiment", "key_phrases", "pii")
+            features: tuple[Feature, ...] = ("language", "sentiment", "key_phrases", "pii")
             results.append(await analyzer.analyze(review, features))
     except (ToolInputError, UpstreamError) as err:
         status = 422 if isinstance(err, ToolInputError) else 502

@@ -206,6 +206,8 @@ def test_copy_is_written_previewed_and_compared_side_by_side(staff: TestClient) 
     page = staff.get("/console/copy")
     csrf = csrf_of(page.text)
     assert '<option value="de">German</option>' in page.text and "playful" in page.text
+    finder = staff.get("/console/copy", params={"q": "regency cakestand", "language": "de"})
+    assert 'href="/console/copy?product_id=22423&amp;language=de">Regency Cakestand' in finder.text
     first = staff.post(
         "/console/copy",
         data={"csrf": csrf, "product_id": "22423", "language": "de", "tone": "elegant"},
