@@ -263,6 +263,9 @@ class ServiceStack(Stack):
             "SHOPAGENT_KINESIS_STREAM": data.stream.stream_name,
             "SHOPAGENT_EVENTS_LEASE_TABLE": data.leases.table_name,
             "SHOPAGENT_EVENTS_BUS": data.bus.event_bus_name,
+            # Reorder alerts go to the bus too (the local alert log would be one task's file).
+            "SHOPAGENT_ALERTS_BACKEND": "eventbridge",
+            "SHOPAGENT_ALERTS_BUS": data.bus.event_bus_name,
             "SHOPAGENT_LAKE_URI": f"s3://{data.lake.bucket_name}",
             "SHOPAGENT_DEAD_LETTER_BUCKET": data.dead_letters.bucket_name,
             "SHOPAGENT_AUTH_ISSUER": issuer,

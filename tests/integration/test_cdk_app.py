@@ -185,6 +185,7 @@ def test_the_task_environment_switches_on_every_production_backend(
             "SHOPAGENT_CONTENT_BACKEND",
             "SHOPAGENT_EVENTS_BACKEND",
             "SHOPAGENT_EVENTS_PROCESS_IN_SERVER",
+            "SHOPAGENT_ALERTS_BACKEND",
             "SHOPAGENT_DOCS_ENABLED",
             "SHOPAGENT_MODEL",
             "SHOPAGENT_HOST",
@@ -198,6 +199,7 @@ def test_the_task_environment_switches_on_every_production_backend(
         "SHOPAGENT_CONTENT_BACKEND": "s3",
         "SHOPAGENT_EVENTS_BACKEND": "kinesis",
         "SHOPAGENT_EVENTS_PROCESS_IN_SERVER": "true",
+        "SHOPAGENT_ALERTS_BACKEND": "eventbridge",
         "SHOPAGENT_DOCS_ENABLED": "false",
         "SHOPAGENT_MODEL": f"bedrock_converse:{MODEL_ID}",
         "SHOPAGENT_HOST": "0.0.0.0",
@@ -215,6 +217,7 @@ def test_the_task_environment_switches_on_every_production_backend(
     assert refers_to("SHOPAGENT_CONTENT_BUCKET", "Content")
     assert refers_to("SHOPAGENT_KINESIS_STREAM", "Events")
     assert refers_to("SHOPAGENT_EVENTS_LEASE_TABLE", "EventLeases")
+    assert refers_to("SHOPAGENT_ALERTS_BUS", "Bus") and refers_to("SHOPAGENT_EVENTS_BUS", "Bus")
     assert refers_to("DATABASE_HOST", "Endpoint.Address")
     assert refers_to("SHOPAGENT_AUTH_ISSUER", "Users")
     assert refers_to("SHOPAGENT_AUTH_AUDIENCE", "UsersWebClient")
