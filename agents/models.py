@@ -221,7 +221,10 @@ class UpstreamGuardedBedrockConverse(ChatBedrockConverse):
 class ResilientBedrockConverse(UpstreamGuardedBedrockConverse):
     """``UpstreamGuardedBedrockConverse`` under ``agents.resilience``: each call is retried,
     timed and guarded by its model id's circuit breaker; in a chat turn the fallback answers
-    when the model fails.
+    when the model fails. Only the chat agent's calls fall back: they are the ones made with
+    tools bound (``bind_tools`` binds the same tools to the fallback). A plain call, such as the
+    explanation or content writer's (also when a tool runs it inside a chat turn), gets the
+    ``UpstreamError`` and falls back in its own way (templates, an error).
 
     Every call is answered by ``_agenerate`` (``disable_streaming``: ``stream()`` defers to
     ``invoke()``). In a chat turn it reads ConverseStream and hands each chunk to the callbacks
@@ -236,7 +239,8 @@ class ResilientBedrockConverse(UpstreamGuardedBedrockConverse):
     # The model that answers a chat turn this one fails, and its name in logs and metrics.
     fallback: BaseChatModel | None = Field(default=None, exclude=True)
     fallback_name: str = ""
-    # The fallback with the tools this model was bound to (``bind_tools``).
+    # The fallback with the tools this model was bound to (``bind_tools``): what a failed call
+    # with tools falls back to.
     bound_fallback: Runnable[LanguageModelInput, BaseMessage] | None = Field(
         default=None, exclude=True
     )
@@ -276,7 +280,7 @@ class ResilientBedrockConverse(UpstreamGuardedBedrockConverse):
             self.model_id,
             self.policy,
             self.policy.breaker(self.breakers, self.model_id, self.client.meta.endpoint_url),
-            self.fallback_name or None,
+            self.fallback_name if self.bound_fallback is not None else None,
         )
 
         async def attempt(deadline: float, progress: Progress) -> ChatResult:
@@ -290,16 +294,16 @@ class ResilientBedrockConverse(UpstreamGuardedBedrockConverse):
             return await run_blocking(converse, deadline, f"Bedrock Converse ({self.model_id})")
 
         async def fallback() -> ChatResult:
-            model = self.bound_fallback or self.fallback
+            model = self.bound_fallback
             if model is None:
-                raise ConfigError(f"{self.model_id} has no fallback")
+                raise ConfigError(f"{self.model_id} has no fallback bound to tools")
             # A run of its own under this one: its tokens reach the callbacks (and the socket)
             # as it makes them.
             config: RunnableConfig = {"callbacks": _child_callbacks(run_manager)}
             message = await model.ainvoke(messages, config)
             return ChatResult(generations=[ChatGeneration(message=message)])
 
-        return await call.run(attempt, fallback if self.fallback is not None else None)
+        return await call.run(attempt, fallback if self.bound_fallback is not None else None)
 
     async def _stream_attempt(
         self,

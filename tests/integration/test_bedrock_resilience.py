@@ -17,12 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from langchain_core.messages import BaseMessage, HumanMessage
+from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langchain_core.tools import StructuredTool
 from langgraph.checkpoint.memory import InMemorySaver
 from prometheus_client import REGISTRY
 
 from agents.breaker import BreakerRegistry
 from agents.models import ResilientBedrockConverse, chat_model
+from agents.resilience import MODEL_TURN, ModelTurn
 from graphs.chat import build_graph
 from graphs.turns import ChatSession, Frame
 from infra.errors import UpstreamError
@@ -307,3 +310,23 @@ async def test_the_breaker_opens_after_failures_and_a_probe_closes_it(
     assert _primary_requests(endpoint) == asked + 1, "the probe went to the model"
     assert chat.breakers.state(PRIMARY) == "closed"
     assert _sample("shopagent_model_breaker_state", model=PRIMARY) == 0
+
+
+async def test_a_call_without_tools_in_a_turn_gets_the_error_not_the_fallback(
+    endpoint: BedrockEndpoint, chats: list[Chat]
+) -> None:
+    """The explanation and content writers call the model without tools, also from a tool
+    inside a chat turn: they fall back in their own way (templates), not to the chat fallback."""
+    endpoint.exchanges.insert(0, THROTTLED)
+    chat = _chat(chats, endpoint, model_max_attempts=1)
+    before = _fallbacks("throttled")
+
+    async def write(messages: list[BaseMessage]) -> Any:
+        return await chat.model.ainvoke(messages)
+
+    config: RunnableConfig = {"configurable": {MODEL_TURN: ModelTurn()}}
+    with pytest.raises(UpstreamError, match="ThrottlingException"):
+        await RunnableLambda(write).ainvoke([HumanMessage("hello")], config)
+
+    assert _fallbacks("throttled") == before
+    assert [r.model_id for r in endpoint.requests] == [PRIMARY]
