@@ -3,11 +3,12 @@
 Two ``shopagent serve`` processes run side by side on copies of one scratch store (offline
 model, embedded backends, the event processors on): one with ``OTEL_TRACES_EXPORTER=otlp``
 exporting every span over OTLP/HTTP to a sink in this process (which counts what it receives,
-so the figures are known to include the export), one with tracing off. Rounds alternate which
-server goes first (on, off, off, on, …) so that a busy moment of a shared machine falls on both;
-each round runs one session turn by turn, then several sessions at once. The overhead is the
-ratio of the two p95s over all rounds, and, as a check on noise, the median of the rounds'
-own ratios.
+so the figures are known to include the export), one with tracing off. Each round runs one
+session on each server, every turn sent to both one after the other (which goes first
+alternates), so that the two latencies of a pair meet the same moment of a shared machine; then
+several sessions at once on one server and then on the other (which goes first alternates by
+round: on off, off on, off on, on off). The overhead is the ratio of the two p95s over all
+rounds and, as a check on the noise, the median of the rounds' own ratios.
 
 Prometheus metrics (``infra.metrics``) have no switch: both servers count them, so the ratio is
 the cost of tracing on top of metrics, not of metrics themselves.
@@ -95,15 +96,18 @@ class OtlpSink:
         self.server.server_close()
 
 
-async def single(server: Server, plan: BenchPlan, round_no: int) -> Timings:
-    timings = Timings()
-    ws = await open_session(server.ws_url)
+async def paired(servers: dict[str, Server], plan: BenchPlan, round_no: int) -> dict[str, Timings]:
+    """One session on each server, the same turn sent to one then the other (which goes first
+    alternates), so that the two latencies of a pair meet the same moment of the machine."""
+    timings = {mode: Timings() for mode in MODES}
+    sockets = {mode: await open_session(servers[mode].ws_url) for mode in MODES}
     try:
         for turn in range(plan.single_turns):
             text = script_turn(round_no, turn)
-            await one_turn(ws, text, timings, plan.turn_timeout_s)
+            for mode in MODES if turn % 2 == 0 else MODES[::-1]:
+                await one_turn(sockets[mode], text, timings[mode], plan.turn_timeout_s)
     finally:
-        await ws.close()
+        await asyncio.gather(*(ws.close() for ws in sockets.values()), return_exceptions=True)
     return timings
 
 
@@ -134,15 +138,18 @@ async def measure(
             await one_turn(ws, script_turn(0, turn), warm, plan.turn_timeout_s)
         await ws.close()
     for round_no in range(plan.rounds):
+        cpu = {mode: tree_cpu_s(servers[mode].pid) for mode in MODES}
+        for mode, one in (await paired(servers, plan, round_no)).items():
+            results[mode].single.append(one.latencies)
+            results[mode].errors += one.errors
         order = MODES if round_no % 4 in (0, 3) else MODES[::-1]  # on off, off on, off on, on off
         for mode in order:
-            server, timings = servers[mode], results[mode]
-            cpu = tree_cpu_s(server.pid)
-            one, several = await single(server, plan, round_no), await many(server, plan, round_no)
-            timings.cpu_s += tree_cpu_s(server.pid) - cpu
-            timings.single.append(one.latencies)
-            timings.many.append(several.latencies)
-            timings.errors += one.errors + several.errors
+            several = await many(servers[mode], plan, round_no)
+            results[mode].many.append(several.latencies)
+            results[mode].errors += several.errors
+        for mode in MODES:
+            timings = results[mode]
+            timings.cpu_s += tree_cpu_s(servers[mode].pid) - cpu[mode]
             timings.turns += len(timings.single[-1]) + len(timings.many[-1])
         console.print(f"round {round_no + 1}/{plan.rounds} done ({' then '.join(order)})")
     return results

@@ -29,9 +29,10 @@ OUTCOME = "shopagent.outcome"
 
 
 def graph_callbacks() -> list[BaseCallbackHandler]:
-    """A ``GraphSpans`` for a graph run started now, when tracing is on inside a span."""
+    """A ``GraphSpans`` for a graph run started now, when tracing is on inside a recorded span."""
     active = tracing.tracer()
-    if active is None or tracing.current_ids() is None:
+    # Nothing for a turn the sampler left out (OTEL_TRACES_SAMPLER): it costs no callbacks.
+    if active is None or not trace.get_current_span().is_recording():
         return []
     return [GraphSpans(active, tracing.context_now())]
 
@@ -84,6 +85,8 @@ class GraphSpans(BaseCallbackHandler):
 
     # Called where the run is, not in an executor: cheaper, and the order stays the run's.
     run_inline = True
+    ignore_retriever = True
+    ignore_custom_event = True
 
     def __init__(self, tracer: Tracer, parent: Context) -> None:
         self._tracer = tracer

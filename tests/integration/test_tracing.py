@@ -20,6 +20,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 
 from api.main import create_app
 from graphs.chat import build_graph
@@ -210,6 +211,16 @@ def test_tracing_is_off_by_default(settings: Settings, json_log: io.StringIO) ->
     # Logs still name the request, without trace ids.
     (line,) = [x for x in lines(json_log) if x.get("request_id") == answer.headers["x-request-id"]]
     assert "trace_id" not in line and line["route"] == "/healthz" and line["status"] == 200
+
+
+def test_a_turn_the_sampler_leaves_out_gets_no_span_handler() -> None:
+    tracing.install(TracerProvider(sampler=ALWAYS_OFF))
+    try:
+        with tracing.span("chat turn") as current:
+            assert current is not None and not current.is_recording()
+            assert graph_callbacks() == []
+    finally:
+        tracing.uninstall()
 
 
 def test_the_standard_variables_choose_the_exporter(monkeypatch: pytest.MonkeyPatch) -> None:
