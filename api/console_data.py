@@ -141,7 +141,7 @@ class ConsoleCache:
             if self._history is not None and self._history[0] == run_id:
                 return self._history[1]
         demand = store_demand(store)
-        recent = demand.units[:, -HISTORY_DAYS:]
+        recent = demand.units[:, -HISTORY_DAYS:].copy()  # not a view: the rest is let go
         found = SalesHistory(
             days=demand.days[-HISTORY_DAYS:],
             rows={sku: recent[i] for i, sku in enumerate(demand.skus)},

@@ -49,7 +49,6 @@ from api.routes import content
 from api.security_headers import PAGE_DATA_POLICY
 from assembly.runtime import Runtime
 from infra.errors import ConfigError, ToolInputError, UpstreamError
-from infra.lake import Lake
 from tools.analyze.languages import SUPPORTED
 from tools.analyze.models import MAX_TEXT_CHARS, Feature, TextAnalysis
 from tools.content.models import TONES, ContentResult
@@ -401,11 +400,11 @@ async def analytics_page(
     days: Literal["30", "90", "365", "all"] = "all",
 ) -> HTMLResponse:
     """Events and sales over time, best sellers and unanswered searches, from the lake."""
-    settings, store = runtime.settings, runtime.services.store
+    lake, store = runtime.events.lake, runtime.services.store
     problem = ""
     try:
         found = await to_thread.run_sync(
-            lambda: _cache(request).analytics(Lake(settings.lake), store, ANALYTICS_RANGES[days])
+            lambda: _cache(request).analytics(lake, store, ANALYTICS_RANGES[days])
         )
     except ConfigError as err:
         found, problem = None, str(err)

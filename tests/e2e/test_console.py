@@ -187,6 +187,11 @@ def test_sign_in_sets_a_strict_http_only_cookie_and_sign_out_drops_it(
     assert app_client.get("/console/copy").status_code == 401
     bad = app_client.post("/console/sign-in", data={"token": "abc.def.ghi"})
     assert bad.status_code == 401 and "not accepted" in bad.text
+    over_https = TestClient(app_client.app, base_url="https://testserver")
+    secure = over_https.post(
+        "/console/sign-in", data={"token": staff_token}, follow_redirects=False
+    )
+    assert "; Secure" in secure.headers["set-cookie"]
 
 
 def test_console_forms_need_the_csrf_token_and_this_origin(staff: TestClient) -> None:
