@@ -27,6 +27,7 @@ from tests.served_process import serving
 
 pytestmark = pytest.mark.integration
 
+DASHBOARD = Path(__file__).resolve().parents[2] / "infra" / "grafana" / "shopagent-dashboard.json"
 TOKEN = secrets.token_urlsafe(24)
 TURNS = ("cheapest cake stand", "red lanterns under £5", "a gift for a tea lover")
 
@@ -96,3 +97,8 @@ def test_prometheus_counts_the_turns_made_on_either_worker(server: str) -> None:
         # The turn latency histogram is there to take quantiles of, as the dashboard does.
         count = _value(prometheus, 'sum(shopagent_chat_turn_seconds_count{job="shopagent"})')
         assert count == len(TURNS)
+        # Every query of the shipped dashboard is PromQL this Prometheus evaluates.
+        board = json.loads(DASHBOARD.read_text())
+        for panel in board["panels"]:
+            for target in panel.get("targets", []):
+                prometheus.query(target["expr"].replace("$__rate_interval", "1m"))
