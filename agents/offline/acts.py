@@ -87,6 +87,9 @@ EXAMPLES: dict[Act, tuple[str, ...]] = {
         "is there an actual human I can deal with",
         "could somebody who works at the store help me",
         "I'd like to talk to a member of staff",
+        "I need to discuss my business account with one of your people",
+        "can someone from your company get in touch with me",
+        "who can I speak to about a bulk order",
     ),
     "small_talk": (
         "what's your name",
@@ -104,6 +107,9 @@ EXAMPLES: dict[Act, tuple[str, ...]] = {
         "is this an automated assistant",
         "am I talking to a human or a machine",
         "are you a person",
+        "ha, you're quite clever",
+        "you're doing a great job at this",
+        "that was impressive, well done",
     ),
     "review": (
         "what do you think of this review",
@@ -150,6 +156,10 @@ QUOTED = re.compile(
     re.S,
 )
 PASSAGE = re.compile(r"""^(?P<lead>[^:"“]{3,}?)\s*:\s*(?P<passage>.{12,})$""", re.S)
+# Or a question, then the passage it asks about ("is this review positive? Bought the …"):
+# unquoted, so the passage must be longer to count as one.
+QUESTION_FIRST = re.compile(r"^(?P<lead>[^?]{8,}?\?)\s+(?P<passage>[^?]+[.!]?)$", re.S)
+MIN_UNQUOTED_WORDS = 8
 
 
 @dataclass(frozen=True)
@@ -212,9 +222,12 @@ def split_passage(text: str) -> tuple[str, str]:
             request = f"{text[: quoted.start()]} {text[quoted.end() :]}"
             return " ".join(request.replace(" :", ":").split()).strip(" :"), passage.strip()
     match = PASSAGE.match(text)
-    if match is None or len(match["passage"].split()) < MIN_PASSAGE_WORDS:
-        return text, ""
-    return match["lead"], match["passage"].strip().strip("\"“”'")
+    if match is not None and len(match["passage"].split()) >= MIN_PASSAGE_WORDS:
+        return match["lead"], match["passage"].strip().strip("\"“”'")
+    match = QUESTION_FIRST.match(text)
+    if match is not None and len(match["passage"].split()) >= MIN_UNQUOTED_WORDS:
+        return match["lead"], match["passage"].strip()
+    return text, ""
 
 
 @lru_cache(maxsize=512)

@@ -137,7 +137,9 @@ def _digits_for_words(text: str) -> str:
     text = before_currency.sub(repl, text)
     bare_after_cue = re.compile(
         rf"(?P<pre>\b(?:under|below|over|above|less than|more than|up to|at least|at most|"
-        rf"around|about|between)\s+)(?P<n>{_SPELLED})(?P<post>\b)(?!\s+(?:of|one|ones)\b)"
+        # "about a wholesale account" is no amount; "under a hundred" is
+        rf"around|about|between)\s+)(?!a\s+(?!hundred\b))(?P<n>{_SPELLED})(?P<post>\b)"
+        rf"(?!\s+(?:of|one|ones)\b)"
     )
     return bare_after_cue.sub(repl, text)
 

@@ -95,12 +95,15 @@ def _last_answer(messages: Sequence[BaseMessage]) -> str:
     return ""
 
 
-def _answers_a_question(text: str) -> bool:
-    """The message gives what a customer-service question asked for (an order, an e-mail, a
-    reason, yes or no...): the order rules read it."""
+def _answers_a_question(text: str, asked: bool) -> bool:
+    """The message gives what a customer-service question asked for: an order number or who
+    the customer is at any time; a choice, a reason, a payment, an address, yes or no only
+    right after a question (else "can I pay with paypal?" would be a payment given)."""
     r = understand_request(text)
-    given = r.order_ids or r.ordinal or r.all_items or r.payment or r.reason or r.address
-    return bool(given or r.identifies or r.yes or r.no)
+    if r.order_ids or r.identifies:
+        return True
+    given = r.ordinal or r.all_items or r.payment or r.reason or r.address or r.yes or r.no
+    return asked and bool(given)
 
 
 def asks_about_rules(text: str) -> bool:
@@ -174,7 +177,8 @@ def routed_step(d: Dialogue) -> Step | None:
     """The answer to a message no tool skill reads (or its one tool call, then the answer from
     its result); ``None`` for the tool skills to read it."""
     text = d.text
-    if not text.strip() or _answers_a_question(text):
+    asked = _last_answer(d.messages).rstrip().endswith("?")
+    if not text.strip() or _answers_a_question(text, asked):
         return None
     vocab = d.vocab
     if (code := foreign_language(text, vocab)) is not None:

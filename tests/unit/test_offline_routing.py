@@ -226,3 +226,33 @@ def test_can_as_a_verb_is_not_the_product_kind() -> None:
     )
     assert not grounded("can I speak to someone from the shop please", vocab)
     assert grounded("can you show me a watering can", vocab)
+
+
+def test_a_question_then_an_unquoted_passage_is_split_too() -> None:
+    text = "is this feedback good or bad? The lunch bag tore at the seam within a week of use."
+    lead, passage = split_passage(text)
+    assert lead == "is this feedback good or bad?"
+    assert passage.startswith("The lunch bag tore")
+    assert split_passage("is it in stock? thanks")[1] == ""  # a short aside is no passage
+    call = _planner().invoke([HumanMessage(text)])
+    assert [c["name"] for c in call.tool_calls] == ["analyze_text"]
+
+
+@pytest.mark.parametrize(
+    ("text", "act"),
+    [
+        ("lol you're pretty smart", "small_talk"),
+    ],
+)
+def test_more_acts_read_by_meaning(text: str, act: str) -> None:
+    reading = read_act(text)
+    assert reading is not None and reading.act == act and reading.confident
+
+
+def test_a_payment_word_answers_only_a_question_that_was_asked() -> None:
+    # no question pending: "can I pay with paypal?" asks about the store, it gives no payment
+    policy = store_policy("tau-retail")
+    alone = _planner(policy).invoke([HumanMessage("can I pay with paypal?")])
+    assert not alone.tool_calls and "search" not in alone.text.lower()[:40]
+    refund = _planner(policy).invoke([HumanMessage("how long until a refund reaches my card?")])
+    assert "5 to 7 business days" in refund.text
