@@ -24,7 +24,10 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, Interrupt, StreamMode
 
+from agents.guards import check_output
+from agents.prompts import NOT_CONFIRMED
 from agents.resilience import MODEL_TURN, ModelTurn
+from graphs.chat import tool_products
 from graphs.confirm import read_answer
 from graphs.orders import CALLER, SHOPPER, outcome_note
 from graphs.spans import graph_callbacks
@@ -187,7 +190,74 @@ class ChatSession:
             "text": answer,
             "products": values.get("shown", []),
             "flags": flags,
+            "confirm": bool(interrupts),  # the answer is a yes / no question about a change
         }
+
+    async def history(self) -> Frame:
+        """The conversation so far as a ``history`` frame, for a client that opens it again
+        (a reconnect, a reload): see ``replay``. Only the state this graph saved is read; the
+        server sends it to the session's own principal only."""
+        config: RunnableConfig = {"configurable": {"thread_id": self.thread_id}}
+        saved = await self.graph.aget_state(config)
+        entries = replay(saved.values.get("messages", []) if saved.values else [])
+        question = saved.interrupts[0].value if saved.interrupts else None
+        if isinstance(question, dict):  # the turn stopped at a question that waits for an answer
+            call = question.get("call") or {}
+            asked = [{"name": call.get("name"), "args": call.get("args"), "status": "asked"}]
+            entries.append(_entry("assistant", str(question.get("question")), asked, True))
+        return {"type": "history", "messages": entries}
+
+
+def _entry(
+    role: str,
+    text: str,
+    tools: list[dict[str, Any]] | None = None,
+    confirm: bool = False,
+    products: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    return {
+        "role": role,
+        "text": text,
+        "tools": tools or [],
+        "products": products or [],
+        "confirm": confirm,
+    }
+
+
+def replay(messages: list[Any]) -> list[dict[str, Any]]:
+    """The saved messages of a conversation as the shopper saw them: each shopper message (as
+    the input guard stored it, PII masked) and each answer, with the tools the answer used
+    (name, arguments, ``done`` / ``failed`` / ``declined``) and the products it showed (the
+    output guard's reading of the answer against the tools' outputs, as when it was sent)."""
+    entries: list[dict[str, Any]] = []
+    turn: list[Any] = []
+    for message in messages:
+        if isinstance(message, HumanMessage):
+            entries.append(_entry("user", message.text))
+            turn = []
+            continue
+        turn.append(message)
+        if isinstance(message, AIMessage) and not message.tool_calls:
+            shown = check_output(message.text, tool_products(turn)).shown
+            entries.append(_entry("assistant", message.text, _tools_of(turn), products=shown))
+            turn = []
+    return entries
+
+
+def _tools_of(turn: list[Any]) -> list[dict[str, Any]]:
+    results = {m.tool_call_id: m for m in turn if isinstance(m, ToolMessage)}
+    used: list[dict[str, Any]] = []
+    for message in turn:
+        for call in message.tool_calls if isinstance(message, AIMessage) else []:
+            result = results.get(call["id"] or "")
+            content = str(result.content) if result is not None else ""
+            status = "done"
+            if content == f"Error: {NOT_CONFIRMED}":
+                status = "declined"
+            elif result is None or result.status == "error" or content.startswith("Error:"):
+                status = "failed"
+            used.append({"name": call["name"], "args": call["args"], "status": status})
+    return used
 
 
 async def stream_turn(

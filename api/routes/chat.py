@@ -30,7 +30,9 @@ the token a ticket was made with) is live: a message after that gets ``token_exp
 socket is closed with 1008; reconnect with a fresh token. Anonymous sockets have no expiry.
 
 **Frames.** Client: ``{"type": "message", "text": "…"}``. Server: ``session``, ``token``,
-``tool_call``, ``tool_result``, ``message``, ``error`` (code + message) and ``done``. A bad
+``tool_call``, ``tool_result``, ``message`` (``confirm`` true when it asks yes or no about a
+change), ``error`` (code + message) and ``done``; a resumed session's ``session`` frame is
+followed by ``history``, the conversation so far (``graphs.turns.replay``). A bad
 frame (not JSON, NaN, an integer of over 100 digits, nesting too deep, a lone surrogate,
 binary, too large) gets an ``error``
 frame and the socket stays open. Messages are rate limited per principal (the client address
@@ -225,6 +227,11 @@ async def _converse(
     pseudonym = runtime.sessions.keyed_hash(_EVENT_PURPOSE, session_id)[:32]
     conversation = ChatSession(runtime.graph, session_id, principal.role, principal.user_id)
     await _send(websocket, {"type": "session", "session_id": session_id, "role": principal.role})
+    if recorded:  # resumed, by the principal that opened it (``_session``): replay it to them
+        try:
+            await _send(websocket, await conversation.history())
+        except ShopagentError as err:  # e.g. saved under another checkpoint key
+            await _send_error(websocket, "history_unavailable", str(err))
     limit = Limit(settings.rate_limit_chat_per_s, settings.rate_limit_chat_burst)
     bucket = f"chat:{client}"
     while True:
