@@ -26,7 +26,8 @@ def console_shop(
 ) -> Iterator[ServedShop]:
     """``shopagent serve`` on a store with one forecast run and events in the lake."""
     scratch = tmp_path_factory.mktemp("console-shop")
-    shop = ServedShop(prepare_console_data(online_retail_dir, scratch / "data"), "online-retail")
+    data_dir = prepare_console_data(online_retail_dir, scratch / "data", tmp_path_factory)
+    shop = ServedShop(data_dir, "online-retail")
     shop.start()
     try:
         yield shop

@@ -57,23 +57,34 @@ def lake_events(days: int = 10) -> list[BehaviourEvent]:
     return events
 
 
-def prepare_console_data(source: Path, target: Path) -> Path:
+# One prepared data directory per test session, copied by each module that serves it (the
+# forecast job is the slow part: run once, not once per module).
+_PREPARED: dict[Path, Path] = {}
+
+
+def prepare_console_data(source: Path, target: Path, factory: pytest.TempPathFactory) -> Path:
     """``source``'s store copied to ``target`` with one forecast run and the lake events."""
-    shutil.copytree(source, target)
-    settings = Settings(data_dir=target)
-    with SqliteStore(settings.store_path) as store:
-        stock = inventory(settings, store)
-        try:
-            run_forecast_job(store, stock, alert_sink(settings), settings.forecaster_dir)
-        finally:
-            stock.ledger.close()
-    Lake(settings.lake).write(Batch("console-test", "0", lake_events()))
+    prepared = _PREPARED.get(source)
+    if prepared is None:
+        prepared = factory.mktemp("console-prepared") / "data"
+        shutil.copytree(source, prepared)
+        settings = Settings(data_dir=prepared)
+        with SqliteStore(settings.store_path) as store:
+            stock = inventory(settings, store)
+            try:
+                run_forecast_job(store, stock, alert_sink(settings), settings.forecaster_dir)
+            finally:
+                stock.ledger.close()
+        Lake(settings.lake).write(Batch("console-test", "0", lake_events()))
+        _PREPARED[source] = prepared
+    shutil.copytree(prepared, target)
     return target
 
 
 @pytest.fixture(scope="module")
 def console_dir(online_retail_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return prepare_console_data(online_retail_dir, tmp_path_factory.mktemp("console") / "data")
+    target = tmp_path_factory.mktemp("console") / "data"
+    return prepare_console_data(online_retail_dir, target, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
