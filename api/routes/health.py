@@ -1,10 +1,10 @@
 """Liveness and readiness: public (no credential) and not rate-limited, for load-balancer probes.
 
 ``GET /readyz`` names each backend with its state, and the build's version (the installed
-package's). Each backend is ``ok``, or ``degraded`` (down, but something else answers for it:
-the in-process cache for Redis, the fallback model while the chat model's circuit breaker is
-open), or down. Status: ``ready`` (200) when all are ok, ``degraded`` (200) when none is down,
-``unavailable`` (503) when a backend is down that nothing answers for.
+package's). Each backend is ``ok``, or ``degraded`` (down, but the service still answers: the
+in-process cache for Redis, the fallback model while the chat model's circuit breaker is open,
+an event stream that is behind), or down. Status: ``ready`` (200) when all are ok,
+``degraded`` (200) when none is down, ``unavailable`` (503) when one is.
 
 It stays cheap: one light probe per backend (a count, an empty read, a one-result search, a
 ping), all run together, each given ``PROBE_TIMEOUT_S``; the model is not called (its breaker
@@ -131,9 +131,12 @@ async def _cache(runtime: Runtime) -> dict[str, Any]:
 
 async def _events(runtime: Runtime) -> dict[str, Any]:
     producer = runtime.events.producer
-    # A producer with a send buffer (Kinesis) is behind when the buffer is full.
+    # A producer with a send buffer (Kinesis) is behind when the buffer is full: chats and the
+    # catalog still answer (a turn's events are dropped, POST /v1/events fails), so degraded.
     buffered, limit = getattr(producer, "buffered", 0), getattr(producer, "max_buffered", None)
-    return {"backend": producer.name, "ok": limit is None or buffered < limit}
+    if limit is not None and buffered >= limit:
+        return {"backend": producer.name, "ok": False, "degraded": True}
+    return {"backend": producer.name, "ok": True}
 
 
 async def _recommender(runtime: Runtime) -> dict[str, Any]:
