@@ -31,7 +31,7 @@ from infra.events.stream import Producer
 from infra.lake import Lake
 from infra.settings import Settings
 from tools.analyze.pii import mask_pii
-from tools.behaviour.profiles import SqliteProfiles
+from tools.behaviour.profiles import Profiles, open_profiles
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class PublishStats:
 @dataclass
 class EventPipeline:
     producer: Producer
-    profiles: SqliteProfiles
+    profiles: Profiles
     lake: Lake
     dead_letters: DeadLetters
     processors: list[Processor] = field(default_factory=list)
@@ -113,7 +113,7 @@ class EventPipeline:
 
 
 def processors(
-    settings: Settings, profiles: SqliteProfiles, lake: Lake, dead_letters: DeadLetters
+    settings: Settings, profiles: Profiles, lake: Lake, dead_letters: DeadLetters
 ) -> Iterator[Processor]:
     """The two consumers: profiles (low lag) and lake (micro-batches of up to a minute)."""
     consumers: list[tuple[str, Handler, int, float]] = [
@@ -136,7 +136,7 @@ def open_pipeline(settings: Settings, process: bool) -> Iterator[EventPipeline]:
     with ExitStack() as stack:
         producer = open_producer(settings)
         stack.callback(producer.close)
-        profiles = SqliteProfiles(settings.events_dir / "profiles.sqlite")
+        profiles = open_profiles(settings)
         stack.callback(profiles.close)
         dead_letters = open_dead_letters(settings)
         stack.callback(dead_letters.close)

@@ -12,10 +12,12 @@ load: ``sockets`` WebSockets opened at once, then all talking at once:
   that must change nothing;
 - the others browse anonymously (four-turn conversations: search, details, stock, refinement).
 
-After each configuration the database is compared with the template: every intended
-cancellation applied exactly once (status cancelled, one refund per payment, a gift card
-credited once), nothing else changed. The figures: turns per second (and the ratio N : 1),
-p50/p95/p99 turn latency, error frames and failed sockets, and the write check.
+After each run the database is compared with the template: every intended cancellation
+applied exactly once (status cancelled, one refund per payment, a gift card credited once),
+nothing else changed. The configurations run ``repeats`` times in the order 1 N N 1 …, each on
+its own copy of the template, and their runs are pooled. The figures: turns per second (and the
+ratio N : 1), p50/p95/p99 turn latency, error frames and failed sockets, the write check, and the
+machine's load average around each run (this machine's two cores also run other jobs).
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ class WorkersPlan:
     """The load each configuration gets, and the time limits."""
 
     workers: int = 2
+    repeats: int = 2  # rounds of both configurations, in the order 1 N, N 1, 1 N …
     sockets: int = 300
     writers: int = 100
     warmup_sockets: int = 20
@@ -134,10 +137,12 @@ class Configuration:
     outcomes: list[WriteOutcome] = field(default_factory=list)
     check: StoreCheck = field(default_factory=StoreCheck)
     startup_s: float = math.nan
+    load_average: tuple[float, float] = (math.nan, math.nan)  # 1-minute, before and after
 
     def summary(self) -> dict[str, Any]:
         return {
             "workers": self.workers,
+            "load_average_1m_before_after": self.load_average,
             **self.timings.summary(),
             "error_codes": dict(self.timings.codes),
             "failed_sockets": self.failed_sockets,
@@ -396,6 +401,7 @@ def _load(env: dict[str, str], scratch: Path, timeout_s: float) -> None:
 
 def run_configuration(
     workers: int,
+    index: int,
     pg: LocalPostgres,
     data_dir: Path,
     scratch: Path,
@@ -406,11 +412,13 @@ def run_configuration(
 ) -> Configuration:
     """Serve a fresh copy of the template with ``workers`` processes and drive the load."""
     result = Configuration(workers)
-    url = _create(pg, f"bench_w{workers}", TEMPLATE)
+    before = os.getloadavg()[0]
+    url = _create(pg, f"bench_{index}_w{workers}", TEMPLATE)
     env = workers_env(data_dir, url)
     port = free_port()
     args = [sys.executable, "-c", CLI, "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with started(f"serve-w{workers}", [*args, "--workers", str(workers)], env, scratch, port) as s:
+    args += ["--workers", str(workers)]
+    with started(f"serve-{index}-w{workers}", args, env, scratch, port) as s:
         with console.status(f"starting {workers} worker(s)…"):
             began = time.perf_counter()
             s.wait_ready("/readyz", plan.ready_timeout_s)
@@ -439,12 +447,15 @@ def run_configuration(
 
             asyncio.run(rounds())
         result.outcomes = [c.outcome for c in clients if c.order_id is not None]
+    result.load_average = (round(before, 2), round(os.getloadavg()[0], 2))
     result.check = check_store(pg.admin_url(TEMPLATE), url, intended)
     return result
 
 
 def run(plan: WorkersPlan, console: Console) -> list[Configuration]:
-    """Start PostgreSQL, load the template, and measure one worker then ``plan.workers``."""
+    """Start PostgreSQL, load the template, and measure one worker and ``plan.workers`` in
+    turn, ``plan.repeats`` times (alternating which goes first, so a drift in the machine's
+    other load weighs on both alike)."""
     if plan.writers > plan.sockets:
         raise UpstreamError(f"{plan.writers} writers do not fit in {plan.sockets} sockets")
     with ExitStack() as stack:
@@ -464,9 +475,13 @@ def run(plan: WorkersPlan, console: Console) -> list[Configuration]:
         tokens = {
             user: identity.issue(f"user:{user}", "shopper", 3600.0) for user in intended.values()
         }
+        order: list[int] = []
+        for repeat in range(plan.repeats):
+            pair = [1, plan.workers]
+            order += pair if repeat % 2 == 0 else pair[::-1]
         return [
-            run_configuration(n, pg, data_dir, scratch, tokens, intended, plan, console)
-            for n in sorted({1, plan.workers})
+            run_configuration(n, i, pg, data_dir, scratch, tokens, intended, plan, console)
+            for i, n in enumerate(order)
         ]
 
 
@@ -483,29 +498,44 @@ def machine() -> dict[str, Any]:
     }
 
 
+def pooled(configs: list[Configuration]) -> Load:
+    """The runs of one configuration as one: every turn's latency, the walls and errors summed."""
+    total = Load()
+    for c in configs:
+        total.latencies += c.timings.latencies
+        total.wall_s += c.timings.wall_s
+        total.errors += c.timings.errors + c.failed_sockets
+        total.frames += c.timings.frames
+        total.bytes_in += c.timings.bytes_in
+        total.codes.update(c.timings.codes)
+    return total
+
+
 def report(configs: list[Configuration], plan: WorkersPlan) -> dict[str, Any]:
-    one, many = configs[0], configs[-1]
-    ratio = many.timings.throughput / one.timings.throughput
-    errors = sum(c.timings.errors + c.failed_sockets for c in configs)
+    by_workers = {n: [c for c in configs if c.workers == n] for n in (1, plan.workers)}
+    totals = {n: pooled(runs) for n, runs in by_workers.items()}
+    ratio = totals[plan.workers].throughput / totals[1].throughput
     return {
         "plan": asdict(plan),
         "machine": machine(),
-        "configurations": [c.summary() for c in configs],
+        "runs": [c.summary() for c in configs],
+        "pooled": {str(n): {"workers": n, **t.summary()} for n, t in totals.items()},
         "throughput_ratio": finite(ratio),
-        "errors": errors,
+        "errors": sum(t.errors for t in totals.values()),
         "writes_clean": all(c.check.clean for c in configs),
     }
 
 
 def print_report(doc: dict[str, Any], console: Console) -> None:
-    for c in doc["configurations"]:
+    for c in doc["runs"]:
         w = c["writes"]
         codes = c["error_codes"] or ""
+        before, after = c["load_average_1m_before_after"]
         console.print(
             f"{c['workers']} worker(s): {c['count']} turns in {c['wall_s']:.1f} s = "
-            f"{c['throughput_per_s']} turns/s, p50 {c['p50_ms']} ms, p95 {c['p95_ms']} ms, "
-            f"p99 {c['p99_ms']} ms, error frames {c['errors']} {codes}, "
-            f"failed sockets {c['failed_sockets']}"
+            f"{c['throughput_per_s']} turns/s, p95 {c['p95_ms']} ms, error frames "
+            f"{c['errors']} {codes}, failed sockets {c['failed_sockets']} (load average "
+            f"{before} → {after})"
         )
         console.print(
             f"  cancellations: {w['applied_once']}/{w['intended']} applied once, "
@@ -513,11 +543,16 @@ def print_report(doc: dict[str, Any], console: Console) -> None:
             f"other orders changed {len(w['other_orders_changed'])}, "
             f"users wrong {len(w['users_wrong'])}, second yes applied {w['repeat_yes_applied']}"
         )
+    for t in doc["pooled"].values():
+        console.print(
+            f"pooled, {t['workers']} worker(s): {t['count']} turns, {t['throughput_per_s']} "
+            f"turns/s, p50 {t['p50_ms']} ms, p95 {t['p95_ms']} ms, errors {t['errors']}"
+        )
     m = doc["machine"]
     console.print(
-        f"turns per second, {doc['configurations'][-1]['workers']} workers vs 1: "
+        f"turns per second, {doc['plan']['workers']} workers vs 1: "
         f"{doc['throughput_ratio']}× — on {m['cores']} cores shared by the workers, PostgreSQL "
-        f"and the load generator (load average {m['load_average_1m']} at the end): a second "
+        "and the load generator (and, here, by other jobs: see the load averages): a second "
         "worker can at best use the core the first leaves to the others"
     )
 

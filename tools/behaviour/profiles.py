@@ -12,13 +12,17 @@ import sqlite3
 import threading
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
+from infra.errors import ConfigError
 from infra.events.processor import Batch
 from infra.events.schema import BehaviourEvent
+from infra.settings import Settings
 
 RECENT_PER_USER = 50
 
@@ -114,6 +118,67 @@ class Totals(BaseModel):
     revenue: float
 
 
+@dataclass
+class Folded:
+    """A batch's events summed into the rows each table adds (key columns first)."""
+
+    totals: list[tuple[Any, ...]]
+    profiles: list[tuple[Any, ...]]
+    interactions: list[tuple[Any, ...]]
+    demand: list[tuple[Any, ...]]
+    recent: list[tuple[Any, ...]]
+
+
+def fold(events: list[BehaviourEvent]) -> Folded:
+    """Sum ``events`` per event type, user, (user, product) and (day, product), and list the
+    users' recent events: what every profile store adds to its tables."""
+    totals: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0])
+    profiles: dict[str, list[float | str]] = {}
+    interactions: dict[tuple[str, str], list[float | str]] = {}
+    demand: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0, 0])
+    recent: list[tuple[str, str, str, str | None, str | None]] = []
+    for e in events:
+        ts = e.ts.isoformat()
+        sign = -1 if e.type == "cancel" else 1
+        units = sign * (e.quantity or 0) if e.type in ("purchase", "cancel") else 0
+        value = units * (e.price or 0.0)
+        total = totals[e.type]
+        total[0] += 1
+        total[1] += abs(units)
+        total[2] += abs(value)
+        if e.product_id and e.type in ("purchase", "cancel"):
+            day = demand[(ts[:10], e.product_id)]
+            if units > 0:
+                day[0] += units
+                day[1] += value
+            else:
+                day[2] -= units
+        if not e.user_id:
+            continue
+        profile = profiles.setdefault(e.user_id, [0, 0, 0, 0, 0, 0, 0.0, ts, ts])
+        counter = _PROFILE_COUNTER.get(e.type)
+        if counter is not None:
+            profile[counter] = int(profile[counter]) + 1
+        profile[5] = int(profile[5]) + units
+        profile[6] = float(profile[6]) + value
+        profile[7] = min(str(profile[7]), ts)
+        profile[8] = max(str(profile[8]), ts)
+        recent.append((e.user_id, ts, e.type, e.product_id, e.query))
+        if e.product_id and e.type in ("view", "add_to_cart", "purchase", "cancel"):
+            pair = interactions.setdefault((e.user_id, e.product_id), [0, 0, 0, ts])
+            pair[0] = int(pair[0]) + (e.type == "view")
+            pair[1] = int(pair[1]) + (e.type == "add_to_cart")
+            pair[2] = int(pair[2]) + units
+            pair[3] = max(str(pair[3]), ts)
+    return Folded(
+        totals=[(k, *v) for k, v in totals.items()],
+        profiles=[(k, *v) for k, v in profiles.items()],
+        interactions=[(*k, *v) for k, v in interactions.items()],
+        demand=[(*k, *v) for k, v in demand.items()],
+        recent=list(recent),
+    )
+
+
 class SqliteProfiles:
     """The embedded profile store, one SQLite file shared safely between threads."""
 
@@ -153,51 +218,15 @@ class SqliteProfiles:
         return [e for e in events if e.event_id not in known]
 
     def _fold(self, events: list[BehaviourEvent]) -> None:
-        totals: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0])
-        profiles: dict[str, list[float | str]] = {}
-        interactions: dict[tuple[str, str], list[float | str]] = {}
-        demand: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0, 0])
-        recent: list[tuple[str, str, str, str | None, str | None]] = []
-        for e in events:
-            ts = e.ts.isoformat()
-            sign = -1 if e.type == "cancel" else 1
-            units = sign * (e.quantity or 0) if e.type in ("purchase", "cancel") else 0
-            value = units * (e.price or 0.0)
-            total = totals[e.type]
-            total[0] += 1
-            total[1] += abs(units)
-            total[2] += abs(value)
-            if e.product_id and e.type in ("purchase", "cancel"):
-                day = demand[(ts[:10], e.product_id)]
-                if units > 0:
-                    day[0] += units
-                    day[1] += value
-                else:
-                    day[2] -= units
-            if not e.user_id:
-                continue
-            profile = profiles.setdefault(e.user_id, [0, 0, 0, 0, 0, 0, 0.0, ts, ts])
-            counter = _PROFILE_COUNTER.get(e.type)
-            if counter is not None:
-                profile[counter] = int(profile[counter]) + 1
-            profile[5] = int(profile[5]) + units
-            profile[6] = float(profile[6]) + value
-            profile[7] = min(str(profile[7]), ts)
-            profile[8] = max(str(profile[8]), ts)
-            recent.append((e.user_id, ts, e.type, e.product_id, e.query))
-            if e.product_id and e.type in ("view", "add_to_cart", "purchase", "cancel"):
-                pair = interactions.setdefault((e.user_id, e.product_id), [0, 0, 0, ts])
-                pair[0] = int(pair[0]) + (e.type == "view")
-                pair[1] = int(pair[1]) + (e.type == "add_to_cart")
-                pair[2] = int(pair[2]) + units
-                pair[3] = max(str(pair[3]), ts)
+        rows = fold(events)
         db = self._db
-        db.executemany(_ADD_TOTALS, [(k, *v) for k, v in totals.items()])
-        db.executemany(_ADD_PROFILE, [(k, *v) for k, v in profiles.items()])
-        db.executemany(_ADD_INTERACTION, [(*k, *v) for k, v in interactions.items()])
-        db.executemany(_ADD_DEMAND, [(*k, *v) for k, v in demand.items()])
-        db.executemany("INSERT INTO recent VALUES (?, ?, ?, ?, ?)", recent)
-        db.executemany(_TRIM_RECENT, [(u, u, RECENT_PER_USER - 1) for u in profiles])
+        db.executemany(_ADD_TOTALS, rows.totals)
+        db.executemany(_ADD_PROFILE, rows.profiles)
+        db.executemany(_ADD_INTERACTION, rows.interactions)
+        db.executemany(_ADD_DEMAND, rows.demand)
+        db.executemany("INSERT INTO recent VALUES (?, ?, ?, ?, ?)", rows.recent)
+        users = [row[0] for row in rows.profiles]
+        db.executemany(_TRIM_RECENT, [(u, u, RECENT_PER_USER - 1) for u in users])
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -253,3 +282,29 @@ class SqliteProfiles:
 
     def close(self) -> None:
         self._db.close()
+
+
+class Profiles(Protocol):
+    """A profile store: ``SqliteProfiles`` (a file in the data directory) or
+    ``PostgresProfiles`` (the store's database, shared by every worker and machine)."""
+
+    def apply(self, batch: Batch) -> None: ...
+    def profile(self, user_id: str) -> UserProfile | None: ...
+    def recent(self, user_id: str, limit: int = 20) -> list[RecentEvent]: ...
+    def totals(self) -> dict[str, Totals]: ...
+    def applied(self) -> int: ...
+    def interactions(self) -> Iterator[tuple[str, str, int, int, int, str]]: ...
+    def daily_demand(self) -> Iterator[tuple[str, str, int, float, int]]: ...
+    def close(self) -> None: ...
+
+
+def open_profiles(settings: Settings) -> Profiles:
+    """Beside the store: its PostgreSQL database when ``store_backend`` is ``postgres``, else
+    ``profiles.sqlite`` in the events folder of the data directory."""
+    if settings.store_backend == "postgres":
+        if settings.database_url is None:
+            raise ConfigError("SHOPAGENT_STORE_BACKEND=postgres needs SHOPAGENT_DATABASE_URL")
+        from tools.behaviour.postgres_profiles import PostgresProfiles
+
+        return PostgresProfiles(settings.database_url.get_secret_value())
+    return SqliteProfiles(settings.events_dir / "profiles.sqlite")

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from tools.behaviour.profiles import SqliteProfiles
+from tools.behaviour.profiles import Profiles
 from tools.recommend.history import SIGNAL_EVENTS
 
 RECENT_EVENTS = 50
 
 
 class ProfileActivity:
-    """What ``recommend_products`` needs of ``SqliteProfiles``: recent items and a version."""
+    """What ``recommend_products`` needs of the profile store: recent items and a version."""
 
-    def __init__(self, profiles: SqliteProfiles) -> None:
+    def __init__(self, profiles: Profiles) -> None:
         self.profiles = profiles
 
     def version(self, user_id: str) -> str:
