@@ -38,6 +38,7 @@ from typing import Any, Generic, Literal, TypeVar
 from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
 from langchain_core.outputs import ChatResult
 from langchain_core.runnables.config import ensure_config
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from agents.breaker import BreakerRegistry, CircuitBreaker
 from agents.pricing import estimated_cost_usd
@@ -139,7 +140,8 @@ class Failure:
 def classify(err: UpstreamError) -> Failure:
     """Read an ``UpstreamError`` from the Bedrock client by the exception behind it."""
     cause = err.__cause__
-    if isinstance(cause, (ReadTimeoutError, ConnectTimeoutError, TimeoutError)):
+    # urllib3's own timeout is what a stream that stops mid-way raises.
+    if isinstance(cause, (ReadTimeoutError, ConnectTimeoutError, Urllib3Timeout, TimeoutError)):
         # Our own deadline (a TimeoutError) leaves no time to try the same model again.
         return Failure("timeout", not isinstance(cause, TimeoutError), True, err)
     if isinstance(cause, ClientError):

@@ -9,6 +9,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeou
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import RunnableConfig, RunnableLambda
+from urllib3.exceptions import ReadTimeoutError as Urllib3ReadTimeout
 
 from agents.breaker import BreakerRegistry, CircuitBreaker
 from agents.resilience import MODEL_TURN, ModelCall, ModelTurn, Progress, RetryPolicy, classify
@@ -113,6 +114,7 @@ def _caused_by(cause: BaseException) -> UpstreamError:
         (_client_error("AccessDeniedException", 403), "error", False, True),
         (_client_error("ModelTimeoutException", 408), "timeout", True, True),
         (_caused_by(ReadTimeoutError(endpoint_url="http://x")), "timeout", True, True),
+        (_caused_by(Urllib3ReadTimeout(None, "/", "read timed out")), "timeout", True, True),
         (_caused_by(TimeoutError()), "timeout", False, True),
         (_caused_by(EndpointConnectionError(endpoint_url="http://x")), "error", True, True),
     ],
