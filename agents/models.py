@@ -102,6 +102,7 @@ def model_readiness(settings: Settings, breakers: BreakerRegistry = BREAKERS) ->
         return status
     breaker = breakers.state(settings.model.removeprefix(BEDROCK_CONVERSE_PREFIX))
     fallback = settings.model_fallback.strip() or None
+    fallback = None if fallback == settings.model else fallback  # as _fallback reads it
     status.update(breaker=breaker, fallback=fallback)
     if breaker == "closed":
         return status
