@@ -212,7 +212,7 @@ async def _copy_view(
     found: list[ProductSummary] | None = None,
 ) -> HTMLResponse:
     language = language if language in SUPPORTED else "en"
-    product_id = product_id.strip()
+    product_id = product_id.strip()[:64]  # the longest id there is; the form echoes no more
     services = runtime.services
     products = await to_thread.run_sync(lambda: list(services.store.iter_products()))
     product = next((p for p in products if p.id == product_id), None) if product_id else None

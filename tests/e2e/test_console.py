@@ -251,6 +251,9 @@ def test_copy_is_written_previewed_and_compared_side_by_side(staff: TestClient) 
     assert missing.status_code == 404 and "no product has id" in missing.text
     angry = staff.post("/console/copy", data={"csrf": csrf, "product_id": "22423", "tone": "angry"})
     assert angry.status_code == 422 and "tone" in angry.text
+    long = staff.post("/console/copy", data={"csrf": csrf, "product_id": "9" * 5000})
+    assert long.status_code == 422 and "at most 64 characters" in long.text
+    assert "9" * 65 not in long.text  # the form echoes no more than an id can be
 
 
 def test_a_category_is_written_in_bulk_with_progress(staff: TestClient) -> None:
