@@ -59,15 +59,16 @@ def test_bedrock_id_builds_converse_on_the_injected_client(settings: Settings) -
     assert model.model_id == BEDROCK_MODEL_ID
     assert model.provider == "anthropic"
     assert model.temperature == 0
-    assert model.disable_streaming is False, "Claude 3.5 streams, tools included"
+    # Answers come through invoke, which streams inside a chat turn (agents.models).
+    assert model.disable_streaming is True
     client = model.client
     assert client.meta.service_model.service_name == "bedrock-runtime"
     assert client.meta.region_name == "us-east-2"
     assert client.meta.endpoint_url == "http://bedrock.invalid:4010"
     assert client.meta.config.read_timeout == 7.0
-    assert client.meta.config.connect_timeout == 7.0
-    # botocore normalises max_attempts=2 (retries) to three attempts in all.
-    assert client.meta.config.retries == {"total_max_attempts": 3, "mode": "standard"}
+    assert client.meta.config.connect_timeout == 2.0  # bedrock_connect_timeout_s
+    # One attempt per call: agents.resilience is the only retry loop.
+    assert client.meta.config.retries == {"total_max_attempts": 1, "mode": "standard"}
     client.close()
 
 
@@ -90,7 +91,8 @@ def test_missing_integration_package_is_a_config_error(settings: Settings) -> No
 
 
 def test_bedrock_errors_reach_the_caller_as_upstream_errors(settings: Settings) -> None:
-    model = chat_model(f"bedrock_converse:{BEDROCK_MODEL_ID}", settings)
+    once = settings.model_copy(update={"model_max_attempts": 1})  # one stubbed answer
+    model = chat_model(f"bedrock_converse:{BEDROCK_MODEL_ID}", once)
     assert isinstance(model, UpstreamGuardedBedrockConverse)
     with Stubber(model.client) as stub:
         stub.add_client_error(
