@@ -145,6 +145,7 @@ def test_the_phone_width_has_no_sideways_scroll_and_send_in_reach(
     assert send is not None
     assert send["x"] >= 0 and send["x"] + send["width"] <= 390
     assert send["y"] >= 0 and send["y"] + send["height"] <= 844  # on screen, not below it
+    answer.locator(".card").first.scroll_into_view_if_needed()
     screenshot(page, "chat-phone")
     assert_accessible(page)
 

@@ -74,7 +74,7 @@ const ShopRender = (() => {
 
   function searchWords(args, currency) {
     const parts = [args.query ? `searched the catalog for “${args.query}”` : "searched the catalog"];
-    if (args.category) parts.push(`in ${args.category}`);
+    if (args.category) parts.push(`category ${args.category}`);
     if (args.brand) parts.push(`by ${args.brand}`);
     for (const [name, value] of Object.entries(args.attributes || {})) parts.push(`${name} ${value}`);
     if (typeof args.min_price === "number") parts.push(`from ${money(args.min_price, currency)}`);
