@@ -1,6 +1,7 @@
 """A signed-in shopper returns an item from the chat page, on the tau-retail store (USD): signs
-in with a token the service issued, reaches her own orders from the page, sees the whole
-summary of the change with yes / no buttons, and confirms with the button; the store changes."""
+in with a token the service issued, reaches her own picks and orders from the page, sees the
+whole summary of the change with yes / no buttons, and confirms with the button; the store
+changes."""
 
 from __future__ import annotations
 
@@ -45,6 +46,10 @@ def test_a_return_confirmed_with_the_buttons(
     ready(page)
     expect(page.locator("#log .turn.bot").first).to_contain_text("You are signed in")
 
+    picks = click_and_wait(page, page.get_by_role("button", name="My picks", exact=True))
+    expect(page.locator("#log .turn.user").last).to_have_text("recommend something for me")
+    expect(picks.locator(".card").first).to_be_visible()
+    assert "$" in picks.locator(".card .price").first.inner_text()
     orders = click_and_wait(page, page.get_by_role("button", name="My orders", exact=True))
     expect(orders.locator(".text")).to_contain_text(f"Order {ORDER} is delivered")
     say(page, "I'd like to return the sunglasses")
