@@ -17,10 +17,86 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 
 from infra.errors import NotFoundError, ToolInputError, UpstreamError
+
+
+class Problem(BaseModel):
+    """One thing wrong with the input: where, what, and its kind."""
+
+    loc: list[str | int] = Field(description="where: body, query, path or header, then the field")
+    msg: str
+    type: str
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: a sentence naming the problem, or the problems of the input."""
+
+    detail: str | list[Problem] | list[dict[str, Any]] = Field(
+        description="what went wrong; a list of problems for input that failed validation "
+        "(for POST /v1/events: each rejected event with its index and reasons)"
+    )
+
+
+# Each error status the API answers: what it means, and an example body.
+ERROR_EXAMPLES: dict[int, tuple[str, dict[str, Any]]] = {
+    400: (
+        "Bad request: a parameter the server cannot use",
+        {"detail": "cursor was not issued by this server; pass a next_cursor unchanged"},
+    ),
+    401: (
+        "No credential, or a bad one (WWW-Authenticate says which)",
+        {"detail": "this needs a signed-in caller (staff); send Authorization: Bearer <token>"},
+    ),
+    403: (
+        "The caller's role may not do this",
+        {"detail": "staff only; you are signed in as shopper"},
+    ),
+    404: ("Not found", {"detail": "no product has id 'NOPE999'"}),
+    408: (
+        "The body did not arrive in time",
+        {"detail": "the request body did not arrive within 10 s"},
+    ),
+    409: (
+        "Conflict with the current state",
+        {
+            "detail": "cursor belongs to an earlier forecast run; a newer run replaced its "
+            "alerts: start again without a cursor"
+        },
+    ),
+    413: ("The body is too large", {"detail": "the body is over the 1048576-byte limit"}),
+    415: (
+        "The body is not JSON",
+        {"detail": "the body must be sent as application/json (Content-Type was 'text/plain')"},
+    ),
+    422: (
+        "The input failed validation",
+        {
+            "detail": [
+                {
+                    "loc": ["body", "quantity"],
+                    "msg": "Input should be greater than 0",
+                    "type": "greater_than",
+                }
+            ]
+        },
+    ),
+    429: (
+        "Over the caller's rate limit (Retry-After says when to retry)",
+        {"detail": "rate limit reached for rest requests; retry in 1 s"},
+    ),
+    502: (
+        "A backend failed (named, not how)",
+        {"detail": "the search backend (OpenSearch) did not answer"},
+    ),
+    503: (
+        "Not available now: starting, a backend down, or the token issuer unreachable",
+        {"detail": "the assistant is starting"},
+    ),
+}
 
 
 class ErrorJSON(JSONResponse):

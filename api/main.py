@@ -12,6 +12,7 @@ from api.docs_pages import install_docs
 from api.error_responses import install_error_responses
 from api.forecast_schedule import forecast_schedule
 from api.http_metrics import HttpMetrics
+from api.openapi_docs import install_openapi
 from api.request_context import RequestContext
 from api.routes import (
     analyze,
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     if settings.docs_enabled:
         install_docs(app)
+        install_openapi(app)
     install_error_responses(app)
     console.install(app)  # the console's 401 / 403 are its sign-in page
     # The last added runs first: headers go on every answer, the body gate's refusals too.
