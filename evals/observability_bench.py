@@ -52,6 +52,8 @@ class BenchPlan:
     turns_per_session: int = 5
     turn_timeout_s: float = 30.0
     ready_timeout_s: float = 120.0
+    # The share of turns the traced server keeps (OTEL_TRACES_SAMPLER_ARG); 1: every turn.
+    sample: float = 1.0
 
 
 @dataclass
@@ -184,7 +186,10 @@ def figures(results: dict[str, ModeTimings]) -> dict[str, Any]:
 
 
 def table(report: dict[str, Any], plan: BenchPlan) -> Table:
-    t = Table(title="Chat turn latency, tracing on (OTLP export) vs off; metrics on in both")
+    t = Table(
+        title=f"Chat turn latency, tracing on (OTLP export, {plan.sample:.0%} of turns sampled) "
+        "vs off; metrics on in both"
+    )
     for column in ("phase", "turns / mode", "p95 on", "p95 off", "ratio", "round median", "target"):
         t.add_column(column)
     labels = {"single": "1 session", "many": f"{plan.sessions} sessions"}
@@ -224,6 +229,9 @@ def run(plan: BenchPlan, console: Console) -> dict[str, Any]:
             env["OTEL_TRACES_EXPORTER"] = "otlp" if mode == "on" else "none"
             env["OTEL_EXPORTER_OTLP_ENDPOINT"] = sink.url
             env["OTEL_SERVICE_NAME"] = "shopagent-bench"
+            if plan.sample < 1:
+                env["OTEL_TRACES_SAMPLER"] = "parentbased_traceidratio"
+                env["OTEL_TRACES_SAMPLER_ARG"] = str(plan.sample)
             port = free_port()
             servers[mode] = stack.enter_context(
                 started(f"tracing-{mode}", serve_args(port), env, scratch, port)
@@ -249,10 +257,13 @@ def run(plan: BenchPlan, console: Console) -> dict[str, Any]:
 def main(
     out: Annotated[Path | None, typer.Option(help="Also write the figures as JSON here")] = None,
     rounds: Annotated[int, typer.Option(min=2, help="Rounds, each running both servers")] = 12,
+    sample: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of turns the traced server samples")
+    ] = 1.0,
 ) -> None:
     """Chat turn p95 with tracing on vs off, interleaved in one run; the overhead as a ratio."""
     console = Console(width=max(Console().width, 100))
-    plan = BenchPlan(rounds=rounds)
+    plan = BenchPlan(rounds=rounds, sample=sample)
     report = run(plan, console)
     console.print(table(report, plan))
     console.print(

@@ -117,7 +117,7 @@ def span(
     parent: Context | None = None,
 ) -> Iterator[Span | None]:
     """A span made current for the block (``None`` while tracing is off); an exception that
-    leaves the block is recorded on it and marks it failed."""
+    leaves the block marks it failed, by the exception's type alone (``failed``)."""
     active = _tracer
     if active is None:
         yield None
