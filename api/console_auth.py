@@ -6,7 +6,8 @@ issuer) and the server answers with a cookie holding it:
 
 - ``HttpOnly`` (no script reads it), ``SameSite=Strict`` (no other site's page or link sends
   it), ``Path=/console`` (no other route receives it), ``Secure`` when the request came over
-  https, and an expiry no later than the token's own ``exp``;
+  https (directly or through a trusted proxy), and an expiry no later than the token's own
+  ``exp``;
 - every console request verifies the token again (``Identity.averify``: signature, issuer,
   audience, expiry), so the cookie proves nothing the token does not; only staff pass
   (signed out: 401, any other role: 403), and a shopper or anonymous token is refused at
@@ -32,10 +33,11 @@ from fastapi import Depends, Request
 from starlette.responses import Response
 
 from api.access import STAFF, check
-from api.deps import RuntimeDep, bearer_token, rate_key, take_token
+from api.deps import RuntimeDep, bearer_token, client_address, rate_key, take_token
 from infra.errors import AuthError, ForbiddenError, UpstreamError
 from infra.identity import Principal
 from infra.ratelimit import Limit
+from infra.settings import Settings
 
 COOKIE = "shopagent_console"
 COOKIE_PATH = "/console"
@@ -150,7 +152,19 @@ def check_csrf(user: ConsoleUser, form: dict[str, str]) -> None:
         raise ConsoleRefusal(403, "the form's CSRF token is missing or stale; reload the page")
 
 
-def set_session(response: Response, request: Request, token: str, principal: Principal) -> None:
+def over_https(request: Request, settings: Settings) -> bool:
+    """Whether the browser reached us over https: directly, or through a trusted proxy (one in
+    ``trusted_proxies``, whose ``X-Forwarded-For`` is believed) that says so."""
+    if request.url.scheme == "https":
+        return True
+    peer = request.client.host if request.client else ""
+    proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return proto == "https" and client_address(request, settings) != peer
+
+
+def set_session(
+    response: Response, request: Request, settings: Settings, token: str, principal: Principal
+) -> None:
     """Put the signed-in session cookie on ``response`` (see the module docstring)."""
     expires = principal.expires_at
     max_age = None if expires is None else max(0, int(expires - time.time()))
@@ -159,17 +173,26 @@ def set_session(response: Response, request: Request, token: str, principal: Pri
         token,
         max_age=max_age,
         path=COOKIE_PATH,
-        secure=request.url.scheme == "https",
+        secure=over_https(request, settings),
         httponly=True,
         samesite="strict",
     )
 
 
-def clear_session(response: Response, request: Request) -> None:
+def clear_session(response: Response, request: Request, settings: Settings) -> None:
     response.delete_cookie(
         COOKIE,
         path=COOKIE_PATH,
-        secure=request.url.scheme == "https",
+        secure=over_https(request, settings),
         httponly=True,
         samesite="strict",
     )
+
+
+async def sign_in_limit(request: Request, runtime: RuntimeDep) -> None:
+    """The REST rate limit on sign-in attempts, per client address (each one checks a
+    signature)."""
+    settings = runtime.settings
+    limit = Limit(settings.rate_limit_rest_per_s, settings.rate_limit_rest_burst)
+    bucket = f"rest:{rate_key(Principal.anonymous(), request, settings)}"
+    await take_token(runtime, bucket, limit)

@@ -24,7 +24,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from anyio import to_thread
-from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from pydantic import ValidationError
@@ -40,6 +40,7 @@ from api.console_auth import (
     read_form,
     same_origin,
     set_session,
+    sign_in_limit,
     verify_staff,
 )
 from api.console_data import SORT_TEXT, URGENCY_TEXT, ConsoleCache, categories, reorder_page
@@ -94,8 +95,9 @@ def _see_other(url: str) -> RedirectResponse:
 async def _refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ConsoleRefusal)
     page = _page("sign_in.html", request, None, exc.status, message=exc.reason)
-    if exc.status == 401 and COOKIE in request.cookies:
-        clear_session(page, request)  # an expired or foreign session is dropped
+    runtime: Runtime | None = getattr(request.app.state, "runtime", None)
+    if exc.status == 401 and COOKIE in request.cookies and runtime is not None:
+        clear_session(page, request, runtime.settings)  # an expired or foreign session goes
     return page
 
 
@@ -123,7 +125,7 @@ async def sign_in_page(request: Request) -> HTMLResponse:
     return _page("sign_in.html", request, None, message="")
 
 
-@router.post("/sign-in")
+@router.post("/sign-in", dependencies=[Depends(sign_in_limit)])
 async def sign_in(request: Request, runtime: RuntimeDep) -> Response:
     """Check a staff token and keep it in the session cookie."""
     same_origin(request)
@@ -136,15 +138,15 @@ async def sign_in(request: Request, runtime: RuntimeDep) -> Response:
         raise ConsoleRefusal(401, "paste a staff token to sign in")
     principal = await verify_staff(token, runtime)
     response = _see_other("/console/copy")
-    set_session(response, request, token, principal)
+    set_session(response, request, runtime.settings, token, principal)
     return response
 
 
 @router.post("/sign-out")
-async def sign_out(request: Request, user: ConsoleUserDep) -> Response:
+async def sign_out(request: Request, runtime: RuntimeDep, user: ConsoleUserDep) -> Response:
     await _form(request, user)
     response = _see_other("/console/sign-in")
-    clear_session(response, request)
+    clear_session(response, request, runtime.settings)
     return response
 
 
@@ -265,7 +267,7 @@ async def write_copy(request: Request, runtime: RuntimeDep, user: ConsoleUserDep
             language=language,
             keywords=keywords or None,
         )
-        result = await content.write_content(body, runtime, request)
+        result = await content.write_content(body=body, runtime=runtime, request=request)
     except ValidationError as err:
         return await _copy_view(
             request, runtime, user, product_id, language, tone, status=422, message=_said(err)
@@ -296,7 +298,7 @@ async def write_category(request: Request, runtime: RuntimeDep, user: ConsoleUse
             language=language,
             limit=limit,
         )
-        started = await content.write_content(body, runtime, request)
+        started = await content.write_content(body=body, runtime=runtime, request=request)
     except ValueError as err:  # pydantic's ValidationError is one, and so is a bad number
         message = _said(err) if isinstance(err, ValidationError) else "limit must be a number"
         return await _copy_view(
@@ -313,16 +315,20 @@ async def write_category(request: Request, runtime: RuntimeDep, user: ConsoleUse
 
 
 @router.get("/copy/jobs/{job_id}")
-async def job_page(job_id: str, request: Request, user: ConsoleUserDep) -> HTMLResponse:
+async def job_page(
+    job_id: str, request: Request, runtime: RuntimeDep, user: ConsoleUserDep
+) -> HTMLResponse:
     """A batch job's progress (followed by the page's script) and each product's outcome."""
-    job = await content.job_status(job_id, request)
+    job = await content.job_status(job_id=job_id, request=request, runtime=runtime)
     return _page("job.html", request, user, job=job)
 
 
 @router.get("/copy/jobs/{job_id}/progress")
-async def job_progress(job_id: str, request: Request, user: ConsoleUserDep) -> dict[str, Any]:
+async def job_progress(
+    job_id: str, request: Request, runtime: RuntimeDep, user: ConsoleUserDep
+) -> dict[str, Any]:
     """What the job page's script polls: how far the job got."""
-    job = await content.job_status(job_id, request)
+    job = await content.job_status(job_id=job_id, request=request, runtime=runtime)
     keys = ("status", "total", "done", "passed", "progress")
     return {**{k: job[k] for k in keys}, "errors": len(job["errors"])}
 
