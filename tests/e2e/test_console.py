@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import Request
 from fastapi.testclient import TestClient
 
-from api.console_auth import COOKIE, csrf_token
+from api.console_auth import COOKIE, csrf_token, over_https
 from api.console_charts import ranked_bars
 from api.main import create_app
 from api.reorder_pages import ordered
@@ -337,3 +338,25 @@ def test_pasted_reviews_are_analyzed_with_personal_data_masked(staff: TestClient
 def test_chart_labels_are_escaped() -> None:
     svg = ranked_bars("x", "Titles", [("<script>alert(1)</script>", 3.0)], "units")
     assert "<script>" not in svg and "&lt;script&gt;" in svg
+
+
+@pytest.mark.parametrize(
+    ("peer", "headers", "secure"),
+    [
+        ("10.0.0.2", {"x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.5"}, True),
+        ("203.0.113.9", {"x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.5"}, False),
+        ("10.0.0.2", {"x-forwarded-for": "203.0.113.5"}, False),
+    ],
+)
+def test_the_cookie_is_secure_behind_a_trusted_https_proxy_only(
+    peer: str, headers: dict[str, str], secure: bool
+) -> None:
+    scope = {
+        "type": "http",
+        "scheme": "http",
+        "path": "/console/sign-in",
+        "client": (peer, 40000),
+        "headers": [(k.encode(), v.encode()) for k, v in headers.items()],
+    }
+    settings = Settings(trusted_proxies=["10.0.0.0/8"])
+    assert over_https(Request(scope), settings) is secure
