@@ -1,0 +1,71 @@
+"""The chat socket's AsyncAPI document (``/docs/asyncapi.json``) against a real conversation:
+every frame the server sends is described, and valid against its message's payload schema;
+every example in the document is valid too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from jsonschema import Draft202012Validator
+
+pytestmark = pytest.mark.e2e
+
+
+def payloads(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each described server frame type's payload schema, by its ``type``."""
+    channel = document["channels"]["chat"]
+    found: dict[str, dict[str, Any]] = {}
+    for operation in document["operations"].values():
+        if operation["action"] != "send":
+            continue
+        for ref in operation["messages"]:
+            key = ref["$ref"].rsplit("/", 1)[1]
+            message = document["components"]["messages"][
+                channel["messages"][key]["$ref"].rsplit("/", 1)[1]
+            ]
+            found[message["payload"]["properties"]["type"]["const"]] = message["payload"]
+    return found
+
+
+def test_every_frame_of_a_conversation_is_described(client: TestClient) -> None:
+    document = client.get("/docs/asyncapi.json").json()
+    assert document["asyncapi"].startswith("3.")
+    described = payloads(document)
+    frames: list[dict[str, Any]] = []
+    with client.websocket_connect("/v1/chat") as socket:
+        frames.append(socket.receive_json())
+        for text in ("heart lanterns under 10 pounds", "is the first one in stock?"):
+            socket.send_json({"type": "message", "text": text})
+            while (frame := socket.receive_json())["type"] != "done":
+                frames.append(frame)
+            frames.append(frame)
+        socket.send_text("not json")
+        frames.append(socket.receive_json())
+    kinds = {frame["type"] for frame in frames}
+    assert {"session", "tool_call", "tool_result", "message", "error", "done"} <= kinds
+    assert kinds <= set(described), kinds - set(described)
+    for frame in frames:
+        problems = list(Draft202012Validator(described[frame["type"]]).iter_errors(frame))
+        assert problems == [], (frame["type"], [p.message for p in problems[:3]])
+
+
+def test_every_example_fits_its_message(client: TestClient) -> None:
+    document = client.get("/docs/asyncapi.json").json()
+    messages = document["components"]["messages"]
+    for name, message in messages.items():
+        assert message["examples"], name
+        for example in message["examples"]:
+            Draft202012Validator(message["payload"]).validate(example["payload"])
+    client_frames = [
+        messages[
+            document["channels"]["chat"]["messages"][ref["$ref"].rsplit("/", 1)[1]]["$ref"].rsplit(
+                "/", 1
+            )[1]
+        ]
+        for operation in document["operations"].values()
+        if operation["action"] == "receive"
+        for ref in operation["messages"]
+    ]
+    assert [m["payload"]["properties"]["type"]["const"] for m in client_frames] == ["message"]
