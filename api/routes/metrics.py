@@ -17,7 +17,15 @@ from infra.metrics import exposition
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/plain": {}}, "description": "The metrics, Prometheus text"},
+        401: {"description": "No token, or one that proves nothing"},
+        403: {"description": "A token that is not staff's (nor the scrape token)"},
+    },
+)
 async def metrics(request: Request, runtime: RuntimeDep) -> Response:
     """The service's metrics (staff or the scrape token only)."""
     settings = runtime.settings
