@@ -39,6 +39,13 @@ def test_a_return_confirmed_with_the_buttons(
     assert "$" in (page.get_by_label("Your message").get_attribute("placeholder") or "")
     # Anonymous: the shopper's own picks and orders are not offered yet.
     expect(page.get_by_role("button", name="My orders", exact=True)).to_be_hidden()
+    # A token the service did not issue is refused, and the page goes on anonymously.
+    page.locator("#signin-toggle").click()
+    page.get_by_label("Access token").fill("not-a-token")
+    page.locator("#signin").get_by_role("button", name="Sign in").click()
+    expect(page.locator("#log .turn.error")).to_contain_text("Sign-in failed")
+    ready(page)
+    expect(page.locator("#who")).to_have_text("")
     page.locator("#signin-toggle").click()
     page.get_by_label("Access token").fill(tau_shop.token(SHOPPER))
     page.locator("#signin").get_by_role("button", name="Sign in").click()

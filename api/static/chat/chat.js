@@ -4,9 +4,10 @@
 // - A socket is opened with a single-use ticket (POST /v1/chat/tickets): signed in with the
 //   pasted token (kept in this page's memory only), else as the anonymous visitor the server's
 //   HttpOnly cookie names.
-// - The session id is kept (in sessionStorage for the anonymous visitor, so a reload resumes
-//   it too); a reconnect asks for it again, and the server, which serves it to its owner only,
-//   answers with a `history` frame that the page draws afresh.
+// - The session id is kept once the conversation has begun (in sessionStorage for the
+//   anonymous visitor, so a reload resumes it too); a reconnect asks for it again, and the
+//   server, which serves it to its owner only, answers with a `history` frame that the page
+//   draws afresh.
 // - A dropped socket is reopened with growing pauses (0.5 s up to 4 s); the input is never
 //   locked: an error or a drop ends the turn in progress.
 "use strict";
@@ -15,7 +16,7 @@ const ShopChat = (() => {
   const R = ShopRender;
   const SAVED = "shopagent-session";
   const state = {
-    token: null, role: null, session: null, socket: null, generation: 0, retries: 0,
+    token: null, role: null, session: null, offered: null, socket: null, generation: 0, retries: 0,
     timer: null, busy: false, turn: null, intro: null, refused: false,
   };
   let $ = {};
@@ -175,6 +176,7 @@ const ShopChat = (() => {
     state.turn = null;
     setBusy(true);
     socket.send(JSON.stringify({ type: "message", text }));
+    keep();
     if (hadFocus) $.text.focus({ preventScroll: true });
     return true;
   }
@@ -192,14 +194,14 @@ const ShopChat = (() => {
   function onFrame(frame) {
     switch (frame.type) {
       case "session":
-        state.session = frame.session_id;
+        state.offered = frame.session_id;
         state.role = frame.role;
-        if (!state.token) sessionStorage.setItem(SAVED, frame.session_id);
         showWho();
         setStatus("online", "connected");
-        if (!$.log.querySelector(".turn")) greet();
+        if (!$.log.querySelector(".turn.user, .turn.bot")) greet();
         break;
       case "history":
+        keep();
         drawHistory(frame.messages || []);
         break;
       case "token":
@@ -263,6 +265,12 @@ const ShopChat = (() => {
     state.socket = null;
     if (socket) socket.close();
     endTurn();
+  }
+
+  // The server records a session at its first message; only then can it be resumed.
+  function keep() {
+    state.session = state.offered;
+    if (!state.token) sessionStorage.setItem(SAVED, state.offered);
   }
 
   function forgetSession() {
