@@ -267,3 +267,27 @@ def test_when_is_my_item_coming_asks_for_the_status() -> None:
     assert understand_request("[EMAIL], when is my e-reader coming?").intent == "status"
     assert understand_request("is my kettle on its way?").intent == "status"
     assert understand_request("when is the shop open").intent is None
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "words", "order_words", "refers_back"),
+    [
+        # a name said before "here" and a zip code: who the customer is, no item words left
+        ("Maria Lopez here, zip code 60601", None, [], [], False),
+        ("can you tell me what's in my latest order?", "status", [], [], False),
+        # the words that say which order are not the item to return
+        ("I want to return the kettle from my coffee grinder order", "return", ["kettle"],
+         ["coffee", "grinder"], False),
+        # a question about what happened is a status question, not a new request
+        ("was my lamp order cancelled?", "status", ["lamp"], [], False),
+        ("alright, go ahead and return it", "return", [], [], True),
+    ],
+)  # fmt: skip
+def test_service_messages_read_by_their_parts(
+    text: str, intent: str | None, words: list[str], order_words: list[str], refers_back: bool
+) -> None:
+    request = understand_request(text)
+    assert request.intent == intent
+    assert request.words == words
+    assert request.order_words == order_words
+    assert request.refers_back is refers_back

@@ -60,10 +60,21 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
             r"(?:any )?(?:news|update) (?:on|about)|"
             # "when is my e-reader coming?", "is my kettle on its way?"
             r"when (?:is|are|'s|will) (?:my|our)|(?:is|are) (?:my|our) [\w-]+(?: [\w-]+)? "
-            r"(?:coming|due|on (?:its|their|the) way))\b"
+            r"(?:coming|due|on (?:its|their|the) way)|"
+            r"what(?:'s| is| was) in (?:my|the|that) (?:\w+ )?order)\b"
         ),
     ),
 )
+# "was my order cancelled?", "has the kettle been returned?": a question about what happened,
+# not a request to do it.
+DONE_QUESTION = _re(
+    r"^\W*(?:\w+[,!]?\s+)?(?:was|were|is|has|have|did)\b[^?]*\b(?:cancell?ed|returned|"
+    r"exchanged|refunded)\b"
+)
+# A message pointing back at the order just discussed ("go ahead and cancel it", "that order").
+REFERS_BACK = _re(r"\b(?:it|(?:that|this|the same) (?:one|order))\b")
+# "the speaker from my espresso machine order": words that say which order, not which item.
+ORDER_DESCRIBED = _re(r"\b(?:from|in|of|on) (?:my|the|that|this) ((?:[\w-]+ ){1,3})order\b")
 # "I want a refund" asks for a return; "refund the difference to my card" names a method.
 REFUND = _re(r"\brefund\b")
 ORDER_ID = _re(r"#?\bW(\d{7})\b")
@@ -127,7 +138,8 @@ _NOT_NAMES = frozenset(
 
 YES = frozenset({"yes", "yeah", "yep", "yup", "y", "confirm", "confirmed", "proceed"})
 _COURTESY = frozenset(
-    {"go", "ahead", "sure", "ok", "okay", "thank", "thanks", "great", "fine", "right", "correct"}
+    {"go", "ahead", "sure", "ok", "okay", "alright", "thank", "thanks", "great", "fine", "right"}
+    | {"correct"}
     | {"no", "nope", "nah", "never", "mind", "forget", "not", "don't", "dont", "stop", "bye"}
 )
 NO_START = _re(r"^\s*(?:no|nope|nah|never ?mind|forget (?:it|that)|don'?t|do not|stop)\b")
@@ -175,6 +187,8 @@ class Request:
     reason: str | None = None
     address: dict[str, str] | None = None
     about_order: bool = False  # names an order ("my order", "the shipping", an id)
+    order_words: list[str] = field(default_factory=list)  # "from my espresso machine order"
+    refers_back: bool = False  # "it", "that order": the order just discussed
     latest_order: bool = False  # "my last order", "the most recent one I placed"
     email: bool = False
     name_zip: tuple[str, str, str] | None = None
@@ -300,9 +314,13 @@ def understand_request(text: str) -> Request:
         rest = ADDRESS.sub(" ", rest)
     if request.name_zip:
         rest = _without(rest, (NAME_INTRO, NAME_BEFORE_ZIP))
+        first, last, _ = request.name_zip
+        rest = re.sub(rf"\b(?:{re.escape(first)}|{re.escape(last)})\b", " ", rest, flags=re.I)
     elif not request.address and (keyed_zip := ZIP_WORD.search(rest)):
         request.zip_code = keyed_zip.group(1)
     request.intent = next((name for name, cue in INTENTS if cue.search(rest)), None)
+    if DONE_QUESTION.search(rest):
+        request.intent = "status"
     request.payment = _payment(rest)
     if request.intent is None and REFUND.search(rest) and request.payment is None:
         request.intent = "return"
@@ -316,6 +334,13 @@ def understand_request(text: str) -> Request:
     if ordinal := ORDINAL.search(rest):
         request.ordinal = _ORDINALS[ordinal.group(1).lower()]
     request.latest_order = bool(LATEST_ORDER.search(rest))
+    if request.intent is None and request.latest_order:
+        request.intent = "status"  # "what's in my last order?"
+    request.refers_back = bool(REFERS_BACK.search(rest))
+    described = ORDER_DESCRIBED.search(rest)
+    if described and not (ORDINAL.search(described[0]) or LATEST_ORDER.search(described[0])):
+        request.order_words = [w for w in tokens(normalize(described[1])) if w not in _FILLER]
+        rest = f"{rest[: described.start()]} order {rest[described.end() :]}"
     request.all_items = bool(ALL_ITEMS.search(rest))
     request.also = bool(ALSO.search(rest))
     said = set(tokens(normalize(text)))

@@ -25,6 +25,7 @@ from agents.offline.service.resolve import (
     Record,
     choose_payment,
     choose_variant,
+    folded,
     match_items,
     original_method,
 )
@@ -66,12 +67,29 @@ class Frame:
     def words(self) -> list[str]:
         return [w for r in self.requests for w in r.words]
 
+    @property
+    def order_words(self) -> list[str]:
+        return [w for r in self.requests for w in r.order_words]
+
     def ordinal_after(self, question: str) -> int | None:
         """The latest "the second one" given in answer to ``question``."""
         for request, asked in zip(reversed(self.requests), reversed(self.asked), strict=True):
             if request.ordinal is not None and asked.startswith(question):
                 return request.ordinal
         return None
+
+
+def _most_named(records: Sequence[Record], words: Sequence[str]) -> list[Record]:
+    """The orders holding items the words name; of several, those whose items cover the most
+    of the words ("the order with my notebook and smart watch")."""
+    said = set(folded(" ".join(words)))
+    named = [r for r in records if match_items(r, words)]
+    covered = [
+        len(said & {w for item in r.get("items", []) for w in folded(str(item.get("name")))})
+        for r in named
+    ]
+    best = max(covered, default=0)
+    return [r for r, n in zip(named, covered, strict=True) if n == best]
 
 
 def _call(name: str, **args: Any) -> Step:
@@ -223,6 +241,8 @@ class ServicePlanner:
     def _order_id(self, user: Record) -> str | None:
         if order_id := self.frame.latest("order_ids"):
             return str(order_id[-1])
+        if self.request.refers_back and (discussed := self._discussed_order()) is not None:
+            return discussed
         orders: list[str] = list(user.get("orders", []))
         number = self.frame.ordinal_after(answers.ORDER_QUESTION)
         if number is not None and orders:
@@ -232,13 +252,34 @@ class ServicePlanner:
             return orders[-1]  # the account lists orders as placed: its last is the newest
         return orders[0] if len(orders) == 1 else None
 
-    def _fetch(self, order_ids: Sequence[str]) -> Step | None:
-        """A call for the orders not read yet (all at once), or ``None`` when all are known."""
-        missing = [o for o in order_ids if self.conv.order(o) is None]
-        failed = [self.conv.this_turn("get_order_details", order_id=o) for o in missing]
-        for call in failed:
-            if call is not None and call.content is not None:
+    def _repeated_arg(self, order: Record, name: str) -> Any:
+        """What the customer gave for the change they proposed before on ``order`` and now
+        ask for again ("hold on" ... "ok, go ahead and cancel it")."""
+        if not self.request.refers_back:
+            return None
+        for call in reversed(self.conv.calls):
+            if call.name in WRITE_TOOLS and call.args.get("order_id") == order.get("order_id"):
+                return call.args.get(name)
+        return None
+
+    def _discussed_order(self) -> str | None:
+        """The order of the latest change proposed in this conversation (done or declined)."""
+        for call in reversed(self.conv.calls):
+            if call.name in WRITE_TOOLS and call.args.get("order_id"):
+                return str(call.args["order_id"])
+        return None
+
+    def _fetch(self, order_ids: Sequence[str], fresh: bool = False) -> Step | None:
+        """A call for the orders not read yet (all at once), or ``None`` when all are known.
+        ``fresh``: read again unless read this turn (a status may have changed since)."""
+        read = {o: self.conv.this_turn("get_order_details", order_id=o) for o in order_ids}
+        for call in read.values():
+            if call is not None and call.content is not None and not call.ok:
                 return _text(answers.refused(call.error))
+        if fresh:
+            missing = [o for o in order_ids if read[o] is None]
+        else:
+            missing = [o for o in order_ids if self.conv.order(o) is None]
         if not missing:
             return None
         calls = [ToolCallPlan("get_order_details", {"order_id": o}) for o in missing]
@@ -248,7 +289,7 @@ class ServicePlanner:
         """The order the request is about, read; or the step that reads or asks for it."""
         order_id = self._order_id(user)
         if order_id is not None:
-            fetch = self._fetch([order_id])
+            fetch = self._fetch([order_id], fresh=intent == "status")
             return fetch or self.conv.order(order_id) or _text(answers.no_orders())
         orders: list[str] = list(user.get("orders", []))
         if not orders:
@@ -257,7 +298,7 @@ class ServicePlanner:
         if fetch is not None:
             return fetch
         records = [r for o in orders if (r := self.conv.order(o)) is not None]
-        named = [r for r in records if match_items(r, self.frame.words)]
+        named = _most_named(records, [*self.frame.words, *self.frame.order_words])
         fits = [r for r in records if r.get("status") in STATUSES.get(intent, (r.get("status"),))]
         for candidates in ([r for r in named if r in fits], named):
             if len(candidates) == 1:
@@ -284,7 +325,7 @@ class ServicePlanner:
         if order.get("status") not in STATUSES[intent]:
             return _text(answers.wrong_status(order, intent))
         if intent == "cancel":
-            reason = self.frame.latest("reason")
+            reason = self.frame.latest("reason") or self._repeated_arg(order, "reason")
             if reason is None:
                 return _text(answers.ask_reason(order))
             return _call("cancel_pending_order", order_id=order["order_id"], reason=reason)
