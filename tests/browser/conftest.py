@@ -8,9 +8,11 @@ Fixtures and helpers here:
 - ``open_page`` (function): ``open_page(url, width=1280, height=900) -> Page``, a page in a
   fresh browser context (its own cookies and storage) at that viewport; every context is
   closed at the end of the test, and a test fails if a page threw an uncaught script error.
-- ``online_shop`` (module) and ``tau_shop`` (module): a ``ServedShop``, the app served by
-  ``shopagent serve`` in its own process (``tests/served_process.py``) on the embedded
-  defaults, on a private copy of the online-retail (GBP) or tau-retail (USD) demo store.
+- ``online_shop`` and ``tau_shop`` (package: one each for all the browser tests, stopped when
+  they are done): a ``ServedShop``, the app served by ``shopagent serve`` in its own process
+  (``tests/served_process.py``) on the embedded defaults, on a private copy of the
+  online-retail (GBP) or tau-retail (USD) demo store. Tests share its store and its rate
+  limits (anonymous chat: 10 messages, then one every 2 s per client address).
   ``shop.url`` is its base URL, ``shop.token(user_id)`` a shopper token the page can sign in
   with, ``shop.stop()`` / ``shop.start()`` drop and restart it on the same data directory and
   port (a page's reconnect then reaches the new process).
@@ -134,7 +136,7 @@ def _shop(source: Path, scratch: Path, dataset: str) -> Iterator[ServedShop]:
         shop.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def online_shop(
     online_retail_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServedShop]:
@@ -142,7 +144,7 @@ def online_shop(
     yield from _shop(online_retail_dir, tmp_path_factory.mktemp("online-shop"), "online-retail")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def tau_shop(
     tau_retail_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServedShop]:
