@@ -27,6 +27,7 @@ from tools.content.base import Brief, ContentStore, Writer
 from tools.content.checks import check_content
 from tools.content.facts import source_facts
 from tools.content.keywords import queries_leading_to, target_keywords
+from tools.content.localise import keywords_in
 from tools.content.model_writer import ModelWriter
 from tools.content.models import ContentInput, ContentReport, ContentResult, ProductContent
 from tools.content.offline_writer import OfflineWriter
@@ -130,7 +131,13 @@ class ContentGraph:
         facts = source_facts(product)
         if facts.ignored:  # instruction-like sentences in the product's data, not used
             guard_intervened("injection_refused")
-        wanted = request.keywords or target_keywords(product, self._keyword_index())
+        # Shoppers' queries and the catalog's words are English: other copy targets the
+        # product's kind and values in its own language (``tools.content.localise``).
+        wanted = request.keywords or (
+            target_keywords(product, self._keyword_index())
+            if language == "en"
+            else keywords_in(product, language)
+        )
         # A keyword that names a fact the product lacks ("red" for a blue mug) cannot be
         # used honestly: it is left out rather than written into the copy.
         keywords = [k.strip() for k in wanted if k.strip() and not facts.unsupported(k, language)]

@@ -12,7 +12,7 @@ from datetime import date
 
 from tools.content.base import Brief
 from tools.content.checks import text_problems
-from tools.content.lexicon import word
+from tools.content.localise import kind_in, name_in, value_in
 from tools.content.models import (
     BULLET_MAX,
     BULLETS_MAX,
@@ -25,7 +25,8 @@ from tools.content.models import (
 )
 from tools.content.templates import CLOSING, INTRO, PHRASES, format_number, format_price
 
-_KNOWN_ATTRIBUTES = ("colour", "material", "size")
+# Attribute names with a phrase of their own (the catalogs spell colour both ways).
+_KNOWN_ATTRIBUTES = {"colour": "colour", "color": "colour", "material": "material", "size": "size"}
 
 
 def shorten(text: str, limit: int) -> str:
@@ -42,24 +43,39 @@ def _join(values: list[str], language: str) -> str:
     return f"{', '.join(values[:-1])} {PHRASES[language]['and']} {values[-1]}"
 
 
+def _shown(values: list[str], language: str) -> str | None:
+    """The values written in ``language`` and joined; those with no form there are left out
+    (``tools.content.localise``); ``None`` when none is left."""
+    written = [v for v in (value_in(value, language) for value in values) if v is not None]
+    return _join(written, language) if written else None
+
+
 def _attribute_claims(brief: Brief) -> list[Claim]:
-    """One bullet per attribute and per variant option."""
+    """One bullet per attribute and per variant option, in the copy's language only: a value
+    or a name with no form in that language is left out, never quoted in English."""
     facts, lang = brief.facts, brief.language
     phrases = PHRASES[lang]
     claims: list[Claim] = []
     for name, values in facts.product.attributes.items():
         sources = facts.values(f"attributes.{name}")
-        key = name.lower() if name.lower() in _KNOWN_ATTRIBUTES else "other"
-        shown = _join([word(v, lang) for v in values], lang)
-        claims.append(
-            Claim(text=phrases[key].format(name=name.capitalize(), value=shown), sources=sources)
-        )
+        key = _KNOWN_ATTRIBUTES.get(name.lower(), "other")
+        label = name_in(name, lang)
+        shown = _shown(values, lang)
+        if shown is None or (key == "other" and label is None):
+            continue
+        claims.append(Claim(text=phrases[key].format(name=label, value=shown), sources=sources))
     options: dict[str, list[Source]] = {}
     for source in facts.values("options"):
         options.setdefault(source.field.split(".", 1)[1], []).append(source)
     for name, sources in options.items():
-        shown = _join([word(s.value, lang) for s in sources], lang)
-        claims.append(Claim(text=phrases["option"].format(name=name, value=shown), sources=sources))
+        label = name_in(name, lang)
+        shown = _shown([s.value for s in sources], lang)
+        if shown is None or label is None:
+            continue
+        option_name = label if lang != "en" else name
+        claims.append(
+            Claim(text=phrases["option"].format(name=option_name, value=shown), sources=sources)
+        )
     return claims
 
 
@@ -74,11 +90,12 @@ class OfflineWriter:
         phrases = PHRASES[lang]
         product = facts.product
         kind_src = facts.values("category")
-        kind = kind_src[0].value.lower() if kind_src else facts.title
-        intro = INTRO[lang][tone].format(title=facts.title, kind=kind)
+        # The kind in the copy's language; one with no form there is not named at all.
+        kind = kind_in(kind_src[0].value, lang) if kind_src else None
+        intro = INTRO[lang][tone].format(title=facts.title, kind=kind or facts.title)
         sentences = [Claim(text=intro, sources=[*facts.values("title"), *kind_src])]
         bullets: list[Claim] = []
-        if kind_src:
+        if kind_src and kind:
             bullets.append(Claim(text=phrases["kind"].format(value=kind), sources=kind_src))
         attributes = _attribute_claims(brief)
         bullets += attributes
@@ -114,12 +131,14 @@ class OfflineWriter:
         price = PHRASES[lang]["price"].format(
             price=format_price(product.price, product.currency, lang)
         )
-        meta = PHRASES[lang]["meta"].format(
-            title=facts.title,
-            kind=product.category or facts.title,
-            price=price,
-            closing=CLOSING[lang][brief.tone],
-        )
+        kind = kind_in(product.category, lang) if product.category else None
+        closing = CLOSING[lang][brief.tone]
+        if kind is None:  # no kind in this language: the title alone
+            meta = f"{facts.title}. {price}. {closing}"
+        else:
+            meta = PHRASES[lang]["meta"].format(
+                title=facts.title, kind=kind, price=price, closing=closing
+            )
         return shorten(meta, META_MAX)
 
     def _title(self, brief: Brief) -> str:
