@@ -10,13 +10,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from anyio import to_thread
+
 from infra.errors import ShopagentError
+from infra.job_board import JobBoard
 from tools.content.models import ContentResult
 
 log = logging.getLogger(__name__)
 JobStatus = Literal["running", "done", "cancelled"]
 # Finished jobs kept for polling; the oldest are forgotten first.
 MAX_KEPT_JOBS = 100
+JOB_KIND = "content"
 
 
 @dataclass
@@ -62,25 +66,40 @@ def summary(result: ContentResult) -> dict[str, Any]:
 
 
 class ContentJobs:
-    """The batch jobs of one process."""
+    """The batch jobs of one process; with a ``board`` (shared by the workers) each job's view
+    is published there after every product, so a poll reaching another worker is answered."""
 
-    def __init__(self) -> None:
+    def __init__(self, board: JobBoard | None = None) -> None:
         self._jobs: dict[str, ContentJob] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self.board = board
 
-    def get(self, job_id: str) -> ContentJob | None:
-        return self._jobs.get(job_id)
+    async def view(self, job_id: str) -> dict[str, Any] | None:
+        """The job's view: this process's own job, else the board's copy (None: unknown)."""
+        job = self._jobs.get(job_id)
+        if job is not None:
+            return job.view()
+        if self.board is None:
+            return None
+        return await to_thread.run_sync(self.board.read, job_id, JOB_KIND)
 
-    def start(
+    async def _publish(self, job: ContentJob) -> None:
+        if self.board is not None:
+            await to_thread.run_sync(self.board.publish, job.id, JOB_KIND, job.view())
+
+    async def start(
         self,
         category: str,
         product_ids: Sequence[str],
         write: Callable[[str], Awaitable[ContentResult]],
     ) -> ContentJob:
-        """Write each product in turn in a background task; returns the job at once."""
+        """Write each product in turn in a background task; returns the job once published."""
         job = ContentJob(uuid.uuid4().hex, category, list(product_ids))
         self._forget_old()
         self._jobs[job.id] = job
+        if self.board is not None:
+            await to_thread.run_sync(self.board.prune)
+        await self._publish(job)
         self._tasks[job.id] = asyncio.create_task(self._run(job, write))
         return job
 
@@ -94,6 +113,7 @@ class ContentJobs:
                 except Exception:  # noqa: BLE001 - one product's bug must not end the batch
                     log.exception("content job %s failed on product %s", job.id, product_id)
                     job.errors.append({"product_id": product_id, "error": "internal error"})
+                await self._publish(job)
             job.status = "done"
         except asyncio.CancelledError:
             job.status = "cancelled"
@@ -101,6 +121,8 @@ class ContentJobs:
         finally:
             job.finished_at = datetime.now(UTC)
             self._tasks.pop(job.id, None)
+            # Shielded: a job cancelled at shutdown still publishes that it stopped.
+            await asyncio.shield(self._publish(job))
 
     def _forget_old(self) -> None:
         finished = [j for j in self._jobs.values() if j.status != "running"]
@@ -108,8 +130,10 @@ class ContentJobs:
             del self._jobs[job.id]
 
     async def cancel_all(self) -> None:
-        """Stop running jobs (at shutdown)."""
+        """Stop running jobs (at shutdown) and close the board."""
         tasks = list(self._tasks.values())
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self.board is not None:
+            self.board.close()

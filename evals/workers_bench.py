@@ -98,6 +98,18 @@ class Load(Timings):
     """A phase's timings and its error frames by code."""
 
     codes: Counter[str] = field(default_factory=Counter)
+    client_cpu_s: float = 0.0  # the load generator's own CPU time (this process)
+
+    def cpu_summary(self) -> dict[str, float | None]:
+        """CPU milliseconds per turn: the server's process tree, and the load generator."""
+        n = len(self.latencies)
+        return {
+            "server_cpu_ms_per_turn": finite(self.server_cpu_s * 1000 / n) if n else None,
+            "client_cpu_ms_per_turn": finite(self.client_cpu_s * 1000 / n) if n else None,
+            "server_cpu_share_of_wall": finite(self.server_cpu_s / self.wall_s)
+            if self.wall_s
+            else None,
+        }
 
 
 @dataclass
@@ -144,6 +156,7 @@ class Configuration:
             "workers": self.workers,
             "load_average_1m_before_after": self.load_average,
             **self.timings.summary(),
+            **self.timings.cpu_summary(),
             "error_codes": dict(self.timings.codes),
             "failed_sockets": self.failed_sockets,
             "server_ready_s": finite(self.startup_s),
@@ -347,13 +360,14 @@ async def drive(
     def advance() -> None:
         progress.advance(task)
 
-    cpu_before = tree_cpu_s(server.pid)
+    cpu_before, client_before = tree_cpu_s(server.pid), time.process_time()
     start = time.perf_counter()
     talked = await asyncio.gather(
         *(c.talk(server.ws_url, timings, plan, advance) for c in ready), return_exceptions=True
     )
     timings.wall_s = time.perf_counter() - start
     timings.server_cpu_s = tree_cpu_s(server.pid) - cpu_before
+    timings.client_cpu_s = time.process_time() - client_before
     failed += sum(isinstance(t, BaseException) for t in talked)
     await asyncio.gather(*(c.ws.close() for c in ready if c.ws), return_exceptions=True)
     return timings, failed
@@ -500,8 +514,10 @@ def machine() -> dict[str, Any]:
 
 def pooled(configs: list[Configuration]) -> Load:
     """The runs of one configuration as one: every turn's latency, the walls and errors summed."""
-    total = Load()
+    total = Load(server_cpu_s=0.0)
     for c in configs:
+        total.server_cpu_s += c.timings.server_cpu_s
+        total.client_cpu_s += c.timings.client_cpu_s
         total.latencies += c.timings.latencies
         total.wall_s += c.timings.wall_s
         total.errors += c.timings.errors + c.failed_sockets
@@ -519,7 +535,9 @@ def report(configs: list[Configuration], plan: WorkersPlan) -> dict[str, Any]:
         "plan": asdict(plan),
         "machine": machine(),
         "runs": [c.summary() for c in configs],
-        "pooled": {str(n): {"workers": n, **t.summary()} for n, t in totals.items()},
+        "pooled": {
+            str(n): {"workers": n, **t.summary(), **t.cpu_summary()} for n, t in totals.items()
+        },
         "throughput_ratio": finite(ratio),
         "errors": sum(t.errors for t in totals.values()),
         "writes_clean": all(c.check.clean for c in configs),
@@ -546,7 +564,9 @@ def print_report(doc: dict[str, Any], console: Console) -> None:
     for t in doc["pooled"].values():
         console.print(
             f"pooled, {t['workers']} worker(s): {t['count']} turns, {t['throughput_per_s']} "
-            f"turns/s, p50 {t['p50_ms']} ms, p95 {t['p95_ms']} ms, errors {t['errors']}"
+            f"turns/s, p50 {t['p50_ms']} ms, p95 {t['p95_ms']} ms, errors {t['errors']}; CPU "
+            f"per turn: server {t['server_cpu_ms_per_turn']} ms, load generator "
+            f"{t['client_cpu_ms_per_turn']} ms"
         )
     m = doc["machine"]
     console.print(

@@ -22,6 +22,7 @@ from api.deps import RuntimeDep, rest_limit
 from api.echo import quoted
 from assembly.runtime import Runtime
 from infra.errors import NotFoundError, ShopagentError, ToolInputError, UpstreamError
+from infra.job_board import open_job_board
 from tools.analyze.languages import language_code
 from tools.content.base import ContentAuthor
 from tools.content.models import ContentInput, ContentResult, Tone
@@ -52,10 +53,12 @@ def _author(runtime: Runtime) -> ContentAuthor:
     return runtime.author
 
 
-def _jobs(request: Request) -> ContentJobs:
+def _jobs(request: Request, runtime: Runtime) -> ContentJobs:
     jobs: ContentJobs | None = getattr(request.app.state, "content_jobs", None)
     if jobs is None:
-        jobs = request.app.state.content_jobs = ContentJobs()
+        # Shared with the other workers when the store is (PostgreSQL): any of them answers.
+        board = open_job_board(runtime.settings)
+        jobs = request.app.state.content_jobs = ContentJobs(board)
     return jobs
 
 
@@ -111,19 +114,19 @@ async def write_content(
             )
         )
 
-    job = _jobs(request).start(wanted, ids, write)
+    job = await _jobs(request, runtime).start(wanted, ids, write)
     view = job.view()
     view["status_url"] = f"/v1/content/jobs/{job.id}"
     return JSONResponse(view, status_code=202)
 
 
 @router.get("/jobs/{job_id}", dependencies=[STAFF_ONLY])
-async def job_status(job_id: str, request: Request) -> dict[str, Any]:
+async def job_status(job_id: str, request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     """A batch job's progress and each product's outcome so far."""
-    job = _jobs(request).get(job_id)
-    if job is None:
+    view = await _jobs(request, runtime).view(job_id)
+    if view is None:
         raise HTTPException(404, f"no content job has id {quoted(job_id)}")
-    return job.view()
+    return view
 
 
 # Far above any real number of versions; a bigger one is a 422, not a 4000-digit lookup.

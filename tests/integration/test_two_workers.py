@@ -315,6 +315,33 @@ def test_one_rate_limit_is_shared_by_both_servers(shop: Shop) -> None:
     assert 60 <= codes.count(200) <= 60 + refilled + 1, (codes.count(200), refilled)
 
 
+def test_a_content_job_started_on_one_server_is_followed_on_the_other(shop: Shop) -> None:
+    staff = shop.headers("editor", ["staff"])
+    started = httpx.post(
+        f"{shop.first}/v1/content",
+        json={"category": "water bottle", "limit": 2},
+        headers=staff,
+        timeout=30,
+    )
+    assert started.status_code == 202, started.text
+    status_url = f"{shop.second}{started.json()['status_url']}"
+    deadline = time.monotonic() + 120
+    while True:
+        polled = httpx.get(status_url, headers=staff, timeout=30)
+        assert polled.status_code == 200, polled.text
+        view = polled.json()
+        if view["status"] != "running" or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert view["status"] == "done" and view["done"] == view["total"] >= 1, view
+    assert len(view["results"]) + len(view["errors"]) == view["total"]
+    assert view["results"] and all(r["version"] >= 1 for r in view["results"]), view
+    # Staff only, on either server; an unknown id is a 404 there too.
+    assert httpx.get(status_url, timeout=30).status_code in (401, 403)
+    unknown = httpx.get(f"{shop.second}/v1/content/jobs/{'0' * 32}", headers=staff, timeout=30)
+    assert unknown.status_code == 404
+
+
 # -- the registry on PostgreSQL, directly -------------------------------------------------------
 
 
