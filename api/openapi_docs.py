@@ -106,7 +106,7 @@ def _operations(
         (method, context.path_format): context
         for context in iter_route_contexts(app.routes)
         if isinstance(context.original_route, APIRoute) and context.include_in_schema
-        for method in context.methods
+        for method in context.methods or ()
     }
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():

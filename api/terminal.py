@@ -54,7 +54,7 @@ def line_reader(history: Path) -> Callable[[], Awaitable[str]]:
         return lambda: session.prompt_async(PROMPT)
 
     async def piped() -> str:
-        line = await asyncio.to_thread(sys.stdin.readline)
+        line: str = await asyncio.to_thread(sys.stdin.readline)
         if not line:
             raise EOFError
         return line.rstrip("\n")
