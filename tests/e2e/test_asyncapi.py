@@ -29,7 +29,7 @@ def payloads(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def test_every_frame_of_a_conversation_is_described(client: TestClient) -> None:
+def test_every_frame_of_a_conversation_and_example_is_described(client: TestClient) -> None:
     document = client.get("/docs/asyncapi.json").json()
     assert document["asyncapi"].startswith("3.")
     described = payloads(document)
@@ -50,9 +50,11 @@ def test_every_frame_of_a_conversation_is_described(client: TestClient) -> None:
         problems = list(Draft202012Validator(described[frame["type"]]).iter_errors(frame))
         assert problems == [], (frame["type"], [p.message for p in problems[:3]])
 
+    check_examples(document)
 
-def test_every_example_fits_its_message(client: TestClient) -> None:
-    document = client.get("/docs/asyncapi.json").json()
+
+def check_examples(document: dict[str, Any]) -> None:
+    """Every example fits its message; the client sends message frames only."""
     messages = document["components"]["messages"]
     for name, message in messages.items():
         assert message["examples"], name

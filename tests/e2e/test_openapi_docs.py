@@ -5,12 +5,18 @@ accepted by the route itself."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
+
+from api.main import create_app
+from infra.settings import Settings
+from tests.auth import bearer
 
 pytestmark = pytest.mark.e2e
 ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
@@ -38,10 +44,32 @@ def check(document: dict[str, Any], value: Any, schema: dict[str, Any], where: s
     assert problems == [], f"{where}: {problems[:3]}"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def client(
+    online_retail_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    """One app for the module (opening a runtime is the slow part)."""
+    data_dir = tmp_path_factory.mktemp("openapi") / "data"
+    shutil.copytree(online_retail_dir, data_dir)
+    with TestClient(create_app(Settings(data_dir=data_dir))) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
 def document(client: TestClient) -> dict[str, Any]:
     served: dict[str, Any] = client.get("/openapi.json").json()
     return served
+
+
+@pytest.fixture(scope="module")
+def staff_headers(client: TestClient) -> dict[str, str]:
+    return bearer(client.app.state.runtime.settings, "staff:docs", "staff")  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def shopper_headers(client: TestClient) -> Callable[[str], dict[str, str]]:
+    settings = client.app.state.runtime.settings  # type: ignore[attr-defined]
+    return lambda user_id: bearer(settings, user_id, "shopper")
 
 
 def test_every_body_has_examples_that_fit_its_schema(document: dict[str, Any]) -> None:

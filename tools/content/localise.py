@@ -65,10 +65,15 @@ def _number(text: str, language: str) -> str:
     return text.replace(".", ",") if language in LANGUAGES else text
 
 
+_UNIT_PATTERNS = [
+    (re.compile(rf"(?P<n>{_NUMBER}){pattern}", re.IGNORECASE), forms) for pattern, forms in _UNITS
+]
+
+
 def _with_unit(value: str, language: str) -> str | None:
     index = LANGUAGES.index(language)
-    for pattern, forms in _UNITS:
-        match = re.fullmatch(rf"(?P<n>{_NUMBER}){pattern}", value.strip(), re.IGNORECASE)
+    for pattern, forms in _UNIT_PATTERNS:
+        match = pattern.fullmatch(value.strip())
         if match is None:
             continue
         n = match["n"]
