@@ -116,6 +116,7 @@ def serve(
     from api.progress import progress_bar
     from api.workers import APP_FACTORY, PROTOCOL, check_workers
     from assembly.demo_store import ensure_store
+    from infra.logs import logging_config
     from infra.metrics import share_across_workers
 
     settings = get_settings()
@@ -136,6 +137,8 @@ def serve(
         host=host,
         port=port,
         log_level="warning",
+        # JSON lines with request, turn and trace ids (infra.logs); uvicorn's own at WARNING.
+        log_config=logging_config(),
         ws_max_size=2**20,
         # Chat frames are small JSON: compressing each costs more CPU than it saves bytes.
         ws_per_message_deflate=False,
