@@ -27,6 +27,7 @@ GIFT = re.compile(
     r"\b(?:gifts?|presents?|stocking fillers?|lovers?|fans? of|[a-z]+ (?:loves|likes|enjoys|"
     r"is into|runs|plays|collects) |someone who|birthday|christmas|wedding|"
     r"housewarming|house[- ]warming|retirement|retiring|anniversary|new baby|baby shower|"
+    r"(?:just )?had (?:a|her|their) (?:baby|little)|expecting (?:a baby|twins)|"
     r"leaving do|thank[- ]you (?:gifts?|presents?|treats?|something)|has everything|new home|"
     r"end of (?:term|year)|graduation|christening|"
     r"engagement|valentine'?s?|leaving|farewell|going away|new job|moving away|secret santa|"
@@ -93,7 +94,7 @@ PEOPLE = frozenset(
     sister's brother's son's daughter's mum's dad's friend's neighbours neighbors niece's
     nephew's colleague's host hostess hosts teenager teenagers teen teens leaving farewell
     week next welcome obsessed mad crazy taken up addict fanatic buff spends every off get
-    uncle's aunt's wife's husband's her him them his""".split()  # noqa: SIM905
+    uncle's aunt's wife's husband's her him them his thank""".split()  # noqa: SIM905
 )
 # When a present is given: as the object of a gift request, these name no category ("a
 # birthday present for a teenager who loves music" is about music, not a birthday banner).
@@ -151,6 +152,16 @@ def gift_category(text: str, vocab: CatalogVocabulary, interest: str = "") -> st
         return _closest_category(meaning, vocab)
     interest = _without_occasions(interest)
     return _closest_category(interest, vocab) if interest.strip() else None
+
+
+def occasion_object(text: str, vocab: CatalogVocabulary) -> str | None:
+    """A catalog word the occasion itself names ("baby" in "just had a baby"): the object the
+    presents are for, better than the category nearest the occasion's meaning."""
+    for pattern, _ in OCCASIONS:
+        if (match := pattern.search(text)) is not None:
+            named = [w for w in re.findall(r"[a-z]+", match[0]) if len(w) > 3 and w not in PEOPLE]
+            return next((w for w in named if vocab.knows_word(w)), None)
+    return None
 
 
 def _without_occasions(text: str) -> str:

@@ -14,7 +14,13 @@ from typing import Any
 from agents.offline import cues
 from agents.offline.cue_slots import detect_flags, take_slot_cues
 from agents.offline.entities import Linked
-from agents.offline.gifts import OCCASION_WORDS, PEOPLE, gift_category, is_gift_request
+from agents.offline.gifts import (
+    OCCASION_WORDS,
+    PEOPLE,
+    gift_category,
+    is_gift_request,
+    occasion_object,
+)
 from agents.offline.intents import decide
 from agents.offline.negation import take_exclusions
 from agents.offline.prices import PriceRange, parse_price
@@ -125,6 +131,9 @@ def _read_gift(u: Understanding, norm: str, vocab: CatalogVocabulary) -> None:
     if kept:
         u.query_words = kept
     if u.category or u.brand:
+        return
+    if (named := occasion_object(norm, vocab)) is not None:
+        u.query_words = [named]  # what the presents are for; "cute" would outweigh it
         return
     category = gift_category(norm, vocab, " ".join(kept))
     if category is not None:

@@ -121,3 +121,14 @@ def test_an_approximate_amount_for_a_present_is_a_budget() -> None:
     assert u.price.min_price is None and u.price.max_price == pytest.approx(8.0)
     plain = understand("a mug for around £8", VOCAB)  # not a present: about £8 either side
     assert plain.price is not None and plain.price.min_price is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my cousin just had a baby, any ideas?", "something for my neighbour who had a baby"],
+)
+def test_an_occasion_that_names_a_catalog_word_searches_for_it(text: str) -> None:
+    u = understand(text, VOCAB)
+    assert u.intent == "search"
+    assert u.query_words == ["baby"]  # what the presents are for, not the nearest category
+    assert u.category is None
