@@ -41,7 +41,7 @@ _COPY = re.compile(
 _COPY_ALONE = re.compile(
     r"\b(?:seo|copy|copywriting|blurbs?|listings?|meta description)\b"
     r"|^(?:an? |the )?(?:\w+ ){0,2}(?:product )?descriptions? for\b|\bkey ?words?\s*:"
-    r"|\bproduct descriptions?\b"
+    r"|\bproduct (?:descriptions?|text|copy)\b"
 )
 _QUESTION = re.compile(r"^(?:what|show|read|where|is|are|does|do|can i see)\b")
 _TONES = {

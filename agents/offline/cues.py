@@ -231,6 +231,7 @@ ORDINAL = _re(
     r"(?: (?:one|item|product|result|option|choice))?"
     r"|(?:the )?(?P<last>last|final|bottom) (?:one|item|product|result|option)"
     r"|the (?P<last2>last)\b"
+    r"|(?:the )?(?P<top>top) (?:one|item|product|result|option|choice)"
     r"|(?:number|no\.?|num|item|option|result|product|choice)\s*#?\s*(?P<n>\d{1,3}|one|two|"
     r"three|four|five|six|seven|eight|nine|ten))\b"
     r"|#\s?(?P<h>\d{1,3})\b"

@@ -45,7 +45,7 @@ def take_references(
             u.references.append(Reference("last"))
             continue
         word = match.group("w") or match.group("n") or match.group("h")
-        position = _ordinal_value(word) if word else None
+        position = 1 if match.group("top") else _ordinal_value(word) if word else None
         if position:
             u.references.append(Reference("position", position=position))
     if u.compare or flags.details or flags.stock or not tokens(text.replace(";", " ")):

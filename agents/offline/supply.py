@@ -152,19 +152,28 @@ def forecast_answer(record: ToolRecord) -> str:
     )
 
 
+def _listing_subject(conv: Conversation) -> str | None:
+    """The product the last listing was about ("bought together with 22423"): what "and how
+    many will we sell?" means right after it."""
+    listed = conv.listed()
+    source = listed.args.get("product_id") if listed is not None else None
+    return str(source) if source else None
+
+
 def supply_step(d: Dialogue) -> Step | None:
     """For a reorder or forecast question, the call to make or the answer from its result;
     ``None`` when the message is neither."""
     conv, vocab = d.conv, d.vocab
     norm = normalize(conv.text)
+    subject = conv.focus() or _listing_subject(conv)
     if is_reorder_question(conv.text):
         tool, args = REORDERS, reorder_args(conv.text)
     elif (
         FORECAST_QUESTION.search(norm)
         or (FORECAST_WORD.search(norm) and named_product_id(norm, vocab))
-        or (is_demand_question(norm) and (named_product_id(norm, vocab) or conv.focus()))
+        or (is_demand_question(norm) and (named_product_id(norm, vocab) or subject))
     ):  # "forecast for the smart watch": a product named, so not the weather
-        tool, args = FORECAST, forecast_args(conv.text, vocab, conv.focus())
+        tool, args = FORECAST, forecast_args(conv.text, vocab, subject)
         if not args["product_id"]:
             return say("Which product should I forecast? Give me its id, e.g. 22423.")
     else:

@@ -9,7 +9,7 @@ REORDER = re.compile(
     r"(?:re-?order|restock|replenish)"
     r"|\b(?:what|which)(?: \w+){0,3} (?:needs?|need to be|should be) "
     r"(?:re-?order|restock|replenish)"
-    r"|\bre-?order (?:list|report|suggestions?|alerts?|this week|today|now)\b"
+    r"|\bre-?order (?:list|report|suggestions?|alerts?|outlook|plan|needs|this week|today|now)\b"
     r"|\b(?:what|which) to (?:re-?order|restock)\b"
     r"|\bwhat(?:'s| is) running (?:low|out)\b|\bwhich products are running (?:low|out)\b"
 )
@@ -31,7 +31,7 @@ FORECAST_QUESTION = re.compile(
     r"\b(?:demand|sales) forecast|\bforecast (?:the )?(?:demand|sales)\b"
     r"|\bforecast (?:for|of) (?:it|this|that|them|product|item|\d)|\bexpected (?:demand|sales)\b"
     r"|\bhow many (?:[\w'-]+ ){0,6}(?:will|would|do|are|might|could)(?: \w+){0,3} "
-    r"(?:sell|be sold)\b"
+    r"(?:sell|be sold|go|move|shift)\b"
     r"|\b(?:\w+[- ])?(?:week|day|month) forecast (?:for|of)\b"
     r"|\bhow (?:fast|quickly|well) (?:is|are|does|do|will) (?:\w+ ){0,4}sell"
 )

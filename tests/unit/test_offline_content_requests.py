@@ -133,3 +133,8 @@ async def test_make_it_more_playful_rewrites_the_last_copy_in_that_tone(chat: ob
     await run_turn(chat, "t6", "write copy for 22423")  # type: ignore[arg-type]
     playful = await run_turn(chat, "t6", "make it more playful")  # type: ignore[arg-type]
     assert [c["args"] for c in playful.tool_calls] == [{"product_id": "22423", "tone": "playful"}]
+
+
+def test_product_text_named_outright_is_a_content_request() -> None:
+    assert is_content_request("playful product text in french for 22423")
+    assert not is_content_request("what does the product text of 22423 say?")

@@ -417,3 +417,9 @@ def test_it_after_a_product_named_in_the_same_message_is_that_product() -> None:
     assert got["references"] == [("title", "22386")]
     both = describe(understand("compare it with the jumbo one", GIFT, ctx))
     assert ("pronoun", 0) in both["references"]
+
+
+def test_the_top_one_is_the_first_listed() -> None:
+    u = understand("tell me about the top one", GIFT, AFTER_SEARCH)
+    assert u.intent == "details"
+    assert [(r.kind, r.position) for r in u.references] == [("position", 1)]

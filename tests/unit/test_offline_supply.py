@@ -200,3 +200,11 @@ async def test_a_forecast_named_by_id_alone_is_a_forecast(shop: Merchandiser) ->
         "forecast_demand",
         {"product_id": "FAST1", "horizon_days": 30},
     )
+
+
+def test_more_ways_to_ask_for_reorders_and_demand() -> None:
+    from agents.offline.supply_cues import FORECAST_QUESTION
+
+    assert is_reorder_question("reorder outlook for this month please")
+    assert FORECAST_QUESTION.search("how many of 22423 will go next month")
+    assert not FORECAST_QUESTION.search("how many colours does it come in")
