@@ -93,7 +93,7 @@ def serve(
         typer.Option(
             min=1,
             help="Server processes on the one port, each with its own runtime (store pool, "
-            "checkpointer, sessions, model, search index, in-memory cache and limits)",
+            "checkpointer, sessions, model, search index, in-memory cache)",
         ),
     ] = 1,
 ) -> None:
@@ -102,7 +102,8 @@ def serve(
     With ``--workers N`` the processes share what their backends share. On the embedded
     defaults (one data directory) that is the SQLite files: the store, the conversation
     checkpoints and the chat sessions and tickets (SQLite locking serialises their writes), and
-    the key files. Not shared: the in-memory cache and rate limits (use the Redis backend). The
+    the key files. Not shared: the in-memory cache, and the rate limits unless Redis or
+    PostgreSQL keeps them (``SHOPAGENT_REDIS_URL``, or a backend set to ``postgres``). The
     embedded event stream has one consumer: with N > 1 set
     ``SHOPAGENT_EVENTS_PROCESS_IN_SERVER=false`` and run ``shopagent events process --follow``
     beside the workers (on Kinesis every worker may process). Workers on several machines need
