@@ -150,6 +150,14 @@ def test_the_phone_width_has_no_sideways_scroll_and_send_in_reach(
     answer.locator(".card").first.scroll_into_view_if_needed()
     screenshot(page, "chat-phone")
     assert_accessible(page)
+    # Signed in, the header holds more buttons: they wrap, the page stays 390 px wide.
+    page.locator("#signin-toggle").click()
+    page.get_by_label("Access token").fill(online_shop.token("12347"))
+    page.locator("#signin").get_by_role("button", name="Sign in").click()
+    expect(page.locator("#who")).to_have_text("Signed in (shopper)")
+    for name in ("My picks", "My orders", "New chat", "Sign out"):
+        expect(page.get_by_role("button", name=name, exact=True)).to_be_in_viewport()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 def test_a_dropped_server_is_resumed_with_its_history(
