@@ -2,7 +2,8 @@
 
 The planner reads English only. A message is taken as another language when langid.py (the
 ``py3langid`` model the text analyzer already pins) ranks a language other than English first
-with at least ``MIN_PROBABILITY``, and fewer than half its words are English function words or
+with at least ``MIN_PROBABILITY`` (``NO_ENGLISH_PROBABILITY`` when not one of three or more
+words is English or the catalog's), and fewer than half its words are English function words or
 words of the catalog ("¿tienen tazas rojas?", "Haben Sie Kerzen aus Glas?"). Short messages,
 names, ids and e-mail addresses are left to the other readers.
 """
@@ -21,6 +22,9 @@ from infra.errors import ConfigError
 from tools.analyze.languages import SUPPORTED
 
 MIN_PROBABILITY = 0.45
+# With no English or catalog word at all in three words or more, less certainty will do.
+NO_ENGLISH_PROBABILITY = 0.3
+NO_ENGLISH_MIN_WORDS = 3
 MIN_WORDS = 2
 ENGLISH_SHARE = 0.5
 
@@ -63,7 +67,9 @@ def foreign_language(text: str, vocab: CatalogVocabulary) -> str | None:
         code, probability = _ranked(text)
     except (ConfigError, OSError):
         return None
-    return code if code != "en" and probability >= MIN_PROBABILITY else None
+    none_english = english == 0 and len(words) >= NO_ENGLISH_MIN_WORDS
+    needed = NO_ENGLISH_PROBABILITY if none_english else MIN_PROBABILITY
+    return code if code != "en" and probability >= needed else None
 
 
 def english_only(code: str, vocab: CatalogVocabulary) -> str:

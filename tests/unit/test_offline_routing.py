@@ -40,6 +40,7 @@ def _planner(policy: str = "") -> OfflinePlanner:
         ("Haben Sie Kerzen aus Glas?", "de"),
         ("je cherche un cadeau pour ma mère", "fr"),
         ("vorrei restituire il mio ordine per favore", "it"),
+        ("¿tienen velas baratas?", "es"),  # langid is less sure, but no word is English
     ],
 )
 def test_other_languages_are_recognised(text: str, code: str) -> None:
