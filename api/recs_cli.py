@@ -18,6 +18,7 @@ def train_recommender() -> None:
     """Train the recommender on the store's orders and behaviour events; save it for serving."""
     from api.progress import progress_bar
     from assembly.demo_store import ensure_store
+    from tools.behaviour.profiles import existing_profiles
     from tools.catalog.backend import store as open_store
     from tools.recommend.backend import train_recommender as train
 
@@ -26,8 +27,12 @@ def train_recommender() -> None:
         with progress_bar() as progress:
             ensure_store(settings, progress)
             with closing(open_store(settings)) as store:
-                profiles = settings.events_dir / "profiles.sqlite"
-                model = train(store, settings.recommender_dir, progress, profiles)
+                profiles = existing_profiles(settings)
+                try:
+                    model = train(store, settings.recommender_dir, progress, profiles)
+                finally:
+                    if profiles is not None:
+                        profiles.close()
     except ShopagentError as err:
         raise fail(err) from err
     console.print(

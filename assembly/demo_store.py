@@ -6,6 +6,7 @@ from collections.abc import Callable
 from contextlib import closing
 
 from infra.settings import Settings
+from tools.behaviour.profiles import existing_profiles
 from tools.catalog.backend import store as open_store
 from tools.catalog.load import load_dataset
 from tools.catalog.store import Store
@@ -30,5 +31,9 @@ def ensure_models(settings: Settings, store: Store, progress: Progress | None = 
     (and training's memory peak is not the server's).
     """
     if settings.recommender_backend == "local":
-        profiles = settings.events_dir / "profiles.sqlite"
-        ensure_recommender(store, settings.recommender_dir, progress, profiles)
+        profiles = existing_profiles(settings)
+        try:
+            ensure_recommender(store, settings.recommender_dir, progress, profiles)
+        finally:
+            if profiles is not None:
+                profiles.close()

@@ -14,7 +14,15 @@ from infra.events.processor import Batch
 from infra.events.schema import BehaviourEvent
 from infra.settings import Settings
 from tools.behaviour.postgres_profiles import PostgresProfiles
-from tools.behaviour.profiles import RECENT_PER_USER, Profiles, SqliteProfiles, open_profiles
+from tools.behaviour.profiles import (
+    RECENT_PER_USER,
+    Profiles,
+    SqliteProfiles,
+    existing_profiles,
+    open_profiles,
+)
+from tools.catalog.postgres import PostgresStore
+from tools.recommend.backend import train_recommender
 
 pytestmark = pytest.mark.integration
 
@@ -93,3 +101,27 @@ def test_profiles_live_beside_the_store(tmp_path: Path, postgres_url: str) -> No
     finally:
         shared.close()
         embedded.close()
+
+
+def test_the_recommender_trains_on_the_interactions_kept_in_postgres(
+    tau_database: str, new_database: Callable[[str | None], str], tmp_path: Path
+) -> None:
+    url = new_database(tau_database)
+    settings = Settings(data_dir=tmp_path, store_backend="postgres", database_url=SecretStr(url))
+    with PostgresStore(url) as store:
+        products = [p.id for p in store.iter_products()][:2]
+        events = [
+            _event(f"n{i}", kind, i, user_id="newcomer", product_id=product, quantity=1, price=1.0)
+            for i, (kind, product) in enumerate([("view", products[0]), ("purchase", products[1])])
+        ]
+        profiles = existing_profiles(settings)
+        assert isinstance(profiles, PostgresProfiles)
+        try:
+            profiles.apply(Batch("s", "1", events))
+            without = train_recommender(store, tmp_path / "without")
+            trained = train_recommender(store, tmp_path / "with", None, profiles)
+        finally:
+            profiles.close()
+    assert "newcomer" in trained.user_ids and "newcomer" not in without.user_ids
+    # Embedded, before any event made the profile file, there is nothing to train from.
+    assert existing_profiles(Settings(data_dir=tmp_path / "fresh")) is None

@@ -25,6 +25,7 @@ from infra.events.schema import BehaviourEvent
 from infra.settings import Settings
 
 RECENT_PER_USER = 50
+PROFILES_FILE = "profiles.sqlite"  # the embedded store, in the data directory's events folder
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS applied (event_id TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -298,6 +299,14 @@ class Profiles(Protocol):
     def close(self) -> None: ...
 
 
+def existing_profiles(settings: Settings) -> Profiles | None:
+    """The profile store to train from: ``open_profiles``, or None on the embedded backend
+    while no event has made its file."""
+    if settings.store_backend != "postgres" and not (settings.events_dir / PROFILES_FILE).is_file():
+        return None
+    return open_profiles(settings)
+
+
 def open_profiles(settings: Settings) -> Profiles:
     """Beside the store: its PostgreSQL database when ``store_backend`` is ``postgres``, else
     ``profiles.sqlite`` in the events folder of the data directory."""
@@ -307,4 +316,4 @@ def open_profiles(settings: Settings) -> Profiles:
         from tools.behaviour.postgres_profiles import PostgresProfiles
 
         return PostgresProfiles(settings.database_url.get_secret_value())
-    return SqliteProfiles(settings.events_dir / "profiles.sqlite")
+    return SqliteProfiles(settings.events_dir / PROFILES_FILE)

@@ -7,7 +7,7 @@ from pathlib import Path
 from infra.clients import sagemaker_runtime_client
 from infra.errors import ConfigError
 from infra.settings import Settings
-from tools.behaviour.profiles import SqliteProfiles
+from tools.behaviour.profiles import Profiles
 from tools.catalog.loaders import Progress
 from tools.catalog.store import Store
 from tools.recommend.base import Recommender
@@ -37,18 +37,17 @@ def store_source(store: Store) -> str:
 
 
 def train_recommender(
-    store: Store, directory: Path, progress: Progress | None = None, profiles: Path | None = None
+    store: Store,
+    directory: Path,
+    progress: Progress | None = None,
+    profiles: Profiles | None = None,
 ) -> ItemModel:
     """Train on the orders and events of ``store`` (and the event pipeline's interactions in
-    the ``profiles`` store, when it exists) and save the model into ``directory``."""
+    the ``profiles`` store, when given) and save the model into ``directory``."""
     source = store_source(store)
     baskets = store_baskets(store, progress)
-    if profiles is not None and profiles.is_file():
-        activity = SqliteProfiles(profiles)
-        try:
-            baskets += interaction_baskets(activity.interactions())
-        finally:
-            activity.close()
+    if profiles is not None:
+        baskets += interaction_baskets(profiles.interactions())
     model = fit(interactions_from_baskets(baskets), STORE_CONFIG, progress)
     model.source = source
     model.save(directory)
@@ -56,7 +55,10 @@ def train_recommender(
 
 
 def ensure_recommender(
-    store: Store, directory: Path, progress: Progress | None = None, profiles: Path | None = None
+    store: Store,
+    directory: Path,
+    progress: Progress | None = None,
+    profiles: Profiles | None = None,
 ) -> bool:
     """Train when ``directory`` holds no model, or one trained on another load of the store.
 
