@@ -1,9 +1,10 @@
-"""The chat socket's AsyncAPI document (``/docs/asyncapi.json``) against a real conversation:
-every frame the server sends is described, and valid against its message's payload schema;
-every example in the document is valid too."""
+"""The chat socket's AsyncAPI document (``/docs/asyncapi.json``) against a real conversation and
+its resumption: every frame the server sends is described, and valid against its message's
+payload schema; every example in the document is valid too."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -29,12 +30,15 @@ def payloads(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def test_every_frame_of_a_conversation_and_example_is_described(client: TestClient) -> None:
+def test_every_frame_of_a_conversation_and_example_is_described(
+    client: TestClient, shopper_headers: Callable[[str], dict[str, str]]
+) -> None:
     document = client.get("/docs/asyncapi.json").json()
     assert document["asyncapi"].startswith("3.")
     described = payloads(document)
     frames: list[dict[str, Any]] = []
-    with client.websocket_connect("/v1/chat") as socket:
+    signed_in = shopper_headers("12347")  # a resumed session is its owner's only
+    with client.websocket_connect("/v1/chat", headers=signed_in) as socket:
         frames.append(socket.receive_json())
         for text in ("heart lanterns under 10 pounds", "is the first one in stock?"):
             socket.send_json({"type": "message", "text": text})
@@ -43,8 +47,14 @@ def test_every_frame_of_a_conversation_and_example_is_described(client: TestClie
             frames.append(frame)
         socket.send_text("not json")
         frames.append(socket.receive_json())
+    # The same shopper resumes the session: the conversation so far comes after the session.
+    resume = f"/v1/chat?session={frames[0]['session_id']}"
+    with client.websocket_connect(resume, headers=signed_in) as socket:
+        frames.append(socket.receive_json())
+        frames.append(socket.receive_json())
+    assert frames[-1]["type"] == "history" and len(frames[-1]["messages"]) == 4
     kinds = {frame["type"] for frame in frames}
-    assert {"session", "tool_call", "tool_result", "message", "error", "done"} <= kinds
+    assert {"session", "tool_call", "tool_result", "message", "error", "done", "history"} <= kinds
     assert kinds <= set(described), kinds - set(described)
     for frame in frames:
         problems = list(Draft202012Validator(described[frame["type"]]).iter_errors(frame))
