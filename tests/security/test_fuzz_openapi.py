@@ -147,7 +147,11 @@ def fuzz(
     def run(case: schemathesis.Case) -> None:
         seen.cases += 1
         try:
-            response = case.call_and_validate(headers=headers, checks=[not_a_server_error])
+            # 60 s, not Schemathesis' 10: a forecast question on a fresh store trains the
+            # forecaster first (a few seconds alone, longer on a loaded 2-core machine).
+            response = case.call_and_validate(
+                headers=headers, checks=[not_a_server_error], timeout=60
+            )
         except (Exception, FailureGroup) as err:
             # A 5xx fails the check; an exception the app did not handle is re-raised by the
             # in-process transport (after its 500 went out): both are server errors.
