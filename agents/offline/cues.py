@@ -126,7 +126,9 @@ TOGETHER = _re(
     r"\b(?:goes? (?:well )?with|go(?:es)? together|pairs? (?:well )?with|to go with|"
     r"(?:bought|buy|buys|sold|sells?|go|goes|used) (?:\w+ )?(?:together|alongside)|alongside|"
     r"also bought|also buy|complete the (?:set|look)|matching|"
-    r"what else (?:do|did) (?:people|customers|shoppers) buy)\b"
+    r"what else (?:do|did) (?:people|customers|shoppers) buy|"
+    r"(?:people|customers|shoppers|folks|others|everyone) (?:\w+ )?(?:buy|get|order|pick up|"
+    r"pair) (?:along |together )?with|bought (?:along )?with)\b"
 )
 ORDER = _re(
     r"\b(?:add (?:it |this |that |them |one |the \w+ (?:one )?)?to (?:my |the )?(?:cart|basket|"

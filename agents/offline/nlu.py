@@ -80,7 +80,7 @@ def understand(text: str, vocab: CatalogVocabulary, ctx: NluContext | None = Non
     # Not a product shown here: a product of the catalog named by its title ("tell me about
     # the Round Cake Tin Vintage Red"; "a water bottle made of glass" asks for a kind).
     naming = about_one or refers_by_words and not cues.INDEFINITE.search(norm)
-    named = vocab.named_product(norm) if not u.references else None
+    named = vocab.named_product(norm) if not u.explicit_references else None
     if named is not None and (naming or _whole_title_named(named, norm)):
         u.references.append(Reference("title", product_id=named.product_id))
     if any(r.kind == "title" for r in u.references):

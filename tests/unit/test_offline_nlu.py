@@ -423,3 +423,22 @@ def test_the_top_one_is_the_first_listed() -> None:
     u = understand("tell me about the top one", GIFT, AFTER_SEARCH)
     assert u.intent == "details"
     assert [(r.kind, r.position) for r in u.references] == [("position", 1)]
+
+
+def test_a_title_named_with_it_in_the_same_message_is_that_product() -> None:
+    u = understand("stock check on the Regency Cakestand 3 Tier, how long will it last?", GIFT)
+    assert u.intent == "stock"
+    assert [(r.kind, r.product_id) for r in u.references] == [("title", "22423")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what do customers usually buy along with the Regency Cakestand 3 Tier?",
+        "what gets bought with the Regency Cakestand 3 Tier",
+    ],
+)
+def test_what_others_buy_with_a_product_is_a_bought_together_question(text: str) -> None:
+    from agents.offline import cues
+
+    assert cues.TOGETHER.search(normalize(text))
