@@ -1,14 +1,19 @@
 """Liveness and readiness: public (no credential) and not rate-limited, for load-balancer probes.
 
-``GET /readyz`` names each backend with its state, and the build's version (the installed
+``GET /readyz`` says whether the service is ready, and the build's version (the installed
 package's). Each backend is ``ok``, or ``degraded`` (down, but the service still answers: the
 in-process cache for Redis, the fallback model while the chat model's circuit breaker is open,
 an event stream that is behind), or down. Status: ``ready`` (200) when all are ok,
 ``degraded`` (200) when none is down, ``unavailable`` (503) when one is.
 
+Anyone gets the status and the version: all a load balancer needs. Each backend by name, kind
+and state (and the store's dataset and product count) is for staff or the metrics scrape
+token, the callers ``GET /metrics`` admits; a missing or bad credential is not refused here (a
+probe must never get a 401), it just gets the short answer.
+
 It stays cheap: one light probe per backend (a count, an empty read, a one-result search, a
 ping), all run together, each given ``PROBE_TIMEOUT_S``; the model is not called (its breaker
-says how its recent calls went, in this worker). The answer is public, so it names backends and
+says how its recent calls went, in this worker). Even the detailed answer names backends and
 states only: no URL, host, credential or error text (what failed is logged).
 """
 
@@ -21,10 +26,11 @@ from typing import Any
 
 import anyio
 from anyio import to_thread
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from agents.models import model_readiness
+from api.access import authorize_metrics
 from api.deps import RuntimeDep
 from assembly.runtime import Runtime
 from tools.search.base import SearchQuery
@@ -53,8 +59,8 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-async def readyz(runtime: RuntimeDep) -> JSONResponse:
-    """Each backend by name and state, and the build's version."""
+async def readyz(request: Request, runtime: RuntimeDep) -> JSONResponse:
+    """Ready or not, and the build's version; each backend by name and state for staff."""
     backends: dict[str, dict[str, Any]] = {}
 
     async def run(name: str, probe: Probe) -> None:
@@ -68,8 +74,21 @@ async def readyz(runtime: RuntimeDep) -> JSONResponse:
     status = "ready" if all(b["ok"] for b in backends.values()) else "degraded"
     if down:
         status = "unavailable"
-    body = {"status": status, "version": BUILD_VERSION, "backends": dict(sorted(backends.items()))}
+    body: dict[str, Any] = {"status": status, "version": BUILD_VERSION}
+    if await _detail_allowed(request, runtime):
+        body["backends"] = dict(sorted(backends.items()))
     return JSONResponse(body, status_code=503 if down else 200)
+
+
+async def _detail_allowed(request: Request, runtime: Runtime) -> bool:
+    """Whether the caller may see each backend: staff, or the metrics scrape token."""
+    if request.headers.get("authorization") is None:
+        return False
+    try:
+        await authorize_metrics(request, runtime.settings, runtime.identity)
+    except HTTPException:
+        return False
+    return True
 
 
 async def _bounded(name: str, probe: Probe, runtime: Runtime) -> dict[str, Any]:

@@ -61,7 +61,7 @@ def test_reorders_are_empty_before_the_job_ran(
     body = client.get("/v1/inventory/reorders", headers=staff_headers).json()
     assert (body["run_id"], body["run"], body["total"], body["alerts"]) == (None, None, 0, [])
     assert body["next_cursor"] is None
-    ready = client.get("/readyz").json()
+    ready = client.get("/readyz", headers=staff_headers).json()
     assert ready["backends"]["forecaster"] == {"backend": "local", "ok": True}
 
 

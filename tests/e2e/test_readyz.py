@@ -1,5 +1,6 @@
-"""``GET /readyz``: each backend's state and the build's version, 503 when a required backend is
-down, 200 "degraded" while the chat model's breaker is open and the offline planner answers."""
+"""``GET /readyz``: the status and the build's version for anyone, each backend's state for staff
+(or the metrics scrape token); 503 when a required backend is down, 200 "degraded" while the
+chat model's breaker is open and the offline planner answers."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from assembly.runtime import Runtime
 from infra.settings import Settings
+from tests.auth import bearer
 from tests.integration.bedrock_endpoint import BedrockEndpoint
 
 pytestmark = pytest.mark.e2e
@@ -28,10 +30,18 @@ def _runtime(client: TestClient) -> Runtime:
 
 
 def test_every_backend_is_named_with_its_state_then_a_store_down_is_503(
-    client: TestClient,
+    client: TestClient, staff_headers: dict[str, str], settings: Settings
 ) -> None:
-    ready = client.get("/readyz")
+    anonymous = client.get("/readyz")
+    assert anonymous.status_code == 200
+    assert anonymous.json() == {"status": "ready", "version": version("shopagent")}
+    shopper = bearer(settings, "12347", "shopper")
+    bad = {"Authorization": "Bearer abc.def.ghi"}
+    for headers in (shopper, bad):  # no 401 for a probe, and no detail either
+        short = client.get("/readyz", headers=headers)
+        assert short.status_code == 200 and "backends" not in short.json(), headers
 
+    ready = client.get("/readyz", headers=staff_headers)
     assert ready.status_code == 200
     body = ready.json()
     assert body["status"] == "ready"
@@ -44,7 +54,8 @@ def test_every_backend_is_named_with_its_state_then_a_store_down_is_503(
     assert backends["events"] == {"backend": "local", "ok": True}
 
     _runtime(client).services.store.close()  # later reads fail: "closed database"
-    down = client.get("/readyz")
+    assert client.get("/readyz").json() == {"status": "unavailable", "version": body["version"]}
+    down = client.get("/readyz", headers=staff_headers)
 
     assert down.status_code == 503
     body = down.json()
@@ -102,9 +113,9 @@ def test_an_open_breaker_is_degraded_while_the_offline_planner_answers(
         }
     )
     with TestClient(create_app(bedrock)) as client:
-        before = client.get("/readyz").json()
+        before = client.get("/readyz", headers=staff_headers).json()
         frames = _turn(client, "red lanterns under £5")
-        after = client.get("/readyz")
+        after = client.get("/readyz", headers=staff_headers)
         metrics = client.get("/metrics", headers=staff_headers).text
 
     assert before["status"] == "ready"

@@ -71,8 +71,10 @@ def test_explanations_over_rest(client: TestClient) -> None:
     assert body["text"] == " ".join(body["facts"])
 
 
-def test_readiness_names_the_recommender_and_the_cache(client: TestClient) -> None:
-    backends = client.get("/readyz").json()["backends"]
+def test_readiness_names_the_recommender_and_the_cache(
+    client: TestClient, staff_headers: dict[str, str]
+) -> None:
+    backends = client.get("/readyz", headers=staff_headers).json()["backends"]
     assert backends["recommender"] == {"backend": "local", "ok": True}
     assert backends["cache"] == {"backend": "memory", "ok": True, "degraded": False}
 

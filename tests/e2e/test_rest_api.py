@@ -6,9 +6,9 @@ from fastapi.testclient import TestClient
 pytestmark = pytest.mark.e2e
 
 
-def test_health_and_readiness(client: TestClient) -> None:
+def test_health_and_readiness(client: TestClient, staff_headers: dict[str, str]) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
-    ready = client.get("/readyz")
+    ready = client.get("/readyz", headers=staff_headers)  # the backends are staff's to see
     assert ready.status_code == 200
     body = ready.json()
     assert body["status"] == "ready"
