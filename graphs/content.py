@@ -28,6 +28,7 @@ from tools.content.checks import check_content
 from tools.content.facts import source_facts
 from tools.content.keywords import queries_leading_to, target_keywords
 from tools.content.localise import keywords_in
+from tools.content.markup import has_markup, plain_content
 from tools.content.model_writer import ModelWriter
 from tools.content.models import ContentInput, ContentReport, ContentResult, ProductContent
 from tools.content.offline_writer import OfflineWriter
@@ -48,8 +49,9 @@ def build_graph(
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Compile draft → analyze → (refine → analyze)* with at most ``max_rounds`` writes."""
 
+    # Copy is plain text whatever the writer made of it (``tools.content.markup``).
     async def draft(state: ContentState) -> ContentState:
-        return {"content": await writer.draft(state["brief"]), "rounds": 1}
+        return {"content": plain_content(await writer.draft(state["brief"])), "rounds": 1}
 
     async def analyze(state: ContentState) -> ContentState:
         brief = state["brief"]
@@ -59,7 +61,9 @@ def build_graph(
         return {"report": report}
 
     async def refine(state: ContentState) -> ContentState:
-        content = await writer.refine(state["brief"], state["content"], state["report"])
+        content = plain_content(
+            await writer.refine(state["brief"], state["content"], state["report"])
+        )
         return {"content": content, "rounds": state["rounds"] + 1}
 
     def route(state: ContentState) -> Literal["refine", "__end__"]:
@@ -139,8 +143,13 @@ class ContentGraph:
             else keywords_in(product, language)
         )
         # A keyword that names a fact the product lacks ("red" for a blue mug) cannot be
-        # used honestly: it is left out rather than written into the copy.
-        keywords = [k.strip() for k in wanted if k.strip() and not facts.unsupported(k, language)]
+        # used honestly, and one holding markup (a shopper's search can) is not plain text:
+        # either is left out rather than written into the copy.
+        keywords = [
+            k.strip()
+            for k in wanted
+            if k.strip() and not has_markup(k) and not facts.unsupported(k, language)
+        ]
         brief = Brief(facts=facts, tone=request.tone, language=language, keywords=keywords)
         state = await self.graph.ainvoke({"brief": brief})
         result = ContentResult(

@@ -25,7 +25,8 @@ from infra.errors import NotFoundError, ShopagentError, ToolInputError, Upstream
 from infra.job_board import open_job_board
 from tools.analyze.languages import language_code
 from tools.content.base import ContentAuthor
-from tools.content.models import ContentInput, ContentResult, Tone
+from tools.content.markup import plain_content
+from tools.content.models import ContentInput, ContentResult, Keyword, Tone
 
 # Writes and batch jobs are staff's; stored copy is what product pages publish (anyone reads).
 router = APIRouter(prefix="/v1/content", tags=["content"], dependencies=[Depends(rest_limit)])
@@ -39,7 +40,7 @@ class ContentRequest(BaseModel):
     category: str | None = Field(default=None, min_length=1, max_length=100)
     tone: Tone = "neutral"
     language: str = Field(default="en", max_length=20)
-    keywords: list[Annotated[str, Field(max_length=60)]] | None = Field(default=None, max_length=10)
+    keywords: list[Keyword] | None = Field(default=None, max_length=10)  # plain text
     limit: int | None = Field(default=None, gt=0, le=MAX_BATCH_PRODUCTS)
 
     @model_validator(mode="after")
@@ -151,7 +152,8 @@ async def read_content(
         raise HTTPException(
             404, f"no {which} of {code} content for product {quoted(product_id)}"
         )
-    return found
+    # Copy is plain text; a version stored before markup was kept out is served without it.
+    return found.model_copy(update={"content": plain_content(found.content)})
 
 
 @router.get("/{product_id}/versions")

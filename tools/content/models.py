@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+
+from tools.content.markup import plain_keyword
 
 Tone = Literal["neutral", "playful", "elegant", "practical"]
 TONES: tuple[Tone, ...] = ("neutral", "playful", "elegant", "practical")
@@ -19,6 +21,9 @@ BULLETS_MAX = 6
 DESCRIPTION_MIN_WORDS = 25
 DESCRIPTION_MAX_WORDS = 250
 
+# A target keyword: plain text of at most 60 characters (markup is refused, naming the field).
+Keyword = Annotated[str, Field(max_length=60), AfterValidator(plain_keyword)]
+
 
 class ContentInput(BaseModel):
     """Arguments of ``write_product_content``."""
@@ -28,10 +33,13 @@ class ContentInput(BaseModel):
     language: str = Field(
         default="en", max_length=20, description="en, de, fr, es or it (code or English name)."
     )
-    keywords: list[Annotated[str, Field(max_length=60)]] | None = Field(
+    keywords: list[Keyword] | None = Field(
         default=None,
         max_length=10,
-        description="Target search keywords; by default the searches that lead to the product.",
+        description=(
+            "Target search keywords, plain text (no HTML); by default the searches that lead "
+            "to the product."
+        ),
     )
 
 
