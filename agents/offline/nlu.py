@@ -84,6 +84,10 @@ def understand(text: str, vocab: CatalogVocabulary, ctx: NluContext | None = Non
     if named is not None and (naming or _whole_title_named(named, norm)):
         u.references.append(Reference("title", product_id=named.product_id))
     if any(r.kind == "title" for r in u.references):
+        # the title's words are spent; an option named beside it is still asked about
+        # ("what colours does the Coffee Maker come in?")
+        asked = [t.name for w in words for t in vocab.lookup((w,)) if t.kind == "attribute"]
+        u.asked_attribute = u.asked_attribute or next(iter(asked), None)
         words = []
         if not u.compare:
             # "the skull one, how much is it?": "it" is the product just named, not another

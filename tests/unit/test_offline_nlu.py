@@ -442,3 +442,9 @@ def test_what_others_buy_with_a_product_is_a_bought_together_question(text: str)
     from agents.offline import cues
 
     assert cues.TOGETHER.search(normalize(text))
+
+
+def test_an_option_asked_beside_a_title_is_still_asked_about() -> None:
+    u = understand("what colours does the Pink Small Glass Cake Stand come in?", GIFT)
+    assert [(r.kind, r.product_id) for r in u.references] == [("title", "84750A")]
+    assert u.asked_attribute == "colour"
