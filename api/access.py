@@ -7,7 +7,7 @@ role), with a JSON ``detail`` naming what is missing.
 
 | route | anonymous | shopper | staff |
 |---|---|---|---|
-| `GET /healthz`, `GET /readyz` | yes | yes | yes |
+| `GET /healthz`, `GET /readyz` (status and version) | yes | yes | yes |
 | `GET /v1/tools` (schemas) | yes | yes | yes |
 | `POST /v1/tools/{catalog read}` ¹ | yes | yes | yes |
 | `POST /v1/tools/recommend_products`, `explain_recommendation` | not personal ² | + own ² | any |
@@ -19,7 +19,7 @@ role), with a JSON ``detail`` naming what is missing.
 | `POST /v1/content`, `GET /v1/content/jobs/{id}` | – | – | yes |
 | `GET /v1/inventory/reorders`, `POST /v1/inventory/receipts` | – | – | yes |
 | `POST /v1/events` (JSON only, else 415), `GET /v1/events/stats` | – | – | yes |
-| `GET /metrics` ⁶ | – | – | yes |
+| `GET /metrics`, each backend's state in `GET /readyz` ⁶ | – | – | yes |
 | `GET`, `POST /console/sign-in`; `GET /console/assets/{name}` (fixed files) | yes | yes | yes |
 | every other `/console` page and form ⁷ | – | – | yes |
 
@@ -45,9 +45,11 @@ for a missing order.
 ⁶ Or the scrape token ``metrics_token`` as the bearer (a Prometheus job's ``authorization``
 credentials; it proves nothing anywhere else). The counts say how the service is used and
 where it fails: an operator's view, never a public one.
-⁷ The merchandiser console (``api.routes.console``): the staff token comes in the console's
-session cookie (set by its sign-in form, which refuses any other role) or as the bearer; no
-token is 401, another role's 403, and every form carries a CSRF token (``api.console_auth``).
+⁷ The merchandiser console (``api.routes.console``): its sign-in form takes a staff token
+(refusing any other role) and sets a cookie holding a console session made from it, which no
+API route accepts and sign-out revokes; or the staff token comes as the bearer. None is 401,
+another role's 403; every form carries a CSRF token and must come from this origin
+(``api.console_auth``).
 """
 
 from __future__ import annotations

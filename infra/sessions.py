@@ -15,6 +15,11 @@ the file does not hand out live ids. ``PostgresSessions`` (``sessions_backend = 
 the same two tables in the database at ``database_url``, so workers on several machines share
 them; lifetimes there run on the database's clock, not each machine's.
 
+It also keeps the withdrawn credentials: ``revoke`` records a signed credential's id (its
+``jti``, as a digest) until the credential would have expired anyway, and ``revoked`` says
+whether an id is there, so a sign-out on one worker holds on every worker (expired rows are
+swept on the next ``revoke``). The console's session cookie is such a credential.
+
 The registry also keeps the service's session secret: ``keyed_hash`` turns a session id into the
 pseudonym the event log and the lake see, and signs the anonymous visitor's cookie. It is the
 ``session_secret`` setting (base64 of at least 32 bytes, e.g. from a secrets manager) when set —
@@ -62,6 +67,11 @@ CREATE TABLE IF NOT EXISTS tickets (
     token_expires_at REAL
 );
 CREATE INDEX IF NOT EXISTS tickets_expiry ON tickets (expires_at);
+CREATE TABLE IF NOT EXISTS revoked (
+    digest TEXT PRIMARY KEY,
+    expires_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS revoked_expiry ON revoked (expires_at);
 """
 # Files made before tickets carried their token's expiry.
 _ADD_TOKEN_EXPIRY = "ALTER TABLE tickets ADD COLUMN token_expires_at REAL"
@@ -86,6 +96,15 @@ class SessionRegistry(Protocol):
 
     async def redeem_ticket(self, ticket: str) -> Principal:
         """The principal ``ticket`` stands for, using it up; ``AuthError`` saying why not."""
+        ...
+
+    async def revoke(self, credential_id: str, expires_at: float) -> None:
+        """Withdraw the credential ``credential_id`` (its ``jti``), which expires at
+        ``expires_at`` (epoch seconds): ``revoked`` says so until then."""
+        ...
+
+    async def revoked(self, credential_id: str) -> bool:
+        """Whether the credential ``credential_id`` was withdrawn."""
         ...
 
     def keyed_hash(self, purpose: str, value: str) -> str:
@@ -260,6 +279,27 @@ class SqliteSessions:
             raise AuthError(_EXPIRED_TICKET)
         return _principal(subject, role, user_id, token_expires_at)
 
+    async def revoke(self, credential_id: str, expires_at: float) -> None:
+        await to_thread.run_sync(self._revoke, credential_id, expires_at)
+
+    def _revoke(self, credential_id: str, expires_at: float) -> None:
+        with self._lock:
+            self._conn.execute("DELETE FROM revoked WHERE expires_at < ?", (time.time(),))
+            self._conn.execute(
+                "INSERT OR REPLACE INTO revoked (digest, expires_at) VALUES (?, ?)",
+                (_digest(credential_id), expires_at),
+            )
+
+    async def revoked(self, credential_id: str) -> bool:
+        return await to_thread.run_sync(self._revoked, credential_id)
+
+    def _revoked(self, credential_id: str) -> bool:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT 1 FROM revoked WHERE digest = ?", (_digest(credential_id),)
+            ).fetchone()
+        return row is not None
+
     def keyed_hash(self, purpose: str, value: str) -> str:
         return _keyed_hash(self._secret, purpose, value)
 
@@ -287,6 +327,11 @@ CREATE TABLE IF NOT EXISTS socket_tickets (
 );
 CREATE INDEX IF NOT EXISTS socket_tickets_expiry ON socket_tickets (expires_at);
 ALTER TABLE socket_tickets ADD COLUMN IF NOT EXISTS token_expires_at DOUBLE PRECISION;
+CREATE TABLE IF NOT EXISTS revoked_credentials (
+    digest TEXT PRIMARY KEY,
+    expires_at DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX IF NOT EXISTS revoked_credentials_expiry ON revoked_credentials (expires_at);
 """
 
 # Any fixed number: it names the sessions' schema-creation lock among the advisory locks.
@@ -410,6 +455,28 @@ class PostgresSessions:
         if not live:
             raise AuthError(_EXPIRED_TICKET)
         return _principal(subject, role, user_id, token_expires_at)
+
+    async def revoke(self, credential_id: str, expires_at: float) -> None:
+        await to_thread.run_sync(self._revoke, credential_id, expires_at)
+
+    def _revoke(self, credential_id: str, expires_at: float) -> None:
+        with self._pool.connection() as conn:
+            conn.execute(f"DELETE FROM revoked_credentials WHERE expires_at < {_NOW}")
+            conn.execute(
+                "INSERT INTO revoked_credentials (digest, expires_at) VALUES (%s, %s)"
+                " ON CONFLICT (digest) DO NOTHING",
+                (_digest(credential_id), expires_at),
+            )
+
+    async def revoked(self, credential_id: str) -> bool:
+        return await to_thread.run_sync(self._revoked, credential_id)
+
+    def _revoked(self, credential_id: str) -> bool:
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "SELECT 1 FROM revoked_credentials WHERE digest = %s", (_digest(credential_id),)
+            ).fetchone()
+        return row is not None
 
     def keyed_hash(self, purpose: str, value: str) -> str:
         return _keyed_hash(self._secret, purpose, value)

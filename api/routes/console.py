@@ -32,11 +32,13 @@ from pydantic import ValidationError
 from api import console_charts as charts
 from api.console_auth import (
     COOKIE,
+    PAGE_REFERRER_POLICY,
     ConsoleRefusal,
     ConsoleUser,
     ConsoleUserDep,
     check_csrf,
     clear_session,
+    issue_session,
     read_form,
     same_origin,
     set_session,
@@ -77,7 +79,12 @@ def _page(
     html = _TEMPLATES.get_template(name).render(
         user=user, path=request.url.path, csrf=user.csrf if user else "", **context
     )
-    headers = {"Cache-Control": "no-store", "Content-Security-Policy": PAGE_DATA_POLICY}
+    headers = {
+        "Cache-Control": "no-store",
+        "Content-Security-Policy": PAGE_DATA_POLICY,
+        # Forms sent from these pages carry this origin, which every console POST must name.
+        "Referrer-Policy": PAGE_REFERRER_POLICY,
+    }
     return HTMLResponse(html, status_code=status, headers=headers)
 
 
@@ -127,7 +134,7 @@ async def sign_in_page(request: Request) -> HTMLResponse:
 
 @router.post("/sign-in", dependencies=[Depends(sign_in_limit)])
 async def sign_in(request: Request, runtime: RuntimeDep) -> Response:
-    """Check a staff token and keep it in the session cookie."""
+    """Check a staff token and start a console session (the cookie holds it, not the token)."""
     same_origin(request)
     try:
         form = await read_form(request)
@@ -137,14 +144,18 @@ async def sign_in(request: Request, runtime: RuntimeDep) -> Response:
     if not token:
         raise ConsoleRefusal(401, "paste a staff token to sign in")
     principal = await verify_staff(token, runtime)
+    value, session = issue_session(runtime.sessions, principal)
     response = _see_other("/console/copy")
-    set_session(response, request, runtime.settings, token, principal)
+    set_session(response, request, runtime.settings, value, session)
     return response
 
 
 @router.post("/sign-out")
 async def sign_out(request: Request, runtime: RuntimeDep, user: ConsoleUserDep) -> Response:
+    """End the session: revoked for every worker, so a copy of the cookie is refused too."""
     await _form(request, user)
+    if user.session_id is not None and user.principal.expires_at is not None:
+        await runtime.sessions.revoke(user.session_id, user.principal.expires_at)
     response = _see_other("/console/sign-in")
     clear_session(response, request, runtime.settings)
     return response

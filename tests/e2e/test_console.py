@@ -3,6 +3,7 @@ reviews, on a copy of the demo store after one forecast run and with events in t
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
 import time
@@ -15,7 +16,7 @@ import pytest
 from fastapi import Request
 from fastapi.testclient import TestClient
 
-from api.console_auth import COOKIE, csrf_token, over_https
+from api.console_auth import COOKIE, SESSION_MAX_S, csrf_token, over_https
 from api.console_charts import ranked_bars
 from api.main import create_app
 from api.reorder_pages import ordered
@@ -24,6 +25,7 @@ from infra.events.processor import Batch
 from infra.events.schema import BehaviourEvent
 from infra.identity import Identity
 from infra.lake import Lake
+from infra.sessions import SqliteSessions
 from infra.settings import Settings
 from tools.catalog.sqlite import SqliteStore
 from tools.forecast.alerts import ReorderAlert
@@ -88,15 +90,20 @@ def console_dir(online_retail_dir: Path, tmp_path_factory: pytest.TempPathFactor
     return prepare_console_data(online_retail_dir, target, tmp_path_factory)
 
 
+# What a browser sends with the console's forms (their pages say Referrer-Policy: same-origin).
+SAME_ORIGIN = {"Origin": "http://testserver"}
+
+
 @pytest.fixture(scope="module")
 def app_client(console_dir: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(data_dir=console_dir))) as client:
+    app = create_app(Settings(data_dir=console_dir))
+    with TestClient(app, headers=SAME_ORIGIN) as client:
         yield client
 
 
-def token(client: TestClient, subject: str, role: Any) -> str:
+def token(client: TestClient, subject: str, role: Any, ttl_s: float | None = None) -> str:
     settings = client.app.state.runtime.settings  # type: ignore[attr-defined]
-    return Identity.from_settings(settings).issue(subject, role)
+    return Identity.from_settings(settings).issue(subject, role, ttl_s)
 
 
 @pytest.fixture(scope="module")
@@ -144,9 +151,11 @@ def test_every_console_route_refuses_anonymous_and_shoppers(app_client: TestClie
     shopper = token(app_client, "user:12347", "shopper")
     anonymous = token(app_client, "anon:visitor", "anonymous")
     before = store_state(app_client)
+    staff_token = token(app_client, "staff:ann", "staff")
+    sessions = app_client.app.state.runtime.sessions  # type: ignore[attr-defined]
     # A shopper's own CSRF token: the role check, not a missing field, must be what stops them.
     form = {
-        "csrf": csrf_token(shopper),
+        "csrf": csrf_token(sessions, shopper),
         "product_id": "22423",
         "category": "cake stand",
         "reviews": "Lovely.",
@@ -154,10 +163,13 @@ def test_every_console_route_refuses_anonymous_and_shoppers(app_client: TestClie
     for method, path in routes:
         callers: list[tuple[dict[str, str], dict[str, str], int]] = [
             ({}, {}, 401),
-            ({COOKIE: shopper}, {}, 403),
             ({}, {"Authorization": f"Bearer {shopper}"}, 403),
+            # The cookie holds a console session, never a token, not even a staff one.
+            ({COOKIE: shopper}, {}, 401),
+            ({COOKIE: staff_token}, {}, 401),
             ({COOKIE: anonymous}, {}, 401),
             ({COOKIE: "not-a-token"}, {}, 401),
+            ({COOKIE: "eyJzdWIiOiJzdGFmZjphbm4ifQ." + "0" * 64}, {}, 401),  # a forged session
         ]
         for cookies, headers, status in callers:
             app_client.cookies.clear()
@@ -184,7 +196,9 @@ def test_sign_in_sets_a_strict_http_only_cookie_and_sign_out_drops_it(
         "/console/sign-in", data={"token": staff_token}, follow_redirects=False
     )
     cookie = signed.headers["set-cookie"]
-    assert cookie.startswith(f"{COOKIE}={staff_token};")
+    value = cookie.partition(";")[0].partition("=")[2]
+    assert cookie.startswith(f"{COOKIE}=") and value and staff_token not in cookie
+    assert value.count(".") == 1  # a console session, not a JWT
     for attribute in ("HttpOnly", "Path=/console", "SameSite=strict", "Max-Age="):
         assert attribute in cookie
     assert "Secure" not in cookie  # plain http here; https requests get Secure
@@ -194,16 +208,90 @@ def test_sign_in_sets_a_strict_http_only_cookie_and_sign_out_drops_it(
     assert page.status_code == 200 and "ann" in page.text
     policy = page.headers["content-security-policy"]
     assert "script-src 'self';" in policy and "sha256" not in policy
+    assert page.headers["referrer-policy"] == "same-origin"  # its forms carry this origin
+    # The session is no API credential.
+    as_bearer = {"Authorization": f"Bearer {value}"}
+    for path in ("/v1/inventory/reorders?limit=1", "/metrics"):
+        assert app_client.get(path, headers=as_bearer).status_code == 401, path
     out = app_client.post("/console/sign-out", data={"csrf": csrf_of(page.text)})
     assert out.status_code == 200 and "Sign in to the console" in out.text
     assert app_client.get("/console/copy").status_code == 401
+    # A copy of the cookie kept from before the sign-out is refused: the session is revoked.
+    app_client.cookies.set(COOKIE, value, path="/console")
+    replayed = app_client.get("/console/copy")
+    assert replayed.status_code == 401 and "signed out" in replayed.text
+    assert "set-cookie" in replayed.headers  # and the stale cookie is dropped
+    for path in ("/v1/inventory/reorders?limit=1", "/metrics"):
+        assert app_client.get(path, headers=as_bearer).status_code == 401, path
+    app_client.cookies.clear()
     bad = app_client.post("/console/sign-in", data={"token": "abc.def.ghi"})
     assert bad.status_code == 401 and "not accepted" in bad.text
-    over_https = TestClient(app_client.app, base_url="https://testserver")
+    over_https = TestClient(
+        app_client.app, base_url="https://testserver", headers={"Origin": "https://testserver"}
+    )
     secure = over_https.post(
         "/console/sign-in", data={"token": staff_token}, follow_redirects=False
     )
     assert "; Secure" in secure.headers["set-cookie"]
+
+
+def test_a_session_lives_at_most_eight_hours_and_sign_out_holds_on_every_worker(
+    app_client: TestClient,
+) -> None:
+    app_client.cookies.clear()
+    long_token = token(app_client, "staff:ann", "staff", ttl_s=20 * 3600)
+    signed = app_client.post("/console/sign-in", data={"token": long_token}, follow_redirects=False)
+    cookie = signed.headers["set-cookie"]
+    max_age = int(re.search(r"Max-Age=(\d+)", cookie).group(1))  # type: ignore[union-attr]
+    assert SESSION_MAX_S - 60 < max_age <= SESSION_MAX_S == 8 * 3600
+    app_client.cookies.clear()
+    # Another worker opens the same registry file: a revocation made by one is seen by the other.
+    settings = app_client.app.state.runtime.settings  # type: ignore[attr-defined]
+    one, other = SqliteSessions.from_settings(settings), SqliteSessions.from_settings(settings)
+    try:
+        assert not asyncio.run(other.revoked("jti-1"))
+        asyncio.run(one.revoke("jti-1", time.time() + 60))
+        asyncio.run(one.revoke("jti-old", time.time() - 1))  # already expired: swept next time
+        assert asyncio.run(other.revoked("jti-1"))
+        asyncio.run(other.revoke("jti-2", time.time() + 60))
+        assert not asyncio.run(one.revoked("jti-old"))  # the expired row went
+    finally:
+        one.close()
+        other.close()
+
+
+def test_sign_in_refuses_a_form_from_another_origin(app_client: TestClient) -> None:
+    """Login CSRF: another site's page (a sandboxed frame sends Origin: null) must not sign a
+    browser into the console as someone else."""
+    app_client.cookies.clear()
+    staff_token = token(app_client, "staff:mallory", "staff")
+    cases: list[tuple[dict[str, str], str]] = [
+        ({"Origin": "null"}, "Origin: null"),
+        ({"Origin": "https://evil.example"}, "another site"),
+        ({"Referer": "https://evil.example/page"}, "another site"),
+        ({}, "neither Origin nor Referer"),
+    ]
+    for headers, reason in cases:
+        request = app_client.build_request(
+            "POST", "/console/sign-in", data={"token": staff_token}, headers=headers
+        )
+        if "Origin" not in headers:
+            del request.headers["Origin"]  # the client's default
+        refused = app_client.send(request)
+        assert refused.status_code == 403 and reason in refused.text, (headers, refused.text)
+        assert "set-cookie" not in refused.headers
+    request = app_client.build_request(
+        "POST",
+        "/console/sign-in",
+        data={"token": staff_token},
+        headers={"Referer": "http://testserver/console/sign-in"},
+    )
+    del request.headers["Origin"]  # a client that sends only the Referer, of this origin
+    signed = app_client.send(request, follow_redirects=False)
+    assert signed.status_code == 303 and COOKIE in signed.headers["set-cookie"]
+    app_client.cookies.clear()
+    page = app_client.get("/console/sign-in")
+    assert page.headers["referrer-policy"] == "same-origin"
 
 
 def test_console_forms_need_the_csrf_token_and_this_origin(staff: TestClient) -> None:
@@ -214,6 +302,12 @@ def test_console_forms_need_the_csrf_token_and_this_origin(staff: TestClient) ->
     good = {**wrong, "csrf": csrf_of(staff.get("/console/copy").text)}
     other_site = staff.post("/console/copy", data=good, headers={"Origin": "https://evil.test"})
     assert other_site.status_code == 403 and "another site" in other_site.text
+    hidden = staff.post("/console/copy", data=good, headers={"Origin": "null"})
+    assert hidden.status_code == 403 and "Origin: null" in hidden.text
+    for headers in ({"Referer": "https://evil.test/x"}, {}):
+        request = staff.build_request("POST", "/console/copy", data=good, headers=headers)
+        del request.headers["Origin"]
+        assert staff.send(request).status_code == 403, headers
     as_json = staff.post("/console/copy", json=good)
     assert as_json.status_code == 400 and "urlencoded" in as_json.text
     assert store_state(staff) == before
