@@ -396,6 +396,27 @@ async def test_the_postgres_registry_expires_sessions_and_tickets(
         registry.close()
 
 
+async def test_a_revocation_on_one_worker_holds_on_the_other(
+    new_database: Callable[[str | None], str],
+) -> None:
+    """A console sign-out revokes its session's id; a worker on another machine sees it."""
+    url = new_database(None)
+    one, other = _registry(url), _registry(url)
+    try:
+        assert not await other.revoked("jti-1")
+        await one.revoke("jti-1", time.time() + 60)
+        await one.revoke("jti-old", time.time() - 1)  # already expired: swept next time
+        assert await other.revoked("jti-1")
+        await other.revoke("jti-1", time.time() + 60)  # twice is no error
+        assert not await one.revoked("jti-old")
+        with psycopg.connect(url) as conn:
+            held = conn.execute("SELECT digest FROM revoked_credentials").fetchall()
+        assert held and all(d != "jti-1" for (d,) in held)  # digests only
+    finally:
+        one.close()
+        other.close()
+
+
 def test_the_session_secret_setting_is_shared_and_checked(tmp_path: Path) -> None:
     raw = os.urandom(32)
     secret = SecretStr(base64.b64encode(raw).decode())
