@@ -13,6 +13,10 @@ for nothing. Then:
 - anything else: yes and no together, an unsure word, nothing at all: **unclear** (the question
   is asked again and the change stays waiting).
 
+After a yes, the change named again is part of the yes ("yes cancel it", "ok yes, go ahead and
+cancel", "sure, make the exchange"): an action verb and its object then count for nothing, so
+"cancel" there is not the refusal it is on its own.
+
 Only a clean yes writes; every other reading leaves the records as they are.
 """
 
@@ -31,7 +35,8 @@ YES_PHRASES = (
     "do it", "please do", "i do", "let's do it", "lets do it", "let's go", "make it so",
     "make the change", "fine", "that's fine", "that is fine", "sounds good", "sounds great",
     "that works", "works for me", "right", "that's right", "correct", "that's correct",
-    "by all means", "approved",
+    "by all means", "approved", "thats right", "thats correct", "thats fine", "yes do",
+    "yes thats right", "please go ahead", "go right ahead", "carry on", "yes go ahead",
 )  # fmt: skip
 NO_PHRASES = (
     "no", "n", "nope", "nah", "no way", "no thanks", "no thank you", "not", "not yet",
@@ -52,6 +57,13 @@ FILLER = frozenset(
     | {"now", "just", "i", "i'm", "i've", "i'd", "me", "it", "that", "that's", "this", "is"}
     | {"a", "the", "to", "do", "have", "sir", "madam", "ma'am", "hmm", "hm", "um", "uh", "er"}
     | {"erm", "hey", "hi", "great", "good", "perfect", "cool", "actually", "really", "for", "of"}
+    | {"thats", "its"}
+)
+# The change named again after a yes: its verb and its object ("yes, cancel the order").
+ECHO = frozenset(
+    {"cancel", "change", "switch", "swap", "exchange", "return", "refund", "update", "modify"}
+    | {"ship", "send", "make", "process", "book", "submit", "them", "order", "orders", "item"}
+    | {"items", "address", "payment", "the", "my", "it", "that", "this", "and", "with", "please"}
 )
 
 # Every phrase, as words, with what it says.
@@ -75,6 +87,11 @@ def read_answer(text: str) -> Reading:
     other = False
     i = 0
     while i < len(said):
+        after_yes = "yes" in found and "no" not in found
+        pair = tuple(said[i : i + 2])
+        if after_yes and said[i] in ECHO and not (len(pair) == 2 and pair in _PHRASES):
+            i += 1  # "yes, cancel it": the change named again ("yes, cancel that" stays unclear)
+            continue
         for size in range(min(_LONGEST, len(said) - i), 0, -1):
             phrase = tuple(said[i : i + size])
             if phrase in _PHRASES:

@@ -28,7 +28,7 @@ from agents.offline.vocabulary import CatalogVocabulary
 from infra.errors import ConfigError
 from tools.search.vectors import Embedder, Vectors
 
-Act = Literal["shop", "store_question", "hand_off", "small_talk", "review", "service"]
+Act = Literal["shop", "store_question", "hand_off", "small_talk", "farewell", "review", "service"]
 
 # Labelled examples, written for the acts (not copied from any evaluation suite).
 EXAMPLES: dict[Act, tuple[str, ...]] = {
@@ -90,6 +90,9 @@ EXAMPLES: dict[Act, tuple[str, ...]] = {
         "I need to discuss my business account with one of your people",
         "can someone from your company get in touch with me",
         "who can I speak to about a bulk order",
+        "I want to chat with somebody who works there",
+        "is a real member of your team available",
+        "I'd prefer to deal with a human being",
     ),
     "small_talk": (
         "what's your name",
@@ -110,6 +113,19 @@ EXAMPLES: dict[Act, tuple[str, ...]] = {
         "ha, you're quite clever",
         "you're doing a great job at this",
         "that was impressive, well done",
+        "hello there, who am I talking to",
+        "how's it going with you",
+        "what should I call you",
+    ),
+    "farewell": (
+        "that's all I needed, thank you",
+        "great, I'm sorted now",
+        "nothing more for today, cheers",
+        "brilliant, that's everything",
+        "ok I'm finished here",
+        "thanks, I'll leave it there",
+        "lovely, all sorted, bye for now",
+        "that'll do for me, ta",
     ),
     "review": (
         "what do you think of this review",
@@ -143,6 +159,9 @@ GROUNDED_MARGIN = 0.15
 # though "bank" is a catalog word) needs a little less score.
 WIDE_MARGIN = 0.25
 WIDE_MARGIN_SCORE = 0.50
+# Far ahead of every act a tool answers: a product kind named in passing does not make a search.
+FAR_SCORE = 0.50
+FAR_FROM_TOOLS = 0.20
 # "red mugs please": a product kind in a few words is a request.
 SHORT_REQUEST = 4
 _PRICE = re.compile(r"[£$€]|\d")
@@ -186,6 +205,16 @@ class Reading:
             self.act not in TOOL_ACTS
             and self.score >= MIN_SCORE
             and (self.lead_over_tools >= MIN_MARGIN)
+        )
+
+    @property
+    def far_from_tools(self) -> bool:
+        """An answer in words far ahead of every tool's act ("I'd rather talk to an actual
+        person from the shop"): a product kind it happens to name ("person") is no request."""
+        return (
+            self.act not in TOOL_ACTS
+            and self.score >= FAR_SCORE
+            and self.lead_over_tools >= FAR_FROM_TOOLS
         )
 
     @property

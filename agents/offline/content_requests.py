@@ -12,6 +12,7 @@ the supported languages) is relayed.
 from __future__ import annotations
 
 import re
+from difflib import get_close_matches
 from typing import Any
 
 from agents.offline.context import Conversation, ToolRecord
@@ -23,6 +24,7 @@ from agents.offline.merchandising import (
     with_follow_up,
 )
 from agents.offline.step import Step, answered, call, say
+from agents.offline.supply import listing_subject
 from agents.offline.text import normalize, tokens
 from agents.offline.vocabulary import CatalogVocabulary
 
@@ -44,6 +46,17 @@ _COPY_ALONE = re.compile(
     r"|\bproduct (?:descriptions?|text|copy)\b"
 )
 _QUESTION = re.compile(r"^(?:what|show|read|where|is|are|does|do|can i see)\b")
+# Copy asked for in the languages the writer serves (accents folded): "Schreib eine
+# Produktbeschreibung für 22467", "une description élégante pour 23173", "escribe un texto".
+_FOREIGN_COPY = re.compile(
+    r"\b(?:\w*beschreibung(?:en)?|produkttext|werbetext|texte? (?:produit|de vente)|"
+    r"fiche produit|descripcion(?:es)?|texto (?:del producto|de venta)|descrizione|descrizioni|"
+    r"testo (?:del prodotto|di vendita)|descricao|descriptions? (?:\w+ ){0,2}pour)\b"
+)
+# Copy nouns a hurried typist misspells ("descripton"): matched by spelling similarity.
+_COPY_NOUNS = ("description", "descriptions", "copywriting", "listing", "keywords")
+_MIN_TYPO_LENGTH = 6
+_TYPO_CUTOFF = 0.85
 _TONES = {
     "playful": "playful",
     "fun": "playful",
@@ -58,6 +71,17 @@ _TONES = {
     "factual": "practical",
     "plain": "neutral",
     "neutral": "neutral",
+    # the same tones asked for in the writer's other languages (accents folded)
+    "verspielt": "playful",
+    "lustig": "playful",
+    "ludique": "playful",
+    "divertido": "playful",
+    "giocoso": "playful",
+    "elegante": "elegant",
+    "praktisch": "practical",
+    "pratique": "practical",
+    "practico": "practical",
+    "pratico": "practical",
 }
 # "in Klingon": a language the writer does not serve is still passed on, so the tool's error
 # names the ones it does.
@@ -68,9 +92,23 @@ SHORT_FOLLOW_UP = 5  # words of a follow-up such as "French too please"
 _ID_LIKE = re.compile(r"^(?=.*\d)[a-z0-9]{4,12}$")
 
 
+def _respelled(norm: str) -> str:
+    """``norm`` with misspelt copy nouns put right ("descripton" -> "description")."""
+    words = norm.split()
+    for i, word in enumerate(words):
+        if len(word) >= _MIN_TYPO_LENGTH and word not in _COPY_NOUNS:
+            close = get_close_matches(word, _COPY_NOUNS, n=1, cutoff=_TYPO_CUTOFF)
+            if close:
+                words[i] = close[0]
+    return " ".join(words)
+
+
 def is_content_request(text: str) -> bool:
-    """The message asks for product copy to be written."""
-    norm = normalize(text)
+    """The message asks for product copy to be written (in English, misspelt or not, or in
+    one of the writer's other languages)."""
+    norm = _respelled(normalize(text))
+    if _FOREIGN_COPY.search(norm):
+        return True
     if _ASK.search(norm) and _COPY.search(norm):
         return True
     return bool(_COPY_ALONE.search(norm) and not _QUESTION.search(norm))
@@ -159,7 +197,9 @@ def content_step(d: Dialogue) -> Step | None:
         return say("Sorry, I can't write product copy here: the content tool isn't available.")
     if done := answered(conv, WRITE_CONTENT):
         return say(content_answer(done[-1]))
-    args = repeat or content_args(conv.text, d.vocab, conv.focus())
+    # "write a description for it" right after "what's it bought with?": the listing's product
+    focus = conv.focus() or listing_subject(conv)
+    args = repeat or content_args(conv.text, d.vocab, focus)
     if not args["product_id"]:
         return say("Which product should I write for? Give me its id, e.g. 22423.")
     return call(WRITE_CONTENT, args)

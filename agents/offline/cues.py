@@ -127,7 +127,7 @@ TOGETHER = _re(
     r"(?:bought|buy|buys|sold|sells?|go|goes|used) (?:\w+ )?(?:together|alongside)|alongside|"
     r"also bought|also buy|complete the (?:set|look)|matching|"
     r"what else (?:do|did) (?:people|customers|shoppers) buy|"
-    r"(?:people|customers|shoppers|folks|others|everyone) (?:\w+ )?(?:buy|get|order|pick up|"
+    r"(?:people|customers|shoppers|folks|others|everyone) (?:\w+ ){0,3}(?:buy|get|order|pick up|"
     r"pair) (?:along |together )?with|bought (?:along )?with)\b"
 )
 ORDER = _re(

@@ -10,10 +10,12 @@ names, ids and e-mail addresses are left to the other readers.
 
 from __future__ import annotations
 
+import re
 from functools import cache, lru_cache
 from typing import Any
 
 from agents.offline import cues
+from agents.offline.acts import split_passage
 from agents.offline.intents import is_plausible
 from agents.offline.merchandising import ENGLISH_WORDS
 from agents.offline.text import normalize, tokens
@@ -70,6 +72,20 @@ def foreign_language(text: str, vocab: CatalogVocabulary) -> str | None:
     none_english = english == 0 and len(words) >= NO_ENGLISH_MIN_WORDS
     needed = NO_ENGLISH_PROBABILITY if none_english else MIN_PROBABILITY
     return code if code != "en" and probability >= needed else None
+
+
+# "What is the mood of this review: '…'" in the analyzer's other languages (accents folded):
+# a review word with a pasted passage goes to the analyzer, which reads those languages.
+_REVIEW_WORDS = re.compile(
+    r"\b(?:bewertung|rezension|kundenmeinung|stimmung|avis|critique|commentaire|resena|opinion|"
+    r"comentario|recensione|commento|parere|sentiment)\b"
+)
+
+
+def foreign_review(text: str) -> bool:
+    """A request in another language about a pasted passage that names a review."""
+    request, passage = split_passage(text)
+    return bool(passage) and bool(_REVIEW_WORDS.search(normalize(request)))
 
 
 def english_only(code: str, vocab: CatalogVocabulary) -> str:

@@ -50,6 +50,12 @@ _KEYWORDS = re.compile(
     r"\b(?:key ?words?|search terms?|key ?phrases?)"
     r"\s*(?::|=|-|\blike\b|\bsuch as\b|\bincluding\b|\btargeting\b)\s*(.+)$"
 )
+# A word for what shoppers search, then the terms quoted: "targeting 'cake stand'".
+_SEARCH_TARGET = re.compile(
+    r"\b(?:target\w*|searches|search terms?|search phrases?|key ?words?|key ?phrases?|"
+    r"rank\w* for|optimi[sz]e\w* for|seo for)\b"
+)
+_QUOTED_TERM = re.compile(r"'([^']{2,40})'|\"([^\"]{2,40})\"|[‘“]([^’”]{2,40})[’”]")
 _KEYWORD_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&|\|)\s*")
 _KEYWORDS_END = re.compile(r"[.!?]\s|\b(?:please|thanks|thank you)\b")
 MAX_KEYWORDS = 10
@@ -136,8 +142,13 @@ def content_language(norm: str) -> str | None:
 
 
 def content_keywords(text: str) -> list[str]:
-    """The target keywords listed after "keywords:", in the shopper's order, lower-case."""
-    found = _KEYWORDS.search(text.lower())
+    """The target keywords listed after "keywords:" (or quoted after a word for searches:
+    "targeting the searches 'night light' and 'lamp'"), in order, lower-case."""
+    low = text.lower()
+    if _SEARCH_TARGET.search(low) and (quoted := _QUOTED_TERM.findall(low)):
+        terms = (a or b or c for a, b, c in quoted)
+        return list(dict.fromkeys(t.strip() for t in terms if t.strip()))[:MAX_KEYWORDS]
+    found = _KEYWORDS.search(low)
     if found is None:
         return []
     listed = _KEYWORDS_END.split(found.group(1), maxsplit=1)[0]

@@ -15,6 +15,7 @@ import re
 
 from agents.offline import cues
 from agents.offline.vocabulary import CatalogVocabulary
+from tools.search.text import normalize as search_term
 
 NEGATION = re.compile(
     r"\b(?:except(?: for)?|excluding|exclude|other than|apart from|anything but|but not|"
@@ -39,6 +40,7 @@ _ALTERNATIVES = re.compile(r"\s+(?:or|nor)\s+")
 # Words for children: a product for "kids" is titled "childrens" as often as "kids".
 _CHILD_WORDS = ("kid", "kids", "child", "children", "childrens")
 _ADJECTIVE_SUFFIXES = ("sy", "y", "ish", "ed", "s")
+_FORM_ENDINGS = ("", "s", "d", "y", "ed")
 
 
 def _known(word: str, vocab: CatalogVocabulary) -> bool:
@@ -56,7 +58,8 @@ def _catalog_form(word: str, vocab: CatalogVocabulary) -> str | None:
         stem = word.removesuffix(suffix)
         if stem != word and len(stem) >= 3 and _known(stem, vocab):
             return stem
-    return None
+    # "stripy" where the catalog says "stripe": another inflection the titles use
+    return next((f for f in _word_forms(word) if f in vocab.title_terms), None)
 
 
 def _variants(phrase: str, vocab: CatalogVocabulary) -> list[str]:
@@ -70,9 +73,26 @@ def _variants(phrase: str, vocab: CatalogVocabulary) -> list[str]:
             if vocab.knows_word(form):
                 variants.append(form)
                 break
-    if phrase in _CHILD_WORDS:
-        variants += [w for w in _CHILD_WORDS if w != phrase and vocab.knows_word(w)]
-    return variants
+    for i, word in enumerate(words):
+        if word in _CHILD_WORDS:  # "kids aprons" also "childrens aprons"
+            others = [w for w in _CHILD_WORDS if w != word and vocab.knows_word(w)]
+            variants += [" ".join([*words[:i], w, *words[i + 1 :]]) for w in others]
+    if len(words) == 1:  # "stripy" also "stripe", "striped": the catalog's forms of the word
+        seen = {search_term(phrase)}  # the search already matches "hearts" for "heart"
+        for form in _word_forms(phrase):
+            if form in vocab.title_terms and search_term(form) not in seen:
+                seen.add(search_term(form))
+                variants.append(form)
+    return list(dict.fromkeys(variants))
+
+
+def _word_forms(word: str) -> list[str]:
+    """Other inflections of ``word``: its stem with the usual English endings."""
+    stems = {word} | {
+        word.removesuffix(s) for s in _ADJECTIVE_SUFFIXES if word.endswith(s) and len(word) > 4
+    }
+    stems |= {stem + "e" for stem in stems}
+    return [stem + end for stem in sorted(stems) for end in _FORM_ENDINGS]
 
 
 def _phrase(span: str, vocab: CatalogVocabulary) -> str | None:

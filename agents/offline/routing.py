@@ -26,9 +26,15 @@ from agents.offline.acts import (
     read_act,
     split_passage,
 )
+from agents.offline.content_requests import is_content_request
 from agents.offline.cue_slots import detect_flags
 from agents.offline.dialogue import Dialogue
-from agents.offline.foreign import english_only, foreign_language, load_language_model
+from agents.offline.foreign import (
+    english_only,
+    foreign_language,
+    foreign_review,
+    load_language_model,
+)
 from agents.offline.nlu import understand
 from agents.offline.service import answers as service_answers
 from agents.offline.service.nlu import understand_request
@@ -182,6 +188,10 @@ def routed_step(d: Dialogue) -> Step | None:
         return None
     vocab = d.vocab
     if (code := foreign_language(text, vocab)) is not None:
+        if is_content_request(text):
+            return None  # copy asked for in the writer's language: the content skill reads it
+        if foreign_review(text) and ANALYZE in d.tool_names:
+            return _review_step(d)
         return say(english_only(code, vocab))
     if asks_about_rules(text):
         return say(store_answer(text, d.store.policy, vocab))
@@ -195,7 +205,8 @@ def routed_step(d: Dialogue) -> Step | None:
     review = reading.act == "review" and reading.score >= MIN_SCORE and split_passage(text)[1]
     if not (reading.confident or review or reading.wordy):
         return None
-    if grounded(text, vocab) and not reading.sure and reading.act != "review":
+    keep = reading.sure or reading.far_from_tools or reading.act == "review"
+    if grounded(text, vocab) and not keep:
         return None  # it names a product kind: the shopping rules keep it unless surer
     return _act_step(reading, d)
 
@@ -212,22 +223,29 @@ def _act_step(reading: Reading, d: Dialogue) -> Step | None:
     if reading.act == "store_question":
         return say(store_answer(text, d.store.policy, vocab))
     if reading.act == "review":
-        passage = split_passage(text)[1]
-        if passage and ANALYZE in d.tool_names:
-            args: dict[str, Any] = {
-                "text": passage[:MAX_PASSAGE],
-                "features": ["sentiment", "key_phrases"],
-            }
-            return call_then_answer(
-                d.conv, ANALYZE, args, lambda r: review_answer(r.output, r.error)
-            )
-        return None
-    if reading.act == "small_talk" and not _last_answer(d.messages).rstrip().endswith("?"):
+        return _review_step(d) if ANALYZE in d.tool_names else None
+    asked = _last_answer(d.messages).rstrip().endswith("?")
+    if reading.act == "farewell" and not asked:
+        r = understand_request(text)  # "ok, it's no longer needed" gives a reason: no goodbye
+        if r.reason or r.payment or r.address or r.order_ids or r.identifies:
+            return None
+        return say(answers.bye())
+    if reading.act == "small_talk" and not asked:
         flags = detect_flags(normalize(text))
-        if flags.topic or flags.greeting or flags.thanks or flags.bye or flags.help:
+        if flags.topic or flags.thanks or flags.bye or flags.help:
             return None  # the rules have a more precise answer ("I can't help with jokes")
-        return say(small_talk(vocab))
+        # A greeting with the small talk ("hiya! what's your name?") is no search either.
+        return say(("Hello! " if flags.greeting else "") + small_talk(vocab))
     return None
+
+
+def _review_step(d: Dialogue) -> Step | None:
+    """The pasted passage sent to the text analyzer, then its reading reported."""
+    passage = split_passage(d.text)[1]
+    if not passage:
+        return None
+    args: dict[str, Any] = {"text": passage[:MAX_PASSAGE], "features": ["sentiment", "key_phrases"]}
+    return call_then_answer(d.conv, ANALYZE, args, lambda r: review_answer(r.output, r.error))
 
 
 def new_shopping_request(text: str, vocab: CatalogVocabulary) -> bool:

@@ -16,6 +16,7 @@ or when an out-of-stock product is expected back, from ``check_inventory``'s res
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,10 +34,17 @@ from agents.offline.supply_cues import (
     FORECAST_WORD,
     LOOK_AHEAD,
     REORDER,
+    WEATHER,
+    counted_days,
 )
 from agents.offline.text import normalize, tokens
 from agents.offline.vocabulary import CatalogVocabulary
 
+# The merchandiser's own stock, about a product named by id or title: "have we got any X
+# left?", "do we still have X in stock?" (a shopper's "do you have …" stays a search).
+_WE_HAVE_ANY = re.compile(
+    r"\b(?:have|do) we (?:still )?(?:got|have)\b.*\b(?:left|in stock|remaining|on hand)\b"
+)
 REORDERS = "reorder_suggestions"
 FORECAST = "forecast_demand"
 MAX_LISTED = 8
@@ -52,7 +60,8 @@ def reorder_args(text: str) -> dict[str, Any]:
     for pattern, days in LOOK_AHEAD:
         if pattern.search(norm):
             return {"within_days": days}
-    return {}
+    counted = counted_days(norm)
+    return {"within_days": counted} if counted else {}
 
 
 def _num(value: Any) -> str:
@@ -122,9 +131,12 @@ def product_stock_args(conv: Conversation, vocab: CatalogVocabulary) -> dict[str
     norm = normalize(conv.text)
     if is_reorder_question(conv.text):
         return None  # "what should I reorder this week": the list, not one product
+    named = named_product_id(norm, vocab)
+    if named and _WE_HAVE_ANY.search(norm):
+        return {"product_id": named}  # "have we got any <title> left in stock"
     if not (is_stock_question(norm) or is_run_out_question(norm)):
         return None
-    product_id = named_product_id(norm, vocab) or conv.focus()
+    product_id = named or conv.focus()
     return {"product_id": product_id} if product_id else None
 
 
@@ -152,7 +164,7 @@ def forecast_answer(record: ToolRecord) -> str:
     )
 
 
-def _listing_subject(conv: Conversation) -> str | None:
+def listing_subject(conv: Conversation) -> str | None:
     """The product the last listing was about ("bought together with 22423"): what "and how
     many will we sell?" means right after it."""
     listed = conv.listed()
@@ -165,14 +177,16 @@ def supply_step(d: Dialogue) -> Step | None:
     ``None`` when the message is neither."""
     conv, vocab = d.conv, d.vocab
     norm = normalize(conv.text)
-    subject = conv.focus() or _listing_subject(conv)
+    subject = conv.focus() or listing_subject(conv)
     if is_reorder_question(conv.text):
         tool, args = REORDERS, reorder_args(conv.text)
     elif (
         FORECAST_QUESTION.search(norm)
         or (FORECAST_WORD.search(norm) and named_product_id(norm, vocab))
         or (is_demand_question(norm) and (named_product_id(norm, vocab) or subject))
-    ):  # "forecast for the smart watch": a product named, so not the weather
+        # "and the forecast for the next 2 weeks" about the product in focus
+        or (FORECAST_WORD.search(norm) and subject and horizon_days(norm) is not None)
+    ) and not WEATHER.search(norm):  # "forecast for the smart watch": a product, not the weather
         tool, args = FORECAST, forecast_args(conv.text, vocab, subject)
         if not args["product_id"]:
             return say("Which product should I forecast? Give me its id, e.g. 22423.")

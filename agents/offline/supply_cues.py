@@ -12,6 +12,11 @@ REORDER = re.compile(
     r"|\bre-?order (?:list|report|suggestions?|alerts?|outlook|plan|needs|this week|today|now)\b"
     r"|\b(?:what|which) to (?:re-?order|restock)\b"
     r"|\bwhat(?:'s| is) running (?:low|out)\b|\bwhich products are running (?:low|out)\b"
+    # "anything I need to reorder in the next 10 days?", "which lines are about to run out?"
+    r"|\b(?:anything|something|what|which|products?|items?|lines?|stock)(?: \w+){0,3} "
+    r"(?:i|we) (?:need|have|ought|should|must)(?: to)? (?:re-?order|restock|replenish)\b"
+    r"|\b(?:what|which)(?: \w+){0,2} (?:are|is) (?:about|going|likely|set|close) to "
+    r"(?:run|sell) out\b(?! of)"
 )
 LOOK_AHEAD: list[tuple[re.Pattern[str], int]] = [
     (re.compile(r"\b(?:today|now|right away|immediately)\b"), 1),
@@ -19,6 +24,17 @@ LOOK_AHEAD: list[tuple[re.Pattern[str], int]] = [
     (re.compile(r"\b(?:this|next|a) month\b"), 26),
     (re.compile(r"\b(?:this|next|a) week\b"), 6),
 ]
+# A look-ahead counted out ("the next 3 weeks", "in the next 10 days"): the days as said.
+COUNTED_LOOK_AHEAD = re.compile(r"\b(\d{1,3}) ?(day|week)s?\b")
+_UNIT_DAYS = {"day": 1, "week": 7}
+
+
+def counted_days(norm: str) -> int | None:
+    """The days of a look-ahead counted out in the message, if one."""
+    found = COUNTED_LOOK_AHEAD.search(norm)
+    return int(found.group(1)) * _UNIT_DAYS[found.group(2)] if found else None
+
+
 # "when is it back", "when will you restock it", "when do you get more"
 RESTOCK_QUESTION = re.compile(
     r"\bwhen (?:is|will|are|do|does|would|can)\b.*\b(?:back|restock\w*|replenish\w*|"
@@ -30,9 +46,10 @@ RESTOCK_QUESTION = re.compile(
 FORECAST_QUESTION = re.compile(
     r"\b(?:demand|sales) forecast|\bforecast (?:the )?(?:demand|sales)\b"
     r"|\bforecast (?:for|of) (?:it|this|that|them|product|item|\d)|\bexpected (?:demand|sales)\b"
-    r"|\bhow many (?:[\w'-]+ ){0,6}(?:will|would|do|are|might|could)(?: \w+){0,3} "
+    r"|\bhow many (?:[\w'-]+ ){0,6}(?:will|would|do|are|might|could)(?: [\w']+){0,3} "
     r"(?:sell|be sold|go|move|shift)\b"
     r"|\b(?:\w+[- ])?(?:week|day|month) forecast (?:for|of)\b"
     r"|\bhow (?:fast|quickly|well) (?:is|are|does|do|will) (?:\w+ ){0,4}sell"
 )
 FORECAST_WORD = re.compile(r"\bforecast(?:s|ing)?\b")
+WEATHER = re.compile(r"\b(?:weather|rain\w*|sunny|temperature|snow\w*|storm\w*)\b")

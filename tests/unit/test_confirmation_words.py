@@ -191,3 +191,19 @@ async def test_a_new_request_is_told_nothing_changed_then_handled(desk: Desk) ->
     assert "search_products" in [c["name"] for c in result.tool_calls]
     assert "Backpack" in result.answer
     assert not await desk.waiting() and store_digest(desk.store.path) == before
+
+
+@pytest.mark.parametrize(
+    ("text", "reading"),
+    [
+        ("yes cancel it", "yes"),
+        ("ok yes, go ahead and cancel", "yes"),
+        ("sure, make the exchange", "yes"),
+        ("yes thats right", "yes"),
+        ("yes, cancel that", "unclear"),  # the change named, or the question refused?
+        ("cancel it", "no"),  # no yes before it: not an echo
+        ("yes, wait", "unclear"),
+    ],
+)
+def test_the_change_named_again_after_a_yes_is_part_of_the_yes(text: str, reading: str) -> None:
+    assert read_answer(text) == reading

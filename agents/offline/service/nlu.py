@@ -129,6 +129,7 @@ NAME_INTRO = _re(r"\b(?:my name is|name's|name is|i am|i'm|im|this is|it's)\s+"
                  r"([A-Za-z][A-Za-z'-]+)\s+([A-Za-z][A-Za-z'-]+)")  # fmt: skip
 NAME_BEFORE_ZIP = _re(r"([A-Za-z][A-Za-z'-]+)\s+([A-Za-z][A-Za-z'-]+)\s*[,;]?\s*(?:(?:and )?"
                       r"(?:my )?(?:zip|postal)(?: code)?(?: is)?[:\s]*)?\d{5}\b")  # fmt: skip
+NAME_ZIP_ALONE = _re(r"^([A-Za-z][A-Za-z'-]+)\s+([A-Za-z][A-Za-z'-]+)\s*[,;:-]?\s*(\d{5})[.!]?$")
 # "Emma Smith here, zip code 10192": two capitalised words, when the zip code is said as one.
 NAME_CAPITALISED = re.compile(r"\b([A-Z][a-z'-]+)\s+([A-Z][a-z'-]+)\b")  # case matters here
 _NOT_NAMES = frozenset(
@@ -284,6 +285,11 @@ def _name_zip(text: str) -> tuple[str, str, str] | None:
         return capitalised[0][0], capitalised[0][1], zip_code
     if keyed and candidates:
         return candidates[0][0], candidates[0][1], zip_code
+    # Nothing but two words and five digits ("aarav santos, 76134"): who they are, said tersely.
+    if (alone := NAME_ZIP_ALONE.match(text.strip())) is not None:
+        first, last = alone.group(1), alone.group(2)
+        if first.lower() not in _NOT_NAMES and last.lower() not in _NOT_NAMES:
+            return first, last, alone.group(3)
     return None
 
 
