@@ -84,6 +84,10 @@ OWN_ORDER = re.compile(
     # one item of theirs ("how do I return the kettle I received?")
     r"|\bthe (?!order|store|shop|policy|rules?|item|items|money|refund)[a-z]+"
 )
+# A question, then the choices it offers.
+_QUESTION_THEN_CHOICES = re.compile(r"\?\s+[^?\n]*:\s*\S")
+# The customer speaking of what is theirs.
+_OWN = re.compile(r"\b(?:my|mine|for me|i have|have i|i got|on file|saved|stored)\b")
 # Words of the customer's own records: such a sentence stays with customer service.
 _RECORD_WORDS = re.compile(r"\b(?:orders?|return\w*|refund\w*|exchange\w*|cancel\w*|my)\b")
 
@@ -101,6 +105,13 @@ def _last_answer(messages: Sequence[BaseMessage]) -> str:
     return ""
 
 
+def asks_something(answer: str) -> bool:
+    """The answer asked something: it ends on a question, or a question is followed by the
+    choices it offers ("Which helmet would you like instead? These can be ordered: …",
+    "Which payment method should pay the difference? On your account: …")."""
+    return answer.rstrip().endswith("?") or bool(_QUESTION_THEN_CHOICES.search(answer))
+
+
 def _answers_a_question(text: str, asked: bool) -> bool:
     """The message gives what a customer-service question asked for: an order number or who
     the customer is at any time; a choice, a reason, a payment, an address, yes or no only
@@ -110,6 +121,12 @@ def _answers_a_question(text: str, asked: bool) -> bool:
         return True
     given = r.ordinal or r.all_items or r.payment or r.reason or r.address or r.yes or r.no
     return asked and bool(given)
+
+
+def _about_own_records(text: str) -> bool:
+    """A customer-service request about the customer's own account or orders, not a rule."""
+    r = understand_request(text)
+    return r.intent not in (None, "transfer") and bool(_OWN.search(normalize(text)))
 
 
 def asks_about_rules(text: str) -> bool:
@@ -183,7 +200,7 @@ def routed_step(d: Dialogue) -> Step | None:
     """The answer to a message no tool skill reads (or its one tool call, then the answer from
     its result); ``None`` for the tool skills to read it."""
     text = d.text
-    asked = _last_answer(d.messages).rstrip().endswith("?")
+    asked = asks_something(_last_answer(d.messages))
     if not text.strip() or _answers_a_question(text, asked):
         return None
     vocab = d.vocab
@@ -221,10 +238,12 @@ def _act_step(reading: Reading, d: Dialogue) -> Step | None:
             )
         return say(no_person(vocab))
     if reading.act == "store_question":
+        if _about_own_records(text):
+            return None  # "which payment methods have you got saved for me?": their account
         return say(store_answer(text, d.store.policy, vocab))
     if reading.act == "review":
         return _review_step(d) if ANALYZE in d.tool_names else None
-    asked = _last_answer(d.messages).rstrip().endswith("?")
+    asked = asks_something(_last_answer(d.messages))
     if reading.act == "farewell" and not asked:
         r = understand_request(text)  # "ok, it's no longer needed" gives a reason: no goodbye
         if r.reason or r.payment or r.address or r.order_ids or r.identifies:

@@ -13,6 +13,8 @@ ACTIONS = {
     "return": "return items",
     "exchange": "exchange items",
     "address": "change an address",
+    "payment": "change how an order is paid",
+    "methods": "list your saved payment methods",
 }
 # The questions a later "the second one" may answer.
 ORDER_QUESTION = "Which order"
@@ -103,6 +105,24 @@ def ask_order(orders: Sequence[Record], intent: str | None) -> str:
     lines = [f"- {order_summary(order)}" for order in orders]
     verb = what.split(" ", 1)[0]
     return f"{ORDER_QUESTION} would you like to {verb}? Your orders:\n" + "\n".join(lines)
+
+
+def payment_methods(user: Record) -> str:
+    """The payment methods saved on the account, by name only (no card numbers)."""
+    methods = list(user.get("payment_methods", {}))
+    if not methods:
+        return "There are no payment methods saved on your account."
+    kinds = [_method_kind(m, user) for m in methods]
+    return "Saved on your account: " + "; ".join(dict.fromkeys(kinds)) + "."
+
+
+def _method_kind(method_id: str, user: Record) -> str:
+    """A saved method named by its kind and brand, with no card digits or balance."""
+    method: Record = user.get("payment_methods", {}).get(method_id, {})
+    source = str(method.get("source", ""))
+    if source == "credit_card":
+        return f"{str(method.get('brand', '')).title()} credit card".strip()
+    return {"paypal": "PayPal", "gift_card": "gift card"}.get(source, source or method_id)
 
 
 def no_orders() -> str:

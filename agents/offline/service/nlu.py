@@ -16,7 +16,9 @@ from typing import Literal
 
 from agents.offline.text import normalize, tokens
 
-ServiceIntent = Literal["status", "cancel", "return", "exchange", "address", "transfer"]
+ServiceIntent = Literal[
+    "status", "cancel", "return", "exchange", "address", "transfer", "payment", "methods"
+]
 PaymentKind = Literal["gift_card", "credit_card", "paypal", "original", "id"]
 
 
@@ -31,6 +33,23 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
         _re(
             r"\b(?:human|real person|(?:live|customer service|support) agent|"
             r"an agent|representative|supervisor|manager|operator|someone real)\b"
+        ),
+    ),
+    # "which payment methods do you have on file for me?": the account's own methods listed
+    (
+        "methods",
+        _re(
+            r"\b(?:payment (?:methods?|options?|cards?)|cards?|methods? of payment)\b[^.?!]*"
+            r"\b(?:on file|saved|stored|on (?:my|the) account|registered|for me|i have|have i)\b"
+            r"|\b(?:my|saved|stored) (?:payment (?:methods?|options?|details)|cards)\b"
+        ),
+    ),
+    # "switch the payment on my pending order to my mastercard": an order's payment changed
+    (
+        "payment",
+        _re(
+            r"\b(?:switch|change|swap|update|move|modify)\w* (?:the |its |this order's )?"
+            r"(?:payment|method of payment)(?: method)?\b(?! methods? (?:on file|saved))"
         ),
     ),
     (
@@ -56,7 +75,8 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
             r"deliver(?:ed|y)|when will|order details|check (?:on )?(?:my |an |the )?"
             r"(?:last |latest |recent |most recent |new )?orders?|look up|"
             r"what did i (?:order|buy)|my orders|an order|"
-            r"(?:what'?s|what is|what has) (?:happening|going on|happened) (?:with|to)|"
+            r"(?:what'?s|what is|what has|what) (?:happening|going on|happened) (?:with|to)|"
+            r"what orders (?:have|do|did) (?:i|we)|orders? (?:have|do) i have|"
             r"(?:any )?(?:news|update) (?:on|about)|"
             # "when is my e-reader coming?", "is my kettle on its way?"
             r"when (?:is|are|'s|will) (?:my|our)|(?:is|are) (?:my|our) [\w-]+(?: [\w-]+)? "
@@ -90,7 +110,9 @@ _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "1st"
              "3rd": 3, "4th": 4, "5th": 5, "last": -1}  # fmt: skip
 # The customer's newest order: the last one their account lists (orders carry no dates).
 LATEST_ORDER = _re(r"\b(?:last|latest|most recent|newest|recent) (?:order|purchase)\b")
-ALL_ITEMS = _re(r"\b(?:all (?:of )?(?:the |my )?(?:items|of them|them|it)|everything|"
+# "everything", but not the "that's everything" that closes a list of details
+ALL_ITEMS = _re(r"\b(?:all (?:of )?(?:the |my )?(?:items|of them|them|it)|"
+                r"(?<!that's )(?<!thats )(?<!that is )everything|"
                 r"the whole (?:order|thing)|entire order|all items)\b")  # fmt: skip
 ALSO = _re(r"\b(?:also|too|as well|and the|plus)\b")
 

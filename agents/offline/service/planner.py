@@ -40,6 +40,7 @@ STATUSES: dict[str, tuple[str, ...]] = {
     "address": ("pending",),
     "return": ("delivered",),
     "exchange": ("delivered", "pending"),
+    "payment": ("pending",),
 }
 # A shopping request never continues a service conversation.
 SHOPPING = re.compile(
@@ -317,6 +318,8 @@ class ServicePlanner:
             if address is None:
                 return _text(answers.ask_address())
             return _call("modify_user_address", user_id=customer, **address)
+        if intent == "methods":
+            return _text(answers.payment_methods(user))
         order = self._pick_order(user, intent)
         if isinstance(order, Step):
             return order
@@ -336,7 +339,21 @@ class ServicePlanner:
             return _call("modify_pending_order_address", order_id=order["order_id"], **address)
         if intent == "return":
             return self._return(order, user)
+        if intent == "payment":
+            return self._payment(order, user)
         return self._exchange(order, user)
+
+    def _payment(self, order: Record, user: Record) -> Step:
+        """A pending order's payment moved to another method of the account."""
+        ref: PaymentRef | None = self.frame.latest("payment")
+        choice = choose_payment(ref, user, order)
+        if choice.method_id is None:
+            return _text(answers.ask_payment(user, choice.candidates, "pay for the order"))
+        return _call(
+            "modify_pending_order_payment",
+            order_id=order["order_id"],
+            payment_method_id=choice.method_id,
+        )
 
     def _order_address(self) -> bool:
         """Whether an address change is about an order (else the default address)."""
@@ -397,9 +414,10 @@ class ServicePlanner:
                 return _text(answers.ask_variant(item, choice.alternatives, choice.unavailable))
             new_ids.append(choice.new_item_id)
         ref: PaymentRef | None = self.frame.latest("payment")
-        methods: list[str] = list(user.get("payment_methods", {}))
         payment = choose_payment(ref, user, order)
-        method = payment.method_id or (methods[0] if ref is None and len(methods) == 1 else None)
+        # The price difference is paid or refunded: the customer names how, even with one
+        # method on the account (a change proposed first would wait on a question unasked).
+        method = payment.method_id
         if method is None:
             why = "pay or receive the price difference"
             return _text(answers.ask_payment(user, payment.candidates, why))

@@ -74,9 +74,23 @@ class VariantChoice:
     alternatives: list[Record] = field(default_factory=list)  # available variants to offer
 
 
+# Size words and the letters variants are sized in.
+_SIZE_LETTERS = {"small": "s", "medium": "m", "large": "l", "xsmall": "xs", "xlarge": "xl"}
+_SAME_SPELLINGS = {"colour": "color"}
+
+
+def _kept_options(words: Sequence[str]) -> set[str]:
+    """The options the customer keeps: each word after "same" ("same colour" -> color)."""
+    listed = [fold(w) for w in words]
+    kept = {listed[i + 1] for i, w in enumerate(listed[:-1]) if w == "same"}
+    return {_SAME_SPELLINGS.get(k, k) for k in kept}
+
+
 def requested_options(product: Record, item: Record, words: Sequence[str]) -> dict[str, str]:
     """The option values the words ask for that differ from the item's own."""
     said = _said(words)
+    said |= {_SIZE_LETTERS[w] for w in said if w in _SIZE_LETTERS}  # "medium" is size "M"
+    kept = _kept_options(words)  # "same colour and same ventilation"
     current: Mapping[str, str] = item.get("options", {})
     values: dict[str, set[str]] = {}
     for variant in product.get("variants", {}).values():
@@ -84,6 +98,8 @@ def requested_options(product: Record, item: Record, words: Sequence[str]) -> di
             values.setdefault(name, set()).add(value)
     wanted: dict[str, str] = {}
     for name, choices in values.items():
+        if set(folded(name)) & kept:
+            continue
         named = [v for v in choices if set(folded(v)) <= said and v != current.get(name)]
         if named:
             wanted[name] = max(named, key=lambda v: len(folded(v)))
