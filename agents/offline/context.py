@@ -8,6 +8,7 @@ AIMessage tool calls and the ToolMessages that answered them.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 from agents.offline.nlu import NluContext, ShownProduct
+from agents.offline.text import normalize
 
 SEARCH = "search_products"
 DETAILS = "get_product"
@@ -24,6 +26,13 @@ RECOMMEND = "recommend_products"
 LISTINGS = (SEARCH, RECOMMEND)
 # Merchandiser tools about one product: copy written, demand forecast.
 ONE_PRODUCT = ("write_product_content", "forecast_demand")
+# One product asked for by a superlative ("which one's the cheapest?", "the most expensive
+# one"): the top of the sorted listing is then the product "that one" means.
+ONE_TOP = re.compile(
+    r"\b(?:which|what)(?: one| item| product)?(?:'s| is)?(?: the)? (?:cheapest|priciest|"
+    r"most expensive|least expensive|most popular|best sell\w*|biggest|smallest)\b"
+    r"|\bthe (?:cheapest|priciest|most expensive|least expensive|most popular) (?:one|item)\b"
+)
 
 
 @dataclass
@@ -101,6 +110,8 @@ class Conversation:
     turns: list[list[ToolRecord]] = field(default_factory=list)
     # this turn: one list of records per tool-calling AIMessage
     rounds: list[list[ToolRecord]] = field(default_factory=list)
+    # the shopper's message of each earlier turn, in step with ``turns``
+    turn_texts: list[str] = field(default_factory=list)
 
     @property
     def history(self) -> list[ToolRecord]:
@@ -127,7 +138,9 @@ class Conversation:
     def focus(self) -> str | None:
         """The product "it" means: the last one looked at alone, if nothing was listed since."""
         focus: str | None = None
-        for record in self.history:
+        texts = self.turn_texts + [""] * (len(self.turns) - len(self.turn_texts))
+        asked = [text for turn, text in zip(self.turns, texts, strict=True) for _ in turn]
+        for record, text in zip(self.history, asked, strict=True):
             if record.output is None:
                 continue
             if record.name in (DETAILS, STOCK):
@@ -139,6 +152,8 @@ class Conversation:
                 products = record.products
                 if len(products) == 1:
                     focus = str(products[0].get("id"))
+                elif products and record.args.get("sort") and ONE_TOP.search(normalize(text)):
+                    focus = str(products[0].get("id"))  # "which one's the cheapest?": the top one
                 elif products:
                     focus = None
         return focus
@@ -192,6 +207,7 @@ def read_conversation(messages: Sequence[BaseMessage]) -> Conversation:
         if isinstance(message, HumanMessage):
             if conv.has_human:
                 conv.turns.append(current)
+                conv.turn_texts.append(conv.text)
             current = []
             conv.rounds = []
             conv.has_human = True
@@ -208,5 +224,6 @@ def read_conversation(messages: Sequence[BaseMessage]) -> Conversation:
             _read_result(records[message.tool_call_id], message)
     if not conv.has_human:
         conv.turns.append(current)
+        conv.turn_texts.append("")
         conv.rounds = []
     return conv

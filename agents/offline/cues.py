@@ -115,7 +115,10 @@ DETAILS = _re(
     r"dimensions|how big|measurements|what options|which options|any options|options|"
     r"variants|versions|come in|comes in|available in|"
     r"look at|let me see|show me (?:it|that|this)|i like|interested in|how much (?:is|does|are|"
-    r"for)|what'?s the price|price of|cost of|info|information|about (?:it|that|this))\b"
+    r"for)|what'?s the price|price of|cost of|info|information|about (?:it|that|this)|"
+    # a bare "how much?" or "what do they cost?" asks the price of what is in view
+    r"how much(?=\s*[?!.]*$)|what (?:do|does|did|would) (?:it|they|that|this|these|those|each) "
+    r"cost|what'?s the cost)\b"
 )
 SIMILAR = _re(
     r"\b(?:similar|more like|something like|anything like|things like|others like|"

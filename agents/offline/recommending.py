@@ -36,6 +36,13 @@ _FOR_ME = re.compile(
     r"\b(?:recommend|recommendations?|suggest|suggestions?|picks? for me|pick something|"
     r"what should i (?:buy|get|order)|surprise me|ideas for me)\b"
 )
+# Picks from the shopper's own history ("based on what I usually buy", "my usual stuff"):
+# "based" and "usual" are no product words there.
+_FROM_HISTORY = re.compile(
+    r"\bbased on (?:what i|my|the (?:things|stuff) i|stuff i)\b"
+    r"|\bwhat i (?:usually|normally|often|tend to|always) (?:buy|get|order|like)\b"
+    r"|\bmy (?:taste|usual|past (?:orders|purchases)|purchase history|shopping history)\b"
+)
 _TRENDING = re.compile(
     r"\b(?:trending|best[- ]?sell(?:ing|ers?)|most popular|popular (?:right )?now|"
     r"what'?s (?:hot|popular|selling))\b"
@@ -77,6 +84,8 @@ def _request(
             return RECOMMEND, targets.reply
         strategy = "bought_together" if together else "similar"
         return RECOMMEND, {"product_id": targets.ids[0], "strategy": strategy, "limit": LISTED}
+    if _FROM_HISTORY.search(text) and (_FOR_ME.search(text) or not u.has_product_words):
+        return RECOMMEND, {"strategy": "personalized", "limit": LISTED}  # "what I usually buy"
     if u.has_product_words or u.has_constraints and not _TRENDING.search(text):
         return None  # "recommend a red lantern": a search
     if _TRENDING.search(text):

@@ -84,8 +84,8 @@ OWN_ORDER = re.compile(
     # one item of theirs ("how do I return the kettle I received?")
     r"|\bthe (?!order|store|shop|policy|rules?|item|items|money|refund)[a-z]+"
 )
-# A question, then the choices it offers.
-_QUESTION_THEN_CHOICES = re.compile(r"\?\s+[^?\n]*:\s*\S")
+# A question, then the choices it offers ("For example: …" offers a request, not choices).
+_QUESTION_THEN_CHOICES = re.compile(r"\?\s+(?!for example)[^?\n]*:\s*\S", re.IGNORECASE)
 # The customer speaking of what is theirs.
 _OWN = re.compile(r"\b(?:my|mine|for me|i have|have i|i got|on file|saved|stored)\b")
 # Words of the customer's own records: such a sentence stays with customer service.

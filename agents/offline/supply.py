@@ -172,12 +172,36 @@ def listing_subject(conv: Conversation) -> str | None:
     return str(source) if source else None
 
 
+_POSITIONS = {"first": 1, "top": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
+_POSITION = re.compile(
+    r"\b(?:the )?(first|top|second|third|fourth|fifth|last)(?: one| item| product)?\b"
+    r"|\b(?:number|no\.?|#) ?([1-8])\b"
+)
+
+
+def reorder_pick(conv: Conversation, norm: str) -> str | None:
+    """The product a position points at on the reorder list just given ("forecast the first
+    one on that list"), when the last turn gave one."""
+    if not conv.turns or (found := _POSITION.search(norm)) is None:
+        return None
+    listed = next((r for r in reversed(conv.turns[-1]) if r.name == REORDERS and r.output), None)
+    if listed is None or listed.output is None:
+        return None
+    products = [p for p in listed.output.get("products") or [] if isinstance(p, dict)]
+    shown = products[:MAX_LISTED]
+    if not shown:
+        return None
+    word, number = found.group(1), found.group(2)
+    index = len(shown) - 1 if word == "last" else (_POSITIONS.get(word or "") or int(number)) - 1
+    return str(shown[index].get("id")) if 0 <= index < len(shown) else None
+
+
 def supply_step(d: Dialogue) -> Step | None:
     """For a reorder or forecast question, the call to make or the answer from its result;
     ``None`` when the message is neither."""
     conv, vocab = d.conv, d.vocab
     norm = normalize(conv.text)
-    subject = conv.focus() or listing_subject(conv)
+    subject = reorder_pick(conv, norm) or conv.focus() or listing_subject(conv)
     if is_reorder_question(conv.text):
         tool, args = REORDERS, reorder_args(conv.text)
     elif (

@@ -69,3 +69,4 @@ def test_a_question_followed_by_its_choices_is_a_question_asked() -> None:
     assert asks_something("Which payment method should pay? On your account: PayPal.")
     assert asks_something("Is it no longer needed?")
     assert not asks_something("Order #W1 is pending.\n1. Lamp, 20.00")
+    assert not asks_something("What are you looking for? For example: 'red mugs'.")

@@ -6,7 +6,7 @@ for a person that names a catalog word, look-aheads counted out, keywords quoted
 from __future__ import annotations
 
 import pytest
-from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 from agents.offline.content_requests import content_args, is_content_request
 from agents.offline.foreign import foreign_review
@@ -145,3 +145,48 @@ def test_a_negated_adjective_covers_the_catalogs_other_forms_of_it() -> None:
     )
     assert "stripe" in take_exclusions("tea cosies but not the stripy ones", vocab)[1]
     assert "childrens aprons" in take_exclusions("aprons, no kids aprons", vocab)[1]
+
+
+def _listed(text: str, name: str, args: dict[str, object], output: str) -> list[BaseMessage]:
+    call = AIMessage("", tool_calls=[{"name": name, "args": args, "id": "l1"}])
+    return [HumanMessage(text), call, ToolMessage(output, tool_call_id="l1"), AIMessage("listed")]
+
+
+_TWO = (
+    '{"products": [{"id": "21212", "title": "Pack of 72 Retrospot Cake Cases", "price": 0.55},'
+    ' {"id": "22423", "title": "Regency Cakestand 3 Tier", "price": 12.75}], "total": 2}'
+)
+
+
+def test_that_one_after_asking_for_the_cheapest_is_the_top_of_the_listing() -> None:
+    from agents.offline.context import read_conversation
+
+    messages = _listed(
+        "which one's the cheapest", "search_products", {"query": "cake", "sort": "price_asc"}, _TWO
+    )
+    conv = read_conversation([*messages, HumanMessage("is that one in stock?")])
+    assert conv.focus() == "21212"
+    unsorted = _listed("cake things", "search_products", {"query": "cake"}, _TWO)
+    assert read_conversation([*unsorted, HumanMessage("is it in stock?")]).focus() is None
+
+
+def test_a_bare_how_much_asks_the_price_of_what_is_in_view() -> None:
+    from agents.offline.cues import DETAILS
+
+    assert DETAILS.search("how much?") and DETAILS.search("ok, and what do they cost")
+    assert not DETAILS.search("how much stock have we got")
+
+
+def test_picks_from_the_shoppers_history_are_personal_recommendations() -> None:
+    message = _planner().invoke([HumanMessage("any ideas for me based on what I normally buy?")])
+    assert [c["name"] for c in message.tool_calls] == ["recommend_products"]
+    assert message.tool_calls[0]["args"]["strategy"] == "personalized"
+
+
+def test_a_position_on_the_reorder_list_is_that_product() -> None:
+    reorder = '{"products": [{"id": "84879", "title": "Bird"}, {"id": "22423", "title": "Stand"}]}'
+    messages = _listed("what's about to run out?", "reorder_suggestions", {}, reorder)
+    asked = HumanMessage("forecast the second one on that list for the next 2 weeks")
+    message = _planner().invoke([*messages, asked])
+    assert [c["name"] for c in message.tool_calls] == ["forecast_demand"]
+    assert message.tool_calls[0]["args"] == {"product_id": "22423", "horizon_days": 14}
