@@ -116,6 +116,8 @@ EXAMPLES: dict[Act, tuple[str, ...]] = {
         "hello there, who am I talking to",
         "how's it going with you",
         "what should I call you",
+        "you're hilarious, what are your hobbies",
+        "what do you get up to in your free time",
     ),
     "farewell": (
         "that's all I needed, thank you",

@@ -89,6 +89,7 @@ _OTHER_LANGUAGE = re.compile(
     r"\bin ([a-z]+(?:ish|ese|ian)|dutch|greek|czech|arabic|hindi|thai|korean)\b"
 )
 SHORT_FOLLOW_UP = 5  # words of a follow-up such as "French too please"
+_PRODUCT_NAMED = re.compile(r"\b(?=\w*\d)[a-z0-9]{4,12}\b|\b(?:it|this|that)\b")
 _ID_LIKE = re.compile(r"^(?=.*\d)[a-z0-9]{4,12}$")
 
 
@@ -106,9 +107,11 @@ def _respelled(norm: str) -> str:
 def is_content_request(text: str) -> bool:
     """The message asks for product copy to be written (in English, misspelt or not, or in
     one of the writer's other languages)."""
-    norm = _respelled(normalize(text))
-    if _FOREIGN_COPY.search(norm):
+    if _FOREIGN_COPY.search(normalize(text)):  # before respelling: "descripcion" is Spanish
         return True
+    norm = _respelled(normalize(text))
+    if _COPY.search(norm) and content_language(norm) and _PRODUCT_NAMED.search(norm):
+        return True  # "the description of 22423 in German": copy in a language is written
     if _ASK.search(norm) and _COPY.search(norm):
         return True
     return bool(_COPY_ALONE.search(norm) and not _QUESTION.search(norm))

@@ -15,7 +15,7 @@ REORDER = re.compile(
     # "anything I need to reorder in the next 10 days?", "which lines are about to run out?"
     r"|\b(?:anything|something|what|which|products?|items?|lines?|stock)(?: \w+){0,3} "
     r"(?:i|we) (?:need|have|ought|should|must)(?: to)? (?:re-?order|restock|replenish)\b"
-    r"|\b(?:what|which)(?: \w+){0,2} (?:are|is) (?:about|going|likely|set|close) to "
+    r"|\b(?:what|which)(?: \w+){0,2}(?:'s| are| is) (?:about|going|likely|set|close) to "
     r"(?:run|sell) out\b(?! of)"
 )
 LOOK_AHEAD: list[tuple[re.Pattern[str], int]] = [

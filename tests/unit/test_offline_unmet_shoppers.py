@@ -190,3 +190,13 @@ def test_a_position_on_the_reorder_list_is_that_product() -> None:
     message = _planner().invoke([*messages, asked])
     assert [c["name"] for c in message.tool_calls] == ["forecast_demand"]
     assert message.tool_calls[0]["args"] == {"product_id": "22423", "horizon_days": 14}
+
+
+def test_spanish_copy_and_copy_in_a_named_language_are_content_requests() -> None:
+    assert is_content_request("escribe una descripción del producto 22423 en español")
+    assert is_content_request("the description of 22423 in German please")
+    assert not is_content_request("what's the description of 22423?")
+
+
+def test_what_is_going_to_run_out_is_the_reorder_list() -> None:
+    assert is_reorder_question("what's going to run out soon?")

@@ -102,7 +102,8 @@ ORDER_ID = _re(r"#?\bW(\d{7})\b")
 SERVICE_WORDS = _re(
     r"\b(?:orders?|purchase[ds]?|bought|return\w*|refund\w*|cancel\w*|exchange\w*|track\w*|"
     r"deliver\w*|shipp\w*|parcels?|packages?|account|human|representative|agent|supervisor|"
-    r"manager|operator|swap\w*|my (?:home |shipping |delivery )?address|i(?:'ve| have)? moved)\b"
+    r"manager|operator|swap\w*|my (?:home |shipping |delivery )?address|i(?:'ve| have)? moved|"
+    r"saved|on file|payment methods?)\b"
 )
 ORDINAL = _re(r"\b(?:the )?(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|last)"
               r"(?: one| order)?\b")  # fmt: skip
