@@ -28,6 +28,13 @@ MIN_PROBABILITY = 0.45
 NO_ENGLISH_PROBABILITY = 0.3
 NO_ENGLISH_MIN_WORDS = 3
 MIN_WORDS = 2
+# Languages a shopper here plausibly writes in; on a short message langid.py's guesses outside
+# these (Walloon, Latin, Volapük) are noise far more often than a visitor, so need more certainty.
+WIDELY_WRITTEN = frozenset({
+    "pt", "nl", "pl", "sv", "da", "no", "nb", "fi", "tr", "ru", "uk", "ar", "zh", "ja", "ko",
+    "el", "cs", "hu", "ro", "hi", "bg", "hr", "sk", "sl", "he", "id", "vi", "th",
+})  # fmt: skip
+RARE_PROBABILITY = 0.9
 ENGLISH_SHARE = 0.5
 
 
@@ -71,6 +78,8 @@ def foreign_language(text: str, vocab: CatalogVocabulary) -> str | None:
         return None
     none_english = english == 0 and len(words) >= NO_ENGLISH_MIN_WORDS
     needed = NO_ENGLISH_PROBABILITY if none_english else MIN_PROBABILITY
+    if code not in SUPPORTED and code not in WIDELY_WRITTEN:
+        needed = max(needed, RARE_PROBABILITY)  # "wait a sec" as Walloon: noise, not a language
     return code if code != "en" and probability >= needed else None
 
 

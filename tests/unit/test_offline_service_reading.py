@@ -70,3 +70,8 @@ def test_a_question_followed_by_its_choices_is_a_question_asked() -> None:
     assert asks_something("Is it no longer needed?")
     assert not asks_something("Order #W1 is pending.\n1. Lamp, 20.00")
     assert not asks_something("What are you looking for? For example: 'red mugs'.")
+
+
+def test_talking_to_somebody_at_the_company_is_a_transfer() -> None:
+    assert understand_request("I want to talk to somebody at the company").intent == "transfer"
+    assert understand_request("can I speak with one of your people?").intent == "transfer"

@@ -200,3 +200,10 @@ def test_spanish_copy_and_copy_in_a_named_language_are_content_requests() -> Non
 
 def test_what_is_going_to_run_out_is_the_reorder_list() -> None:
     assert is_reorder_question("what's going to run out soon?")
+
+
+def test_a_short_english_phrase_is_not_a_rare_language() -> None:
+    from agents.offline.foreign import foreign_language
+
+    assert foreign_language("wait a sec", VOCAB) is None  # langid.py ranks Walloon first
+    assert foreign_language("¿tienen tazas rojas?", VOCAB) == "es"

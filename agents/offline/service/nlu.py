@@ -32,7 +32,10 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
         "transfer",
         _re(
             r"\b(?:human|real person|(?:live|customer service|support) agent|"
-            r"an agent|representative|supervisor|manager|operator|someone real)\b"
+            r"an agent|representative|supervisor|manager|operator|someone real|"
+            # "talk to somebody at the company", "speak with a member of staff"
+            r"(?:talk|speak|chat) (?:to|with) (?:somebody|someone|a person|a member of staff|"
+            r"(?:a |your )?staff|(?:one of )?your (?:people|team|colleagues)))\b"
         ),
     ),
     # "which payment methods do you have on file for me?": the account's own methods listed
