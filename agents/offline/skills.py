@@ -18,6 +18,7 @@ from agents.offline.recommending import recommendation_step
 from agents.offline.routing import routed_step
 from agents.offline.service.planner import service_step
 from agents.offline.shopping import shopping_step
+from agents.offline.siblings import sibling_step
 from agents.offline.step import Step, say
 from agents.offline.supply import supply_step
 
@@ -75,6 +76,12 @@ SKILLS: tuple[Skill, ...] = (
         '"what goes with it", "similar", "trending" and "why this one" would otherwise '
         "be a same-kind search; it reads the shopping understanding and leaves requests that "
         "name products to shopping",
+    ),
+    Skill(
+        "other version",
+        sibling_step,
+        '"and the silver version?" names only a colour: shopping would search for "version" '
+        "in silver; the focus title with its colour swapped names the product meant",
     ),
     Skill(
         "core shopping",
