@@ -2,7 +2,7 @@
 
 Fixtures and helpers here:
 
-- ``chromium`` (session): a headless Chromium, ``/usr/bin/chromium`` launched by Playwright's
+- ``chromium`` (package): a headless Chromium, ``/usr/bin/chromium`` launched by Playwright's
   sync API with ``--no-sandbox`` (no browser is ever downloaded; ``make services`` installs the
   Debian package).
 - ``open_page`` (function): ``open_page(url, width=1280, height=900) -> Page``, a page in a
@@ -43,9 +43,11 @@ CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "reports" / "screenshots"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Browser]:
-    """Debian's Chromium, headless, for the whole session."""
+    """Debian's Chromium, headless, for the browser tests. Package scope, not session: while
+    Playwright's sync API runs, its event loop counts as running in the main thread, and every
+    later test that calls ``asyncio.run`` would fail."""
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} is missing: run `make services` (Debian's chromium)")
     with sync_playwright() as playwright:
