@@ -48,12 +48,18 @@ GIFT = re.compile(
 # store's categories (whatever the store sells: a toy shop and a gift shop differ).
 OCCASIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
-        re.compile(r"\b(?:new ?born|new baby|baby shower|christening|had a baby)\b"),
+        re.compile(
+            r"\b(?:new ?born(?: baby| babies)?|new baby|baby shower|christening|had a baby)\b"
+        ),
         "soft toys and keepsakes for a newborn baby",
     ),
     (
         re.compile(r"\bretir\w*\b"),
         "relaxing hobbies for a retired person: gardening, reading, a photo album of memories",
+    ),
+    (
+        re.compile(r"\b(?:valentine'?s?|romantic|romance)\b"),
+        "a romantic token of love: hearts, roses, a love heart keepsake",
     ),
     (
         re.compile(r"\b(?:wedding|newlyweds?|engagement|anniversary)\b"),

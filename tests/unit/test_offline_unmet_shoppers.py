@@ -207,3 +207,19 @@ def test_a_short_english_phrase_is_not_a_rare_language() -> None:
 
     assert foreign_language("wait a sec", VOCAB) is None  # langid.py ranks Walloon first
     assert foreign_language("¿tienen tazas rojas?", VOCAB) == "es"
+
+
+def test_a_newborn_present_searches_the_catalogs_baby_word() -> None:
+    from agents.offline.gifts import occasion_object
+
+    vocab = CatalogVocabulary.from_products(
+        [Product(id="5", title="Baby Bib Blue Spots", category="bib", price=1.5)]
+    )
+    assert occasion_object("present for a newborn baby girl", vocab) == "baby"
+
+
+def test_valentines_is_read_by_what_people_give_for_it() -> None:
+    from agents.offline.gifts import OCCASIONS
+
+    meaning = next(m for p, m in OCCASIONS if p.search("something romantic for valentines"))
+    assert "love" in meaning
