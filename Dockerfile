@@ -5,7 +5,7 @@
 # project's `dependencies` need, at requirements.lock's versions, each file checked against its
 # SHA-256; no dev tool is in it) and of the project itself. Stage 2 installs those wheels and
 # nothing else: no compiler, no source tree, no pip cache. The base is bookworm, the platform
-# the runtime lock's hashes were taken for (`make runtime-lock`).
+# the runtime lock's hashes were taken for (`make locks`).
 #
 #   docker build -t shopagent .    (or: podman build / buildah bud)
 

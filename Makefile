@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install services run test unit lint typecheck bench eval clean opensearch postgres bench-events runtime-lock
+.PHONY: install services run test unit lint typecheck bench eval clean opensearch postgres bench-events locks
 
 # jsii (the CDK synth in the tests) runs on node 20, which it calls end-of-life at every start.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
@@ -14,18 +14,25 @@ AXE_PREFIX := $(HOME)/.cache/shopagent/axe-core-4.14.1
 
 install: $(STAMP)
 
-# Exact versions come from requirements.lock; the project itself is installed editable.
-$(STAMP): requirements.lock pyproject.toml
+# requirements.lock is the pin list to edit; pip installs requirements-dev.lock (every pin with
+# its SHA-256, --require-hashes). When the pins changed and the hashed locks were not remade, the
+# check stops here and names `make locks`. The project itself is installed editable.
+$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
+	@$(PYTHON) -m infra.locks check
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-# The image's hashed runtime lock (the Dockerfile installs only it), remade from requirements.lock
-# after a dependency changes; asks the package index for the files' SHA-256.
-runtime-lock: install
-	$(BIN)/python -m infra.cdk.runtime_lock
+# After editing requirements.lock: install its pins, then write requirements-runtime.lock (what
+# the image installs) and requirements-dev.lock (what `make install` installs), each line with
+# the SHA-256 the package index gives for the file pip picks here (infra/locks.py). Commit them.
+locks:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/python -m infra.locks write
 
 run: install
 	$(BIN)/shopagent serve

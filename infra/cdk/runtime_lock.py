@@ -7,7 +7,7 @@ file pip picks for this platform (linux x86_64, CPython 3.11, glibc 2.36: what t
 ``python:3.11-slim-bookworm`` is), taken from a ``pip install --dry-run --report`` against the
 package index, so the image's ``pip wheel --require-hashes`` refuses any other file.
 
-``make runtime-lock`` (``python -m infra.cdk.runtime_lock``) rewrites it.
+``make locks`` (``python -m infra.locks write``) rewrites it, with requirements-dev.lock.
 """
 
 from __future__ import annotations
@@ -27,11 +27,10 @@ from infra.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "requirements.lock"
-RUNTIME_LOCK = ROOT / "requirements-runtime.lock"
 HEADER = (
     "# The image's runtime dependencies: requirements.lock's versions of what pyproject's\n"
     "# `dependencies` need, with the SHA-256 of the linux x86_64 / CPython 3.11 file.\n"
-    "# Made by `make runtime-lock` (infra/cdk/runtime_lock.py); do not edit by hand.\n"
+    "# Made by `make locks` (infra/locks.py); do not edit by hand: edit requirements.lock.\n"
 )
 
 
@@ -102,11 +101,3 @@ def hashed(lines: list[str]) -> list[str]:
         hashed_lines.append(f"{line} --hash=sha256:{digest}")
     return hashed_lines
 
-
-def main() -> None:
-    RUNTIME_LOCK.write_text(HEADER + "\n".join(hashed(runtime_pins())) + "\n")
-    print(f"wrote {RUNTIME_LOCK.name}")
-
-
-if __name__ == "__main__":
-    main()

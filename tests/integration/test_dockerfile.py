@@ -185,7 +185,7 @@ def test_every_first_party_import_is_a_package_the_image_holds(
 def test_the_runtime_lock_is_the_runtime_closure_at_the_locks_versions_with_hashes(
     pyproject: dict[str, object],
 ) -> None:
-    """requirements-runtime.lock is what `make runtime-lock` would write (short of asking the
+    """requirements-runtime.lock is what `make locks` would write (short of asking the
     index again for the hashes): every runtime dependency at requirements.lock's version, no dev
     tool, one SHA-256 each."""
     import re

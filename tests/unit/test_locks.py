@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,12 @@ def test_check_names_make_locks(
     assert "requirements-dev.lock is not made from the current requirements.lock" in message
     assert "`make locks`" in message
     assert locks.main(["nonsense"]) == 2
+
+
+def test_the_committed_locks_are_made_from_the_committed_pins() -> None:
+    assert locks.stale() == []
+    every = (locks.ROOT / locks.DEV).read_text().splitlines()
+    pinned = [line for line in every if not line.startswith("#")]
+    assert pinned and all(re.fullmatch(r"\S+==\S+ --hash=sha256:[0-9a-f]{64}", p) for p in pinned)
+    pins = (locks.ROOT / locks.PINS).read_text().splitlines()
+    assert len(pinned) == len([p for p in pins if "==" in p.split("#")[0]])
