@@ -1,15 +1,54 @@
 """A stock or run-out question about one product ("how many do we have in stock right now?",
 "will we run out of 22423 next month?"): ``check_inventory`` of that product (named, else in
-focus), answered from its result; never a catalog search.
+focus), answered from its result; never a catalog search. Asked together with its forecast
+("check stock on 22720 and give me a 4 week forecast for it"), both calls are made at once and
+both results answered.
 """
 
 from __future__ import annotations
 
+import re
+
 from agents.offline import answers
 from agents.offline.context import STOCK
 from agents.offline.dialogue import Dialogue
-from agents.offline.step import Step, call_then_answer
-from agents.offline.supply import product_stock_args
+from agents.offline.step import Step, ToolCallPlan, answered, call_then_answer, say
+from agents.offline.supply import (
+    FORECAST,
+    forecast_answer,
+    forecast_args,
+    named_product_id,
+    product_stock_args,
+)
+from agents.offline.supply_cues import FORECAST_QUESTION, FORECAST_WORD
+from agents.offline.text import normalize
+
+# The stock asked for beside something else ("check stock on X and …", "stock level and …").
+_STOCK_AND = re.compile(
+    r"\b(?:check (?:the )?stock|stock (?:level|check|position|on hand)|how many (?:do we have|"
+    r"have we got|are left)|current stock)\b.*\b(?:and|plus|also|then)\b"
+    r"|\b(?:and|plus|also|then)\b.*\b(?:check (?:the )?stock|stock (?:level|check|position)|"
+    r"current stock)\b"
+)
+
+
+def stock_and_forecast_step(d: Dialogue) -> Step | None:
+    """Stock and forecast of one product asked in one message: both calls, then both answers;
+    ``None`` when the message does not ask for both."""
+    conv, norm = d.conv, normalize(d.text)
+    if not {STOCK, FORECAST} <= d.tool_names or not _STOCK_AND.search(norm):
+        return None
+    if not (FORECAST_WORD.search(norm) or FORECAST_QUESTION.search(norm)):
+        return None
+    product_id = named_product_id(norm, d.vocab) or conv.focus()
+    if not product_id:
+        return None
+    stock, forecast = answered(conv, STOCK), answered(conv, FORECAST)
+    if stock and forecast:
+        return say(f"{answers.stock_answer(stock[-1])}\n\n{forecast_answer(forecast[-1])}")
+    args = {**forecast_args(d.text, d.vocab, product_id), "product_id": product_id}
+    calls = [ToolCallPlan(STOCK, {"product_id": product_id}), ToolCallPlan(FORECAST, args)]
+    return Step(calls=calls)
 
 
 def product_stock_step(d: Dialogue) -> Step | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from agents.offline import answers
 from agents.offline.content_requests import content_step
 from agents.offline.dialogue import Dialogue
-from agents.offline.product_stock import product_stock_step
+from agents.offline.product_stock import product_stock_step, stock_and_forecast_step
 from agents.offline.recommending import recommendation_step
 from agents.offline.routing import routed_step
 from agents.offline.service.planner import service_step
@@ -57,6 +57,12 @@ SKILLS: tuple[Skill, ...] = (
         content_step,
         '"write a description for 22423" names a product and would read as a search or a '
         "details question to the skills below",
+    ),
+    Skill(
+        "stock and forecast",
+        stock_and_forecast_step,
+        '"check stock on 22720 and give me a 4 week forecast" asks two things; supply below '
+        "would answer the forecast alone",
     ),
     Skill(
         "supply",

@@ -223,3 +223,12 @@ def test_valentines_is_read_by_what_people_give_for_it() -> None:
 
     meaning = next(m for p, m in OCCASIONS if p.search("something romantic for valentines"))
     assert "love" in meaning
+
+
+def test_stock_and_forecast_asked_together_make_both_calls() -> None:
+    planner = _planner().model_copy(update={"tool_names": TOOLS | {"check_inventory"}})
+    message = planner.invoke([HumanMessage("check stock on 22423 and give me a 2 week forecast")])
+    assert [c["name"] for c in message.tool_calls] == ["check_inventory", "forecast_demand"]
+    assert message.tool_calls[1]["args"] == {"product_id": "22423", "horizon_days": 14}
+    alone = planner.invoke([HumanMessage("give me a 2 week forecast for 22423")])
+    assert [c["name"] for c in alone.tool_calls] == ["forecast_demand"]
