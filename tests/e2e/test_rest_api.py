@@ -22,7 +22,8 @@ def test_docs_and_page_are_served(client: TestClient) -> None:
     assert "/v1/tools/{name}" in client.get("/openapi.json").json()["paths"]
     page = client.get("/")
     assert page.status_code == 200
-    assert "/v1/chat" in page.text
+    assert '<script src="/static/chat/chat.js">' in page.text
+    assert "/v1/chat/tickets" in client.get("/static/chat/chat.js").text  # the page's socket
 
 
 def test_tools_are_listed_with_schemas(client: TestClient) -> None:

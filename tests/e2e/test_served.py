@@ -25,7 +25,8 @@ def server(online_retail_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 def test_served_chat_over_a_real_socket(server: str) -> None:
-    assert "/v1/chat" in httpx.get(server + "/").text
+    assert "/static/chat/chat.js" in httpx.get(server + "/").text
+    assert "/v1/chat/tickets" in httpx.get(server + "/static/chat/chat.js").text
     with connect(server.replace("http", "ws") + "/v1/chat") as ws:
         assert json.loads(ws.recv())["type"] == "session"
         ws.send(json.dumps({"type": "message", "text": "cheapest cake stand"}))
