@@ -1,5 +1,6 @@
 """``/docs`` in Chromium with no network: every request to another host is refused, and
-Swagger UI still draws every operation of ``/openapi.json`` (its files come from the app)."""
+Swagger UI still draws every operation of ``/openapi.json`` (its files come from the app), and
+axe-core finds nothing serious or critical on it, and opening an operation still deep-links it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, Page, Route
 
+from tests.browser.axe import serious_violations
 from tests.browser.conftest import ServedShop
 
 LOCAL = frozenset({"127.0.0.1", "localhost"})
@@ -46,5 +48,10 @@ def test_docs_render_every_operation_offline(
         # The page, its script, its style sheet and the document all came from the app.
         assert refused == [] and problems == []
         assert page.evaluate("typeof SwaggerUIBundle") == "function"
+        assert serious_violations(page) == []
+        # The operation's path is drawn without its link (api/static/docs/docs-plugins.js),
+        # yet deep linking still works: opening an operation puts it in the address.
+        page.locator(".opblock-summary-control").first.click()
+        page.wait_for_url("**/docs#/**", timeout=5_000)
     finally:
         context.close()
