@@ -116,3 +116,24 @@ def test_analytics_are_charted(console: Page, screenshot: Shot) -> None:
     described = chart.locator("desc").text_content() or ""
     assert all(f"{query}: {n} searches" in described for query, n in UNANSWERED.items())
     check_page(page, "analytics", screenshot)
+
+
+def test_the_sign_in_and_review_pages(
+    console_shop: ServedShop, open_page: Callable[..., Page], console: Page, screenshot: Shot
+) -> None:
+    """The two pages the other tests only pass through: the sign-in form, and the review
+    analyzer with two pasted reviews (one holding an e-mail address, shown masked)."""
+    signed_out = open_page(f"{console_shop.url}/console/reviews")
+    expect(signed_out.get_by_role("heading", name="Sign in to the console")).to_be_visible()
+    check_page(signed_out, "sign-in", screenshot)
+
+    page = console
+    page.goto(f"{console_shop.url}/console/reviews")
+    page.get_by_label("Reviews").fill(
+        "Lovely mug, arrived quickly and the colour is bright.\n\n"
+        "Broke in a week, write to me at jo.bloggs@example.com about a refund."
+    )
+    page.get_by_role("button", name="Analyze").click()
+    expect(page.get_by_role("heading", name="Sentiment of 2 reviews")).to_be_visible()
+    assert "jo.bloggs@example.com" not in page.content()
+    check_page(page, "reviews", screenshot)
