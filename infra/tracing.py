@@ -17,7 +17,7 @@ each event (``event_traceparent``); the consumer continues it (``continued_span`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -115,6 +115,7 @@ def span(
     *,
     kind: SpanKind = SpanKind.INTERNAL,
     parent: Context | None = None,
+    links: Sequence[Link] = (),
 ) -> Iterator[Span | None]:
     """A span made current for the block (``None`` while tracing is off); an exception that
     leaves the block marks it failed, by the exception's type alone (``failed``)."""
@@ -128,6 +129,7 @@ def span(
         context=parent,
         kind=kind,
         attributes=dict(attributes or {}),
+        links=links,
         record_exception=False,
         set_status_on_exception=False,
     ) as current:
@@ -190,20 +192,10 @@ def continued_span(
     remotes = list(seen.values())
     parent = trace.set_span_in_context(trace.NonRecordingSpan(remotes[0])) if remotes else None
     links = [Link(remote) for remote in remotes[1 : 1 + MAX_LINKS]]
-    with _tracer.start_as_current_span(
-        name,
-        context=parent or Context(),
-        kind=SpanKind.CONSUMER,
-        attributes=dict(attributes or {}),
-        links=links,
-        record_exception=False,
-        set_status_on_exception=False,
+    with span(
+        name, attributes, kind=SpanKind.CONSUMER, parent=parent or Context(), links=links
     ) as current:
-        try:
-            yield current
-        except BaseException as err:
-            failed(current, err)
-            raise
+        yield current
 
 
 def context_now() -> Context:
