@@ -38,6 +38,7 @@ app.command()(query)
 
 # Commands that work in scratch directories of their own and never touch the configured one.
 SCRATCH_COMMANDS = frozenset({"eval", "bench"})
+WORKER_HEALTHCHECK_S = 60
 
 
 @app.callback()
@@ -147,6 +148,10 @@ def serve(
         # (127.0.0.1 by default): settings.trusted_proxies is the one place that decides.
         proxy_headers=False,
         timeout_keep_alive=5,
+        # The supervisor kills a worker that does not answer its ping in time and starts
+        # another; uvicorn's 5 s is shorter than a worker's start (imports, models) on a busy
+        # 2-core machine, where every replacement was killed in turn and none ever served.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
         http=PROTOCOL,
     )
 

@@ -51,7 +51,8 @@ def serving(
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"server did not become ready in {ready_within_s:g} s")
+                tail = output.read_text(errors="replace")[-4000:]
+                raise RuntimeError(f"server did not become ready in {ready_within_s:g} s: {tail}")
             time.sleep(0.2)
         yield base
     finally:
