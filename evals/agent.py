@@ -57,6 +57,7 @@ from evals.scoring import (
     score_turn,
     summarize,
 )
+from graphs.orders import CustomerService, emails_in
 from graphs.turns import TurnResult, run_turn
 from infra.errors import ConfigError
 from infra.settings import Dataset, Settings, get_settings
@@ -132,16 +133,36 @@ def load_suite(path: Path) -> list[Conversation]:
 # ---- running ----------------------------------------------------------------------------
 
 
+def scored_calls(
+    text: str, result: TurnResult, asked_before: Collection[str]
+) -> list[dict[str, Any]]:
+    """The turn's calls as they ran, for scoring: a masked e-mail lookup with the address the
+    orders policy ran it with (the one in the shopper's message, ``graphs.orders``), and each
+    call asked about in an earlier turn marked ``carried`` (``asked_before``: those calls' ids)."""
+    written = emails_in(text)
+    calls = []
+    for call in result.tool_calls:
+        args = call["args"]
+        if call["name"] == "find_user_id_by_email":
+            resolved = CustomerService.with_email(args, written)
+            args = resolved if isinstance(resolved, dict) else args
+        calls.append({**call, "args": args, "carried": call.get("id") in asked_before})
+    return calls
+
+
 def turn_record(
     number: int,
     text: str,
     result: TurnResult,
     expect: dict[str, Any] | None,
     earlier: Collection[str] = (),
+    asked_before: Collection[str] = (),
 ) -> dict[str, Any]:
     """What the report keeps of one turn, scored when it has an expectation.
 
-    ``earlier`` holds the ids of the products shown in the conversation's earlier turns.
+    ``earlier`` holds the ids of the products shown in the conversation's earlier turns,
+    ``asked_before`` the ids of the tool calls made or asked about in them. The report keeps
+    the arguments as the model wrote them (an e-mail address stays masked).
     """
     record: dict[str, Any] = {
         "turn": number,
@@ -155,7 +176,8 @@ def turn_record(
         "latency_ms": round(result.latency_ms, 1),
     }
     if expect is not None:
-        score = score_turn(expect, result.tool_calls, result.products, result.answer, earlier)
+        calls = scored_calls(text, result, asked_before)
+        score = score_turn(expect, calls, result.products, result.answer, earlier)
         record |= {"expect": expect, "scores": score.as_dict()}
     return record
 
@@ -188,6 +210,7 @@ async def run_conversation(
     turns: list[dict[str, Any]] = []
     error: str | None = None
     shown: set[str] = set()  # ids shown so far, for "not_shown_before"
+    asked: set[str] = set()  # ids of the tool calls made or asked about so far
     expects = conversation.expect or [None] * len(conversation.turns)
     for number, (text, expect) in enumerate(zip(conversation.turns, expects, strict=True), 1):
         if error is not None:
@@ -202,8 +225,9 @@ async def run_conversation(
             error = f"{type(err).__name__}: {err}"
             turns.append(unrun_record(number, text, expect, error=error))
             continue
-        turns.append(turn_record(number, text, result, expect, shown))
+        turns.append(turn_record(number, text, result, expect, shown, asked))
         shown.update(str(p.get("id")) for p in result.products)
+        asked.update(str(c["id"]) for c in result.tool_calls if c.get("id"))
     record: dict[str, Any] = {
         "id": conversation.id,
         "dataset": conversation.dataset,

@@ -24,6 +24,10 @@ recorded. Every key of an entry is optional::
       "not_called": ["cancel_pending_order"]  # tools the turn must not call
     }
 
+A call of ``not_called`` is one this turn made or proposed, or a change proposed earlier that ran
+on this turn's answer; a change proposed earlier and declined (or asked about again) on this turn
+is not (the harness marks such calls ``"carried": true``).
+
 ``calls`` and ``not_called`` count towards tool choice, the ``args`` of ``calls`` towards
 argument accuracy; ``error: true`` asks for an ``Error: …`` refusal, ``error: false`` for a call
 that ran and succeeded (a write only proposed for confirmation, with no output yet, is neither).
@@ -344,7 +348,11 @@ def score_turn(
     missing, wrong_args = check_calls(expect.get("calls", []), calls)
     tool_problems += missing
     args_problems += wrong_args
-    called = {c["name"] for c in calls}
+    # A call asked about in an earlier turn and declined (or asked about again) in this one
+    # was not made by it; one that ran on this turn's "yes" was.
+    called = {
+        c["name"] for c in calls if not c.get("carried") or _outcome_is(False, c.get("output"))
+    }
     tool_problems += [
         f"{name} was called" for name in expect.get("not_called", []) if name in called
     ]

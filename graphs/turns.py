@@ -284,7 +284,7 @@ async def run_turn(
     pending: dict[str, dict[str, Any]] = {}
     async for frame in stream_turn(graph, thread_id, text, shopper_id):
         if frame["type"] == "tool_call":
-            call = {"name": frame["name"], "args": frame["args"], "output": None}
+            call = {"id": frame["id"], "name": frame["name"], "args": frame["args"], "output": None}
             pending[frame["id"]] = call
             result.tool_calls.append(call)
         elif frame["type"] == "tool_result" and frame["id"] in pending:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from evals.agent import scored_calls
 from evals.scoring import (
     check_answer,
     check_args,
@@ -23,6 +24,7 @@ from evals.scoring import (
     value_matches,
 )
 from evals.stats import percentile
+from graphs.turns import TurnResult
 
 SEARCH = {
     "name": "search_products",
@@ -237,6 +239,40 @@ def test_min_products_zero_allows_no_product_and_min_products_counts() -> None:
     assert score_turn(no_match, [SEARCH], [], "Nothing that cheap.").passed
     several = {"min_products": 2}
     assert not score_turn(several, [SEARCH], [RED_LANTERN], "").passed
+
+
+def test_not_called_counts_what_the_turn_made_or_ran_not_a_declined_earlier_proposal() -> None:
+    must_not_cancel = {"not_called": ["cancel_pending_order"]}
+    cancel = {"name": "cancel_pending_order", "args": {"order_id": "#W1"}}
+    declined = {
+        **cancel,
+        "carried": True,
+        "output": "Error: not done: the customer did not confirm",
+    }
+    asked_again = {**cancel, "carried": True, "output": None}
+    proposed_now = {**cancel, "output": None}
+    ran_on_yes = {**cancel, "carried": True, "output": '{"status": "cancelled"}'}
+    assert score_turn(must_not_cancel, [declined], [], "Nothing was changed.").passed
+    assert score_turn(must_not_cancel, [asked_again], [], "Yes or no?").passed
+    assert not score_turn(must_not_cancel, [proposed_now], [], "Shall I go ahead?").passed
+    assert not score_turn(must_not_cancel, [ran_on_yes], [], "Cancelled.").passed
+
+
+def test_scored_calls_unmask_the_lookup_and_mark_calls_asked_before() -> None:
+    lookup = {"id": "c1", "name": "find_user_id_by_email", "args": {"email": "[EMAIL]"}}
+    cancel = {"id": "c0", "name": "cancel_pending_order", "args": {"order_id": "#W1"}}
+    result = TurnResult(tool_calls=[{**cancel, "output": None}, {**lookup, "output": "ann_1"}])
+    lookup_then_cancel = scored_calls("hi, I am ann.lee@example.com", result, {"c0"})
+    assert [c["carried"] for c in lookup_then_cancel] == [True, False]
+    assert lookup_then_cancel[1]["args"] == {"email": "ann.lee@example.com"}
+    expect = {
+        "calls": [{"tool": "find_user_id_by_email", "args": {"email": "ann.lee@example.com"}}]
+    }
+    assert score_turn(expect, lookup_then_cancel, [], "").passed
+    # Two addresses in the message (the policy asks which one): nothing is guessed.
+    ambiguous = scored_calls("a@example.com or b@example.com", result, set())
+    assert ambiguous[1]["args"] == {"email": "[EMAIL]"}
+    assert not score_turn(expect, ambiguous, [], "").passed
 
 
 def test_failed_score_fails_what_was_expected() -> None:
