@@ -150,7 +150,13 @@ ORDER_WORD = _re(r"\b(?:order|shipping|shipment|delivery|package|parcel)\b")
 
 EMAIL_TOKEN = "[EMAIL]"
 ZIP = _re(r"\b(\d{5})\b")
-ZIP_WORD = _re(r"\b(?:zip|postal)(?: ?code)?\b(?: is)?[:\s]*(\d{5})\b")
+# "zip 28268", "the zip should be 28268", "postal code, it's actually 28268": a few linking words
+# may stand between the word and the number.
+ZIP_WORD = _re(
+    r"\b(?:zip|postal)(?: ?code)?(?:'s)?\b(?:[\s,:=-]+(?:is|was|should|must|be|been|have|it|"
+    r"it's|its|actually|really|now|meant|to|the|right|correct|number|one|wrong))*[\s,:=-]*"
+    r"(\d{5})\b"
+)
 NAME_INTRO = _re(r"\b(?:my name is|name's|name is|i am|i'm|im|this is|it's)\s+"
                  r"([A-Za-z][A-Za-z'-]+)\s+([A-Za-z][A-Za-z'-]+)")  # fmt: skip
 NAME_BEFORE_ZIP = _re(r"([A-Za-z][A-Za-z'-]+)\s+([A-Za-z][A-Za-z'-]+)\s*[,;]?\s*(?:(?:and )?"
@@ -158,9 +164,26 @@ NAME_BEFORE_ZIP = _re(r"([A-Za-z][A-Za-z'-]+)\s+([A-Za-z][A-Za-z'-]+)\s*[,;]?\s*
 NAME_ZIP_ALONE = _re(r"^([A-Za-z][A-Za-z'-]+)\s+([A-Za-z][A-Za-z'-]+)\s*[,;:-]?\s*(\d{5})[.!]?$")
 # "Emma Smith here, zip code 10192": two capitalised words, when the zip code is said as one.
 NAME_CAPITALISED = re.compile(r"\b([A-Z][a-z'-]+)\s+([A-Z][a-z'-]+)\b")  # case matters here
-_NOT_NAMES = frozenset(
-    {"zip", "code", "is", "my", "and", "the", "postal", "name", "i", "am", "im", "number"}
-    | {"of", "in", "at", "from", "order", "it's", "this", "here", "hi", "hello", "hey"}
+# Discourse words: interjections, apologies, hesitations and corrections ("oops sorry, zip is
+# 28268", "ugh typo"). They frame what is said and are never a name, an item or an option.
+DISCOURSE = frozenset(
+    {"oops", "oopsie", "whoops", "woops", "sorry", "soz", "sry", "apologies", "apologise"}
+    | {"apologize", "pardon", "excuse", "ugh", "argh", "urgh", "meh", "hmm", "hm", "hmmm", "um"}
+    | {"umm", "uh", "uhh", "er", "erm", "ah", "ahh", "aha", "oh", "ohh", "eh", "whoa", "wow"}
+    | {"gosh", "jeez", "geez", "dang", "darn", "damn", "drat", "lol", "haha", "heh", "doh"}
+    | {"well", "so", "ok", "okay", "k", "alright", "actually", "anyway", "anyways", "basically"}
+    | {"typo", "typos", "mistyped", "misspelt", "misspelled", "correction", "corrected", "bad"}
+    | {"mb", "silly", "sorted", "again", "meant", "mean", "instead", "rather", "oh-no", "yikes"}
+    | {"please", "pls", "plz", "ta", "cheers", "hiya", "yo", "hey", "hi", "hello", "sure", "yes"}
+    | {"yeah", "yep", "no", "nope", "nah", "wait", "hold", "hang", "honestly", "really", "just"}
+)
+_NOT_NAMES = (
+    frozenset(
+        {"zip", "code", "is", "my", "and", "the", "postal", "name", "i", "am", "im", "number"}
+        | {"of", "in", "at", "from", "order", "it's", "this", "here", "hi", "hello", "hey"}
+        | {"it", "its", "was", "should", "be", "wrong", "right", "correct", "new", "real"}
+    )
+    | DISCOURSE
 )
 
 YES = frozenset({"yes", "yeah", "yep", "yup", "y", "confirm", "confirmed", "proceed"})
@@ -378,7 +401,7 @@ def understand_request(text: str) -> Request:
     said = set(tokens(normalize(text)))
     request.yes = bool(said & YES) and said <= YES | _FILLER | _COURTESY
     leftover = tokens(normalize(_without(rest, _CUES)))
-    request.words = [w for w in leftover if w not in _FILLER | _COURTESY | YES]
+    request.words = [w for w in leftover if w not in _FILLER | _COURTESY | YES | DISCOURSE]
     request.thanks = bool(THANKS.search(text))
     request.bye = bool(BYE.search(text))
     given = request.order_ids or request.ordinal or request.payment or request.reason

@@ -230,12 +230,24 @@ class ServicePlanner:
         if self.request.name_zip is not None:
             first, last, zip_code = self.request.name_zip
             return _call("find_user_id_by_name_zip", first_name=first, last_name=last, zip=zip_code)
-        named = self.frame.latest("name_zip")
+        named = self._name_said()
         if self.request.zip_code and named is not None:  # the name said before, a new zip
-            first, last, _ = named
+            first, last = named
             zip_code = self.request.zip_code
             return _call("find_user_id_by_name_zip", first_name=first, last_name=last, zip=zip_code)
         return _text(answers.ask_identity(self.frame.intent))
+
+    def _name_said(self) -> tuple[str, str] | None:
+        """The name the customer gave before: in this request, else in the latest name and zip
+        lookup of the conversation ("Daiki Silva, zip 28286" ... "oops, zip is 28268")."""
+        if (named := self.frame.latest("name_zip")) is not None:
+            return named[0], named[1]
+        for call in reversed(self.conv.calls):
+            if call.name == "find_user_id_by_name_zip":
+                first, last = call.args.get("first_name"), call.args.get("last_name")
+                if first and last:
+                    return str(first), str(last)
+        return None
 
     # ---- which order ----------------------------------------------------------------------
 
