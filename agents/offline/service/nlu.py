@@ -119,6 +119,9 @@ ALL_ITEMS = _re(r"\b(?:all (?:of )?(?:the |my )?(?:items|of them|them|it)|"
                 r"(?<!that's )(?<!thats )(?<!that is )everything|"
                 r"the whole (?:order|thing)|entire order|all items)\b")  # fmt: skip
 ALSO = _re(r"\b(?:also|too|as well|and the|plus)\b")
+# What separates two things named in one breath ("the e-reader and the portable charger",
+# "the lamp, the kettle"): each part names items on its own.
+NAMED_APART = _re(r"\b(?:and|plus|also|as well as|along with|together with)\b|[,;&+]")
 
 PAYMENT_ID = _re(r"\b((?:gift_card|credit_card|paypal)_\d+)\b")
 GIFT_CARD = _re(r"\bgift ?cards?\b")
@@ -231,6 +234,9 @@ class Request:
     order_ids: list[str] = field(default_factory=list)
     ordinal: int | None = None
     words: list[str] = field(default_factory=list)
+    # The words in the parts the message names things in, one list a part ("the lamp and the
+    # kettle": [["lamp"], ["kettle"]]).
+    item_groups: list[list[str]] = field(default_factory=list)
     all_items: bool = False
     also: bool = False
     payment: PaymentRef | None = None
@@ -342,6 +348,11 @@ def _name_zip(text: str) -> tuple[str, str, str] | None:
     return None
 
 
+def _item_words(text: str) -> list[str]:
+    """The words of normalised ``text`` that may name an item or an option."""
+    return [w for w in tokens(text) if w not in _FILLER | _COURTESY | YES | DISCOURSE]
+
+
 def _without(text: str, patterns: tuple[re.Pattern[str], ...]) -> str:
     for pattern in patterns:
         text = pattern.sub(" ", text)
@@ -400,8 +411,10 @@ def understand_request(text: str) -> Request:
     request.also = bool(ALSO.search(rest))
     said = set(tokens(normalize(text)))
     request.yes = bool(said & YES) and said <= YES | _FILLER | _COURTESY
-    leftover = tokens(normalize(_without(rest, _CUES)))
-    request.words = [w for w in leftover if w not in _FILLER | _COURTESY | YES | DISCOURSE]
+    stripped = normalize(_without(rest, _CUES))
+    request.words = _item_words(stripped)
+    parts = (_item_words(part) for part in NAMED_APART.split(stripped))
+    request.item_groups = [part for part in parts if part]
     request.thanks = bool(THANKS.search(text))
     request.bye = bool(BYE.search(text))
     given = request.order_ids or request.ordinal or request.payment or request.reason

@@ -27,6 +27,7 @@ from agents.offline.service.resolve import (
     choose_variant,
     folded,
     match_items,
+    match_named_items,
     original_method,
 )
 from agents.offline.step import Step, ToolCallPlan
@@ -67,6 +68,10 @@ class Frame:
     @property
     def words(self) -> list[str]:
         return [w for r in self.requests for w in r.words]
+
+    @property
+    def item_groups(self) -> list[list[str]]:
+        return [g for r in self.requests for g in r.item_groups]
 
     @property
     def order_words(self) -> list[str]:
@@ -375,8 +380,11 @@ class ServicePlanner:
         items: list[Record] = list(order.get("items", []))
         if self.frame.latest("all_items") or len(items) == 1:
             return items
-        for words in (self.frame.requests[-1].words, self.frame.words):
-            if found := match_items(order, words):
+        latest = self.frame.requests[-1]
+        # "and the skateboard too" adds to the items named before; else the latest named win.
+        sources = [self.frame.item_groups] if latest.also else [latest.item_groups]
+        for groups in [*sources, self.frame.item_groups]:
+            if found := match_named_items(order, groups):
                 return found
         number = self.frame.ordinal_after(answers.ITEMS_QUESTION)
         if number is not None and 0 < abs(number) <= len(items):

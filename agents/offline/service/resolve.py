@@ -51,6 +51,20 @@ def match_items(order: Record, words: Sequence[str]) -> list[Record]:
     return []
 
 
+def match_named_items(order: Record, groups: Sequence[Sequence[str]]) -> list[Record]:
+    """The order's items named in ``groups``, the parts of what was said ("the e-reader and the
+    portable charger"). When the parts name different items, each named one is meant; when
+    they overlap ("the kettle, the electric one"), they describe one thing together."""
+    found = [match_items(order, group) for group in groups]
+    named = [items for items in found if items]
+    ids = [{id(item) for item in items} for items in named]
+    apart = len(named) > 1 and all(a.isdisjoint(b) for i, a in enumerate(ids) for b in ids[i + 1 :])
+    if not apart:
+        return match_items(order, [w for group in groups for w in group])
+    chosen = set().union(*ids)
+    return [item for item in order.get("items", []) if id(item) in chosen]
+
+
 def _name_score(item: Record, said: set[str]) -> int:
     return len(set(folded(str(item.get("name", "")))) & said)
 
