@@ -28,7 +28,11 @@ def server() -> Iterator[RedisServer]:
 def client(online_retail_dir: Path, tmp_path: Path, server: RedisServer) -> Iterator[TestClient]:
     data_dir = tmp_path / "data"
     shutil.copytree(online_retail_dir, data_dir)
-    settings = Settings(data_dir=data_dir, cache_backend="redis", redis_url=server.url)
+    # A generous deadline per Redis call (the default is 50 ms): on two busy cores a slow
+    # answer from a working Redis would read as "degraded" before the test stops it.
+    settings = Settings(
+        data_dir=data_dir, cache_backend="redis", redis_url=server.url, redis_timeout_s=1.0
+    )
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
