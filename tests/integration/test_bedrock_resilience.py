@@ -186,8 +186,11 @@ async def test_a_stalled_model_times_out_and_the_fallback_answers(
     endpoint: BedrockEndpoint, chats: list[Chat]
 ) -> None:
     endpoint.exchanges.insert(0, STALLED)
-    # Each attempt gives up after 0.5 s without a byte; two fit the primary's 2.5 s share.
-    chat = _chat(chats, endpoint, bedrock_timeout_s=0.5, model_max_attempts=2)
+    # Each attempt gives up after 0.5 s without a byte; two fit the primary's 4.5 s share with
+    # room for a busy machine's overheads (the retry is made only if another such attempt fits).
+    chat = _chat(
+        chats, endpoint, bedrock_timeout_s=0.5, model_max_attempts=2, model_turn_budget_s=6.0
+    )
     before = _fallbacks("timeout")
 
     frames, took = await chat.turn()
@@ -202,16 +205,17 @@ async def test_the_turn_budget_cuts_a_stall_the_client_would_wait_out(
     endpoint: BedrockEndpoint, chats: list[Chat]
 ) -> None:
     endpoint.exchanges.insert(0, STALLED)
-    # The client would wait 30 s for a byte; the primary's share of the turn is 1 s.
+    # The client would wait 30 s for a byte; the primary's share of the turn is 2 s, and the
+    # fallback has the other 2 s (room for its answer on a busy machine).
     chat = _chat(
-        chats, endpoint, bedrock_timeout_s=30, model_turn_budget_s=2.0, model_fallback_reserve_s=1
+        chats, endpoint, bedrock_timeout_s=30, model_turn_budget_s=4.0, model_fallback_reserve_s=2
     )
     before = _fallbacks("timeout")
 
     frames, took = await chat.turn()
 
     _answered_by_fallback(frames)
-    assert 1.0 <= took < 2.0
+    assert 2.0 <= took < 4.0
     assert _fallbacks("timeout") - before == 1
 
 
@@ -276,20 +280,23 @@ async def test_the_breaker_opens_after_failures_and_a_probe_closes_it(
     endpoint: BedrockEndpoint, chats: list[Chat]
 ) -> None:
     endpoint.exchanges.insert(0, STALLED)
+    # The cool-down outlasts a fallback answer on a busy machine (the breaker is still open for
+    # the third turn); the timeout is long enough that waiting for it cannot pass for not waiting.
+    timeout_s, cooldown_s = 1.5, 4.0
     chat = _chat(
         chats,
         endpoint,
-        bedrock_timeout_s=0.4,
+        bedrock_timeout_s=timeout_s,
         model_max_attempts=1,
         model_breaker_failures=2,
-        model_breaker_cooldown_s=1.0,
+        model_breaker_cooldown_s=cooldown_s,
     )
     refused = _fallbacks("breaker_open")
 
     for _ in range(2):  # each waits for the read timeout, then the fallback answers
         frames, took = await chat.turn()
         _answered_by_fallback(frames)
-        assert took >= 0.4
+        assert took >= timeout_s
     assert chat.breakers.state(PRIMARY) == "open"
     assert _sample("shopagent_model_breaker_state", model=PRIMARY) == 2
     asked = _primary_requests(endpoint)
@@ -297,12 +304,12 @@ async def test_the_breaker_opens_after_failures_and_a_probe_closes_it(
     frames, took = await chat.turn()
 
     _answered_by_fallback(frames)
-    assert took < 0.3, "an open breaker does not wait for the timeout"
+    assert took < timeout_s, "an open breaker does not wait for the timeout"
     assert _primary_requests(endpoint) == asked, "nothing was sent to the failing model"
     assert _fallbacks("breaker_open") - refused == 1
 
     endpoint.exchanges.remove(STALLED)  # the model recovers
-    await asyncio.sleep(1.05)  # the cool-down
+    await asyncio.sleep(cooldown_s + 0.05)  # the cool-down
     frames, _ = await chat.turn()
 
     assert frames[-1]["text"] == PRIMARY_TEXT
