@@ -28,7 +28,9 @@ from agents.offline.vocabulary import CatalogVocabulary
 from infra.errors import ConfigError
 from tools.search.vectors import Embedder, Vectors
 
-Act = Literal["shop", "store_question", "hand_off", "small_talk", "farewell", "review", "service"]
+Act = Literal[
+    "shop", "store_question", "hand_off", "small_talk", "off_topic", "farewell", "review", "service"
+]
 
 # Labelled examples, written for the acts (not copied from any evaluation suite).
 EXAMPLES: dict[Act, tuple[str, ...]] = {
@@ -119,6 +121,25 @@ EXAMPLES: dict[Act, tuple[str, ...]] = {
         "you're hilarious, what are your hobbies",
         "what do you get up to in your free time",
     ),
+    # the world outside the shop: sport, trivia, films, recipes, sums (answered in words)
+    "off_topic": (
+        "who won the match at the weekend",
+        "what's the capital city of spain",
+        "how high is mount everest",
+        "what film should I watch this evening",
+        "tell me an interesting fact",
+        "what's the score in the rugby",
+        "who is the greatest band of all time",
+        "how do I make a lasagne",
+        "what's seven times eight",
+        "when did the second world war end",
+        "who's going to win the league this year",
+        "what's your favourite tv series",
+        "how many planets are in the solar system",
+        "who painted the mona lisa",
+        "what's the population of china",
+        "which is the fastest animal in the world",
+    ),
     "farewell": (
         "that's all I needed, thank you",
         "great, I'm sorted now",
@@ -154,6 +175,10 @@ EXAMPLES: dict[Act, tuple[str, ...]] = {
 TOOL_ACTS: frozenset[Act] = frozenset({"shop", "service", "review"})
 MIN_SCORE = 0.40
 MIN_MARGIN = 0.10
+# The world outside the shop is wide, so its examples sit far apart: a lower score will do
+# when the lead over every act a tool answers is wide and the message names no product kind.
+OFF_TOPIC_SCORE = 0.30
+OFF_TOPIC_LEAD = 0.15
 # A message that names a product kind is taken away from the shopping rules only when surer.
 GROUNDED_SCORE = 0.55
 GROUNDED_MARGIN = 0.15
@@ -207,6 +232,15 @@ class Reading:
             self.act not in TOOL_ACTS
             and self.score >= MIN_SCORE
             and (self.lead_over_tools >= MIN_MARGIN)
+        )
+
+    @property
+    def off_topic(self) -> bool:
+        """About the world outside the shop ("who won the match?"), ahead of every tool act."""
+        return (
+            self.act == "off_topic"
+            and self.score >= OFF_TOPIC_SCORE
+            and self.lead_over_tools >= OFF_TOPIC_LEAD
         )
 
     @property

@@ -92,7 +92,8 @@ THANKS = _re(
 BYE = _re(
     r"\b(?:bye|goodbye|good bye|bye bye|see you|see ya|farewell|that'?s all|that is all|"
     r"i'?m done|all done|nothing else|no thanks|no thank you|have a (?:good|nice|great) day|"
-    r"take care|talk later|later)\b"
+    r"take care|talk later|later|laters|cya|see ya|ttyl|ta[- ]?ra|ciao|toodles|speak soon|"
+    r"catch you later|that'?s everything|that'?ll be all|that'?s (?:me|all) (?:sorted|done))\b"
 )
 # Acknowledgements end a turn only when nothing else is said ("great, thanks").
 ACK_WORDS = frozenset(
@@ -152,6 +153,17 @@ NARROWING = _re(r"\b(?:only|just|of (?:those|them|these)|those|these|them|ones|o
 DISCOURSE = _re(
     r"\b(?:never ?mind|forget (?:it|that|about (?:it|that))|scratch that|on second thoughts?|"
     r"no wait|by the way|btw|tho|though|sorry|my bad|oops)\b"
+)
+# Interjections: a sound of feeling, never a product ("ugh not pink ones", "meh, blue?",
+# "hmmm", "argh"). Letters a writer stretches ("ughhh", "mehhh") are allowed for; a word the
+# catalog itself uses ("ooh" in a title) is kept by the reader, which checks the vocabulary.
+INTERJECTION = _re(
+    r"(?<![\w'-])(?:u+g+h+|u+r+g+h+|a+r+g+h+|g+r+r+|m+e+h+|h+m+|e+r+m+|u+m+|u+h+|o+h+|a+h+|"
+    r"o+o+h+|a+w+|e+w+|e+e+k+|y+u+c+k+|y+i+k+e+s+|b+l+e+u*r*g+h+|b+l+a+h+|p+h+e+w+|w+h+o+o*p+s+|"
+    r"o+o+p+s+|d+a+r+n+|d+a+n+g+|g+a+h+|b+a+h+|p+f+t+|p+f+f+t*|p+s+h+a*w*|t+s+k+|n+a+h+|w+o+w+|"
+    r"j+e+e+z+|g+e+e+z+|g+o+s+h+|g+o+l+l+y+|c+r+i+k+e+y+|b+l+i+m+e+y+|y+a+y+|w+o+o+h+o+o+|"
+    r"h+u+r+r+a+y+|a+l+a+s+|a+h+e+m+|s+i+g+h+|o+m+g+|l+o+l+|l+m+a+o+|r+o+f+l+|(?:h+a+){2,}h*|"
+    r"(?:h+e+){2,}h*|d+u+h+|h+u+h+|e+h+|b+o+o+|w+h+e+w+)(?![\w'-])"
 )
 REPLACING = _re(r"\b(?:instead|rather|what about|how about|anything with|any with)\b")
 # "what is it made of" asks for the material.
@@ -272,5 +284,6 @@ STOPWORDS = frozenset(
     after keep keeps she he her him his hers likes loves liked wants email e-mail contact
     address works work working bit little tad hmm hmmm erm er kinda sorta
     demand sales forecast forecasts forecasting reorder restock blurb seo copywriting
-    u ur ya yall""".split()  # noqa: SIM905 (a word list reads better as text)
+    u ur ya yall we've
+    even slightly somewhat considerably marginally fractionally noticeably""".split()  # noqa: SIM905 (a word list reads better as text)
 )

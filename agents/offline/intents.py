@@ -33,7 +33,10 @@ def decide(
     plural_pronoun = any(r.kind == "pronoun" and r.plural for r in u.references)
     content = u.has_product_words
     shopping = bool(cues.SHOPPING.search(u.text))
-    grounded = bool(u.attributes or u.brand or u.price or (u.category and shopping))
+    # an option alone ("night" of a "night mode") does not outweigh an off-topic word; with a
+    # product kind or a shopping phrase it does ("a red football shirt")
+    grounded = bool(u.brand or u.price or ((u.category or u.attributes) and shopping))
+    grounded = grounded or bool(u.attributes and u.category)
     if flags.topic and not grounded and not explicit:
         return "out_of_scope"
     if flags.order and (explicit or pronoun or not content):
@@ -65,9 +68,9 @@ def decide(
         (flags.thanks or flags.bye)
         and content
         and not (u.category or u.brand or u.has_constraints)
-        and all(w in cues.ACK_WORDS for w in u.query_words)
-    ):  # "lovely, thanks so much": a catalog word, but said as thanks
-        return "thanks" if flags.thanks else "bye"
+        and all(w in cues.ACK_WORDS or not (shopping or vocab.knows_word(w)) for w in u.query_words)
+    ):  # "lovely, thanks so much", "cheers mate": a catalog word or none, but said as thanks
+        return "bye" if flags.bye else "thanks"  # "ta, that's everything": goodbye thanks too
     if content and ctx.has_search and not (u.category or u.brand) and (u.narrowing or u.replacing):
         return "refine"
     if content:

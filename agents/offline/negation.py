@@ -20,7 +20,9 @@ from tools.search.text import normalize as search_term
 NEGATION = re.compile(
     r"\b(?:except(?: for)?|excluding|exclude|other than|apart from|anything but|but not|"
     # "can't live without coffee" loves coffee: no exclusion
-    r"not|no|nothing|none|(?<!live )(?<!cope )(?<!manage )(?<!survive )without|"
+    # "we have no cutlery" lacks it, so needs it: no exclusion either
+    r"not|(?<!have )(?<!'ve )(?<!has )(?<!had )(?<!got )(?<!ran out of )no|nothing|none|"
+    r"(?<!live )(?<!cope )(?<!manage )(?<!survive )without|"
     r"(?:that |which )?(?:are|is)(?: not|n'?t)|aren'?t|isn'?t|"
     r"(?:i )?(?:don'?t|do not) (?:want|like|need)(?: any)?|avoid(?:ing)?|minus|never)\s+"
     r"(?P<span>[a-z0-9' -]+?)(?=\s*(?:$|[,.;!?)]|\b(?:but|and|please|thanks|instead|"

@@ -59,7 +59,7 @@ def understand(text: str, vocab: CatalogVocabulary, ctx: NluContext | None = Non
     if not re.search(r"[a-z0-9]", norm):
         u.intent = "empty"
         return u
-    u.price, rest = parse_price(cues.DISCOURSE.sub(" , ", norm))
+    u.price, rest = parse_price(_without_interjections(cues.DISCOURSE.sub(" , ", norm), vocab))
     rest, u.excluded = take_exclusions(rest, vocab)  # before "made of" reads as a question
     flags = detect_flags(rest)
     u.topic = flags.topic
@@ -101,6 +101,17 @@ def understand(text: str, vocab: CatalogVocabulary, ctx: NluContext | None = Non
     if u.intent == "search" and is_gift_request(norm):
         _read_gift(u, norm, vocab)
     return u
+
+
+def _without_interjections(text: str, vocab: CatalogVocabulary) -> str:
+    """ "ugh not pink ones" -> "not pink ones": a sound of feeling is no product, unless the
+    catalog itself uses the word ("ooh" in a title)."""
+
+    def cut(match: re.Match[str]) -> str:
+        word = match.group(0)
+        return match.group(0) if vocab.knows_word(word) or vocab.lookup((word,)) else " , "
+
+    return cues.INTERJECTION.sub(cut, text)
 
 
 def _whole_title_named(named: Linked, norm: str) -> bool:

@@ -193,6 +193,10 @@ def _rules_suffice(text: str, vocab: CatalogVocabulary) -> bool:
     # through to a person"); a position, an id or a title is precise.
     pointed = any(r.kind != "pronoun" for r in u.references)
     precise = u.has_constraints and not u.suggested  # a guessed sort is no constraint said
+    if u.intent == "details" and not pointed and not u.has_product_words:
+        # "you're pretty good at this": a bare "this" with no question about a product
+        flags = detect_flags(normalize(text))
+        return flags.details or flags.stock or u.asked_attribute is not None
     return pointed or precise or u.intent not in _OPEN_INTENTS
 
 
@@ -220,7 +224,8 @@ def routed_step(d: Dialogue) -> Step | None:
     # A pasted passage with a request that reads most like "what do people think of this" is
     # a review however close the runner-up: the passage itself is the evidence.
     review = reading.act == "review" and reading.score >= MIN_SCORE and split_passage(text)[1]
-    if not (reading.confident or review or reading.wordy):
+    off_topic = reading.off_topic and not grounded(text, vocab)
+    if not (reading.confident or review or reading.wordy or off_topic):
         return None
     keep = reading.sure or reading.far_from_tools or reading.act == "review"
     if grounded(text, vocab) and not keep:
@@ -249,6 +254,9 @@ def _act_step(reading: Reading, d: Dialogue) -> Step | None:
         if r.reason or r.payment or r.address or r.order_ids or r.identifies:
             return None
         return say(answers.bye())
+    if reading.act == "off_topic" and not asked:
+        # "who won the match?": the world outside the shop, answered in words, never searched
+        return say(answers.out_of_scope(detect_flags(normalize(text)).topic, vocab))
     if reading.act == "small_talk" and not asked:
         flags = detect_flags(normalize(text))
         if flags.topic or flags.thanks or flags.bye or flags.help:

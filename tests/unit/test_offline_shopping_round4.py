@@ -1,0 +1,101 @@
+"""Planner round 4, shopping side: each failure kind read with wordings made up for the test."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.offline.nlu import NluContext, ShownProduct, understand
+from agents.offline.vocabulary import CatalogVocabulary
+from tests.unit.offline_catalog import GIFTWARE
+from tests.unit.test_offline_planner import Shop
+
+GIFT = CatalogVocabulary.from_products(GIFTWARE)
+SHOWN = [
+    ShownProduct("22386", "Jumbo Bag Pink Polkadot", 2.08, "GBP", "bag"),
+    ShownProduct("85099B", "Jumbo Bag Red Retrospot", 2.08, "GBP", "bag"),
+]
+AFTER_BAGS = NluContext(
+    has_search=True, category="bag", shown=SHOWN, known={p.id.lower(): p for p in SHOWN}
+)
+
+
+@pytest.fixture
+def gift() -> Shop:
+    return Shop(GIFTWARE)
+
+
+# ------------------------------------------------------- interjections and degree words
+
+
+@pytest.mark.parametrize(
+    ("text", "excluded", "attributes"),
+    [
+        ("urghh, nothing red", ["red"], {}),
+        ("meh. the glass ones maybe", [], {"material": "glass"}),
+        ("pfft no polkadot please", ["polkadot"], {}),
+        ("hmmm, blue instead?", [], {"colour": "blue"}),
+    ],
+)
+def test_a_sound_of_feeling_is_never_searched_for(
+    text: str, excluded: list[str], attributes: dict[str, str]
+) -> None:
+    u = understand(text, GIFT, AFTER_BAGS)
+    assert u.query_words == []
+    assert u.intent == "refine"
+    assert u.excluded == excluded
+    assert u.attributes == attributes
+
+
+@pytest.mark.parametrize("text", ["slightly cheaper?", "even cheaper ones", "somewhat cheaper"])
+def test_a_degree_word_only_says_how_much(text: str) -> None:
+    u = understand(text, GIFT, AFTER_BAGS)
+    assert (u.intent, u.query_words, u.cheaper) == ("refine", [], True)
+
+
+def test_a_catalog_word_that_sounds_like_one_is_kept() -> None:
+    vocab = CatalogVocabulary.from_products(
+        [*GIFTWARE, GIFTWARE[0].model_copy(update={"id": "X1", "title": "Ooh La La Mug"})]
+    )
+    assert "ooh" in understand("ooh la la mug", vocab).query_words
+
+
+async def test_an_interjection_after_a_search_refines_it(gift: Shop) -> None:
+    await gift.say("jumbo bags")
+    turn = await gift.say("ugh, not pink")
+    ((name, args),) = gift.calls(turn)
+    assert name == "search_products"
+    assert args["exclude"] == ["pink"] and "ugh" not in args["query"]
+
+
+# ------------------------------------------------------- small talk, off-topic, farewells
+
+
+@pytest.mark.parametrize(
+    ("text", "answer_has"),
+    [
+        ("what film would you say is worth watching tonight", "can't help"),
+        ("what is the tallest building in the world", "can't help"),
+        ("who do you reckon wins the grand prix on sunday", "can't help"),
+        ("brill, that's everything, toodles", "Goodbye"),
+        ("ta muchly, laters", "Goodbye"),
+        ("cheers pal", "You're welcome"),
+        ("heh, you're surprisingly good at this", "shop's assistant"),
+    ],
+)
+async def test_off_topic_and_goodbyes_are_answered_without_a_search(
+    gift: Shop, text: str, answer_has: str
+) -> None:
+    turn = await gift.say(text)
+    assert gift.calls(turn) == []
+    assert answer_has in gift.answer(turn)
+
+
+def test_an_option_word_alone_does_not_outweigh_an_off_topic_word() -> None:
+    assert understand("who won the cricket in red and white?", GIFT).intent == "out_of_scope"
+    assert understand("any red mugs for a cricket fan?", GIFT).intent == "search"
+
+
+def test_lacking_something_is_no_exclusion() -> None:
+    u = understand("we've got no mugs at home, need a couple", GIFT)
+    assert u.excluded == [] and "mugs" in u.query_words
+    assert understand("mugs, no red", GIFT).excluded == ["red"]
