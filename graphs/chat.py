@@ -33,6 +33,7 @@ from langgraph.prebuilt import ToolNode
 
 from agents.guards import Shown, check_input, check_output, products_from_tool_output
 from graphs.orders import EMAILS, CustomerService, emails_in
+from graphs.spans import ModelSpans, traced_nodes
 from infra.identity import Role
 from infra.metrics import guard_intervened
 
@@ -116,7 +117,7 @@ def build_graph(
     plain = [t for t in tools if service is None or t.name not in service.names]
     if service is not None:
         tools = [*plain, *service.tools.values()]
-    bound = model.bind_tools(list(tools))
+    bound = ModelSpans(model.bind_tools(list(tools)), model)  # a span per call (graphs.spans)
     system = [SystemMessage(system_prompt)] if system_prompt else []
 
     def guard_in(state: ChatState) -> dict[str, Any]:
@@ -192,4 +193,4 @@ def build_graph(
     graph.add_conditional_edges("agent", route, targets)
     graph.add_edge("tools", "agent")
     graph.add_edge("guard_out", END)
-    return graph.compile(checkpointer=checkpointer)
+    return traced_nodes(graph).compile(checkpointer=checkpointer)  # a span per node run

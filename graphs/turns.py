@@ -30,7 +30,6 @@ from agents.resilience import MODEL_TURN, ModelTurn
 from graphs.chat import tool_products
 from graphs.confirm import read_answer
 from graphs.orders import CALLER, SHOPPER, outcome_note
-from graphs.spans import graph_callbacks
 from infra.identity import Role
 
 Frame = dict[str, Any]
@@ -130,8 +129,8 @@ class ChatSession:
         modes: list[StreamMode] = ["messages", "updates", "values"]
         turn = ModelTurn()  # the model calls' time budget and fallback (agents.resilience)
         config["configurable"][MODEL_TURN] = turn
-        traced: RunnableConfig = {**config, "callbacks": graph_callbacks()}  # graphs.spans
-        stream = self.graph.astream(start, traced, stream_mode=modes, durability="exit")
+        # Its nodes, model and tool calls make their spans themselves (graphs.spans).
+        stream = self.graph.astream(start, config, stream_mode=modes, durability="exit")
         async for mode, payload in cast(AsyncIterator[tuple[str, Any]], stream):
             if mode == "values":
                 values = payload

@@ -17,7 +17,7 @@ each event (``event_traceparent``); the consumer continues it (``continued_span`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -38,6 +38,8 @@ from infra.errors import ConfigError
 from infra.settings import Settings
 
 SCOPE = "shopagent"
+# How a unit of work ended (``ok``, ``error``, or the kind of stop it names): an attribute.
+OUTCOME = "shopagent.outcome"
 EXPORTERS = ("none", "otlp", "console")
 # A batch of events from many turns links to at most this many of their traces.
 MAX_LINKS = 16
@@ -95,6 +97,19 @@ def install(provider: TracerProvider) -> None:
     _provider, _tracer = provider, provider.get_tracer(SCOPE)
 
 
+@contextmanager
+def installed(provider: TracerProvider) -> Iterator[None]:
+    """Trace with ``provider`` for the block only, then as before; the provider stays open (a
+    bench's traced turns between untraced ones, in one process)."""
+    global _tracer, _provider
+    saved = _provider, _tracer
+    install(provider)
+    try:
+        yield
+    finally:
+        _provider, _tracer = saved
+
+
 def uninstall() -> None:
     """Stop tracing: the provider exports what it holds and shuts down."""
     global _tracer, _provider
@@ -106,6 +121,41 @@ def uninstall() -> None:
 def tracer() -> Tracer | None:
     """The tracer, or ``None`` while tracing is off (callers skip their span work then)."""
     return _tracer
+
+
+def recording() -> Tracer | None:
+    """The tracer, when tracing is on and the current span is recorded (a turn or a request
+    the sampler kept); else ``None``, and the work below that span makes no spans of its own."""
+    active = _tracer
+    if active is None or not trace.get_current_span().is_recording():
+        return None
+    return active
+
+
+def traced_tool(name: str, call: Callable[..., Awaitable[str]]) -> Callable[..., Awaitable[str]]:
+    """``call`` (a tool as a model calls it: keyword arguments in, text out) with a span per
+    call inside a recorded span: ``execute_tool <name>``, its outcome ``error`` when it raises
+    or answers with a problem for the model (``Error: …``), else ``ok``."""
+    span_name = f"execute_tool {name}"
+    attributes = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": name}
+
+    async def traced(**kwargs: Any) -> str:
+        active = recording()
+        if active is None:
+            return await call(**kwargs)
+        with active.start_as_current_span(
+            span_name, attributes=attributes, record_exception=False, set_status_on_exception=False
+        ) as current:
+            try:
+                answer = await call(**kwargs)
+            except BaseException as err:
+                current.set_attribute(OUTCOME, "error")
+                failed(current, err)
+                raise
+            current.set_attribute(OUTCOME, "error" if answer.startswith("Error:") else "ok")
+            return answer
+
+    return traced
 
 
 @contextmanager

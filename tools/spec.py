@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from infra.errors import ToolInputError
 from infra.metrics import tool_timer
+from infra.tracing import traced_tool
 
 In = TypeVar("In", bound=BaseModel)
 Out = TypeVar("Out", bound=BaseModel)
@@ -53,7 +54,7 @@ class ToolSpec(Generic[In, Out]):
             return output.model_dump_json(exclude_none=True)
 
         return StructuredTool.from_function(
-            coroutine=call,
+            coroutine=traced_tool(self.name, call),  # a span per call, with tracing on
             name=self.name,
             description=self.description,
             args_schema=self.input_model,

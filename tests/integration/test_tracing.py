@@ -17,22 +17,26 @@ from fastapi.testclient import TestClient
 from langchain_core.messages import AIMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
+from opentelemetry.trace import Link, SpanKind
+from opentelemetry.util.types import Attributes
+from pydantic import BaseModel
 
 from api.main import create_app
 from graphs.chat import build_graph
-from graphs.spans import graph_callbacks
 from graphs.turns import ChatSession
 from infra import tracing
-from infra.errors import ConfigError
+from infra.errors import ConfigError, ToolInputError
 from infra.logs import JsonFormatter
 from infra.settings import Settings
 from tests.auth import bearer
 from tests.fakes import ScriptedChatModel
 from tools.analyze.pii import luhn_ok
+from tools.spec import ToolSpec
 
 pytestmark = pytest.mark.integration
 
@@ -201,26 +205,95 @@ def test_tracing_is_off_by_default(settings: Settings, json_log: io.StringIO) ->
     assert Settings().otel_traces_exporter == "none"
     assert not tracing.configure_tracing(settings)
     with TestClient(create_app(settings)) as client:
-        # Nothing is installed: no provider of ours, none in OpenTelemetry's global slot, and a
-        # graph run gets no span handler.
+        # Nothing is installed: no provider of ours, none in OpenTelemetry's global slot, and
+        # the nodes, model and tool calls of a graph run make no spans.
         assert tracing.tracer() is None
         assert not isinstance(trace.get_tracer_provider(), TracerProvider)
         with tracing.span("chat turn") as current:
-            assert current is None and graph_callbacks() == []
+            assert current is None and tracing.recording() is None
         answer = client.get("/healthz")
     # Logs still name the request, without trace ids.
     (line,) = [x for x in lines(json_log) if x.get("request_id") == answer.headers["x-request-id"]]
     assert "trace_id" not in line and line["route"] == "/healthz" and line["status"] == 200
 
 
-def test_a_turn_the_sampler_leaves_out_gets_no_span_handler() -> None:
-    tracing.install(TracerProvider(sampler=ALWAYS_OFF))
+class Lookup(BaseModel):
+    sku: str
+
+
+async def look_up(args: Lookup) -> Lookup:
+    """Look a product up by its SKU."""
+    if args.sku == "missing":
+        raise ToolInputError("no product has that SKU")
+    return args
+
+
+def tool_turn_graph() -> Any:
+    """A chat graph whose scripted model calls the lookup tool twice (found, then not), then
+    answers."""
+    calls = [
+        {"name": "look_up", "args": {"sku": sku}, "id": f"call-{i}"}
+        for i, sku in enumerate(("22720", "missing"))
+    ]
+    replies = [AIMessage("", tool_calls=calls), AIMessage("Here it is.")]
+    tool = ToolSpec("look_up", Lookup, Lookup, look_up).as_langchain_tool()
+    return build_graph(ScriptedChatModel(replies=replies), [tool], InMemorySaver())
+
+
+async def test_tool_spans_carry_the_outcome_the_model_was_given(
+    spans: InMemorySpanExporter,
+) -> None:
+    with tracing.span("chat turn"):
+        async for _ in ChatSession(tool_turn_graph(), "t-2", "anonymous").stream(MESSAGE):
+            pass
+    found = spans.get_finished_spans()
+    tools = named(found, "execute_tool look_up")
+    outcomes = sorted(str((s.attributes or {})[tracing.OUTCOME]) for s in tools)
+    assert outcomes == ["error", "ok"]
+    (tool_node,) = named(found, "node tools")
+    assert {parent_of(s) for s in tools} == {span_id(tool_node)}
+    assert all((s.attributes or {})[tracing.OUTCOME] == "ok" for s in named(found, "node "))
+    (first, second) = sorted(model_calls(found), key=lambda s: s.start_time or 0)
+    assert first.attributes is not None and first.attributes["shopagent.tool_calls"] == 2
+    assert second.attributes is not None and second.attributes["shopagent.tool_calls"] == 0
+
+
+class DropAll(Sampler):
+    """Samples nothing, and keeps the names of the spans it was asked about."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: trace.TraceState | None = None,
+    ) -> SamplingResult:
+        self.asked.append(name)
+        return SamplingResult(Decision.DROP)
+
+    def get_description(self) -> str:
+        return "DropAll"
+
+
+async def test_a_turn_the_sampler_leaves_out_makes_no_other_span() -> None:
+    sampler = DropAll()
+    tracing.install(TracerProvider(sampler=sampler))
     try:
         with tracing.span("chat turn") as current:
             assert current is not None and not current.is_recording()
-            assert graph_callbacks() == []
+            assert tracing.recording() is None
+            async for _ in ChatSession(tool_turn_graph(), "t-3", "anonymous").stream(MESSAGE):
+                pass
     finally:
         tracing.uninstall()
+    # Its nodes, model calls and tool calls never asked for a span.
+    assert sampler.asked == ["chat turn"]
 
 
 def test_the_standard_variables_choose_the_exporter(monkeypatch: pytest.MonkeyPatch) -> None:
