@@ -15,6 +15,7 @@ from agents.offline.context import SEARCH, STOCK, ToolRecord
 from agents.offline.relax import Relaxation
 from agents.offline.supply import restock_line
 from agents.offline.text import currency_symbol, format_price, plural_forms
+from agents.offline.understanding import ShownProduct
 from agents.offline.vocabulary import CatalogVocabulary
 
 MAX_VARIANT_LINES = 8
@@ -141,6 +142,21 @@ def which_one(candidates: Sequence[tuple[int, str]]) -> str:
         return "Which product do you mean? Say 'the first one', 'number 2' or give its id."
     options = "; ".join(f"number {n}: {title}" for n, title in candidates[:6])
     return f"Which one do you mean? {options}."
+
+
+def shown_prices(products: Sequence[ShownProduct], first: int) -> str:
+    """ "how much are they?" over a listed page: every product's price, by its number (the
+    prices came back with the listing; no id is named, as no tool ran in this turn)."""
+    prices = {p.price for p in products}
+    symbol = currency_symbol(products[0].currency) if products else ""
+    lines = [f"{n}. {p.title}" for n, p in enumerate(products, start=first)]
+    if len(prices) == 1:
+        return f"They all cost {_money(next(iter(prices)), symbol)}:\n" + "\n".join(lines)
+    priced = [
+        f"{line} — {_money(p.price, currency_symbol(p.currency))}"
+        for line, p in zip(lines, products, strict=True)
+    ]
+    return "Their prices:\n" + "\n".join(priced)
 
 
 def out_of_range(position: int, first: int, last: int) -> str:

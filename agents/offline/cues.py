@@ -121,6 +121,8 @@ DETAILS = _re(
     r"how much(?=\s*[?!.]*$)|what (?:do|does|did|would) (?:it|they|that|this|these|those|each) "
     r"cost|what'?s the cost)\b"
 )
+# A price question ("how much are they?", "what do those cost?", "prices?").
+PRICE_QUESTION = _re(r"\bhow much\b|\bprices?\b|\bcosts?\b|\bcosting\b|\bpriced\b")
 SIMILAR = _re(
     r"\b(?:similar|more like|something like|anything like|things like|others like|"
     r"alternatives?|same kind|like (?:it|this|that|this one|that one))\b"

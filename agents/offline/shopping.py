@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from agents.offline import answers
+from agents.offline import answers, cues
 from agents.offline.context import DETAILS, SEARCH, STOCK, Conversation
 from agents.offline.dialogue import Dialogue
 from agents.offline.nlu import NluContext, Understanding
@@ -60,6 +60,8 @@ def plan_turn(
         "reset": answers.reset,
         "order": answers.order,
     }
+    if _prices_of_the_page(u, ctx):
+        return TurnPlan("text", text=answers.shown_prices(ctx.shown, ctx.shown_offset + 1))
     if u.intent in simple:
         return TurnPlan("text", text=simple[u.intent]())
     if u.intent == "search":
@@ -117,6 +119,19 @@ def plan_turn(
         return TurnPlan("stock", calls=calls, numbers=targets.numbers)
     ids = targets.ids[:MAX_COMPARED]
     return TurnPlan("details", calls=[ToolCallPlan(DETAILS, {"product_id": pid}) for pid in ids])
+
+
+def _prices_of_the_page(u: Understanding, ctx: NluContext) -> bool:
+    """ "how much are they?" after a listing: the prices of every product shown (each listed
+    product's price came back with the search), not a question back asking which one."""
+    if u.intent not in ("details", "unknown") or len(ctx.shown) < 2:
+        return False
+    if u.explicit_references or u.ambiguous:
+        return False
+    if u.has_product_words or u.asked_attribute or not cues.PRICE_QUESTION.search(u.text):
+        return False
+    plural = any(r.kind == "pronoun" and r.plural for r in u.references)
+    return plural or (not u.references and ctx.focus is None)
 
 
 def _asked_value(u: Understanding) -> tuple[str, str] | None:

@@ -99,3 +99,30 @@ def test_lacking_something_is_no_exclusion() -> None:
     u = understand("we've got no mugs at home, need a couple", GIFT)
     assert u.excluded == [] and "mugs" in u.query_words
     assert understand("mugs, no red", GIFT).excluded == ["red"]
+
+
+# ------------------------------------------------------- prices of every product shown
+
+
+@pytest.mark.parametrize("question", ["and what do these cost?", "prices of those?", "how much?"])
+async def test_a_price_question_over_a_listing_answers_for_every_product(
+    gift: Shop, question: str
+) -> None:
+    await gift.say("mugs")
+    turn = await gift.say(question)
+    assert gift.calls(turn) == []
+    answer = gift.answer(turn)
+    for line in ("Red Retrospot Mug — £2.95", "Vintage Red Mug — £1.25"):
+        assert line in answer
+
+
+async def test_one_price_for_all_is_said_once(gift: Shop) -> None:
+    await gift.say("jumbo bags")
+    answer = gift.answer(await gift.say("how much are they each"))
+    assert answer.startswith("They all cost £2.08")
+
+
+async def test_a_price_question_about_one_product_still_looks_it_up(gift: Shop) -> None:
+    await gift.say("mugs")
+    turn = await gift.say("how much is the third one?")
+    assert gift.calls(turn)[0][0] == "get_product"
