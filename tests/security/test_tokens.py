@@ -256,12 +256,14 @@ def test_a_rotated_key_is_fetched_once(
 
 
 def test_a_slow_jwks_times_out(tmp_path: Path, jwks: JwksServer) -> None:
-    jwks.delay_s = 2.0
-    identity = Identity.from_settings(_issuer_settings(tmp_path, jwks.url, auth_jwks_timeout_s=0.3))
+    # The bound sits well between the timeout and the issuer's delay: a busy machine's
+    # scheduling cannot push a timed-out fetch past it, nor could a fetch that waited pass.
+    jwks.delay_s = 6.0
+    identity = Identity.from_settings(_issuer_settings(tmp_path, jwks.url, auth_jwks_timeout_s=1.0))
     started = time.monotonic()
     with pytest.raises(UpstreamError, match="did not answer"):
         identity.verify(_mint(jwks.keys[0]))
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 3.5
 
 
 def test_a_jwks_without_issuer_and_audience_is_a_config_error(tmp_path: Path) -> None:
@@ -327,16 +329,17 @@ def test_ids_in_claims_must_be_printable(tmp_path: Path) -> None:
 def test_a_dead_issuer_costs_one_timeout_and_old_keys_stay_in_use(
     tmp_path: Path, jwks: JwksServer
 ) -> None:
-    settings = _issuer_settings(tmp_path, jwks.url, auth_jwks_cache_s=0.2, auth_jwks_timeout_s=0.3)
+    # A 1 s timeout: the first (answered) fetch must fit it on a busy machine too.
+    settings = _issuer_settings(tmp_path, jwks.url, auth_jwks_cache_s=0.2, auth_jwks_timeout_s=1.0)
     identity = Identity.from_settings(settings)
     token = _mint(jwks.keys[0])
     assert identity.verify(token).user_id == "a1b2"
-    jwks.delay_s = 2.0  # the issuer stops answering in time
+    jwks.delay_s = 6.0  # the issuer stops answering in time
     time.sleep(0.3)  # the cached JWKS is stale now
     started = time.monotonic()
     assert identity.verify(token).user_id == "a1b2"  # one timed-out fetch, then the old keys
     assert identity.verify(token).user_id == "a1b2"  # no second fetch while backing off
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 3.5  # a timeout, not the issuer's 6 s delay
     assert jwks.fetches == 2
 
 
