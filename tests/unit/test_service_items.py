@@ -11,7 +11,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from agents.offline.service.nlu import understand_request
 from agents.offline.service.planner import ServicePlanner
 from agents.offline.service.reading import read_service
-from agents.offline.service.resolve import match_named_items
+from agents.offline.service.resolve import match_items, match_named_items
 
 ORDER = {
     "order_id": "#W1000001",
@@ -33,8 +33,10 @@ ORDER = {
 
 
 def _ids(text: str) -> list[str]:
-    groups = understand_request(text).item_groups
-    return [str(item["item_id"]) for item in match_named_items(ORDER, groups)]
+    request = understand_request(text)
+    unmeant = [i for g in request.not_groups for i in match_items(ORDER, g)]
+    named = match_named_items(ORDER, request.item_groups)
+    return [str(item["item_id"]) for item in named if item not in unmeant]
 
 
 @pytest.mark.parametrize(
@@ -49,6 +51,9 @@ def _ids(text: str) -> list[str]:
         # one part naming two items alike names both
         ("both kettles", ["12", "13"]),
         ("just the yoga block", ["15"]),
+        # a part after "not", "rather than", "instead of" names what is not meant
+        ("the hose, not the yoga block", ["11"]),
+        ("the earbuds rather than the electric kettle", ["14"]),
     ],
 )
 def test_each_part_names_its_own_items(text: str, ids: list[str]) -> None:
@@ -89,6 +94,16 @@ def test_a_return_of_two_named_items_proposes_both() -> None:
     (call,) = planner.step().calls
     assert call.name == "return_delivered_order_items"
     assert call.args["item_ids"] == ["13", "14"]
+
+
+def test_an_item_corrected_replaces_the_one_named_before() -> None:
+    messages = _read(
+        first="I need to return the yoga block", then=["oops, I meant the hose, not the block"]
+    )
+    planner = _planner(*messages)
+    planner.conv.note_customer = "ana_1"
+    step = planner.step()
+    assert "Where should the refund go for Garden Hose from" in step.text
 
 
 def test_an_item_added_with_too_keeps_the_one_named_before() -> None:

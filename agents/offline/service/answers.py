@@ -253,7 +253,10 @@ def nothing_pending() -> str:
 
 
 def waiting() -> str:
-    return "Of course, take your time: nothing has been changed. Tell me when you are ready."
+    return (
+        "Of course, take your time: nothing has been changed. When you are ready, shall I put "
+        "the change to you again (yes or no)?"
+    )
 
 
 def transferred() -> str:

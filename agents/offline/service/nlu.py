@@ -122,6 +122,8 @@ ALSO = _re(r"\b(?:also|too|as well|and the|plus)\b")
 # What separates two things named in one breath ("the e-reader and the portable charger",
 # "the lamp, the kettle"): each part names items on its own.
 NAMED_APART = _re(r"\b(?:and|plus|also|as well as|along with|together with)\b|[,;&+]")
+# "the cycling helmet, not the coffee maker": a part after these words names what is not meant.
+NOT_MEANT = _re(r"\b(?:not|rather than|instead of|except(?: for)?|apart from|other than)\b")
 
 PAYMENT_ID = _re(r"\b((?:gift_card|credit_card|paypal)_\d+)\b")
 GIFT_CARD = _re(r"\bgift ?cards?\b")
@@ -179,6 +181,7 @@ DISCOURSE = frozenset(
     | {"mb", "silly", "sorted", "again", "meant", "mean", "instead", "rather", "oh-no", "yikes"}
     | {"please", "pls", "plz", "ta", "cheers", "hiya", "yo", "hey", "hi", "hello", "sure", "yes"}
     | {"yeah", "yep", "no", "nope", "nah", "wait", "hold", "hang", "honestly", "really", "just"}
+    | {"think", "guess", "suppose", "reckon", "feel", "thought", "thoughts", "second", "after"}
 )
 _NOT_NAMES = (
     frozenset(
@@ -190,12 +193,32 @@ _NOT_NAMES = (
 )
 
 YES = frozenset({"yes", "yeah", "yep", "yup", "y", "confirm", "confirmed", "proceed"})
+# "go ahead now", "ok, do it", "ready, carry on": a yes said as a go-ahead.
+GO_AHEAD = _re(
+    r"\b(?:go ahead|go on|go for it|do it|carry on|please do|i'?m ready|ready now|make it so|"
+    r"let'?s do (?:it|this)|(?:you )?can go ahead|proceed|confirmed?)\b"
+)
+_GO_WORDS = frozenset({"go", "ahead", "on", "for", "do", "carry", "ready", "now", "then", "let's"})
+_GO_WORDS |= frozenset({"lets", "make", "so", "can", "you", "please", "it", "this"})
+_NEGATIVE = frozenset({"no", "nope", "nah", "not", "don't", "dont", "never", "stop", "wait"})
 _COURTESY = frozenset(
     {"go", "ahead", "sure", "ok", "okay", "alright", "thank", "thanks", "great", "fine", "right"}
     | {"correct"}
     | {"no", "nope", "nah", "never", "mind", "forget", "not", "don't", "dont", "stop", "bye"}
 )
 NO_START = _re(r"^\s*(?:no|nope|nah|never ?mind|forget (?:it|that)|don'?t|do not|stop)\b")
+# "I'll keep them", "leave it as it is", "keep the order": the customer keeps what they have.
+_KEPT = (
+    r"(?:it|them|this|that|those|these|everything|all of it|(?:the|my) (?:old |current |"
+    r"existing |original |same )?(?:order|items?|lot|address|card|payment(?: method)?|ones?))"
+)
+KEEP = _re(
+    r"\b(?:(?:(?:i'?ll|i will|i'?d rather|i'?d like to|i want to|i wanna|i'?m going to|gonna|"
+    rf"let me|let's|lets|just|actually|better) (?:just )?keep(?: {_KEPT})?|keep {_KEPT})"
+    r"(?: as (?:it is|they are|is))?\b(?! (?:but|and|in)\b)|"
+    r"leave (?:it|them|things|everything|the order)(?: (?:as (?:it is|they are|is)|alone|be|"
+    r"there))?\b(?! (?:but|and)\b))"
+)
 THANKS = _re(r"^\s*(?:(?:ok(?:ay)?|great|perfect|cool|good)[,!. ]*)?(?:thanks?|thank you|cheers)"
              r"\b[\w\s,!.']*$")  # fmt: skip
 BYE = _re(r"^\s*(?:bye|goodbye|see you|that'?s all|that is all|nothing else)\b")
@@ -237,6 +260,8 @@ class Request:
     # The words in the parts the message names things in, one list a part ("the lamp and the
     # kettle": [["lamp"], ["kettle"]]).
     item_groups: list[list[str]] = field(default_factory=list)
+    # The parts naming what is not meant ("not the coffee maker"), one list a part.
+    not_groups: list[list[str]] = field(default_factory=list)
     all_items: bool = False
     also: bool = False
     payment: PaymentRef | None = None
@@ -348,9 +373,12 @@ def _name_zip(text: str) -> tuple[str, str, str] | None:
     return None
 
 
+_NOT_ITEM_WORDS = _FILLER | _COURTESY | YES | DISCOURSE | {"carry", "ready", "ahead", "go"}
+
+
 def _item_words(text: str) -> list[str]:
     """The words of normalised ``text`` that may name an item or an option."""
-    return [w for w in tokens(text) if w not in _FILLER | _COURTESY | YES | DISCOURSE]
+    return [w for w in tokens(text) if w not in _NOT_ITEM_WORDS]
 
 
 def _without(text: str, patterns: tuple[re.Pattern[str], ...]) -> str:
@@ -384,6 +412,8 @@ def understand_request(text: str) -> Request:
         rest = re.sub(rf"\b(?:{re.escape(first)}|{re.escape(last)})\b", " ", rest, flags=re.I)
     elif not request.address and (keyed_zip := ZIP_WORD.search(rest)):
         request.zip_code = keyed_zip.group(1)
+    keeps = bool(KEEP.search(rest))  # "I'll keep them": nothing to act on in those words
+    rest = KEEP.sub(" ", rest)
     request.intent = next((name for name, cue in INTENTS if cue.search(rest)), None)
     if DONE_QUESTION.search(rest):
         request.intent = "status"
@@ -410,16 +440,24 @@ def understand_request(text: str) -> Request:
     request.all_items = bool(ALL_ITEMS.search(rest))
     request.also = bool(ALSO.search(rest))
     said = set(tokens(normalize(text)))
-    request.yes = bool(said & YES) and said <= YES | _FILLER | _COURTESY
+    request.yes = (
+        bool(said & YES or GO_AHEAD.search(text))
+        and said <= YES | _FILLER | _COURTESY | _GO_WORDS | DISCOURSE
+        and not said & _NEGATIVE
+    )
     stripped = normalize(_without(rest, _CUES))
     request.words = _item_words(stripped)
-    parts = (_item_words(part) for part in NAMED_APART.split(stripped))
-    request.item_groups = [part for part in parts if part]
+    for part in NAMED_APART.split(stripped):
+        meant, *not_meant = NOT_MEANT.split(part)
+        request.item_groups += [words] if (words := _item_words(meant)) else []
+        request.not_groups += [words for p in not_meant if (words := _item_words(p))]
     request.thanks = bool(THANKS.search(text))
     request.bye = bool(BYE.search(text))
     given = request.order_ids or request.ordinal or request.payment or request.reason
-    request.wait = bool(WAIT.search(text)) and not (given or request.address or request.intent)
-    if NO_START.search(text) and not request.details:
+    # "no wait, keep it" decides; "hold on, not yet" pauses
+    paused = bool(WAIT.search(text)) and not keeps
+    request.wait = paused and not (given or request.address or request.intent)
+    if (NO_START.search(text) or keeps) and not request.details:
         request.no = True
         request.intent = None  # "no, cancel that" stops a request, it does not start one
     return request

@@ -20,7 +20,7 @@ from agents.offline.dialogue import Dialogue
 from agents.offline.routing import new_shopping_request
 from agents.offline.service import answers
 from agents.offline.service.nlu import PaymentRef, Request, ServiceIntent, understand_request
-from agents.offline.service.reading import Call, ServiceConversation
+from agents.offline.service.reading import Call, ServiceConversation, Turn
 from agents.offline.service.resolve import (
     Record,
     choose_payment,
@@ -70,10 +70,6 @@ class Frame:
         return [w for r in self.requests for w in r.words]
 
     @property
-    def item_groups(self) -> list[list[str]]:
-        return [g for r in self.requests for g in r.item_groups]
-
-    @property
     def order_words(self) -> list[str]:
         return [w for r in self.requests for w in r.order_words]
 
@@ -106,6 +102,14 @@ def _text(text: str) -> Step:
     return Step(text=text)
 
 
+def _answered_proposal(turn: Turn) -> bool:
+    """Whether the customer's next message answered a change proposed in ``turn`` with more
+    than a yes or no ("actually, put it on my gift card"): the policy declined the change and
+    handed the message on at once, so the turn has no answer of its own."""
+    declined = [c for c in turn.calls if c.name in WRITE_TOOLS and c.declined]
+    return bool(declined) and not turn.answer
+
+
 def _service_turns(
     conv: ServiceConversation,
     requests: Sequence[Request],
@@ -121,8 +125,11 @@ def _service_turns(
             previous and not request.has_cue and shops(turn.text)
         )
         replying = previous and not shopping
+        # A reply to a proposed change stays with it: never dropped in silence.
+        proposal = index > 0 and _answered_proposal(conv.turns[index - 1]) and not shopping
         flags.append(
             request.has_cue
+            or proposal
             or request.yes
             or any(call.name in NEEDED or call.name in WRITE_TOOLS for call in turn.calls)
             or (replying and (answered.endswith("?") or request.details))
@@ -144,9 +151,12 @@ def _frame(conv: ServiceConversation, requests: Sequence[Request]) -> Frame:
         elif start is None and request.order_ids:
             start, intent = index, "status"  # "what about #W6067464?"
         # A write answered (done, refused, or declined by the customer) ends the request: a
-        # later "yes" must not bring back a change the customer turned down.
+        # later "yes" must not bring back a change the customer turned down. A reply that was
+        # more than a yes or no leaves it open: it is the next message, which may change the
+        # proposal ("actually, to my gift card"), pause it ("hold on a moment": a later "go
+        # ahead" resumes it) or turn it down ("no, I'll keep them").
         ended = any(c.name in WRITE_TOOLS and c.content for c in turn.calls)
-        if ended and index < last:
+        if ended and index < last and not _answered_proposal(turn):
             start, intent = None, None
     if start is None:
         return Frame(requests=[requests[-1]], asked=[conv.turns[-2].answer if last else ""])
@@ -380,16 +390,25 @@ class ServicePlanner:
         items: list[Record] = list(order.get("items", []))
         if self.frame.latest("all_items") or len(items) == 1:
             return items
-        latest = self.frame.requests[-1]
-        # "and the skateboard too" adds to the items named before; else the latest named win.
-        sources = [self.frame.item_groups] if latest.also else [latest.item_groups]
-        for groups in [*sources, self.frame.item_groups]:
-            if found := match_named_items(order, groups):
-                return found
+        if found := self._named_items(order):
+            return found
         number = self.frame.ordinal_after(answers.ITEMS_QUESTION)
         if number is not None and 0 < abs(number) <= len(items):
             return [items[number - 1 if number > 0 else -1]]
         return _text(answers.ask_items(order, verb))
+
+    def _named_items(self, order: Record) -> list[Record]:
+        """The order's items the request names: the latest message that names some wins
+        ("sorry, I meant the helmet"), one that says "too" adds to them, and an item said not
+        to be meant ("not the coffee maker") is left out."""
+        chosen: list[Record] = []
+        for request in self.frame.requests:
+            named = match_named_items(order, request.item_groups)
+            if named:
+                chosen = [*chosen, *named] if request.also else named
+            unmeant = [item for group in request.not_groups for item in match_items(order, group)]
+            chosen = [item for item in chosen if item not in unmeant]
+        return [item for item in order.get("items", []) if item in chosen]
 
     def _return(self, order: Record, user: Record) -> Step:
         items = self._items(order, "return")
