@@ -152,7 +152,7 @@ def _read_gift(u: Understanding, norm: str, vocab: CatalogVocabulary) -> None:
         return
     category = gift_category(norm, vocab, " ".join(kept))
     if category is not None:
-        u.category = category
+        u.category, u.guessed = category, True
         u.query_words = list(phrase_key(category))
     elif not any(vocab.knows_word(w) for w in u.query_words) and not u.attributes:
         # "what do you get someone who has everything?": nothing to search for, so the best

@@ -27,8 +27,14 @@ def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
-def relaxations(args: dict[str, Any], vocab: CatalogVocabulary) -> list[Relaxation]:
-    """The cumulative relaxation steps of ``args``, in the order they are tried."""
+def relaxations(
+    args: dict[str, Any], vocab: CatalogVocabulary, *, guessed: bool = False
+) -> list[Relaxation]:
+    """The cumulative relaxation steps of ``args``, in the order they are tried.
+
+    ``guessed``: the product kind was the planner's reading of a gift request, not the
+    shopper's words; the price they set outlasts it ("a wedding present, £20-£40").
+    """
     steps: list[Relaxation] = []
     current = copy.deepcopy(args)
     current.pop("offset", None)
@@ -56,7 +62,13 @@ def relaxations(args: dict[str, Any], vocab: CatalogVocabulary) -> list[Relaxati
     if category:
         steps.append(Relaxation(f"outside the '{category}' category", copy.deepcopy(current)))
 
-    low, high = current.pop("min_price", None), current.pop("max_price", None)
+    low, high = current.get("min_price"), current.get("max_price")
+    if guessed and current.get("query") and (low is not None or high is not None):
+        current["query"] = ""
+        current.setdefault("sort", "popularity")
+        steps.append(Relaxation("with any kind of product", copy.deepcopy(current)))
+    current.pop("min_price", None)
+    current.pop("max_price", None)
     if low is not None or high is not None:
         # Without the range, the nearest prices come first: cheapest when the shopper set a
         # ceiling, dearest when they set only a floor.

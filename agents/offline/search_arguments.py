@@ -135,13 +135,19 @@ def refined_args(
     return args
 
 
-def refine_fallbacks(u: Understanding, refined: dict[str, Any]) -> list[Relaxation]:
+def refine_fallbacks(
+    u: Understanding, refined: dict[str, Any], *, guessed: bool = False
+) -> list[Relaxation]:
     """When a refinement finds nothing, drop the attribute filters earlier turns asked for (never
-    what this message asked for, nor the product kind the refinement is about)."""
-    if u.cheaper or u.pricier:
-        return []  # "cheaper" finding nothing means these were the cheapest: say so
+    what this message asked for, nor the product kind the refinement is about). A category the
+    planner guessed for a gift (``guessed``) goes first: the words stay, the price is added."""
     steps: list[Relaxation] = []
     current = copy.deepcopy(refined)
+    if guessed and current.get("category") and not u.category:
+        category = current.pop("category")
+        steps.append(Relaxation(f"outside the '{category}' category", copy.deepcopy(current)))
+    if u.cheaper or u.pricier:
+        return steps  # "cheaper" finding nothing means these were the cheapest: say so
     attributes = current.get("attributes") or {}
     inherited = [name for name in attributes if name not in u.attributes]
     if inherited:

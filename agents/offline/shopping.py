@@ -9,7 +9,7 @@ back since the message decide whether to relax a search or to write the final an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from agents.offline import answers, cues
 from agents.offline.context import DETAILS, SEARCH, STOCK, Conversation
@@ -24,6 +24,7 @@ from agents.offline.search_arguments import (
 )
 from agents.offline.step import Step, ToolCallPlan
 from agents.offline.targets import resolve
+from agents.offline.text import normalize, phrase_key, singular_forms, tokens
 from agents.offline.vocabulary import CatalogVocabulary
 
 MAX_COMPARED = 3  # products looked up at once for "compare 1, 2 and 3"
@@ -67,7 +68,9 @@ def plan_turn(
     if u.intent == "search":
         args = search_args(u)
         return TurnPlan(
-            "search", calls=[ToolCallPlan(SEARCH, args)], fallbacks=relaxations(args, vocab)
+            "search",
+            calls=[ToolCallPlan(SEARCH, args)],
+            fallbacks=relaxations(args, vocab, guessed=u.guessed),
         )
     if u.intent == "refine":
         base = conv.refine_base()
@@ -86,7 +89,7 @@ def plan_turn(
         return TurnPlan(
             "refine",
             calls=[ToolCallPlan(SEARCH, refined)],
-            fallbacks=refine_fallbacks(u, refined),
+            fallbacks=refine_fallbacks(u, refined, guessed=_guessed_category(refined, conv)),
         )
     if u.intent == "more":
         shown_record = conv.display_search()
@@ -119,6 +122,17 @@ def plan_turn(
         return TurnPlan("stock", calls=calls, numbers=targets.numbers)
     ids = targets.ids[:MAX_COMPARED]
     return TurnPlan("details", calls=[ToolCallPlan(DETAILS, {"product_id": pid}) for pid in ids])
+
+
+def _guessed_category(args: dict[str, Any], conv: Conversation) -> bool:
+    """The search's category is one the shopper never named (a gift request read by meaning:
+    "space" became 'spaceboy'): a guess a refinement may give up, keeping the words."""
+    category = str(args.get("category") or "")
+    if not category:
+        return False
+    said = {w for text in conv.turn_texts for w in tokens(normalize(text))}
+    said |= {form for w in said for form in singular_forms(w)}
+    return not any(w in said for w in phrase_key(category))
 
 
 def _prices_of_the_page(u: Understanding, ctx: NluContext) -> bool:

@@ -89,6 +89,8 @@ class Understanding:
     compare: bool = False
     # best sellers offered for a gift with nothing to search for: a guess, not the shopper's sort
     suggested: bool = False
+    # the product kind of a gift request read by meaning, not said: a guess the price outlasts
+    guessed: bool = False
     narrowing: bool = False  # new words add to the last search ("only the 3 tier ones")
     replacing: bool = False  # new words replace its free text ("pink polkadots instead")
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from agents.offline.context import Conversation
 from agents.offline.nlu import NluContext, ShownProduct, understand
+from agents.offline.relax import relaxations
+from agents.offline.search_arguments import refine_fallbacks
+from agents.offline.shopping import _guessed_category
 from agents.offline.vocabulary import CatalogVocabulary
 from tests.unit.offline_catalog import GIFTWARE
 from tests.unit.test_offline_planner import Shop
@@ -126,3 +130,45 @@ async def test_a_price_question_about_one_product_still_looks_it_up(gift: Shop) 
     await gift.say("mugs")
     turn = await gift.say("how much is the third one?")
     assert gift.calls(turn)[0][0] == "get_product"
+
+
+# ------------------------------------------------------- gifts: the price outlasts the guess
+
+
+async def test_a_gift_budget_outlasts_the_kind_guessed_for_it(gift: Shop) -> None:
+    turn = await gift.say("a present for my aunt who loves tea, under £3")
+    calls = gift.calls(turn)
+    assert calls[0][1]["category"] == "teapot"  # read by meaning: nothing under £3
+    assert calls[-1][1] == {"query": "", "max_price": 3.0, "sort": "popularity"}
+    assert "with any kind of product" in gift.answer(turn)
+    assert "£7.95" not in gift.answer(turn)
+
+
+def test_a_kind_the_shopper_named_is_never_dropped_for_the_price() -> None:
+    args = {"query": "lantern", "category": "lantern", "min_price": 20.0, "max_price": 40.0}
+    said = relaxations(args, GIFT)
+    assert all(step.args.get("query") == "lantern" for step in said)
+    guessed = relaxations(args, GIFT, guessed=True)
+    assert guessed[1].args == {
+        "query": "",
+        "min_price": 20.0,
+        "max_price": 40.0,
+        "sort": "popularity",
+    }
+
+
+def test_a_refinement_gives_up_a_guessed_category_and_keeps_the_words() -> None:
+    u = understand("any of those under a fiver?", GIFT, AFTER_BAGS)
+    refined = {"query": "lantern", "category": "lantern", "max_price": 5.0}
+    (step,) = refine_fallbacks(u, refined, guessed=True)
+    assert step.args == {"query": "lantern", "max_price": 5.0}
+    assert refine_fallbacks(u, refined) == []
+    cheaper = understand("bit cheaper?", GIFT, AFTER_BAGS)
+    assert [s.args for s in refine_fallbacks(cheaper, refined, guessed=True)] == [step.args]
+
+
+def test_a_category_never_said_in_the_conversation_is_a_guess() -> None:
+    conv = Conversation(turn_texts=["my niece is mad about hearts, gift ideas?"])
+    assert _guessed_category({"query": "doormat", "category": "doormat"}, conv)
+    conv = Conversation(turn_texts=["show me doormats please"])
+    assert not _guessed_category({"query": "doormat", "category": "doormat"}, conv)
