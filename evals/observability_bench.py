@@ -309,7 +309,7 @@ def run(plan: BenchPlan, console: Console) -> dict[str, Any]:
 
 def main(
     out: Annotated[Path | None, typer.Option(help="Also write the figures as JSON here")] = None,
-    rounds: Annotated[int, typer.Option(min=2, help="Rounds, each running both servers")] = 12,
+    rounds: Annotated[int, typer.Option(min=2, help="Rounds, each running both servers")] = 16,
     sample: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="Share of turns the traced server samples")
     ] = 1.0,

@@ -2,16 +2,20 @@
 
 The latency of two servers (``evals.observability_bench``) answers the question as a shopper
 sees it, but on a shared machine its noise is larger than the cost. Here the runtime is opened
-in this process on a copy of the bench's store (offline model, embedded backends, the event
-processors in their threads) and chat turns run through it as the socket runs them (the turn's
-span, the graph, the metrics of the turn, the behaviour events published), in blocks with
-tracing on and off in turn (on off off on …, so that a drift of the machine falls on both):
+in this process on a copy of the bench's store (offline model, embedded backends) and chat
+turns run through it as the socket runs them (the turn's span, the graph, the metrics of the
+turn, the behaviour events published with the turn's trace context), in blocks with tracing on
+and off in turn (off on on off …, so that a drift of the machine falls on both), each block
+after a full garbage collection (so that one of the rare, long collections of the whole heap
+does not land in one block and not the other):
 
 - **tracing**: the process's CPU time (every thread: the graph, the span processor's export
-  thread encoding OTLP and posting it, the event processors continuing the turns' traces) per
-  turn, with every turn traced and exported over OTLP/HTTP to ``endpoint`` (each traced block
-  ends by flushing what it made, so its export is counted in it), against the same turns
-  untraced. The figure is the median over block pairs of the difference.
+  thread encoding OTLP and posting it) per turn, with every turn traced and exported over
+  OTLP/HTTP to ``endpoint`` (each traced block ends by flushing what it made, so its export
+  is counted in it), against the same turns untraced. The figure is the median over block
+  pairs of the difference. The event processors do not run here: their work comes in bursts
+  (the lake's Parquet writes) larger than the figure; so the consumers' spans (one per batch of
+  events, under one a turn) are not counted.
 - **metrics**: they have no switch; the time spent inside prometheus-client's calls (labels,
   inc, observe, set) during untraced turns, per turn, with the CPU per turn beside it.
 
@@ -21,6 +25,7 @@ tracing on and off in turn (on off off on …, so that a drift of the machine fa
 from __future__ import annotations
 
 import asyncio
+import gc
 import statistics
 import time
 from collections.abc import Callable, Iterator
@@ -47,8 +52,8 @@ from infra.settings import Settings
 @dataclass(frozen=True)
 class CostPlan:
     warmup_turns: int = 20
-    blocks: int = 16  # per mode
-    turns_per_block: int = 25
+    blocks: int = 20  # per mode
+    turns_per_block: int = 20
     metrics_turns: int = 200
 
 
@@ -124,7 +129,7 @@ async def measure(settings: Settings, endpoint: str, plan: CostPlan) -> Costs:
     provider = TracerProvider(resource=tracing.service_resource())
     provider.add_span_processor(SpanCount(OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces")))
     try:
-        async with open_runtime(settings, process_events=True) as runtime:
+        async with open_runtime(settings) as runtime:
             sessions = {
                 mode: ChatSession(runtime.graph, f"tracing-cost-{mode}", "staff")
                 for mode in ("on", "off")
@@ -137,6 +142,7 @@ async def measure(settings: Settings, endpoint: str, plan: CostPlan) -> Costs:
             SpanCount.ended = 0
             for block in range(2 * plan.blocks):
                 mode = "on" if block % 4 in (1, 2) else "off"  # off on on off, off on on off …
+                gc.collect()
                 with tracing.installed(provider) if mode == "on" else _untraced():
                     started = time.process_time()
                     for turn in range(plan.turns_per_block):
@@ -147,6 +153,7 @@ async def measure(settings: Settings, endpoint: str, plan: CostPlan) -> Costs:
                 costs.cpu_ms[mode].append(spent * 1000 / plan.turns_per_block)
             costs.spans = SpanCount.ended
             spent_in_metrics = [0.0]
+            gc.collect()
             started = time.process_time()
             with timed_metric_calls(spent_in_metrics):
                 for turn in range(plan.metrics_turns):
