@@ -3,7 +3,8 @@
 ``kinesalite()`` runs Kinesis (kinesalite, from npm) and ``moto_server()`` runs S3, DynamoDB,
 EventBridge, Glue and the rest of moto's services. Each is a context manager yielding the
 endpoint URL; the process is stopped on exit and a service that does not come up in time
-fails with its last output instead of hanging.
+fails with its last output instead of hanging. The start-up waits are generous (a node or Python
+process importing on two cores shared with a test suite is slow; one that exits fails at once).
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def kinesalite_command() -> str:
 
 
 @contextmanager
-def kinesalite(timeout_s: float = 30.0) -> Iterator[str]:
+def kinesalite(timeout_s: float = 120.0) -> Iterator[str]:
     """A Kinesis endpoint (kinesalite, in memory) with streams created at once."""
     port = free_port()
     argv = [kinesalite_command(), "--port", str(port), "--createStreamMs", "0"]
@@ -92,7 +93,7 @@ def kinesalite(timeout_s: float = 30.0) -> Iterator[str]:
 
 
 @contextmanager
-def moto_server(timeout_s: float = 60.0) -> Iterator[str]:
+def moto_server(timeout_s: float = 120.0) -> Iterator[str]:
     """A moto server: S3, DynamoDB, EventBridge, Glue … on one endpoint."""
     port = free_port()
     argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]

@@ -37,7 +37,9 @@ from infra.local_services import free_port
 DATABASE = "shopagent"
 ROLE = "shopagent"
 SERVICE_USER = "postgres"  # who runs the server when the launcher is root
-START_TIMEOUT_S = 60.0
+# initdb, and then the first login: seconds when idle, far more on two cores shared with a test
+# suite (a wait for readiness, so generous; a server that exits fails at once instead).
+START_TIMEOUT_S = 180.0
 STOP_GRACE_S = 15.0
 _PR_SET_PDEATHSIG = 1
 

@@ -45,7 +45,7 @@ def event(eid: str, kind: str = "view", **fields: Any) -> dict[str, Any]:
     return {**base, **fields}
 
 
-def eventually(check: Callable[[], bool], timeout_s: float = 10.0) -> None:
+def eventually(check: Callable[[], bool], timeout_s: float = 60.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not check():
         assert time.monotonic() < deadline, "the processor did not catch up in time"

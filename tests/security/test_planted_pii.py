@@ -225,7 +225,7 @@ def leaks(before: dict[str, bytes], after: dict[str, bytes], planted: list[Plant
     return found
 
 
-def wait_for(check: Any, timeout_s: float = 20.0) -> None:
+def wait_for(check: Any, timeout_s: float = 60.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not check():
         assert time.monotonic() < deadline, "the event processors did not catch up"
