@@ -32,6 +32,7 @@ from agents.offline.step import Step, call_then_answer, say
 from agents.offline.supply_cues import (
     FORECAST_QUESTION,
     FORECAST_WORD,
+    LIST_SIZE,
     LOOK_AHEAD,
     REORDER,
     WEATHER,
@@ -48,6 +49,8 @@ _WE_HAVE_ANY = re.compile(
 REORDERS = "reorder_suggestions"
 FORECAST = "forecast_demand"
 MAX_LISTED = 8
+MAX_LIST = 50  # the reorder tool's largest page
+FOLLOW_UP_WORDS = 10
 
 
 def is_reorder_question(text: str) -> bool:
@@ -55,13 +58,29 @@ def is_reorder_question(text: str) -> bool:
 
 
 def reorder_args(text: str) -> dict[str, Any]:
-    """``within_days`` when the message names a period (the tool's default is a week)."""
+    """``within_days`` when the message names a period (the tool's default is a week), and
+    ``limit`` when it asks for a number of lines ("top 5 products")."""
     norm = normalize(text)
+    args: dict[str, Any] = {}
+    size = LIST_SIZE.search(norm)
+    if size is not None:
+        args["limit"] = max(1, min(MAX_LIST, int(size.group(1) or size.group(2))))
     for pattern, days in LOOK_AHEAD:
         if pattern.search(norm):
-            return {"within_days": days}
+            return {"within_days": days, **args}
     counted = counted_days(norm)
-    return {"within_days": counted} if counted else {}
+    return {"within_days": counted, **args} if counted else args
+
+
+def reorder_follow_up(conv: Conversation, norm: str, vocab: CatalogVocabulary) -> bool:
+    """ "what about two weeks ahead?" right after a reorder list: the same list over another
+    look-ahead (no product named, no forecast asked)."""
+    if not conv.turns or not any(r.name == REORDERS for r in conv.turns[-1]):
+        return False
+    if FORECAST_WORD.search(norm) or named_product_id(norm, vocab) or _POSITION.search(norm):
+        return False
+    timed = any(p.search(norm) for p, _ in LOOK_AHEAD) or counted_days(norm) is not None
+    return timed and len(norm.split()) <= FOLLOW_UP_WORDS
 
 
 def _num(value: Any) -> str:
@@ -204,6 +223,9 @@ def supply_step(d: Dialogue) -> Step | None:
     subject = reorder_pick(conv, norm) or conv.focus() or listing_subject(conv)
     if is_reorder_question(conv.text):
         tool, args = REORDERS, reorder_args(conv.text)
+    elif reorder_follow_up(conv, norm, vocab):
+        last = next(r for r in reversed(conv.turns[-1]) if r.name == REORDERS)
+        tool, args = REORDERS, {**last.args, **reorder_args(conv.text)}
     elif (
         FORECAST_QUESTION.search(norm)
         or (FORECAST_WORD.search(norm) and named_product_id(norm, vocab))

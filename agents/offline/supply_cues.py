@@ -17,6 +17,16 @@ REORDER = re.compile(
     r"(?:i|we) (?:need|have|ought|should|must)(?: to)? (?:re-?order|restock|replenish)\b"
     r"|\b(?:what|which)(?: \w+){0,2}(?:'s| are| is) (?:about|going|likely|set|close) to "
     r"(?:run|sell) out\b(?! of)"
+    # a list asked for by how due its lines are: "top 5 products due for reorder", "which
+    # items are most urgent to restock", "lines that need replenishing soon"
+    r"|\b(?:products?|items?|lines?|skus?|things|stock|what|which|anything)\b[^.?!]{0,40}?\b"
+    r"(?:due|ready|up|urgent|needs?|needing|in need)\b(?: (?:for|to|of|a|an|be))*"
+    r" (?:re-?order\w*|restock\w*|replenish\w*)"
+)
+# How many lines the list should hold ("top 5 products", "the 10 most urgent items").
+LIST_SIZE = re.compile(
+    r"\b(?:top|first|the) (\d{1,2})\b(?! (?:days?|weeks?|months?))"
+    r"|\b(\d{1,2}) (?:most urgent |urgent )?(?:products?|items?|lines?|skus?)\b"
 )
 LOOK_AHEAD: list[tuple[re.Pattern[str], int]] = [
     (re.compile(r"\b(?:today|now|right away|immediately)\b"), 1),

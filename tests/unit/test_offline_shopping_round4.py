@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from agents.offline.context import Conversation
+from agents.offline.context import Conversation, ToolRecord
 from agents.offline.nlu import NluContext, ShownProduct, understand
 from agents.offline.relax import relaxations
 from agents.offline.search_arguments import refine_fallbacks
 from agents.offline.shopping import _guessed_category
+from agents.offline.supply import is_reorder_question, reorder_args, reorder_follow_up
+from agents.offline.text import normalize
 from agents.offline.vocabulary import CatalogVocabulary
 from tests.unit.offline_catalog import GIFTWARE
 from tests.unit.test_offline_planner import Shop
@@ -172,3 +174,52 @@ def test_a_category_never_said_in_the_conversation_is_a_guess() -> None:
     assert _guessed_category({"query": "doormat", "category": "doormat"}, conv)
     conv = Conversation(turn_texts=["show me doormats please"])
     assert not _guessed_category({"query": "doormat", "category": "doormat"}, conv)
+
+
+# ------------------------------------------------------- reorder lists asked for by how due
+
+
+@pytest.mark.parametrize(
+    ("text", "args"),
+    [
+        ("the 4 lines most in need of restocking", {"limit": 4}),
+        (
+            "give me the top 12 items due a reorder over the next 3 weeks",
+            {"within_days": 21, "limit": 12},
+        ),
+        ("which skus are urgent to replenish this month", {"within_days": 26}),
+        ("anything that needs reordering in 9 days?", {"within_days": 9}),
+    ],
+)
+def test_a_list_asked_for_by_how_due_its_lines_are_is_a_reorder_question(
+    text: str, args: dict[str, int]
+) -> None:
+    assert is_reorder_question(text)
+    assert reorder_args(text) == args
+
+
+@pytest.mark.parametrize(
+    "text", ["do we need to reorder it?", "is the doormat due a restock?", "reorder the red mug"]
+)
+def test_one_product_is_no_reorder_list(text: str) -> None:
+    assert not is_reorder_question(text)
+
+
+def _after_reorder(text: str) -> Conversation:
+    record = ToolRecord("c1", "reorder_suggestions", {"within_days": 6}, output={"products": []})
+    return Conversation(text=text, has_human=True, turns=[[record]], turn_texts=["reorder?"])
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up"),
+    [
+        ("and if we look a month out?", True),
+        ("ok what about over the next 15 days", True),
+        ("forecast the second one for a week", False),
+        ("show me red mugs", False),
+    ],
+)
+def test_a_new_look_ahead_after_a_reorder_list_asks_for_the_list_again(
+    text: str, follow_up: bool
+) -> None:
+    assert reorder_follow_up(_after_reorder(text), normalize(text), GIFT) is follow_up
