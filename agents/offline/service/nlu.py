@@ -77,7 +77,10 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
             r"\b(?:status|where(?:'s| is) (?:my|the)|track(?:ing)?|shipped|arriv\w*|"
             r"deliver(?:ed|y)|when will|order details|check (?:on )?(?:my |an |the )?"
             r"(?:last |latest |recent |most recent |new )?orders?|look up|"
-            r"what did i (?:order|buy)|my orders|an order|"
+            r"what did i (?:order|buy|get|purchase)|my orders|an order|dispatch\w*|"
+            # "when did that one ship?", "when will the tent get here?"
+            r"when (?:did|does|will|do|is|was|would) [\w' -]{0,30}?\b(?:ship|dispatch|arrive|"
+            r"come|get here|be delivered|go out|turn up|show up)|"
             r"(?:what'?s|what is|what has|what) (?:happening|going on|happened) (?:with|to)|"
             r"what orders (?:have|do|did) (?:i|we)|orders? (?:have|do) i have|"
             r"(?:any )?(?:news|update) (?:on|about)|"
@@ -95,7 +98,9 @@ DONE_QUESTION = _re(
     r"exchanged|refunded)\b"
 )
 # A message pointing back at the order just discussed ("go ahead and cancel it", "that order").
-REFERS_BACK = _re(r"\b(?:it|(?:that|this|the same) (?:one|order))\b")
+REFERS_BACK = _re(
+    r"\b(?:it|its|(?:that|this|the same|said) (?:one|order|purchase|parcel|package))\b"
+)
 # "the speaker from my espresso machine order": words that say which order, not which item.
 ORDER_DESCRIBED = _re(r"\b(?:from|in|of|on) (?:my|the|that|this) ((?:[\w-]+ ){1,3})order\b")
 # "I want a refund" asks for a return; "refund the difference to my card" names a method.

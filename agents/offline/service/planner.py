@@ -19,7 +19,13 @@ from typing import Any
 from agents.offline.dialogue import Dialogue
 from agents.offline.routing import new_shopping_request
 from agents.offline.service import answers
-from agents.offline.service.nlu import PaymentRef, Request, ServiceIntent, understand_request
+from agents.offline.service.nlu import (
+    ORDER_ID,
+    PaymentRef,
+    Request,
+    ServiceIntent,
+    understand_request,
+)
 from agents.offline.service.reading import Call, ServiceConversation, Turn
 from agents.offline.service.resolve import (
     Record,
@@ -291,10 +297,16 @@ class ServicePlanner:
         return None
 
     def _discussed_order(self) -> str | None:
-        """The order of the latest change proposed in this conversation (done or declined)."""
-        for call in reversed(self.conv.calls):
-            if call.name in WRITE_TOOLS and call.args.get("order_id"):
-                return str(call.args["order_id"])
+        """The order in focus: that of the latest earlier turn about one order, whether it
+        proposed a change to it (done or declined) or answered about it alone; ``None`` when
+        that turn was about several orders ("what's its status now?" after a declined
+        cancellation is about the order whose cancellation was declined)."""
+        for turn in reversed(self.conv.turns[:-1]):
+            writes = [c.args.get("order_id") for c in turn.calls if c.name in WRITE_TOOLS]
+            named = {str(order_id) for order_id in writes if order_id}
+            named |= {f"#W{n}" for n in ORDER_ID.findall(turn.answer)}
+            if named:
+                return named.pop() if len(named) == 1 else None
         return None
 
     def _fetch(self, order_ids: Sequence[str], fresh: bool = False) -> Step | None:
