@@ -32,7 +32,7 @@ from contextlib import ExitStack, suppress
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Error, Page, sync_playwright
+from playwright.sync_api import Browser, Error, Page, expect, sync_playwright
 
 import tests.served_process as served_process
 from infra.identity import Identity
@@ -40,6 +40,10 @@ from infra.local_services import free_port
 from infra.settings import Settings
 
 CHROMIUM = "/usr/bin/chromium"
+# How long a page action or an ``expect`` waits for its condition (Playwright: 30 s and 5 s). A
+# wait, not a measure: a chat turn drawn by Chromium beside the served app on two busy cores can
+# take longer than 5 s, and a condition that holds ends the wait at once.
+WAIT_MS = 60_000
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "reports" / "screenshots"
 
 
@@ -52,6 +56,7 @@ def chromium() -> Iterator[Browser]:
         raise RuntimeError(f"{CHROMIUM} is missing: run `make services` (Debian's chromium)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        expect.set_options(timeout=WAIT_MS)
         yield browser
         browser.close()
 
@@ -64,6 +69,7 @@ def open_page(chromium: Browser) -> Iterator[Callable[..., Page]]:
 
     def open_at(url: str, width: int = 1280, height: int = 900) -> Page:
         context = chromium.new_context(viewport={"width": width, "height": height})
+        context.set_default_timeout(WAIT_MS)
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Browser, Page, Route
 
 from tests.browser.axe import serious_violations
-from tests.browser.conftest import ServedShop
+from tests.browser.conftest import WAIT_MS, ServedShop
 
 LOCAL = frozenset({"127.0.0.1", "localhost"})
 
@@ -20,6 +20,7 @@ def test_docs_render_every_operation_offline(
     chromium: Browser, online_shop: ServedShop, screenshot: Callable[[Page, str], Path]
 ) -> None:
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(WAIT_MS)
     refused: list[str] = []
     problems: list[str] = []
 
@@ -37,7 +38,7 @@ def test_docs_render_every_operation_offline(
         # A Content-Security-Policy refusal is reported on the console as an error.
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.goto(f"{online_shop.url}/docs")
-        page.wait_for_selector(".opblock", timeout=20_000)
+        page.wait_for_selector(".opblock")
         operations = page.evaluate(
             "async () => { const doc = await (await fetch('/openapi.json')).json();"
             " return Object.values(doc.paths).reduce((n, p) => n + Object.keys(p).length, 0); }"
@@ -52,6 +53,6 @@ def test_docs_render_every_operation_offline(
         # The operation's path is drawn without its link (api/static/docs/docs-plugins.js),
         # yet deep linking still works: opening an operation puts it in the address.
         page.locator(".opblock-summary-control").first.click()
-        page.wait_for_url("**/docs#/**", timeout=5_000)
+        page.wait_for_url("**/docs#/**")
     finally:
         context.close()
