@@ -41,6 +41,7 @@ from agents.offline.service.nlu import understand_request
 from agents.offline.step import Step, call_then_answer, say
 from agents.offline.store_policy import StorePolicy
 from agents.offline.text import normalize
+from agents.offline.text_checks import language_line, pii_line, requested_features
 from agents.offline.vocabulary import CatalogVocabulary
 
 TRANSFER = "transfer_to_human_agents"
@@ -166,9 +167,14 @@ def no_person(vocab: CatalogVocabulary) -> str:
     )
 
 
-def review_answer(out: dict[str, Any] | None, error: str | None) -> str:
+def review_answer(out: dict[str, Any] | None, error: str | None, passage: str = "") -> str:
     if out is None:
         return f"I couldn't analyse that text: {error or 'the analyzer failed'}"
+    checks = []
+    if "pii" in out and out["pii"] is not None:
+        checks.append(pii_line(out, passage))
+    if out.get("language") is not None:
+        checks.append(language_line(out))
     sentiment = out.get("sentiment") or {}
     label = str(sentiment.get("label", "")).lower()
     scores = sentiment.get("scores") or {}
@@ -180,7 +186,7 @@ def review_answer(out: dict[str, Any] | None, error: str | None) -> str:
     phrases = [str(p.get("text")) for p in out.get("key_phrases") or [] if isinstance(p, dict)]
     if phrases:
         lines.append("Key phrases: " + ", ".join(phrases[:6]) + ".")
-    return " ".join(lines) or "The analyzer found nothing to report about that text."
+    return " ".join(checks + lines) or "The analyzer found nothing to report about that text."
 
 
 def _rules_suffice(text: str, vocab: CatalogVocabulary) -> bool:
@@ -208,6 +214,11 @@ def routed_step(d: Dialogue) -> Step | None:
     if not text.strip() or _answers_a_question(text, asked):
         return None
     vocab = d.vocab
+    request, passage = split_passage(text)
+    if passage and requested_features(request) and ANALYZE in d.tool_names:
+        # "does this note contain personal data? '…'": a check of the passage, whatever
+        # language it is in or product it names
+        return _review_step(d)
     if (code := foreign_language(text, vocab)) is not None:
         if is_content_request(text):
             return None  # copy asked for in the writer's language: the content skill reads it
@@ -267,12 +278,16 @@ def _act_step(reading: Reading, d: Dialogue) -> Step | None:
 
 
 def _review_step(d: Dialogue) -> Step | None:
-    """The pasted passage sent to the text analyzer, then its reading reported."""
-    passage = split_passage(d.text)[1]
+    """The pasted passage sent to the text analyzer with the checks the request names
+    (personal data, its language; else sentiment and key phrases), then their reading."""
+    request, passage = split_passage(d.text)
     if not passage:
         return None
-    args: dict[str, Any] = {"text": passage[:MAX_PASSAGE], "features": ["sentiment", "key_phrases"]}
-    return call_then_answer(d.conv, ANALYZE, args, lambda r: review_answer(r.output, r.error))
+    features = requested_features(request) or ["sentiment", "key_phrases"]
+    args: dict[str, Any] = {"text": passage[:MAX_PASSAGE], "features": features}
+    return call_then_answer(
+        d.conv, ANALYZE, args, lambda r: review_answer(r.output, r.error, passage)
+    )
 
 
 def new_shopping_request(text: str, vocab: CatalogVocabulary) -> bool:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from langchain_core.messages import HumanMessage, ToolMessage
 
 from agents.offline.context import Conversation, ToolRecord
 from agents.offline.nlu import NluContext, ShownProduct, understand
+from agents.offline.planner import OfflinePlanner
 from agents.offline.relax import relaxations
 from agents.offline.search_arguments import refine_fallbacks
 from agents.offline.shopping import _guessed_category
 from agents.offline.supply import is_reorder_question, reorder_args, reorder_follow_up
 from agents.offline.text import normalize
+from agents.offline.text_checks import language_line, pii_line, requested_features
 from agents.offline.vocabulary import CatalogVocabulary
 from tests.unit.offline_catalog import GIFTWARE
 from tests.unit.test_offline_planner import Shop
@@ -223,3 +228,65 @@ def test_a_new_look_ahead_after_a_reorder_list_asks_for_the_list_again(
     text: str, follow_up: bool
 ) -> None:
     assert reorder_follow_up(_after_reorder(text), normalize(text), GIFT) is follow_up
+
+
+# ------------------------------------------------------- checks asked of a pasted passage
+
+
+@pytest.mark.parametrize(
+    ("request_text", "features"),
+    [
+        ("is there any private info in this", ["pii"]),
+        ("GDPR check on the following", ["pii"]),
+        ("what language has this customer written in", ["language"]),
+        ("identify the language and the tone of this reply", ["language", "sentiment"]),
+        ("what do people think of this", []),
+    ],
+)
+def test_the_request_names_the_checks(request_text: str, features: list[str]) -> None:
+    assert requested_features(request_text) == features
+
+
+def test_masked_personal_data_is_reported_by_kind_never_by_value() -> None:
+    line = pii_line({"pii": [{"type": "POSTCODE"}]}, "call me on [PHONE] any evening")
+    assert line == "Yes, that text holds personal data: a postcode and a phone number."
+    assert pii_line({"pii": []}, "the lamp works well") == "I found no personal data in that text."
+    assert language_line({"language": {"code": "de", "score": 0.91}}) == (
+        "That text is in German (91% sure)."
+    )
+
+
+def _routing_planner() -> OfflinePlanner:
+    planner = OfflinePlanner(vocabulary=GIFT)
+    return planner.model_copy(update={"tool_names": frozenset({"search_products", "analyze_text"})})
+
+
+@pytest.mark.parametrize(
+    ("message", "features", "output", "answer"),
+    [
+        (
+            "could you check whether this comment holds personal details? 'Drop it at "
+            "flat 2, my mobile is [PHONE], thanks Sam'",
+            ["pii"],
+            {"pii": []},
+            "a phone number",
+        ),
+        (
+            "which language is this review in: 'Der Becher ist wirklich sehr schön'",
+            ["language"],
+            {"language": {"code": "de", "score": 0.97}},
+            "German",
+        ),
+    ],
+)
+def test_a_check_of_a_pasted_passage_calls_the_analyzer_with_those_features(
+    message: str, features: list[str], output: dict[str, object], answer: str
+) -> None:
+    planner = _routing_planner()
+    asked = HumanMessage(message)
+    call = planner.invoke([asked])
+    assert [(c["name"], c["args"]["features"]) for c in call.tool_calls] == [
+        ("analyze_text", features)
+    ]
+    result = ToolMessage(json.dumps(output), tool_call_id=call.tool_calls[0]["id"])
+    assert answer in planner.invoke([asked, call, result]).text

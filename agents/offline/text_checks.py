@@ -1,0 +1,88 @@
+"""Checks asked of a pasted passage: personal data, its language, its sentiment, key phrases.
+
+"does this note contain personal data? '…'", "which language is this one in: '…'": the request
+names what to look for, so ``analyze_text`` runs only those analyses (the tool's ``features``)
+and the answer reports only them, as returned. Personal data the chat's own guard masked before
+the message reached the planner ("[PHONE]") is personal data found too; no value is repeated,
+only its kind.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from tools.analyze.languages import SUPPORTED
+
+PII_REQUEST = re.compile(
+    r"\b(?:personal|private|sensitive|identifying|identifiable|contact|customer'?s?) "
+    r"(?:data|info\w*|details?)\b|\bpii\b|\bgdpr\b|\bredact\w*|\banonymi[sz]\w*"
+    r"|\bdata protection\b|\b(?:anything|something) personal\b"
+)
+LANGUAGE_REQUEST = re.compile(
+    r"\b(?:what|which) language\b|\blanguage (?:is|of) (?:this|that|it)\b"
+    r"|\bwhat(?:'s| is) the language\b|\b(?:detect|identify|guess) the language\b"
+)
+KEY_PHRASE_REQUEST = re.compile(r"\bkey ?(?:phrases?|points|words|terms)\b|\bmain points\b")
+SENTIMENT_REQUEST = re.compile(
+    r"\bsentiment\b|\bpositive\b|\bnegative\b|\btone\b|\bfeel\w*\b|\bgood or bad\b"
+)
+# What the chat's guard writes in place of personal data ("[EMAIL]", "[PHONE]").
+MASKED = re.compile(r"\[([A-Z][A-Z_]*)\]")
+_KIND_WORDS = {
+    "PHONE": "a phone number",
+    "PHONE_NUMBER": "a phone number",
+    "EMAIL": "an e-mail address",
+    "POSTCODE": "a postcode",
+    "ADDRESS": "an address",
+    "NAME": "a name",
+    "CARD": "a card number",
+    "CVV": "a card security code",
+    "EXPIRY": "a card expiry date",
+    "SSN": "a social security number",
+    "NI_NUMBER": "a national insurance number",
+    "IBAN": "a bank account number",
+}
+
+
+def requested_features(request: str) -> list[str]:
+    """The analyses a request about a passage names; ``[]`` when it names none of the checks
+    beyond what a review is read for (sentiment and key phrases are then the default)."""
+    low = request.lower()
+    features = []
+    if PII_REQUEST.search(low):
+        features.append("pii")
+    if LANGUAGE_REQUEST.search(low):
+        features.append("language")
+    if features and SENTIMENT_REQUEST.search(low):
+        features.append("sentiment")
+    if features and KEY_PHRASE_REQUEST.search(low):
+        features.append("key_phrases")
+    return features
+
+
+def _kind(name: str) -> str:
+    return _KIND_WORDS.get(name.upper(), name.replace("_", " ").lower())
+
+
+def pii_line(out: Mapping[str, Any], passage: str) -> str:
+    """Whether the passage holds personal data, by kind (never the values)."""
+    found = [str(e.get("type", "")) for e in out.get("pii") or [] if isinstance(e, Mapping)]
+    found += MASKED.findall(passage)
+    kinds = list(dict.fromkeys(_kind(k) for k in found if k))
+    if not kinds:
+        return "I found no personal data in that text."
+    listed = kinds[0] if len(kinds) == 1 else f"{', '.join(kinds[:-1])} and {kinds[-1]}"
+    return f"Yes, that text holds personal data: {listed}."
+
+
+def language_line(out: Mapping[str, Any]) -> str:
+    language = out.get("language")
+    if not isinstance(language, Mapping) or not language.get("code"):
+        return "The analyzer could not tell which language that text is in."
+    code = str(language["code"])
+    name = SUPPORTED.get(code, code)
+    score = language.get("score")
+    share = f" ({score:.0%} sure)" if isinstance(score, int | float) else ""
+    return f"That text is in {name}{share}."
