@@ -24,7 +24,7 @@ from infra.errors import ConfigError, UpstreamError
 from infra.local_services import free_port
 
 EXECUTABLE = "prometheus"
-START_TIMEOUT_S = 30.0
+START_TIMEOUT_S = 90.0  # a readiness wait: generous, for a busy machine (it is ~1 s idle)
 
 
 class PrometheusServer:
@@ -37,7 +37,7 @@ class PrometheusServer:
 
     def query(self, promql: str) -> list[dict[str, Any]]:
         """The result vector of ``promql`` evaluated now (``UpstreamError`` if it fails)."""
-        answer = httpx.get(f"{self.url}/api/v1/query", params={"query": promql}, timeout=5)
+        answer = httpx.get(f"{self.url}/api/v1/query", params={"query": promql}, timeout=30)
         body = answer.json()
         if answer.status_code != 200 or body.get("status") != "success":
             raise UpstreamError(f"Prometheus refused {promql!r}: {body.get('error', answer.text)}")

@@ -48,15 +48,16 @@ def test_a_shard_lease_has_one_owner_until_it_lapses(moto_endpoint: str) -> None
         AttributeDefinitions=[{"AttributeName": "lease_key", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
-    a = DynamoCheckpoints(dynamo, table, "profiles", "worker-a", lease_s=1.0)
-    b = DynamoCheckpoints(dynamo, table, "profiles", "worker-b", lease_s=1.0)
+    # Leases of 3 s: the five calls to moto below must fit in one, even on a busy machine.
+    a = DynamoCheckpoints(dynamo, table, "profiles", "worker-a", lease_s=3.0)
+    b = DynamoCheckpoints(dynamo, table, "profiles", "worker-b", lease_s=3.0)
     assert a.acquire("shard-0") and not b.acquire("shard-0")
     assert b.acquire("shard-1"), "leases are per shard"
     a.put("shard-0", "495001")
     assert b.get("shard-0") == "495001" and b.get("shard-9") is None
     with pytest.raises(UpstreamError, match="lost the lease of shard-0"):
         b.put("shard-0", "495999")
-    time.sleep(1.2)  # worker-a stops renewing: its lease lapses
+    time.sleep(3.2)  # worker-a stops renewing: its lease lapses
     assert b.acquire("shard-0")
     with pytest.raises(UpstreamError, match="worker-a"):
         a.put("shard-0", "495002")

@@ -37,9 +37,11 @@ async def test_two_processes_share_one_bucket(new_database: Callable[[str | None
 async def test_a_bucket_refills_at_its_rate(new_database: Callable[[str | None], str]) -> None:
     limiter = RateLimiter(Cache(), database=PostgresBuckets(new_database(None)))
     try:
-        limit = Limit(rate_per_s=10.0, burst=2)
+        # One token a second: three takes in a row (each a database round trip, slow on a
+        # busy machine) fit well inside the second that would bring a token back.
+        limit = Limit(rate_per_s=1.0, burst=2)
         assert [(await limiter.take("k", limit)).allowed for _ in range(3)] == [True, True, False]
-        await asyncio.sleep(0.25)  # 2.5 tokens' worth, capped at the burst of 2
+        await asyncio.sleep(2.5)  # 2.5 tokens' worth, capped at the burst of 2
         assert [(await limiter.take("k", limit)).allowed for _ in range(3)] == [True, True, False]
     finally:
         limiter.close()
