@@ -35,6 +35,7 @@ from agents.offline.understanding import (
     Understanding,
 )
 from agents.offline.vocabulary import CatalogVocabulary
+from tools.search.text import index_terms
 
 __all__ = [
     "Intent",
@@ -115,14 +116,19 @@ def _without_interjections(text: str, vocab: CatalogVocabulary) -> str:
 
 
 def _whole_title_named(named: Linked, norm: str) -> bool:
-    """ "show me the Regency Teapot Roses": a whole title of three words or more, after "the"."""
-    first = tokens(normalize(named.title))[:1]
-    return (
-        named.coverage == 1.0
-        and named.matched >= MIN_TITLE_TERMS
-        and bool(first)
-        and f"the {first[0]}" in norm
-    )
+    """ "show me the Regency Teapot Roses": a whole title of three words or more, said from
+    "the" and its first word on. "metal signs for the garden" holds every word of "Garden
+    Metal Sign" but names a kind: "the garden" starts no title there, and "signs" is the
+    plural of the title's head noun."""
+    title = tokens(normalize(named.title))
+    if named.coverage < 1.0 or named.matched < MIN_TITLE_TERMS or not title:
+        return False
+    start = norm.find(f"the {title[0]}")
+    if start < 0 or not set(index_terms(named.title)) <= set(index_terms(norm[start:])):
+        return False
+    said = set(tokens(norm))
+    head = title[-1]
+    return head in said or not plural_forms(head) & said
 
 
 def _read_gift(u: Understanding, norm: str, vocab: CatalogVocabulary) -> None:

@@ -290,3 +290,20 @@ def test_a_check_of_a_pasted_passage_calls_the_analyzer_with_those_features(
     ]
     result = ToolMessage(json.dumps(output), tool_call_id=call.tool_calls[0]["id"])
     assert answer in planner.invoke([asked, call, result]).text
+
+
+# ------------------------------------------------------- a title link needs the title said
+
+
+@pytest.mark.parametrize(
+    "text", ["metal lanterns for the white wall", "i'm after the white metal lanterns"]
+)
+def test_a_kind_in_the_plural_is_a_search_not_one_title(text: str) -> None:
+    u = understand(text, GIFT)
+    assert u.intent == "search" and not u.references
+    assert u.category == "lantern"
+
+
+def test_a_whole_title_said_from_the_is_that_product() -> None:
+    u = understand("can i see the white metal lantern", GIFT)
+    assert [(r.kind, r.product_id) for r in u.references] == [("title", "71053")]
