@@ -38,7 +38,7 @@ def test_thats_everything_closes_the_details_and_is_not_all_items() -> None:
     assert understand_request("return everything in that order").all_items
 
 
-def test_saved_methods_are_named_without_card_digits() -> None:
+def test_saved_methods_are_named_by_brand_and_last_four_digits_only() -> None:
     user = {
         "payment_methods": {
             "credit_card_1": {"source": "credit_card", "brand": "visa", "last_four": "4321"},
@@ -46,7 +46,7 @@ def test_saved_methods_are_named_without_card_digits() -> None:
         }
     }
     text = payment_methods(user)
-    assert "Visa credit card" in text and "PayPal" in text and "4321" not in text
+    assert text == "Saved on your account: Visa credit card ending 4321; PayPal."
 
 
 def test_same_option_is_kept_and_a_size_word_is_its_letter() -> None:

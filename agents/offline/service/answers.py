@@ -15,6 +15,9 @@ ACTIONS = {
     "address": "change an address",
     "payment": "change how an order is paid",
     "methods": "list your saved payment methods",
+    "paid": "check what you paid",
+    "balance": "check your gift card balance",
+    "profile": "check your default address",
 }
 # The questions a later "the second one" may answer.
 ORDER_QUESTION = "Which order"
@@ -108,21 +111,80 @@ def ask_order(orders: Sequence[Record], intent: str | None) -> str:
 
 
 def payment_methods(user: Record) -> str:
-    """The payment methods saved on the account, by name only (no card numbers)."""
+    """The payment methods saved on the account, as its owner knows them: a card by its brand
+    and last four digits, a gift card with its balance (never a full card number)."""
     methods = list(user.get("payment_methods", {}))
     if not methods:
         return "There are no payment methods saved on your account."
-    kinds = [_method_kind(m, user) for m in methods]
-    return "Saved on your account: " + "; ".join(dict.fromkeys(kinds)) + "."
+    return "Saved on your account: " + "; ".join(_method_kind(m, user) for m in methods) + "."
 
 
 def _method_kind(method_id: str, user: Record) -> str:
-    """A saved method named by its kind and brand, with no card digits or balance."""
+    """A saved method named by its kind: brand and last four digits of a card, a gift card's
+    balance."""
     method: Record = user.get("payment_methods", {}).get(method_id, {})
     source = str(method.get("source", ""))
     if source == "credit_card":
-        return f"{str(method.get('brand', '')).title()} credit card".strip()
+        ending = f" ending {method['last_four']}" if method.get("last_four") else ""
+        return f"{str(method.get('brand', '')).title()} credit card{ending}".strip()
+    if source == "gift_card" and isinstance(method.get("balance"), int | float):
+        return f"gift card (balance {money(method['balance'])})"
     return {"paypal": "PayPal", "gift_card": "gift card"}.get(source, source or method_id)
+
+
+def gift_card_balances(user: Record) -> str:
+    """What is left on each gift card of the account."""
+    methods: Mapping[str, Record] = user.get("payment_methods", {})
+    cards = [(m, v) for m, v in methods.items() if v.get("source") == "gift_card"]
+    if not cards:
+        return "There is no gift card on your account."
+    lines = [
+        f"Your gift card {method_id} has {money(card.get('balance', 0))} left."
+        for method_id, card in cards
+    ]
+    return "\n".join(lines)
+
+
+def default_address(user: Record) -> str:
+    """The account's default address, where new orders are shipped unless told otherwise."""
+    address: Record = user.get("address", {})
+    parts = [address.get(k, "") for k in ("address1", "address2", "city", "state", "zip")]
+    shown = ", ".join(str(p) for p in parts if p)
+    if not shown:
+        return "There is no default address on your account."
+    country = f", {address['country']}" if address.get("country") else ""
+    return f"Your default shipping address is {shown}{country}."
+
+
+def paid(order: Record, items: Sequence[Record], user: Record) -> str:
+    """What the customer paid: for the items named, each item's price; else the order's
+    total, with the payments and refunds its history records."""
+    order_id = order.get("order_id")
+    if items:
+        lines = [
+            f"You paid {money(item.get('price', 0))} for the {item.get('name')}"
+            f"{f' ({options(item)})' if item.get('options') else ''} in order {order_id}."
+            for item in items
+        ]
+        return "\n".join(lines)
+    history: Sequence[Record] = order.get("payment_history", [])
+    payments = [h for h in history if h.get("transaction_type", "payment") == "payment"]
+    refunds = [h for h in history if h.get("transaction_type") == "refund"]
+    total = (
+        sum(float(h.get("amount", 0)) for h in payments)
+        if payments
+        else sum(float(i.get("price", 0)) for i in order.get("items", []))
+    )
+    methods = [_method_kind(str(h.get("payment_method_id")), user) for h in payments]
+    how = "; ".join(
+        f"{money(h.get('amount', 0))} with your {method}"
+        for h, method in zip(payments, methods, strict=True)
+    )
+    line = f"Order {order_id} came to {money(total)} in total" + (f": {how}." if how else ".")
+    if refunds:
+        back = sum(float(h.get("amount", 0)) for h in refunds)
+        line += f" {money(back)} of it has been refunded."
+    return line
 
 
 def no_orders() -> str:

@@ -17,7 +17,17 @@ from typing import Literal
 from agents.offline.text import normalize, tokens
 
 ServiceIntent = Literal[
-    "status", "cancel", "return", "exchange", "address", "transfer", "payment", "methods"
+    "status",
+    "cancel",
+    "return",
+    "exchange",
+    "address",
+    "transfer",
+    "payment",
+    "methods",
+    "paid",
+    "balance",
+    "profile",
 ]
 PaymentKind = Literal["gift_card", "credit_card", "paypal", "original", "id"]
 
@@ -45,6 +55,42 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
             r"\b(?:payment (?:methods?|options?|cards?)|cards?|methods? of payment)\b[^.?!]*"
             r"\b(?:on file|saved|stored|on (?:my|the) account|registered|for me|i have|have i)\b"
             r"|\b(?:my|saved|stored) (?:payment (?:methods?|options?|details)|cards)\b"
+        ),
+    ),
+    # Questions about the customer's own records, answered from them: what they paid ("how
+    # much did I pay for the helmet?", "what was my order's total?"), what is left on a gift
+    # card, where orders go by default.
+    (
+        "balance",
+        _re(
+            r"\bbalance\b|\bgift ?cards?\b[^.?!]*\b(?:left|remaining|worth)\b|"
+            r"\b(?:left|remaining)\b[^.?!]*\bgift ?cards?\b|"
+            r"\b(?:how much|any|is there|what)\b[^.?!]{0,25}\b(?:money|credit|funds|value)\b"
+            r"[^.?!]*\bgift ?cards?\b|\bgift ?cards?\b[^.?!]*\b(?:have|has|got)\b[^.?!]{0,20}"
+            r"\b(?:money|credit|funds|on it|left)\b"
+        ),
+    ),
+    (
+        "paid",
+        _re(
+            r"\b(?:how much (?:(?:did|do|have|had) )?(?:i|we) (?:pay|paid|spend|spent)|"
+            r"what (?:did )?(?:i|we) (?:pay|paid|spend|spent)\b(?! with)|"
+            r"how much (?:was|were|did) (?:my|it|that|they|those)\b"
+            r"(?! (?:cost|be)\b(?! me))|how much (?:it|that|they) cost me|"
+            r"(?:what|how much) (?:was|is|were) (?:the|my|its|that|this) (?:\w+ )?(?:order'?s? )?"
+            r"(?:total|cost|amount|charge)|(?:order|purchase)'?s? total|(?:charged|cost) me)\b"
+        ),
+    ),
+    (
+        "profile",
+        _re(
+            r"\b(?:(?:what|which|where)(?:'s| is)?|tell me|show me|confirm|check)\b[^.?!]{0,30}?"
+            r"\b(?:default|home|saved|current|registered|usual|account'?s?) (?:shipping |delivery |"
+            r"home |billing )?address|\bwhere (?:do|will|does|would|did) [^.?!]{0,40}?\b"
+            r"(?:ship|send|deliver|go|mail|post)\w*\b[^.?!]{0,30}?\b(?:by default|normally|usually|"
+            r"as standard|"
+            r"default)\b|\baddress (?:do you have |have you got |is )?(?:on file|on (?:my|the) "
+            r"account|on record|for me)\b"
         ),
     ),
     # "switch the payment on my pending order to my mastercard": an order's payment changed
@@ -111,12 +157,16 @@ SERVICE_WORDS = _re(
     r"\b(?:orders?|purchase[ds]?|bought|return\w*|refund\w*|cancel\w*|exchange\w*|track\w*|"
     r"deliver\w*|shipp\w*|parcels?|packages?|account|human|representative|agent|supervisor|"
     r"manager|operator|swap\w*|my (?:home |shipping |delivery )?address|i(?:'ve| have)? moved|"
-    r"saved|on file|payment methods?)\b"
+    r"saved|on file|payment methods?|(?:did|have) (?:i|we) (?:pay|spend)|paid|spent|gift ?cards?|"
+    r"balance|by default|"
+    r"default address|charged me)\b"
 )
 ORDINAL = _re(r"\b(?:the )?(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|last)"
               r"(?: one| order)?\b")  # fmt: skip
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "1st": 1, "2nd": 2,
              "3rd": 3, "4th": 4, "5th": 5, "last": -1}  # fmt: skip
+# "my pending order", "the delivered ones": orders named by their state.
+ORDER_STATE = _re(r"\b(pending|delivered|processed|cancell?ed)\s+(?:orders?|ones?|purchases?)\b")
 # The customer's newest order: the last one their account lists (orders carry no dates).
 LATEST_ORDER = _re(r"\b(?:last|latest|most recent|newest|recent) (?:order|purchase)\b")
 # "everything", but not the "that's everything" that closes a list of details
@@ -276,6 +326,7 @@ class Request:
     order_words: list[str] = field(default_factory=list)  # "from my espresso machine order"
     refers_back: bool = False  # "it", "that order": the order just discussed
     latest_order: bool = False  # "my last order", "the most recent one I placed"
+    order_state: str = ""  # "my pending order": the state of the orders meant
     email: bool = False
     name_zip: tuple[str, str, str] | None = None
     zip_code: str = ""  # a zip code said alone ("sorry, the zip is 76165"): a correction
@@ -378,7 +429,14 @@ def _name_zip(text: str) -> tuple[str, str, str] | None:
     return None
 
 
-_NOT_ITEM_WORDS = _FILLER | _COURTESY | YES | DISCOURSE | {"carry", "ready", "ahead", "go"}
+_NOT_ITEM_WORDS = (
+    _FILLER
+    | _COURTESY
+    | YES
+    | DISCOURSE
+    | {"carry", "ready", "ahead", "go", "how", "much", "what", "whats", "what's", "which"}
+    | {"when", "where", "total", "left", "cost"}
+)
 
 
 def _item_words(text: str) -> list[str]:
@@ -425,7 +483,7 @@ def understand_request(text: str) -> Request:
     request.payment = _payment(rest)
     if request.intent is None and REFUND.search(rest) and request.payment is None:
         request.intent = "return"
-    if request.intent is None and request.address:
+    if request.address and request.intent in (None, "profile"):
         request.intent = "address"
     if MISTAKE.search(rest):
         request.reason = "ordered by mistake"
@@ -435,6 +493,8 @@ def understand_request(text: str) -> Request:
     if ordinal := ORDINAL.search(rest):
         request.ordinal = _ORDINALS[ordinal.group(1).lower()]
     request.latest_order = bool(LATEST_ORDER.search(rest))
+    if state := ORDER_STATE.search(rest):
+        request.order_state = state.group(1).lower().replace("canceled", "cancelled")
     if request.intent is None and request.latest_order:
         request.intent = "status"  # "what's in my last order?"
     request.refers_back = bool(REFERS_BACK.search(rest))

@@ -338,12 +338,16 @@ class ServicePlanner:
         if fetch is not None:
             return fetch
         records = [r for o in orders if (r := self.conv.order(o)) is not None]
+        if state := self.frame.latest("order_state"):  # "my pending order": those orders only
+            records = [r for r in records if r.get("status") == state] or records
         named = _most_named(records, [*self.frame.words, *self.frame.order_words])
         fits = [r for r in records if r.get("status") in STATUSES.get(intent, (r.get("status"),))]
         for candidates in ([r for r in named if r in fits], named):
             if len(candidates) == 1:
                 return candidates[0]  # one order holds what was named (it may not fit: said so)
         if intent == "status" and not named:
+            if len(records) == 1:
+                return records[0]
             return _text("\n".join(["Your orders:", *(answers.status(r) for r in records)]))
         if len(fits) == 1 and not named:
             return fits[0]
@@ -359,11 +363,17 @@ class ServicePlanner:
             return _call("modify_user_address", user_id=customer, **address)
         if intent == "methods":
             return _text(answers.payment_methods(user))
+        if intent == "balance":
+            return _text(answers.gift_card_balances(user))
+        if intent == "profile":
+            return _text(answers.default_address(user))
         order = self._pick_order(user, intent)
         if isinstance(order, Step):
             return order
         if intent == "status":
             return _text(answers.status(order))
+        if intent == "paid":
+            return _text(answers.paid(order, self._named_items(order), user))
         if order.get("status") not in STATUSES[intent]:
             return _text(answers.wrong_status(order, intent))
         if intent == "cancel":
