@@ -121,6 +121,18 @@ DETAILS = _re(
     r"how much(?=\s*[?!.]*$)|what (?:do|does|did|would) (?:it|they|that|this|these|those|each) "
     r"cost|what'?s the cost)\b"
 )
+# Which options a product is offered in ("which colours can I get it in?", "what sizes
+# does it come in"): a question about its options, not its stock.
+OPTION_QUESTION = _re(
+    r"\b(?:which|what)\b.*\b(?:can (?:i|you|we) (?:get|buy|order|have)|comes? in|"
+    r"available in|do you do|(?:is|are) (?:it|they|there) (?:made|offered|sold) in)\b"
+)
+# A design on the products just listed ("one with a dog on it?", "any with stars on them",
+# "ones with lids"): it narrows that search, whatever category its words also name.
+MOTIF = _re(
+    r"\bwith (?:an? |some |the )?(?:[a-z'-]+ ){1,2}on (?:it|them|the front|top)\b"
+    r"|\b(?:ones?|any) with\b"
+)
 # A price question ("how much are they?", "what do those cost?", "prices?").
 PRICE_QUESTION = _re(r"\bhow much\b|\bprices?\b|\bcosts?\b|\bcosting\b|\bpriced\b")
 SIMILAR = _re(
@@ -286,6 +298,6 @@ STOPWORDS = frozenset(
     after keep keeps she he her him his hers likes loves liked wants email e-mail contact
     address works work working bit little tad hmm hmmm erm er kinda sorta
     demand sales forecast forecasts forecasting reorder restock blurb seo copywriting
-    u ur ya yall we've
+    u ur ya yall we've as well
     even slightly somewhat considerably marginally fractionally noticeably""".split()  # noqa: SIM905 (a word list reads better as text)
 )

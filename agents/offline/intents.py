@@ -51,6 +51,10 @@ def decide(
         return "details"
     if u.compare and not content:
         return "details"  # "compare them": the listed products side by side
+    options = u.asked_attribute and not (u.price or u.attributes or u.sort)
+    if options and not content and cues.OPTION_QUESTION.search(u.text):
+        u.in_stock_only = None  # "which colours can I get it in?": its options, not its stock
+        return "details"
     if pronoun and not plural_pronoun and (flags.details or flags.stock):
         return "stock" if flags.stock and not flags.details else "details"
     if plural_pronoun and flags.stock and not content:
@@ -73,6 +77,8 @@ def decide(
         return "bye" if flags.bye else "thanks"  # "ta, that's everything": goodbye thanks too
     if content and ctx.has_search and not (u.category or u.brand) and (u.narrowing or u.replacing):
         return "refine"
+    if content and ctx.has_search and not u.brand and cues.MOTIF.search(u.text):
+        return "refine"  # "one with a dog on it?": a design on what was just listed
     if content:
         if all(not is_plausible(w, vocab) for w in u.query_words) and not (
             u.category or u.brand or u.has_constraints

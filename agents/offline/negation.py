@@ -34,7 +34,8 @@ _FRAME_WORDS = frozenset(
     """the a an any anything something made of from with in any one ones thing things kind
     kinds type types shaped shape design designs designed pattern patterned patterns style
     styled look looking print printed coloured colored colour color version versions ones
-    too so very really at all""".split()  # noqa: SIM905 (a word list reads better as text)
+    too so very really at all that which come comes came have has having include includes
+    including contain contains containing""".split()  # noqa: SIM905 (a word list reads better as text)
 )
 MAX_WORDS = 3
 # "no skulls or hearts": a negation governs every phrase of an "or" list.

@@ -13,17 +13,22 @@ from __future__ import annotations
 
 import re
 
-from agents.offline.answers import details_answer
+from agents.offline.answers import details_answer, stock_answer
 from agents.offline.context import LISTINGS
 from agents.offline.dialogue import Dialogue
 from agents.offline.step import Step, call_then_answer
+from agents.offline.supply import forecast_answer
 from agents.offline.text import normalize, tokens
 
 DETAILS = "get_product"
-MAX_WORDS = 7
-# A follow-up about a version, not a new request: "and the silver version?", "a blue one?"
+STOCK = "check_inventory"
+FORECAST = "forecast_demand"
+MAX_WORDS = 9
+# A follow-up about a version, not a new request: "and the silver version?", "a blue one?",
+# "do you do it in ivory as well", "same for the pink one"
 _VERSION = re.compile(
-    r"\b(?:version|one|variant|edition|colou?r(?:way)?|instead)\b|^(?:and|what about|how about)\b"
+    r"\b(?:version|one|variant|edition|colou?r(?:way)?|instead|as well|too|also)\b"
+    r"|^(?:and|what about|how about|same)\b|\bsame (?:for|again|with)\b|\b(?:it|that|this) in\b"
 )
 
 
@@ -62,7 +67,17 @@ def sibling_id(d: Dialogue) -> str | None:
 
 
 def sibling_step(d: Dialogue) -> Step | None:
-    """The other version's details, or ``None`` when the message asks for no such version."""
-    if DETAILS not in d.tool_names or (product_id := sibling_id(d)) is None:
+    """The other version read as the focus product was: its forecast again after a forecast
+    ("same for the pink one"), its stock after a stock check, else its details; ``None`` when
+    the message asks for no such version."""
+    if (product_id := sibling_id(d)) is None:
+        return None
+    last = next((r for r in reversed(d.conv.history) if r.output is not None), None)
+    if last is not None and last.name == FORECAST and FORECAST in d.tool_names:
+        args = {**last.args, "product_id": product_id}
+        return call_then_answer(d.conv, FORECAST, args, forecast_answer)
+    if last is not None and last.name == STOCK and STOCK in d.tool_names:
+        return call_then_answer(d.conv, STOCK, {"product_id": product_id}, stock_answer)
+    if DETAILS not in d.tool_names:
         return None
     return call_then_answer(d.conv, DETAILS, {"product_id": product_id}, details_answer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from langchain_core.messages import HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 from agents.offline.context import Conversation, ToolRecord
 from agents.offline.nlu import NluContext, ShownProduct, understand
@@ -307,3 +307,66 @@ def test_a_kind_in_the_plural_is_a_search_not_one_title(text: str) -> None:
 def test_a_whole_title_said_from_the_is_that_product() -> None:
     u = understand("can i see the white metal lantern", GIFT)
     assert [(r.kind, r.product_id) for r in u.references] == [("title", "71053")]
+
+
+# ------------------------------------------------------- follow-ups keep the product
+
+
+CLOCKS = [
+    GIFTWARE[0].model_copy(
+        update={"id": pid, "title": f"Desk Clock Retro {c.title()}", "category": "clock",
+                "attributes": {"colour": [c]}}
+    )
+    for pid, c in (("90001", "red"), ("90002", "blue"), ("90003", "cream"))
+]  # fmt: skip
+
+
+def _one_product_turn(tool: str, args: dict[str, object]) -> list[BaseMessage]:
+    call = AIMessage("", tool_calls=[{"name": tool, "args": args, "id": "t1"}])
+    out = {"product_id": "90001", "title": "Desk Clock Retro Red", "in_stock": True, "stock": 9}
+    return [HumanMessage("about 90001"), call, ToolMessage(json.dumps(out), tool_call_id="t1")]
+
+
+@pytest.mark.parametrize(
+    ("tool", "args", "follow_up"),
+    [
+        ("forecast_demand", {"product_id": "90001", "horizon_days": 21}, "same for the blue one"),
+        ("check_inventory", {"product_id": "90001"}, "what about the cream version?"),
+    ],
+)
+def test_another_version_is_read_the_way_the_focus_product_was(
+    tool: str, args: dict[str, object], follow_up: str
+) -> None:
+    planner = OfflinePlanner(vocabulary=CatalogVocabulary.from_products(CLOCKS))
+    planner = planner.model_copy(
+        update={"tool_names": frozenset({"get_product", "check_inventory", "forecast_demand"})}
+    )
+    history = [*_one_product_turn(tool, args), AIMessage("answered")]
+    step = planner.invoke([*history, HumanMessage(follow_up)])
+    ((name, called),) = [(c["name"], c["args"]) for c in step.tool_calls]
+    assert name == tool
+    assert called["product_id"] in {"90002", "90003"}
+    assert {k: v for k, v in called.items() if k != "product_id"} == {
+        k: v for k, v in args.items() if k != "product_id"
+    }
+
+
+def test_which_options_it_comes_in_is_no_stock_question() -> None:
+    ctx = NluContext(has_search=True, focus="22386")
+    for text in ("what colours can you get it in?", "which sizes can we get it in"):
+        u = understand(text, GIFT, ctx)
+        assert u.intent == "details" and u.asked_attribute in {"colour", "size"}
+
+
+def test_a_design_asked_on_the_listed_products_narrows_that_search() -> None:
+    u = understand("ones with a heart on them?", GIFT, AFTER_BAGS)
+    assert u.intent == "refine" and "heart" in u.query_words
+
+
+def test_what_the_excluded_ones_come_with_is_the_exclusion() -> None:
+    for text, excluded in (
+        ("none of the ones that come with polkadots", ["polkadots"]),
+        ("not the ones which have hearts", ["hearts"]),
+        ("not the ones that include a lid", []),  # no catalog word: nothing to leave out
+    ):
+        assert understand(text, GIFT, AFTER_BAGS).excluded == excluded
