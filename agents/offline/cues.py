@@ -257,8 +257,10 @@ ORDINAL_WORDS = {
     "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
 }  # fmt: skip
 ORDINAL = _re(
-    r"\b(?:(?:the )?(?P<w>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
-    r"\d{1,2}(?:st|nd|rd|th))(?! (?:show|tell|let|give|can|could|i|we|please)\b)"
+    # "my mum's 60th", "their 7th birthday": an age or an anniversary, not a list position
+    r"\b(?<!'s )(?:(?:the )?(?P<w>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|"
+    r"tenth|\d{1,2}(?:st|nd|rd|th))(?! (?:show|tell|let|give|can|could|i|we|please|birthday|"
+    r"anniversary|party|wedding)\b)"
     r"(?: (?:one|item|product|result|option|choice))?"
     r"|(?:the )?(?P<last>last|final|bottom) (?:one|item|product|result|option)"
     r"|the (?P<last2>last)\b"
@@ -298,6 +300,6 @@ STOPWORDS = frozenset(
     after keep keeps she he her him his hers likes loves liked wants email e-mail contact
     address works work working bit little tad hmm hmmm erm er kinda sorta
     demand sales forecast forecasts forecasting reorder restock blurb seo copywriting
-    u ur ya yall we've as well
+    u ur ya yall we've as well say ideally preferably hopefully basically asap
     even slightly somewhat considerably marginally fractionally noticeably""".split()  # noqa: SIM905 (a word list reads better as text)
 )

@@ -127,7 +127,9 @@ def fill_slots(
     for start, unit in units:
         if unit is None:
             word = words[start]
-            if word not in cues.STOPWORDS and word != ";" and not re.fullmatch(r"[\d.]+", word):
+            # a number or an age ("her 60th") is no product word
+            number = re.fullmatch(r"[\d.]+|\d+(?:st|nd|rd|th)", word)
+            if word not in cues.STOPWORDS and word != ";" and not number:
                 u.query_words.append(word)
             continue
         if start == head and category_term is not None:

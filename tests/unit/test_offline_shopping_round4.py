@@ -370,3 +370,10 @@ def test_what_the_excluded_ones_come_with_is_the_exclusion() -> None:
         ("not the ones that include a lid", []),  # no catalog word: nothing to leave out
     ):
         assert understand(text, GIFT, AFTER_BAGS).excluded == excluded
+
+
+def test_an_age_is_not_a_list_position_nor_a_product_word() -> None:
+    u = understand("it's my nan's 90th next month, i'd love some teapots, say under £10", GIFT)
+    assert u.intent == "search" and not u.references
+    assert "90th" not in u.query_words and "say" not in u.query_words
+    assert understand("tell me about the 3rd one", GIFT, AFTER_BAGS).references[0].position == 3
