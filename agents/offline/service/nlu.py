@@ -98,14 +98,21 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
         "payment",
         _re(
             r"\b(?:switch|change|swap|update|move|modify)\w* (?:the |its |this order's )?"
-            r"(?:payment|method of payment)(?: method)?\b(?! methods? (?:on file|saved))"
+            r"(?:payment|method of payment)(?: method)?\b(?! methods? (?:on file|saved))|"
+            # "can I pay for order #W… with paypal instead of my card?"
+            r"\bpay(?:ing)? for (?:(?:the|this|that|my) )?(?:pending )?order\s*"
+            r"(?:with|by|using|via|through)\b(?![^.?!]*\bdifference\b)"
         ),
     ),
     (
         "exchange",
         _re(
             r"\b(?:exchange\w*|swap\w*|switch\w*|replac\w+|trade (?:it|them) in|"
-            r"different|change (?:the |its )?(?:size|colou?r|option|model))\b"
+            r"different|change (?:the |its )?(?:size|colou?r|option|model)|"
+            # "I'd prefer it in grey", "rather have them in a medium"
+            r"(?:prefer|rather have|rather get|like|want|get)(?= (?:it|them|one|this|that|those|"
+            r"(?:the|my) (?!money|refund)[\w-]+(?: [\w-]+)?)[^.?!]{0,30}? "
+            r"in (?:an? )?(?!(?:the|my|time|stock|store|full|cash)\b)\w))"
         ),
     ),
     ("return", _re(r"\b(?:return(?:ing|ed)?|send (?:\w+ ){0,3}back)\b")),
@@ -171,7 +178,7 @@ ORDER_STATE = _re(r"\b(pending|delivered|processed|cancell?ed)\s+(?:orders?|ones
 LATEST_ORDER = _re(r"\b(?:last|latest|most recent|newest|recent) (?:order|purchase)\b")
 # "everything", but not the "that's everything" that closes a list of details
 ALL_ITEMS = _re(r"\b(?:all (?:of )?(?:the |my )?(?:items|of them|them|it)|"
-                r"(?<!that's )(?<!thats )(?<!that is )everything|"
+                r"(?<!that's )(?<!thats )(?<!that is )(?<!and )everything(?! else)|"
                 r"the whole (?:order|thing)|entire order|all items)\b")  # fmt: skip
 ALSO = _re(r"\b(?:also|too|as well|and the|plus)\b")
 # What separates two things named in one breath ("the e-reader and the portable charger",
