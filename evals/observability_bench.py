@@ -57,7 +57,7 @@ MODES = ("on", "off")
 class BenchPlan:
     rounds: int = 16
     warmup_turns: int = 20
-    single_turns: int = 60  # per round and mode, one session
+    single_turns: int = 120  # per round and mode, one session
     sessions: int = 8  # per round and mode, talking at once
     turns_per_session: int = 4
     turn_timeout_s: float = 30.0
@@ -295,7 +295,7 @@ def run(plan: BenchPlan, console: Console) -> dict[str, Any]:
         if sink.requests == 0:
             raise RuntimeError("the traced server exported nothing: tracing was not on")
         with console.status("CPU per turn in this process…"):
-            costs = in_process(scratch / "inproc", sink.url, CostPlan())
+            costs = in_process(scratch / "inproc", sink.url, CostPlan(sample=plan.sample))
         report = {
             "plan": plan.__dict__,
             "figures": figures(results),

@@ -10,12 +10,12 @@ after a full garbage collection (so that one of the rare, long collections of th
 does not land in one block and not the other):
 
 - **tracing**: the process's CPU time (every thread: the graph, the span processor's export
-  thread encoding OTLP and posting it) per turn, with every turn traced and exported over
-  OTLP/HTTP to ``endpoint`` (each traced block ends by flushing what it made, so its export
-  is counted in it), against the same turns untraced. The figure is the median over block
-  pairs of the difference. The event processors do not run here: their work comes in bursts
-  (the lake's Parquet writes) larger than the figure; so the consumers' spans (one per batch of
-  events, under one a turn) are not counted.
+  thread encoding OTLP and posting it) per turn, with every turn (or ``CostPlan.sample`` of
+  them) traced and exported over OTLP/HTTP to ``endpoint`` (each traced block ends by flushing
+  what it made, so its export is counted in it), against the same turns untraced. The figure
+  is the median over block pairs of the difference. The event processors do not run here:
+  their work comes in bursts (the lake's Parquet writes) larger than the figure; so the
+  consumers' spans (one per batch of events, under one a turn) are not counted.
 - **metrics**: they have no switch; the time spent inside prometheus-client's calls (labels,
   inc, observe, set) during untraced turns, per turn, with the CPU per turn beside it.
 
@@ -37,6 +37,7 @@ from typing import Annotated, Any
 import typer
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased, TraceIdRatioBased
 from prometheus_client import metrics as prometheus_metrics
 
 from api.chat_events import turn_events
@@ -55,6 +56,8 @@ class CostPlan:
     blocks: int = 20  # per mode
     turns_per_block: int = 20
     metrics_turns: int = 200
+    # The share of turns traced in the "on" blocks (as OTEL_TRACES_SAMPLER_ARG); 1: every turn.
+    sample: float = 1.0
 
 
 @dataclass
@@ -126,7 +129,8 @@ async def measure(settings: Settings, endpoint: str, plan: CostPlan) -> Costs:
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
     costs = Costs()
-    provider = TracerProvider(resource=tracing.service_resource())
+    ratio = TraceIdRatioBased(plan.sample) if plan.sample < 1 else ALWAYS_ON
+    provider = TracerProvider(resource=tracing.service_resource(), sampler=ParentBased(ratio))
     provider.add_span_processor(SpanCount(OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces")))
     try:
         async with open_runtime(settings) as runtime:
