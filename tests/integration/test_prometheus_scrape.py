@@ -42,7 +42,7 @@ def server(online_retail_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
         "SHOPAGENT_METRICS_TOKEN": TOKEN,
         "SHOPAGENT_EVENTS_PROCESS_IN_SERVER": "false",
     }
-    with serving(env, "--workers", "2", log_dir=data_dir.parent, ready_within_s=120) as base:
+    with serving(env, "--workers", "2", log_dir=data_dir.parent) as base:
         yield base
 
 

@@ -97,7 +97,7 @@ def _run(env: dict[str, str], *args: str) -> None:
 def _serving(env: dict[str, str], *args: str) -> AbstractContextManager[str]:
     """``shopagent serve ARGS`` with ``env`` until it answers /readyz; stopped on exit."""
     log_dir = Path(env["SHOPAGENT_DATA_DIR"]).parent
-    return serving(env, *args, log_dir=log_dir, ready_within_s=120, stop_within_s=20)
+    return serving(env, *args, log_dir=log_dir, stop_within_s=20)
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +165,7 @@ def _message(frames: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _ticket(base: str, headers: dict[str, str]) -> str:
-    answer = httpx.post(f"{base}/v1/chat/tickets", headers=headers, timeout=10)
+    answer = httpx.post(f"{base}/v1/chat/tickets", headers=headers, timeout=30)
     assert answer.status_code == 200, answer.text
     return str(answer.json()["ticket"])
 
@@ -185,7 +185,7 @@ def _ask(shop: Shop, shopper: tuple[str, str, str, str, float, float]) -> str:
     session id."""
     user_id, email, order_id, *_ = shopper
     with _socket(shop.first, headers=shop.headers(user_id)) as ws:
-        session = str(json.loads(ws.recv(timeout=10))["session_id"])
+        session = str(json.loads(ws.recv(timeout=30))["session_id"])
         _turn(ws, f"Please cancel my order {order_id}, I'm {email}")
         asked = _message(_turn(ws, "I no longer need it"))["text"]
     assert asked.endswith(ASK), asked
@@ -195,11 +195,11 @@ def _ask(shop: Shop, shopper: tuple[str, str, str, str, float, float]) -> str:
 def test_a_conversation_begun_on_one_server_continues_on_the_other(shop: Shop) -> None:
     headers = shop.headers("ava_lopez_2676")
     with _socket(shop.first, headers=headers) as ws:
-        session = json.loads(ws.recv(timeout=10))["session_id"]
+        session = json.loads(ws.recv(timeout=30))["session_id"]
         shown = _message(_turn(ws, "kettles"))["products"]
     assert len(shown) >= 2
     with _socket(shop.second, headers=headers, query=f"?session={session}") as ws:
-        assert json.loads(ws.recv(timeout=10))["session_id"] == session
+        assert json.loads(ws.recv(timeout=30))["session_id"] == session
         frames = _turn(ws, "tell me about the second one")
     call = next(f for f in frames if f["type"] == "tool_call")
     assert (call["name"], call["args"]["product_id"]) == ("get_product", shown[1]["id"])
@@ -208,22 +208,22 @@ def test_a_conversation_begun_on_one_server_continues_on_the_other(shop: Shop) -
         with _socket(
             base, headers=shop.headers("omar_kim_3528"), query=f"?session={session}"
         ) as ws:
-            assert json.loads(ws.recv(timeout=10))["code"] == "session_refused"
+            assert json.loads(ws.recv(timeout=30))["code"] == "session_refused"
 
 
 def test_a_ticket_from_one_server_opens_one_socket_on_either(shop: Shop) -> None:
     headers = shop.headers("lucas_martin_4549")
     ticket = _ticket(shop.first, headers)
     with _socket(shop.second, query=f"?ticket={ticket}") as ws:
-        assert json.loads(ws.recv(timeout=10))["type"] == "session"
+        assert json.loads(ws.recv(timeout=30))["type"] == "session"
     for base in (shop.first, shop.second):
         with _socket(base, query=f"?ticket={ticket}") as ws:
-            assert json.loads(ws.recv(timeout=10))["code"] == "bad_ticket"
+            assert json.loads(ws.recv(timeout=30))["code"] == "bad_ticket"
 
     # Racing: one ticket presented to both servers at once opens exactly one socket.
     def redeem(base: str, ticket: str) -> str:
         with _socket(base, query=f"?ticket={ticket}") as ws:
-            frame = json.loads(ws.recv(timeout=10))
+            frame = json.loads(ws.recv(timeout=30))
             return str(frame["type"] if frame["type"] == "session" else frame["code"])
 
     with ThreadPoolExecutor(2) as pool:
@@ -239,7 +239,7 @@ def test_a_confirmation_asked_on_one_server_is_answered_on_the_other_once(shop: 
     assert _account(shop, OMAR) == (before, 0)
     query = f"?session={session}"
     with _socket(shop.second, headers=shop.headers(user_id), query=query) as ws:
-        ws.recv(timeout=10)
+        ws.recv(timeout=30)
         frames = _turn(ws, "yes")
     (result,) = [f for f in frames if f["type"] == "tool_result"]
     assert result["name"] == "cancel_pending_order" and not result["is_error"]
@@ -247,7 +247,7 @@ def test_a_confirmation_asked_on_one_server_is_answered_on_the_other_once(shop: 
     assert _account(shop, OMAR) == (round(before + paid, 2), 1)
     # A second "yes", back on the first server, finds nothing waiting and changes nothing.
     with _socket(shop.first, headers=shop.headers(user_id), query=query) as ws:
-        ws.recv(timeout=10)
+        ws.recv(timeout=30)
         again = _turn(ws, "yes")
     assert [f for f in again if f["type"] == "tool_result"] == []
     assert _message(again)["text"] == nothing_pending()
@@ -261,7 +261,7 @@ def test_two_answers_racing_on_both_servers_apply_once(shop: Shop) -> None:
 
     def answer(base: str) -> str:
         with _socket(base, headers=shop.headers(user_id), query=query) as ws:
-            ws.recv(timeout=10)
+            ws.recv(timeout=30)
             return str(_message(_turn(ws, "yes"))["text"])
 
     with ThreadPoolExecutor(2) as pool:
@@ -301,15 +301,21 @@ def test_stock_received_on_one_server_is_counted_on_the_other(shop: Shop) -> Non
 
 def test_one_rate_limit_is_shared_by_both_servers(shop: Shop) -> None:
     # REST allows a burst of 60 and 5 per second per principal (the defaults). Were each worker
-    # to keep its own buckets, 150 requests spread over three processes would all pass.
+    # to keep its own buckets, three bursts would pass before the first refusal.
     headers = shop.headers(f"rate_{uuid.uuid4().hex[:8]}")
 
     def ticket(base: str) -> int:
         return httpx.post(f"{base}/v1/chat/tickets", headers=headers, timeout=30).status_code
 
+    codes: list[int] = []
     began = time.monotonic()
-    with ThreadPoolExecutor(16) as pool:
-        codes = list(pool.map(ticket, (shop.first, shop.second) * 75))
+    # Six at a time: fewer than a process's pool of database connections, so no take waits
+    # past the limiter's 1 s (a take that does is limited by its process alone, by design).
+    # Rounds of 30 until refusals come: on a busy machine the answers are slow and the bucket
+    # refills meanwhile, so how many requests it takes to empty it is not known beforehand.
+    with ThreadPoolExecutor(6) as pool:
+        while 429 not in codes and len(codes) < 900:
+            codes += pool.map(ticket, (shop.first, shop.second) * 15)
     refilled = 5 * (time.monotonic() - began)
     assert set(codes) == {200, 429}, codes
     assert 60 <= codes.count(200) <= 60 + refilled + 1, (codes.count(200), refilled)

@@ -45,7 +45,8 @@ def test_a_bearer_socket_stops_when_its_token_expires(tau_settings: Settings) ->
 
 def _short_token(settings: Settings) -> tuple[str, float]:
     identity = Identity.from_settings(settings)
-    token = identity.issue("user:yara_sanchez_1902", "shopper", ttl_s=3)
+    # Long enough for the socket's first turn to be served before expiry on a busy machine.
+    token = identity.issue("user:yara_sanchez_1902", "shopper", ttl_s=6)
     exp = identity.verify(token).expires_at
     assert exp is not None
     return token, exp
