@@ -358,7 +358,7 @@ def test_a_category_is_written_in_bulk_with_progress(staff: TestClient) -> None:
     assert started.status_code == 303, started.text
     page_url = started.headers["location"]
     job_id = page_url.rsplit("/", 1)[1]
-    progress, deadline = {"status": "running"}, time.monotonic() + 60
+    progress, deadline = {"status": "running"}, time.monotonic() + 180  # busy machines too
     while progress["status"] == "running":
         assert time.monotonic() < deadline, "the batch did not finish"
         time.sleep(0.1)
