@@ -257,7 +257,8 @@ def restock_line(out: Mapping[str, Any]) -> str:
     cover, rate = out.get("days_of_cover"), out.get("daily_demand")
     if not isinstance(cover, int | float) or not isinstance(rate, int | float):
         return ""
-    until = f", until around {out['runs_out_on']}" if out.get("runs_out_on") else ""
+    # "when will it run out?" is answered in its own words
+    until = f": it runs out around {out['runs_out_on']}" if out.get("runs_out_on") else ""
     return (
         f"At the forecast {_num(rate)} sold a day, that stock lasts about {_num(cover)} "
         f"trading days{until}."

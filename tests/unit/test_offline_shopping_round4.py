@@ -13,7 +13,12 @@ from agents.offline.planner import OfflinePlanner
 from agents.offline.relax import relaxations
 from agents.offline.search_arguments import refine_fallbacks
 from agents.offline.shopping import _guessed_category
-from agents.offline.supply import is_reorder_question, reorder_args, reorder_follow_up
+from agents.offline.supply import (
+    is_reorder_question,
+    reorder_args,
+    reorder_follow_up,
+    restock_line,
+)
 from agents.offline.text import normalize
 from agents.offline.text_checks import language_line, pii_line, requested_features
 from agents.offline.vocabulary import CatalogVocabulary
@@ -377,3 +382,10 @@ def test_an_age_is_not_a_list_position_nor_a_product_word() -> None:
     assert u.intent == "search" and not u.references
     assert "90th" not in u.query_words and "say" not in u.query_words
     assert understand("tell me about the 3rd one", GIFT, AFTER_BAGS).references[0].position == 3
+
+
+def test_a_stock_answer_says_when_it_runs_out_in_those_words() -> None:
+    line = restock_line(
+        {"in_stock": True, "days_of_cover": 12.5, "daily_demand": 3.0, "runs_out_on": "2027-02-01"}
+    )
+    assert line.endswith("lasts about 12.5 trading days: it runs out around 2027-02-01.")
