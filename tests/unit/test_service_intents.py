@@ -21,6 +21,9 @@ from agents.offline.service.nlu import understand_request
         ("I'll pay the difference with my visa", None),
         ("pay for it with paypal", None),
         ("I'd like it in time for friday", None),
+        # paying another way "instead", said of an order, changes its payment
+        ("on my order #W5550001, could I pay using the visa instead?", "payment"),
+        ("I'll pay with paypal instead", None),
     ],
 )
 def test_requests_worded_without_their_usual_verb(text: str, intent: str | None) -> None:
@@ -44,3 +47,18 @@ def test_an_option_wanted_stays_an_option_word() -> None:
 )
 def test_and_everything_is_not_every_item(text: str, every_item: bool) -> None:
     assert understand_request(text).all_items is every_item
+
+
+@pytest.mark.parametrize(
+    ("text", "about_order"),
+    [
+        ("we've relocated - could the rug I bought be sent to the new flat?", True),
+        ("I moved house, can the headphones I ordered come to my new address", True),
+        ("I've moved, please update my address", False),
+    ],
+)
+def test_an_item_i_ordered_makes_an_address_change_about_its_order(
+    text: str, about_order: bool
+) -> None:
+    request = understand_request(text)
+    assert request.intent == "address" and request.about_order is about_order

@@ -121,7 +121,8 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
         "address",
         _re(
             r"\baddress\b|\b(?:ship|send|deliver) (?:it |them |the order )?to\b|"
-            r"\bmoved\b"
+            r"\b(?:moved|relocated|moving house)\b|\b(?:sent|delivered|go|come|shipped) to "
+            r"(?:my|the|our) new (?:place|flat|home|house|apartment|apt)\b"
         ),
     ),
     (
@@ -213,7 +214,15 @@ ADDRESS = _re(
     r"(?P<city>[A-Za-z][A-Za-z .'-]*?)\s*,\s*(?P<state>[A-Za-z]{2})\s*,?\s*(?P<zip>\d{5})"
     r"(?:\s*,\s*(?P<country>USA|US|United States(?: of America)?))?\b"
 )
-ORDER_WORD = _re(r"\b(?:order|shipping|shipment|delivery|package|parcel)\b")
+# What says a request is about an order: its words, or an item "I ordered" / "I bought".
+ORDER_WORD = _re(
+    r"\b(?:order|shipping|shipment|delivery|package|parcel|i (?:ordered|bought|purchased))\b"
+)
+# "I'd like to pay with my gift card instead of paypal" about an order: its payment changed.
+PAY_INSTEAD = _re(
+    r"\bpay(?:ing)? (?:with|by|using|via|through|on) [^.?!]{0,40}\binstead\b"
+    r"(?![^.?!]*\bdifference\b)"
+)
 
 EMAIL_TOKEN = "[EMAIL]"
 ZIP = _re(r"\b(\d{5})\b")
@@ -497,6 +506,8 @@ def understand_request(text: str) -> Request:
     elif NO_LONGER.search(rest):
         request.reason = "no longer needed"
     request.about_order = bool(request.order_ids or ORDER_WORD.search(rest))
+    if request.intent is None and request.about_order and PAY_INSTEAD.search(rest):
+        request.intent = "payment"
     if ordinal := ORDINAL.search(rest):
         request.ordinal = _ORDINALS[ordinal.group(1).lower()]
     request.latest_order = bool(LATEST_ORDER.search(rest))
