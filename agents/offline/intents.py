@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 
 from agents.offline import cues
+from agents.offline.gifts import is_gift_request
 from agents.offline.text import tokens
 from agents.offline.understanding import Flags, Intent, NluContext, Understanding
 from agents.offline.vocabulary import CatalogVocabulary
 
 _VOWELS = set("aeiouy")
+ACK_EXTRA_WORDS = 2
 
 
 def is_plausible(word: str, vocab: CatalogVocabulary) -> bool:
@@ -68,11 +70,14 @@ def decide(
         return "details"
     if pronoun and not plural_pronoun and not content and not u.has_constraints:
         return "details"  # "that one"
+    # a word or two no title uses beside the thanks ("cheers mate") is no request; a longer
+    # message ("a thank you present for the nurses") or a shopping phrase may be one
+    few = len(u.query_words) <= ACK_EXTRA_WORDS and not shopping and not is_gift_request(u.text)
     if (
         (flags.thanks or flags.bye)
         and content
         and not (u.category or u.brand or u.has_constraints)
-        and all(w in cues.ACK_WORDS or not (shopping or vocab.knows_word(w)) for w in u.query_words)
+        and all(w in cues.ACK_WORDS or (few and not vocab.knows_word(w)) for w in u.query_words)
     ):  # "lovely, thanks so much", "cheers mate": a catalog word or none, but said as thanks
         return "bye" if flags.bye else "thanks"  # "ta, that's everything": goodbye thanks too
     if content and ctx.has_search and not (u.category or u.brand) and (u.narrowing or u.replacing):
