@@ -17,6 +17,7 @@ from langgraph.graph import START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from agents.models import OFFLINE, chat_model
+from graphs.spans import ModelSpans
 from infra.errors import NotFoundError
 from infra.metrics import guard_intervened
 from infra.settings import Settings
@@ -123,7 +124,8 @@ class ContentGraph:
         if settings.model == OFFLINE:
             writer = OfflineWriter()
         else:
-            writer = ModelWriter(model or chat_model(settings.model, settings))
+            chosen = model or chat_model(settings.model, settings)
+            writer = ModelWriter(ModelSpans(chosen, chosen))  # a span per call (graphs.spans)
         return cls(store, contents, writer, analyzer, max_rounds=settings.content_max_rounds)
 
     async def write(self, request: ContentInput) -> ContentResult:

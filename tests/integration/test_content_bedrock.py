@@ -49,7 +49,7 @@ def graph(endpoint: BedrockEndpoint, tmp_path: Path) -> Iterator[ContentGraph]:
     graph = ContentGraph.configured(settings, store, contents, LocalAnalyzer())
     yield graph
     assert isinstance(graph.writer, ModelWriter)
-    client: Any = getattr(graph.writer.model, "client", None)
+    client: Any = getattr(getattr(graph.writer.model, "inner", None), "client", None)
     assert client is not None
     client.close()
     store.close()

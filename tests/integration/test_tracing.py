@@ -10,6 +10,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +29,7 @@ from pydantic import BaseModel
 
 from api.main import create_app
 from graphs.chat import build_graph
+from graphs.content import ContentGraph
 from graphs.turns import ChatSession
 from infra import tracing
 from infra.errors import ConfigError, ToolInputError
@@ -35,7 +37,12 @@ from infra.logs import JsonFormatter
 from infra.settings import Settings
 from tests.auth import bearer
 from tests.fakes import ScriptedChatModel
+from tools.analyze.local import LocalAnalyzer
 from tools.analyze.pii import luhn_ok
+from tools.catalog.sqlite import SqliteStore
+from tools.content.local_store import LocalContentStore
+from tools.content.models import ContentInput, ProductContent
+from tools.models import Product
 from tools.spec import ToolSpec
 
 pytestmark = pytest.mark.integration
@@ -43,6 +50,7 @@ pytestmark = pytest.mark.integration
 CARD = next(f"453914880343646{d}" for d in "0123456789" if luhn_ok(f"453914880343646{d}"))
 EMAIL = "jane.doe+shop@example.co.uk"
 MESSAGE = f"red lanterns under £10 please, card {CARD} exp 12/29, mail {EMAIL}"
+BEDROCK_MODEL = "bedrock_converse:anthropic.claude-3-5-sonnet-20240620-v1:0"
 # Whatever of the message, or of who sent it, must not appear in any attribute value.
 FORBIDDEN = ("lantern", "£10", CARD, CARD[-4:], "12/29", EMAIL, "jane", "12347")
 
@@ -199,6 +207,37 @@ async def test_model_spans_carry_token_counts(spans: InMemorySpanExporter) -> No
     assert call.attributes["gen_ai.usage.input_tokens"] == 41
     assert call.attributes["gen_ai.usage.output_tokens"] == 7
     assert [v for v in FORBIDDEN if v in attribute_text(spans.get_finished_spans())] == []
+
+
+async def test_the_content_writers_model_calls_are_spans(
+    spans: InMemorySpanExporter, tmp_path: Path
+) -> None:
+    copy = ProductContent(
+        title="Red Lantern",
+        description="A red lantern.",
+        bullets=["Red"],
+        meta_description="A red lantern.",
+        keywords=["lantern"],
+    )
+    usage = {"input_tokens": 120, "output_tokens": 60, "total_tokens": 180}
+    replies = [AIMessage(copy.model_dump_json(), usage_metadata=usage)] * 3  # draft, refines
+    model = ScriptedChatModel(replies=replies)
+    settings = Settings(data_dir=tmp_path, model=BEDROCK_MODEL, content_max_rounds=3)
+    store = SqliteStore(tmp_path / "store.sqlite")
+    store.put_product(Product(id="71477", title="Red Lantern", category="lantern", price=4.25))
+    contents = LocalContentStore(settings.content_dir)
+    graph = ContentGraph.configured(settings, store, contents, LocalAnalyzer(), model=model)
+    try:
+        with tracing.span("content request"):
+            result = await graph.write(ContentInput(product_id="71477"))
+    finally:
+        store.close()
+    calls = model_calls(spans.get_finished_spans())
+    assert len(calls) == result.rounds >= 1  # each write of the copy is one model call
+    for call in calls:
+        assert call.attributes is not None
+        assert call.attributes["gen_ai.usage.output_tokens"] == 60
+    assert "lantern" not in attribute_text(spans.get_finished_spans()).casefold()
 
 
 def test_tracing_is_off_by_default(settings: Settings, json_log: io.StringIO) -> None:

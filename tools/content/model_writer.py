@@ -11,8 +11,9 @@ import json
 import re
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.runnables import Runnable
 from pydantic import ValidationError
 
 from infra.errors import UpstreamError
@@ -73,7 +74,7 @@ class ModelWriter:
 
     name = "model"
 
-    def __init__(self, model: BaseChatModel) -> None:
+    def __init__(self, model: Runnable[LanguageModelInput, BaseMessage]) -> None:
         self.model = model
 
     async def _ask(self, messages: list[BaseMessage]) -> ProductContent:
