@@ -21,6 +21,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
+from graphs.spans import ModelSpans
 from infra.errors import UpstreamError
 from tools.recommend.base import Evidence
 from tools.recommend.reasons import describe_shared, plural
@@ -108,6 +109,7 @@ def build_graph(
     service: RecommendationService, writer: BaseChatModel | None = None
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Compile gather → facts → word → check; ``writer`` None words with the templates."""
+    spanned = None if writer is None else ModelSpans(writer, writer)  # a span per call
 
     async def gather(state: ExplainState) -> ExplainState:
         args = state["args"]
@@ -118,7 +120,7 @@ def build_graph(
         return {"facts": facts_of(state["evidence"])}
 
     async def word(state: ExplainState) -> ExplainState:
-        if writer is None:
+        if writer is None or spanned is None:
             return {"text": " ".join(state["facts"]), "worded_by": TEMPLATES}
         evidence = state["evidence"]
         listed = "\n".join(f"- {f}" for f in state["facts"])
@@ -127,7 +129,7 @@ def build_graph(
             "Explain why this product was recommended."
         )
         try:
-            reply = await writer.ainvoke([SystemMessage(WRITER_PROMPT), HumanMessage(question)])
+            reply = await spanned.ainvoke([SystemMessage(WRITER_PROMPT), HumanMessage(question)])
         except UpstreamError as err:
             return {
                 "text": " ".join(state["facts"]),

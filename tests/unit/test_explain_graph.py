@@ -8,8 +8,12 @@ from pathlib import Path
 
 import pytest
 from langchain_core.messages import AIMessage
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from graphs.explain import ExplainGraph, unsupported
+from infra import tracing
 from infra.cache import Cache
 from infra.errors import NotFoundError
 from tests.fakes import ScriptedChatModel
@@ -57,6 +61,21 @@ async def test_a_faithful_model_wording_is_kept(service: RecommendationService) 
     prompt = writer.seen[0][-1].content
     assert "Red Heart Lantern (RED-LANTERN)" in str(prompt)
     assert "- Red Heart Lantern was bought together with Red Tea Mug in 3 orders." in str(prompt)
+
+
+async def test_the_wording_model_call_is_a_span(service: RecommendationService) -> None:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing.install(provider)
+    try:
+        writer = ScriptedChatModel(replies=[AIMessage("4 shoppers have bought it.")])
+        with tracing.span("explanation request"):
+            await ExplainGraph(service, writer).explain(WHY)
+    finally:
+        tracing.uninstall()
+    names = [span.name for span in exporter.get_finished_spans()]
+    assert names == ["chat scripted", "explanation request"]
 
 
 async def test_a_wording_that_adds_facts_is_replaced(service: RecommendationService) -> None:
