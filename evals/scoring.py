@@ -19,6 +19,7 @@ recorded. Every key of an entry is optional::
       "answer_contains": ["£", ["sorry", "no "]],  # each entry, or one of its alternatives
       "answer_not_contains": ["error"],
       "calls": [                      # these calls, in this order, among the turn's calls
+                                      # (each the first later call of the tool with these args)
         {"tool": "get_order_details", "args": {"order_id": "#W1"}, "error": false}
       ],
       "not_called": ["cancel_pending_order"]  # tools the turn must not call
@@ -233,15 +234,19 @@ def check_calls(
     position = 0
     for entry in expected:
         tool = entry["tool"]
-        found = next(
-            (
-                i
-                for i in range(position, len(calls))
-                if calls[i]["name"] == tool
-                and ("error" not in entry or _outcome_is(entry["error"], calls[i].get("output")))
-            ),
-            None,
-        )
+        candidates = [
+            i
+            for i in range(position, len(calls))
+            if calls[i]["name"] == tool
+            and ("error" not in entry or _outcome_is(entry["error"], calls[i].get("output")))
+        ]
+        # The first call with the expected arguments, else the first of the tool (wrong args).
+        with_args = [
+            i
+            for i in candidates
+            if "args" not in entry or check_args(tool, entry["args"], [calls[i]]) is None
+        ]
+        found = with_args[0] if with_args else candidates[0] if candidates else None
         if found is None:
             error = entry.get("error")
             kind = "" if error is None else " refused" if error else " that succeeded"

@@ -100,6 +100,19 @@ def test_check_calls_error_false_needs_a_call_that_ran() -> None:
     assert check_calls([{"tool": "cancel_pending_order", "error": True}], [refused]) == ([], [])
 
 
+def test_check_calls_finds_the_call_with_the_expected_arguments_in_order() -> None:
+    def read(order: str) -> dict[str, Any]:
+        return {"name": "get_order_details", "args": {"order_id": order}, "output": "{}"}
+
+    lamp = [{"tool": "get_order_details", "args": {"order_id": "#W2"}}]
+    assert check_calls(lamp, [read("#W1"), read("#W2"), read("#W3")]) == ([], [])
+    missing, wrong = check_calls(lamp, [read("#W1"), read("#W3")])
+    assert missing == [] and wrong != []  # the tool was called, never on that order
+    then_cancel = [*lamp, {"tool": "cancel_pending_order"}]
+    cancel = {"name": "cancel_pending_order", "args": {"order_id": "#W2"}, "output": None}
+    assert check_calls(then_cancel, [cancel, read("#W2")])[0] != []  # the order matters
+
+
 def test_check_tool() -> None:
     assert check_tool("search_products", [SEARCH, DETAILS]) is None
     assert check_tool("get_product", [SEARCH, DETAILS]) is not None  # only the first counts
