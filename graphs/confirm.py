@@ -17,12 +17,21 @@ After a yes, the change named again is part of the yes ("yes cancel it", "ok yes
 cancel", "sure, make the exchange"): an action verb and its object then count for nothing, so
 "cancel" there is not the refusal it is on its own.
 
+A question about the change itself while it waits ("wait, what's in that order?", "how much
+comes back to me?"): only question words and words of the order, no yes: **unclear**, so the
+change stays waiting and is put to the shopper again, with what it holds.
+
+Replies in German, French, Spanish and Italian read the same way ("sí, adelante", "non merci",
+"ja, bitte"): their yes, no and unsure phrases and courtesy words are in the lists below, and
+accents are folded first ("sì" is "si"). A thumbs up or down is a yes or a no.
+
 Only a clean yes writes; every other reading leaves the records as they are.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Literal
 
 Reading = Literal["yes", "no", "unclear", "request"]
@@ -37,6 +46,13 @@ YES_PHRASES = (
     "that works", "works for me", "right", "that's right", "correct", "that's correct",
     "by all means", "approved", "thats right", "thats correct", "thats fine", "yes do",
     "yes thats right", "please go ahead", "go right ahead", "carry on", "yes go ahead",
+    # German, French, Spanish, Italian (accents folded)
+    "ja", "jawohl", "genau", "klar", "gerne", "einverstanden", "in ordnung", "mach das",
+    "mach es", "mach weiter", "los", "ich bestatige", "bestatigt", "oui", "d'accord",
+    "allez y", "allez", "vas y", "bien sur", "c'est bon", "je confirme", "confirme", "si",
+    "claro", "vale", "dale", "adelante", "de acuerdo", "por supuesto", "hazlo", "procede",
+    "confirmo", "certo", "va bene", "procedi", "vai", "vai pure", "confermo", "d'accordo",
+    "fallo", "certamente",
 )  # fmt: skip
 NO_PHRASES = (
     "no", "n", "nope", "nah", "no way", "no thanks", "no thank you", "not", "not yet",
@@ -45,11 +61,17 @@ NO_PHRASES = (
     "please don't", "never mind", "nevermind", "hold on", "hold off", "hang on", "wait",
     "wait a moment", "one moment", "one sec", "stop", "cancel", "cancel that", "abort", "leave it",
     "forget it", "skip it", "changed my mind", "rather not", "negative", "later",
+    "nein", "nee", "nicht", "lieber nicht", "doch nicht", "noch nicht", "warte", "non",
+    "pas maintenant", "pas encore", "surtout pas", "attends", "mejor no", "todavia no",
+    "aun no", "espera", "ancora no", "meglio di no", "aspetta", "per niente",
 )  # fmt: skip
 UNSURE_PHRASES = (
     "maybe", "perhaps", "not sure", "unsure", "i guess", "i suppose", "don't know", "dont know",
     "do not know", "dunno", "idk", "what", "huh", "pardon", "sorry", "which", "which one", "mean",
     "let me think", "let me see", "hmm maybe", "possibly", "probably",
+    "vielleicht", "weiss nicht", "keine ahnung", "nicht sicher", "peut etre", "je sais pas",
+    "je ne sais pas", "pas sur", "quizas", "quiza", "tal vez", "no se", "no estoy seguro",
+    "forse", "non so", "non sono sicuro",
 )  # fmt: skip
 # Words that neither affirm nor refuse: courtesy, hesitation, pronouns.
 FILLER = frozenset(
@@ -57,14 +79,34 @@ FILLER = frozenset(
     | {"now", "just", "i", "i'm", "i've", "i'd", "me", "it", "that", "that's", "this", "is"}
     | {"a", "the", "to", "do", "have", "sir", "madam", "ma'am", "hmm", "hm", "um", "uh", "er"}
     | {"erm", "hey", "hi", "great", "good", "perfect", "cool", "actually", "really", "for", "of"}
-    | {"thats", "its"}
+    | {"thats", "its", "tbh", "honestly", "lol", "merci", "danke", "gracias", "grazie", "bitte"}
+    | {"por", "favor", "s'il", "vous", "plait", "per", "favore", "prego", "alors", "bueno"}
+    | {"pues", "allora", "dann", "que", "pure"}
 )
 # The change named again after a yes: its verb and its object ("yes, cancel the order").
 ECHO = frozenset(
     {"cancel", "change", "switch", "swap", "exchange", "return", "refund", "update", "modify"}
     | {"ship", "send", "make", "process", "book", "submit", "them", "order", "orders", "item"}
     | {"items", "address", "payment", "the", "my", "it", "that", "this", "and", "with", "please"}
+    # which one it is, said again ("yes, that one", "yes, that's the only item", "yes, all")
+    | {"one", "ones", "only", "those", "these", "both", "all", "is", "that's", "thats"}
+    | {"cancela", "cancelar", "annule", "annuler", "annulez", "storniere", "stornieren"}
+    | {"annulla", "annullare", "pedido", "commande", "bestellung", "ordine", "el", "la", "le"}
+    | {"lo", "il", "die", "den", "es", "cancelalo", "annullalo"}
 )
+# A question about the waiting change ("what's actually in that order?", "how much do I get
+# back?"): its question words, and the words of the change it asks about.
+QUESTION_WORDS = frozenset({"what", "what's", "whats", "which", "how", "where", "who", "when"})
+ABOUT_THE_CHANGE = QUESTION_WORDS | frozenset(
+    {"in", "inside", "on", "order", "orders", "item", "items", "included", "exactly", "again"}
+    | {"was", "were", "are", "there", "my", "much", "many", "refund", "refunded", "total"}
+    | {"cost", "costs", "amount", "get", "back", "will", "would", "be", "going", "goes", "go"}
+    | {"money", "come", "comes", "contains", "contain", "does", "products", "stuff", "things"}
+    | {"which", "card", "account", "paid", "pay", "price", "the", "that", "this", "it", "i"}
+)
+# A thumbs up or down (and the tick and cross marks): a yes or a no.
+_EMOJI = {"\U0001f44d": " yes ", "\U0001f44c": " yes ", "\u2705": " yes ", "\u2714": " yes "}
+_EMOJI |= {"\U0001f44e": " no ", "\u274c": " no ", "\u2716": " no ", "\U0001f6ab": " no "}
 
 # Every phrase, as words, with what it says.
 _PHRASES: dict[tuple[str, ...], str] = {
@@ -76,15 +118,31 @@ _LONGEST = max(len(p) for p in _PHRASES)
 
 
 def words(text: str) -> list[str]:
-    """Lower-case words and numbers; curly apostrophes read as straight ones."""
-    return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower().replace("\u2019", "'"))
+    """Lower-case words and numbers, accents folded; curly apostrophes read as straight ones,
+    a thumbs up as "yes" and a thumbs down as "no"."""
+    for mark, word in _EMOJI.items():
+        text = text.replace(mark, word)
+    folded = unicodedata.normalize("NFKD", text.lower().replace("\u2019", "'"))
+    plain = "".join(c for c in folded if not unicodedata.combining(c))
+    return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", plain)
+
+
+def _asks_about_the_change(text: str, said: list[str], unmatched: list[str]) -> bool:
+    """A question whose words besides yes, no and courtesy are question words and words of
+    the waiting change ("wait, what's in that order?"): it is to be put again, not dropped."""
+    asked = "?" in text or bool(said and said[0] in QUESTION_WORDS)
+    return (
+        asked
+        and any(w in QUESTION_WORDS for w in said)
+        and all(w in ABOUT_THE_CHANGE for w in unmatched)
+    )
 
 
 def read_answer(text: str) -> Reading:
     """How a reply to a confirmation question reads (see the module's rules)."""
     said = words(text)
     found: set[str] = set()
-    other = False
+    unmatched: list[str] = []
     i = 0
     while i < len(said):
         after_yes = "yes" in found and "no" not in found
@@ -99,9 +157,12 @@ def read_answer(text: str) -> Reading:
                 i += size
                 break
         else:
-            other = other or said[i] not in FILLER
+            if said[i] not in FILLER:
+                unmatched.append(said[i])
             i += 1
-    if other:
+    if unmatched and "yes" not in found and _asks_about_the_change(text, said, unmatched):
+        return "unclear"
+    if unmatched:
         return "request"
     if found == {"yes"}:
         return "yes"
