@@ -66,7 +66,7 @@ STOCK_PHRASE = _re(
     r"not sold out|not out of stock|can (?:buy|order|get) (?:now|today|right now))\b"
 )
 STOCK_QUESTION = _re(
-    r"\b(?:in[- ]stock|stock|available|availability|how many|any left|left\b|sold out|"
+    r"\b(?:in[- ]stock|stock|available|availability|how many|any left|any remaining|left\b|sold out|"
     r"out of stock|inventory|can i (?:buy|get|order) (?:it|one|them|this|that)|"
     r"do you (?:still )?have (?:it|one|them|this|that|any)(?! (?:in|with)\b)|"
     r"do you (?:still )?(?:have|stock|sell) the\b)"
@@ -144,21 +144,37 @@ TOGETHER = _re(
     r"\b(?:goes? (?:well )?with|go(?:es)? together|pairs? (?:well )?with|to go with|"
     r"(?:bought|buy|buys|sold|sells?|go|goes|used) (?:\w+ )?(?:together|alongside)|alongside|"
     r"also bought|also buy|complete the (?:set|look)|matching|"
-    r"what else (?:do|did) (?:people|customers|shoppers) buy|"
+    r"what else (?:do|did|would) (?:people|customers|shoppers|they|folks) (?:\w+ )?(?:buy|get|"
+    r"order|purchase|pick up|add)|"
+    r"(?:people|customers|shoppers|folks|those|anyone|everyone) (?:who|that) (?:\w+ )?"
+    r"(?:bought|ordered|purchased|got|buy|order)\b(?=.*\b(?:else|also|too|as well)\b)|"
     r"(?:people|customers|shoppers|folks|others|everyone) (?:\w+ ){0,3}(?:buy|get|order|pick up|"
     r"pair) (?:along |together )?with|bought (?:along )?with)\b"
 )
+# "add it to my basket", "my cart": the shopping cart; "a wicker basket" alone is a product.
 ORDER = _re(
     r"\b(?:add (?:it |this |that |them |one |the \w+ (?:one )?)?to (?:my |the )?(?:cart|basket|"
-    r"bag|trolley|order)|(?:shopping )?(?:cart|basket)|checkout|check out|"
+    r"bag|trolley|order)|(?:shopping|my|your|our) (?:cart|basket)|"
+    r"(?:view|empty|clear|open|see|check) (?:the |my )?(?:cart|basket)|checkout|check out|"
     r"(?:buy|purchase) (?:it|this|that|them|one|this one|that one|the)|"
     r"order (?:it|this|that|them|one|this one|that one|the)(?! by\b)(?! [\w-]+ by\b)|"
     r"i'?ll take|i will take|place (?:an|the|my) order|pay for)\b"
 )
 MORE = _re(
     r"\b(?:more|next|the rest|others|other ones|what else|anything else|any others|additional|"
-    r"another page|keep going|continue|further)\b"
+    r"another page|keep going|continue|further|something (?:else|different)|"
+    r"not (?:those|these|them|the ones? (?:you )?(?:showed|listed|shown)))\b"
 )
+# "forget the budget", "ignore my price limit": the price filter dropped, said before the
+# price reader takes "budget" for a cheap sort.
+PRICE_CLEAR = _re(
+    r"\b(?:forget|ignore|drop|scrap|remove|never ?mind|don'?t (?:care about|worry about)|no)"
+    r" (?:about )?(?:the |my |that |a |any )?(?:budget|price(?: limit| cap| range)?|"
+    r"spending limit|max(?:imum)? price)\b"
+)
+# "a bigger one", "anything smaller?": another size of the kind shown.
+SIZE_UP = _re(r"\b(?:bigger|larger|a size up|biggest|largest)\b")
+SIZE_DOWN = _re(r"\b(?:smaller|tinier|a size down|smallest|more compact)\b")
 # Markers that new words narrow the last search ("only the 3 tier ones") or replace part of it
 # ("anything with pink polkadots instead?") rather than start a new one.
 NARROWING = _re(r"\b(?:only|just|of (?:those|them|these)|those|these|them|ones|one|any of)\b")
@@ -183,8 +199,12 @@ REPLACING = _re(r"\b(?:instead|rather|what about|how about|anything with|any wit
 # "what is it made of" asks for the material.
 MADE_OF = _re(r"\bmade (?:of|from|out of)\b|\bwhat(?:'s| is) it made\b")
 # "a water bottle made of glass", "any yoga mats in stock": a kind of product, not one product.
+# "got any left?", "any more in stock?": how many of the product named, not any product.
+ANY_LEFT = _re(r"\bany (?:more )?(?=left\b|remaining\b|in stock\b)")
 INDEFINITE = _re(r"\b(?:a|an|any|some)\b")
-DEFINITE_ONE = _re(r"\bthe (?:[a-z0-9'-]+ ){1,4}one\b")
+DEFINITE_ONE = _re(
+    r"(?:\bthe |^(?!(?:any|a|an|some|which|what|another|other|no) ))(?:[a-z0-9'-]+ ){1,4}one\b"
+)  # "the skull one", "skull one?"
 # "the cheapest thing you sell": the whole catalog, not the last search.
 WHOLE_CATALOG = _re(
     r"\b(?:(?:thing|things|item|items|product|products|anything|everything|stuff)"
@@ -301,5 +321,6 @@ STOPWORDS = frozenset(
     address works work working bit little tad hmm hmmm erm er kinda sorta
     demand sales forecast forecasts forecasting reorder restock blurb seo copywriting
     u ur ya yall we've as well say ideally preferably hopefully basically asap
+    if possible possibly normal ordinary
     even slightly somewhat considerably marginally fractionally noticeably""".split()  # noqa: SIM905 (a word list reads better as text)
 )

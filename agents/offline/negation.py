@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from agents.offline import cues
+from agents.offline.text import singular_forms
 from agents.offline.vocabulary import CatalogVocabulary
 from tools.search.text import normalize as search_term
 
@@ -98,8 +99,18 @@ def _word_forms(word: str) -> list[str]:
     return [stem + end for stem in sorted(stems) for end in _FORM_ENDINGS]
 
 
+# "none of the sets that come with cutlery": what the sets come with is the thing refused.
+_WHAT_COMES_WITH = re.compile(
+    r"\b(?:with|(?:that|which) (?:\w+ )?(?:come|comes|have|has|include|includes|contain|"
+    r"contains)|containing|including)\b"
+)
+
+
 def _phrase(span: str, vocab: CatalogVocabulary) -> str | None:
     """The catalog's words of one negated phrase, or ``None`` when it is not one to exclude."""
+    parts = _WHAT_COMES_WITH.split(span)
+    if len(parts) > 1 and parts[-1].strip():
+        span = parts[-1]
     words = [w for w in span.split() if w not in _FRAME_WORDS]
     words = [w for w in words if w not in cues.STOPWORDS or vocab.lookup((w,))]
     if not words or len(words) > MAX_WORDS:
@@ -110,11 +121,25 @@ def _phrase(span: str, vocab: CatalogVocabulary) -> str | None:
     return " ".join(f for f in forms if f)
 
 
+def _modifiers(phrase: str, elsewhere: set[str], vocab: CatalogVocabulary) -> str:
+    """ "a watch, but not a smart watch": the refused phrase is a product kind of its own
+    whose last word is the kind asked for outside the negation, so only the words that set
+    the refused kind apart are excluded ("smart")."""
+    words = [w for w in phrase.split() if w not in _FRAME_WORDS]
+    head = words[-1] if words else ""
+    kind = any(t.kind == "category" for t in vocab.lookup(tuple(words)))
+    if kind and len(words) > 1 and (head in elsewhere or singular_forms(head) & elsewhere):
+        return " ".join(words[:-1])
+    return phrase
+
+
 def take_exclusions(text: str, vocab: CatalogVocabulary) -> tuple[str, list[str]]:
     """``text`` without its negated phrases, and those phrases (the catalog's words only)."""
     excluded: list[str] = []
     for match in reversed(list(NEGATION.finditer(text))):
-        phrases = [_phrase(span, vocab) for span in _ALTERNATIVES.split(match.group("span"))]
+        elsewhere = set(re.findall(r"[a-z0-9]+", f"{text[: match.start()]} {text[match.end() :]}"))
+        spans = _ALTERNATIVES.split(match.group("span"))
+        phrases = [_phrase(_modifiers(span, elsewhere, vocab), vocab) for span in spans]
         if not phrases or None in phrases:
             continue
         found = [v for p in phrases if p for v in _variants(p, vocab)]

@@ -60,7 +60,13 @@ def understand(text: str, vocab: CatalogVocabulary, ctx: NluContext | None = Non
     if not re.search(r"[a-z0-9]", norm):
         u.intent = "empty"
         return u
-    u.price, rest = parse_price(_without_interjections(cues.DISCOURSE.sub(" , ", norm), vocab))
+    said, dropped = cues.PRICE_CLEAR.subn(" , ", norm)
+    if dropped:
+        u.cleared.add("price")  # "ok forget the budget": the price filter, not a cheap sort
+    u.price, rest = parse_price(_without_interjections(cues.DISCOURSE.sub(" , ", said), vocab))
+    for step, pattern in ((1, cues.SIZE_UP), (-1, cues.SIZE_DOWN)):
+        rest, resized = pattern.subn(" ", rest)
+        u.resize = u.resize or (step if resized else 0)
     rest, u.excluded = take_exclusions(rest, vocab)  # before "made of" reads as a question
     flags = detect_flags(rest)
     u.topic = flags.topic
@@ -80,7 +86,9 @@ def understand(text: str, vocab: CatalogVocabulary, ctx: NluContext | None = Non
     about_one = flags.similar or bool(cues.TOGETHER.search(norm))
     # Not a product shown here: a product of the catalog named by its title ("tell me about
     # the Round Cake Tin Vintage Red"; "a water bottle made of glass" asks for a kind).
-    naming = about_one or refers_by_words and not cues.INDEFINITE.search(norm)
+    # "got any left?" asks about the product named, not for any product of a kind.
+    indefinite = cues.INDEFINITE.search(cues.ANY_LEFT.sub(" ", norm))
+    naming = about_one or refers_by_words and not indefinite
     named = vocab.named_product(norm) if not u.explicit_references else None
     if named is not None and (naming or _whole_title_named(named, norm)):
         u.references.append(Reference("title", product_id=named.product_id))

@@ -14,6 +14,7 @@ from agents.offline import answers
 from agents.offline.nlu import NluContext, Understanding
 from agents.offline.relax import Relaxation
 from agents.offline.text import normalize, tokens
+from agents.offline.vocabulary import CatalogVocabulary
 
 CENT = 0.01
 # A shopper's need fits in a few words; a pasted essay must not fail the tool's validation.
@@ -133,6 +134,31 @@ def refined_args(
     elif sort is not None:
         args["sort"] = sort
     return args
+
+
+# Size words from small to big: "a bigger one" moves up this scale from the size asked for.
+SIZE_SCALE = ("mini", "tiny", "small", "medium", "large", "big", "jumbo", "giant")
+
+
+def resized(args: dict[str, Any], step: int, vocab: CatalogVocabulary) -> dict[str, Any]:
+    """The search with its size option moved one step the way asked ("is there a bigger one?"
+    after small: the catalog's next size up, else no size filter); the kind is kept."""
+    attributes = dict(args.get("attributes") or {})
+    name = next((n for n in attributes if "size" in n.lower()), None)
+    if not step or name is None or str(attributes[name]).lower() not in SIZE_SCALE:
+        return args
+    at = SIZE_SCALE.index(str(attributes[name]).lower())
+    offered = {v.lower(): v for v in vocab.attribute_values(name)}
+    ahead = SIZE_SCALE[at + 1 :] if step > 0 else SIZE_SCALE[:at][::-1]
+    bigger = next((offered[v] for v in ahead if v in offered), None)
+    if bigger is None:
+        attributes.pop(name)
+    else:
+        attributes[name] = bigger
+    out = {**args, "attributes": attributes}
+    if not attributes:
+        out.pop("attributes")
+    return out
 
 
 def refine_fallbacks(

@@ -19,6 +19,7 @@ from agents.offline.relax import Relaxation, relaxations
 from agents.offline.search_arguments import (
     refine_fallbacks,
     refined_args,
+    resized,
     search_args,
     similar_args,
 )
@@ -86,6 +87,7 @@ def plan_turn(
         refined = refined_args(u, base, ctx, anchor)
         if isinstance(refined, str):
             return TurnPlan("text", text=refined)
+        refined = resized(refined, u.resize, vocab)
         return TurnPlan(
             "refine",
             calls=[ToolCallPlan(SEARCH, refined)],

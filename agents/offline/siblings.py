@@ -15,10 +15,13 @@ import re
 
 from agents.offline.answers import details_answer, stock_answer
 from agents.offline.context import LISTINGS
+from agents.offline.cues import STOPWORDS
 from agents.offline.dialogue import Dialogue
+from agents.offline.merchandising import horizon_days
 from agents.offline.step import Step, call_then_answer
 from agents.offline.supply import forecast_answer
 from agents.offline.text import normalize, tokens
+from agents.offline.vocabulary import Term
 
 DETAILS = "get_product"
 STOCK = "check_inventory"
@@ -30,6 +33,18 @@ _VERSION = re.compile(
     r"\b(?:version|one|variant|edition|colou?r(?:way)?|instead|as well|too|also)\b"
     r"|^(?:and|what about|how about|same)\b|\bsame (?:for|again|with)\b|\b(?:it|that|this) in\b"
 )
+
+# Words of a follow-up that name no product: "ok and the … one please?"
+_FILLER = frozenset(
+    """ok okay so and what how about the a an one ones please then same for with too also as
+    well that this is there do you have any""".split()  # noqa: SIM905 (a word list reads better as text)
+)
+
+# A period said beside the product ("and the blue ones, next 30 days?") names no product.
+_PERIOD = frozenset(
+    ["next", "over", "coming", "following", "day", "days", "week", "weeks", "month", "months"]
+)
+MAX_NEW_WORDS = 2
 
 
 def sibling_id(d: Dialogue) -> str | None:
@@ -48,10 +63,17 @@ def sibling_id(d: Dialogue) -> str | None:
     if any(t.kind in ("category", "brand") for m in matches for t in m.terms):
         return None  # "a silver necklace instead": a new product kind, a search
     named = [t for m in matches for t in m.terms if t.kind == "value" and not t.weak]
-    if len(named) != 1:
-        return None
-    wanted = named[0]
     title_words = tokens(normalize(known.title))
+    if len(named) != 1:
+        return _word_swapped(d, words, title_words, focus)
+    return _value_swapped(d, named[0], title_words, focus) or _word_swapped(
+        d, words, title_words, focus
+    )
+
+
+def _value_swapped(d: Dialogue, wanted: Term, title_words: list[str], focus: str) -> str | None:
+    """ "and the silver version?": the focus title with its own value of the attribute named
+    swapped for the one said."""
     own = [
         i
         for i, w in enumerate(title_words)
@@ -66,6 +88,32 @@ def sibling_id(d: Dialogue) -> str | None:
     return linked.product_id
 
 
+def _word_swapped(d: Dialogue, words: list[str], title_words: list[str], focus: str) -> str | None:
+    """ "ok and the sweetheart one?" after the Strawberry Ceramic Trinket Box, "and the bird
+    design ones?" after the Hand Warmer Owl Design: the title words said that the focus title
+    lacks, put in place of each of its words in turn; the one product of the catalog found
+    whole that way."""
+    said = [
+        w
+        for w in words
+        if w not in _FILLER
+        and w not in STOPWORDS
+        and w not in title_words
+        and w not in _PERIOD
+        and not w.isdigit()
+        and not _VERSION.fullmatch(w)
+    ]
+    if not 0 < len(said) <= MAX_NEW_WORDS or not all(d.vocab.knows_word(w) for w in said):
+        return None
+    found = set()
+    for i in range(len(title_words)):
+        swapped = [*title_words[:i], *said, *title_words[i + 1 :]]
+        linked = d.vocab.named_product(" ".join(swapped))
+        if linked is not None and linked.coverage >= 1.0 and linked.product_id != focus:
+            found.add(linked.product_id)
+    return found.pop() if len(found) == 1 else None
+
+
 def sibling_step(d: Dialogue) -> Step | None:
     """The other version read as the focus product was: its forecast again after a forecast
     ("same for the pink one"), its stock after a stock check, else its details; ``None`` when
@@ -75,6 +123,9 @@ def sibling_step(d: Dialogue) -> Step | None:
     last = next((r for r in reversed(d.conv.history) if r.output is not None), None)
     if last is not None and last.name == FORECAST and FORECAST in d.tool_names:
         args = {**last.args, "product_id": product_id}
+        days = horizon_days(normalize(d.text))
+        if days is not None:
+            args["horizon_days"] = days  # "and the blue ones, next 30 days?"
         return call_then_answer(d.conv, FORECAST, args, forecast_answer)
     if last is not None and last.name == STOCK and STOCK in d.tool_names:
         return call_then_answer(d.conv, STOCK, {"product_id": product_id}, stock_answer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 REORDER = re.compile(
-    r"\b(?:what|which)(?: \w+){0,3} (?:should|do|must|need to|to) (?:i |we )?"
+    r"\b(?:what|which)(?: \w+){0,3} (?:should|do|must|need to|to) (?:i |we )?(?:be )?"
     r"(?:re-?order|restock|replenish)"
     r"|\b(?:what|which)(?: \w+){0,3} (?:needs?|need to be|should be) "
     r"(?:re-?order|restock|replenish)"

@@ -93,6 +93,7 @@ class Understanding:
     guessed: bool = False
     narrowing: bool = False  # new words add to the last search ("only the 3 tier ones")
     replacing: bool = False  # new words replace its free text ("pink polkadots instead")
+    resize: int = 0  # +1 "a bigger one", -1 "smaller?": another size of the kind shown
 
     @property
     def query(self) -> str:
@@ -113,6 +114,7 @@ class Understanding:
             or self.pricier
             or self.cleared
             or self.excluded
+            or self.resize
         )
 
     @property
