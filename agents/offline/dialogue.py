@@ -16,6 +16,7 @@ from functools import cached_property
 from langchain_core.messages import BaseMessage
 
 from agents.offline.context import Conversation, read_conversation
+from agents.offline.foreign import read_messages_in_english
 from agents.offline.nlu import NluContext, Understanding, understand
 from agents.offline.service.reading import ServiceConversation, read_service
 from agents.offline.store_policy import StorePolicy
@@ -36,6 +37,9 @@ class Dialogue:
     """The conversation so far, as each skill reads it."""
 
     def __init__(self, messages: Sequence[BaseMessage], store: Store) -> None:
+        # Shopper messages in German, French, Spanish or Italian are read in English first
+        # (``foreign.read_messages_in_english``): every skill then reads them as it reads English.
+        messages, self.read_as, self.read_before = read_messages_in_english(messages, store.vocab)
         self.messages = messages
         self.store = store
         self.conv: Conversation = read_conversation(messages)

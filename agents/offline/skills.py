@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from agents.offline import answers
 from agents.offline.content_requests import content_step
 from agents.offline.dialogue import Dialogue
+from agents.offline.foreign import read_as_note
 from agents.offline.product_stock import product_stock_step, stock_and_forecast_step
 from agents.offline.recommending import recommendation_step
 from agents.offline.routing import routed_step
@@ -21,6 +22,7 @@ from agents.offline.shopping import shopping_step
 from agents.offline.siblings import sibling_step
 from agents.offline.step import Step, say
 from agents.offline.supply import supply_step
+from tools.orders.tools import WRITE_TOOLS
 
 
 def opening_step(d: Dialogue) -> Step | None:
@@ -99,5 +101,11 @@ SKILLS: tuple[Skill, ...] = (
 
 
 def next_step(d: Dialogue) -> Step:
-    """The first answer in skill order (core shopping, last, always answers)."""
-    return next(step for step in (skill.step(d) for skill in SKILLS) if step is not None)
+    """The first answer in skill order (core shopping, last, always answers); an answer to a
+    message read from another language says so, once, before it."""
+    step = next(step for step in (skill.step(d) for skill in SKILLS) if step is not None)
+    # A change confirmed this turn answered the question, not the message read before it.
+    confirmed = any(r.name in WRITE_TOOLS for rnd in d.conv.rounds for r in rnd)
+    if d.read_as is not None and step.text and not step.calls and not confirmed:
+        step.text = f"{read_as_note(d.read_as, first=not d.read_before)}\n{step.text}"
+    return step
