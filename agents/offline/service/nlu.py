@@ -109,6 +109,9 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
         _re(
             r"\b(?:exchange\w*|swap\w*|switch\w*|replac\w+|trade (?:it|them) in|"
             r"different|change (?:the |its )?(?:size|colou?r|option|model)|"
+            # "it's too small, I want the XL instead": the wrong size, another one wanted
+            r"(?:too (?:small|big|large|tight|loose|short|long)|(?:doesn'?t|don'?t|didn'?t) fit|"
+            r"wrong size)(?=[^.?!]*\b(?:instead|want|need|prefer|rather|bigger|smaller|larger)\b)|"
             # "I'd prefer it in grey", "rather have them in a medium"
             r"(?:prefer|rather have|rather get|like|want|get)(?= (?:it|them|one|this|that|those|"
             r"(?:the|my) (?!money|refund)[\w-]+(?: [\w-]+)?)[^.?!]{0,30}? "
@@ -365,6 +368,8 @@ class Request:
             or self.order_ids
             or (self.identifies and not self.words)
             or (self.identifies and self.intent is not None)  # "x@y.com. has my kettle arrived?"
+            # "x@y.com, the boots I got are too small": a problem with what they received
+            or (self.identifies and bool(ITEM_PROBLEM.search(self.text)))
             or self.address
         )
 
@@ -382,7 +387,21 @@ class Request:
         )
 
 
+# Something wrong with an item the customer received: their order, not a search.
+ITEM_PROBLEM = _re(
+    r"\b(?:too (?:small|big|large|tight|loose|short|long|narrow|wide)|"
+    r"(?:doesn'?t|don'?t|didn'?t|does not|do not|did not|won'?t) (?:fit|work|turn on|charge)|"
+    r"broken|damaged|faulty|defective|cracked|stopped working|wrong (?:size|colou?r|item|model))\b"
+)
+# "my visa instead of the gift card": the method named after it is the one being replaced.
+REPLACED_METHOD = _re(
+    r"\b(?:instead of|rather than|in place of|not (?:on |with |by |to )?(?:the|my))\s+"
+    r"(?:(?:the|my|a|an|that|this|current|old|existing)\s+)*(?:[\w-]+\s*){1,4}"
+)
+
+
 def _payment(text: str) -> PaymentRef | None:
+    text = REPLACED_METHOD.sub(" ", text)
     if match := PAYMENT_ID.search(text):
         return PaymentRef("id", method_id=match.group(1).lower())
     if GIFT_CARD.search(text):
@@ -493,7 +512,9 @@ def understand_request(text: str) -> Request:
         request.zip_code = keyed_zip.group(1)
     keeps = bool(KEEP.search(rest))  # "I'll keep them": nothing to act on in those words
     rest = KEEP.sub(" ", rest)
-    request.intent = next((name for name, cue in INTENTS if cue.search(rest)), None)
+    # "the hose from my delivered order": the order's state says which order, not "status"
+    stateless = " ".join(ORDER_STATE.sub(lambda m: m[0][len(m[1]) :], rest).split())
+    request.intent = next((name for name, cue in INTENTS if cue.search(stateless)), None)
     if DONE_QUESTION.search(rest):
         request.intent = "status"
     request.payment = _payment(rest)

@@ -344,7 +344,12 @@ class ServicePlanner:
         fits = [r for r in records if r.get("status") in STATUSES.get(intent, (r.get("status"),))]
         for candidates in ([r for r in named if r in fits], named):
             if len(candidates) == 1:
-                return candidates[0]  # one order holds what was named (it may not fit: said so)
+                # one order holds what was named (it may not fit: said so); a status is read
+                # again, as it may have changed since
+                fresh = self._fetch([str(candidates[0]["order_id"])], fresh=True)
+                if intent == "status" and fresh is not None:
+                    return fresh
+                return candidates[0]
         if intent == "status" and not named:
             if len(records) == 1:
                 return records[0]
