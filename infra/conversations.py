@@ -168,8 +168,28 @@ class SealedPostgresSaver(AsyncPostgresSaver):
 
 
 # Any fixed number: it names the table-creation lock among the database's advisory locks.
-_SETUP_LOCK = 0x5E0A9E48
+SETUP_LOCK = 0x5E0A9E48
 POOL_TIMEOUT_S = 10.0
+SETUP_WAIT_S = 300.0  # another worker making the tables on a slow machine
+
+
+async def _take_setup_lock(guard: AsyncConnection[DictRow]) -> None:
+    """The lock that lets one worker at a time make the checkpoint tables, polled rather than
+    waited for: a session blocked in ``pg_advisory_lock`` holds a snapshot, and the holder's
+    ``CREATE INDEX CONCURRENTLY`` waits for every older snapshot, so two workers starting at
+    once would wait for each other for ever (PostgreSQL cannot see the cycle: its other half is
+    the holder waiting, in this process, for its own index build on another connection)."""
+    deadline = asyncio.get_running_loop().time() + SETUP_WAIT_S
+    while True:
+        taken = await guard.execute("SELECT pg_try_advisory_lock(%s) AS got", (SETUP_LOCK,))
+        row = await taken.fetchone()
+        if row is not None and row["got"]:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise UpstreamError(
+                f"another process kept the checkpoint tables' setup lock for {SETUP_WAIT_S:g} s"
+            )
+        await asyncio.sleep(0.2)
 
 
 @asynccontextmanager
@@ -199,11 +219,11 @@ async def _postgres_saver(settings: Settings) -> AsyncIterator[SealedPostgresSav
     try:
         saver = SealedPostgresSaver(pool, serde=serde)
         async with pool.connection() as guard:
-            await guard.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK,))
+            await _take_setup_lock(guard)
             try:
                 await saver.setup()
             finally:
-                await guard.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK,))
+                await guard.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
         yield saver
     finally:
         await pool.close()

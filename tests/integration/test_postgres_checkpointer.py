@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 from collections.abc import Callable
@@ -13,7 +14,7 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from pydantic import SecretStr
 
-from infra.conversations import SealedPostgresSaver, open_checkpointer
+from infra.conversations import SETUP_LOCK, SealedPostgresSaver, open_checkpointer
 from infra.errors import ConfigError
 from infra.settings import Settings
 
@@ -109,6 +110,47 @@ async def test_another_key_does_not_open_the_conversation(
     async with open_checkpointer(_settings(tmp_path, url, os.urandom(32))) as other:
         with pytest.raises(ConfigError, match="checkpoint key"):
             await other.aget_tuple({"configurable": {"thread_id": "t"}})
+
+
+async def test_a_worker_waiting_to_make_the_tables_does_not_stall_the_one_making_them(
+    tmp_path: Path, new_database: Callable[[str | None], str]
+) -> None:
+    # Replays two workers starting at once on a new database: the first holds the setup lock
+    # and builds an index CONCURRENTLY (as the saver's setup does) while the second waits for
+    # the lock. A second worker blocked inside pg_advisory_lock held a snapshot the index build
+    # waited for, and neither ever finished.
+    url = new_database(None)
+    holder = await psycopg.AsyncConnection.connect(url, autocommit=True)
+    builder = await psycopg.AsyncConnection.connect(url, autocommit=True)
+    await holder.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
+    await builder.execute("CREATE TABLE probe (id int)")
+    opened = asyncio.Event()
+
+    async def second_worker() -> None:
+        async with open_checkpointer(_settings(tmp_path, url, os.urandom(32))):
+            opened.set()
+
+    worker = asyncio.create_task(second_worker())
+    try:
+        asking = (
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid NOT IN (%s, pg_backend_pid()) AND query LIKE '%%advisory_lock(%%'"
+        )
+        for _ in range(600):  # until the second worker has asked for the lock
+            row = await (await builder.execute(asking, (holder.info.backend_pid,))).fetchone()
+            if row is not None and row[0] > 0:
+                break
+            await asyncio.sleep(0.1)
+        await builder.execute("SET statement_timeout = '30s'")
+        await builder.execute("CREATE INDEX CONCURRENTLY probe_id ON probe (id)")
+        assert not opened.is_set()  # still waiting for the lock
+        await holder.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
+        await asyncio.wait_for(worker, 120)
+        assert opened.is_set()
+    finally:
+        worker.cancel()
+        await holder.close()
+        await builder.close()
 
 
 async def test_postgres_without_a_url_is_refused(tmp_path: Path) -> None:
