@@ -66,11 +66,13 @@ STOCK_PHRASE = _re(
     r"not sold out|not out of stock|can (?:buy|order|get) (?:now|today|right now))\b"
 )
 STOCK_QUESTION = _re(
-    r"\b(?:in[- ]stock|stock|available|availability|how many|any left|any remaining|left\b|sold out|"
-    r"out of stock|inventory|can i (?:buy|get|order) (?:it|one|them|this|that)|"
+    r"\b(?:in[- ]stock|stock|available|availability|how many|any left|any remaining|left\b|"
+    r"sold out|out of stock|inventory|can i (?:buy|get|order) (?:it|one|them|this|that)|"
     r"do you (?:still )?have (?:it|one|them|this|that|any)(?! (?:in|with)\b)|"
     r"do you (?:still )?(?:have|stock|sell) the\b)"
 )
+# "do you sell the X": the product named, which may be asked about in an option ("in 4k").
+SELL_THE = _re(r"\bdo you (?:still )?(?:have|stock|sell) the\b")
 
 GREETING = _re(
     r"(?:^(?:yo|hiya|howdy|morning|evening|afternoon)\b|\b(?:hi|hello|hey|hullo|greetings|"
@@ -163,6 +165,7 @@ ORDER = _re(
 MORE = _re(
     r"\b(?:more|next|the rest|others|other ones|what else|anything else|any others|additional|"
     r"another page|keep going|continue|further|something (?:else|different)|"
+    r"other (?:ideas|suggestions)|"
     r"not (?:those|these|them|the ones? (?:you )?(?:showed|listed|shown)))\b"
 )
 # "forget the budget", "ignore my price limit": the price filter dropped, said before the
@@ -321,6 +324,6 @@ STOPWORDS = frozenset(
     address works work working bit little tad hmm hmmm erm er kinda sorta
     demand sales forecast forecasts forecasting reorder restock blurb seo copywriting
     u ur ya yall we've as well say ideally preferably hopefully basically asap
-    if possible possibly normal ordinary
+    if possible possibly normal ordinary idea ideas she's he's
     even slightly somewhat considerably marginally fractionally noticeably""".split()  # noqa: SIM905 (a word list reads better as text)
 )

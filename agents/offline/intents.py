@@ -48,7 +48,11 @@ def decide(
     if explicit or u.ambiguous:
         if (u.cheaper or u.pricier) and explicit:
             return "refine"
-        if flags.stock or u.in_stock_only:
+        # "do you sell the security camera in 4k?": whether it comes in that option
+        asks_option = bool(u.attributes) and not cues.STOCK_QUESTION.search(
+            cues.SELL_THE.sub(" ", u.text)
+        )
+        if (flags.stock or u.in_stock_only) and not asks_option:
             return "stock"
         return "details"
     if u.compare and not content:

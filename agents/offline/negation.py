@@ -25,7 +25,10 @@ NEGATION = re.compile(
     r"not|(?<!have )(?<!'ve )(?<!has )(?<!had )(?<!got )(?<!ran out of )no|nothing|none|"
     r"(?<!live )(?<!cope )(?<!manage )(?<!survive )without|"
     r"(?:that |which )?(?:are|is)(?: not|n'?t)|aren'?t|isn'?t|"
-    r"(?:i )?(?:don'?t|do not) (?:want|like|need)(?: any)?|avoid(?:ing)?|minus|never)\s+"
+    r"(?:i )?(?:don'?t|do not) (?:want|like|need)(?: any)?|avoid(?:ing)?|minus|never|"
+    # "she's already got loads of cake tins": what they have is no present
+    r"already (?:got|has|have|owns?)(?: (?:loads|lots|plenty|a lot|a few|several|enough|"
+    r"too many|so many|many|all the)(?: of)?)?)\s+"
     r"(?P<span>[a-z0-9' -]+?)(?=\s*(?:$|[,.;!?)]|\b(?:but|and|please|thanks|instead|"
     r"under|over|below|above|between|for|in stock)\b))"
 )

@@ -97,6 +97,13 @@ def understand(text: str, vocab: CatalogVocabulary, ctx: NluContext | None = Non
         # ("what colours does the Coffee Maker come in?")
         asked = [t.name for w in words for t in vocab.lookup((w,)) if t.kind == "attribute"]
         u.asked_attribute = u.asked_attribute or next(iter(asked), None)
+        # "do you sell the indoor security camera in 4k?": an option value its title lacks
+        title = _named_title(u, vocab, ctx)
+        for w in words:
+            values = [t for t in vocab.lookup((w,)) if t.kind == "value" and not t.weak]
+            best = vocab.best_attribute(values, None) if w not in title else None
+            if best is not None and best.name not in u.attributes:
+                u.attributes[best.name] = best.value
         words = []
         if not u.compare:
             # "the skull one, how much is it?": "it" is the product just named, not another
@@ -110,6 +117,16 @@ def understand(text: str, vocab: CatalogVocabulary, ctx: NluContext | None = Non
     if u.intent == "search" and is_gift_request(norm):
         _read_gift(u, norm, vocab)
     return u
+
+
+def _named_title(u: Understanding, vocab: CatalogVocabulary, ctx: NluContext) -> set[str]:
+    """The words of the title a message named."""
+    pid = next((r.product_id for r in u.references if r.kind == "title"), None)
+    known = ctx.known.get((pid or "").lower())
+    if known is not None:
+        return set(tokens(normalize(known.title)))
+    named = vocab.named_product(u.text)
+    return set(tokens(normalize(named.title))) if named is not None else set()
 
 
 def _without_interjections(text: str, vocab: CatalogVocabulary) -> str:

@@ -114,7 +114,9 @@ def test_resizing_without_a_size_filter_changes_nothing() -> None:
     assert resized(args, 1, VOCAB) == args
 
 
-@pytest.mark.parametrize("text", ["something else please, not those", "got something else? not these"])
+@pytest.mark.parametrize(
+    "text", ["something else please, not those", "got something else? not these"]
+)
 def test_something_else_not_those_shows_the_next_ones(text: str) -> None:
     assert understand(text, VOCAB, AFTER_TINS).intent == "more"
 
@@ -166,3 +168,21 @@ async def test_a_forecast_follow_up_names_the_sibling_by_its_words(shop: Shop) -
     await shop.say("forecast for the tea cosy owl design over the next 5 days")
     turn = await shop.say("and the fox design one, next 20 days?")
     assert shop.calls(turn) == [("forecast_demand", {"product_id": "R6", "horizon_days": 20})]
+
+
+def test_what_they_already_have_is_no_present() -> None:
+    u = understand("she's already got loads of lunch tins, anything else?", VOCAB, AFTER_TINS)
+    assert u.intent == "refine"
+    assert u.excluded == ["lunch tins"] or u.excluded[0].startswith("lunch tin")
+
+
+def test_other_ideas_shows_the_next_ones() -> None:
+    assert understand("any other ideas?", VOCAB, AFTER_TINS).intent == "more"
+
+
+def test_a_title_asked_for_in_an_option_is_a_details_question() -> None:
+    u = understand("do you sell the tea cosy owl design in red?", VOCAB)
+    assert u.intent == "details"
+    assert u.attributes == {"colour": "red"}
+    stock = understand("do you have the tea cosy owl design in stock?", VOCAB)
+    assert stock.intent == "stock"
