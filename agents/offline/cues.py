@@ -168,6 +168,11 @@ MORE = _re(
     r"other (?:ideas|suggestions)|"
     r"not (?:those|these|them|the ones? (?:you )?(?:showed|listed|shown)))\b"
 )
+# "something else, not those": other things than the ones listed, not more of them.
+SOMETHING_ELSE = _re(
+    r"\b(?:(?:something|anything) (?:else|different)|other (?:ideas|suggestions)|"
+    r"not (?:those|these|them))\b"
+)
 # "forget the budget", "ignore my price limit": the price filter dropped, said before the
 # price reader takes "budget" for a cheap sort.
 PRICE_CLEAR = _re(

@@ -100,6 +100,9 @@ def plan_turn(
         args = dict(shown_record.args)
         offset = int(args.get("offset", 0) or 0) + len(shown_record.products)
         if offset >= shown_record.total:
+            broader = _something_else(u, args)
+            if broader is not None:
+                return TurnPlan("search", calls=[ToolCallPlan(SEARCH, broader)])
             return TurnPlan("text", text=answers.nothing_more(shown_record.total))
         args["offset"] = offset
         return TurnPlan("more", calls=[ToolCallPlan(SEARCH, args)])
@@ -124,6 +127,19 @@ def plan_turn(
         return TurnPlan("stock", calls=calls, numbers=targets.numbers)
     ids = targets.ids[:MAX_COMPARED]
     return TurnPlan("details", calls=[ToolCallPlan(DETAILS, {"product_id": pid}) for pid in ids])
+
+
+def _something_else(u: Understanding, args: dict[str, Any]) -> dict[str, Any] | None:
+    """ "something else, not those" once every match was shown: other products within the
+    same limits (price, stock), the best sellers first, leaving out what was searched for;
+    ``None`` when the message only asks for more of the same."""
+    if not cues.SOMETHING_ELSE.search(u.text):
+        return None
+    kept = {k: v for k, v in args.items() if k in ("min_price", "max_price", "in_stock_only")}
+    if not kept:
+        return None  # no limits to keep: "something else" says nothing to search for
+    said = [*str(args.get("query") or "").split(), *(args.get("exclude") or [])]
+    return {**kept, "sort": "popularity", "exclude": list(dict.fromkeys(said))}
 
 
 def _guessed_category(args: dict[str, Any], conv: Conversation) -> bool:

@@ -186,3 +186,15 @@ def test_a_title_asked_for_in_an_option_is_a_details_question() -> None:
     assert u.attributes == {"colour": "red"}
     stock = understand("do you have the tea cosy owl design in stock?", VOCAB)
     assert stock.intent == "stock"
+
+
+async def test_something_else_once_all_are_shown_keeps_the_budget(shop: Shop) -> None:
+    first = await shop.say("tea cosy owl design under £4")
+    assert len(shop.calls(first)) == 1
+    turn = await shop.say("hmm, something else, not those")
+    name, args = shop.calls(turn)[0]
+    assert name == "search_products"
+    assert args["max_price"] == 4
+    assert args["sort"] == "popularity"
+    assert "owl" in args["exclude"]
+    assert "R5" not in shop.answer(turn)
