@@ -79,15 +79,16 @@ def understand(text: str, vocab: CatalogVocabulary, ctx: NluContext | None = Non
     rest = take_references(u, rest, vocab, ctx, flags)
     words = take_clears(u, tokens(rest), vocab)
     refers_by_words = flags.details or flags.stock or flags.order or flags.similar
-    if not u.explicit_references and (refers_by_words or cues.DEFINITE_ONE.search(norm)):
+    # "got any left?" asks about the product named, not for any product of a kind.
+    indefinite = cues.INDEFINITE.search(cues.ANY_LEFT.sub(" ", norm))
+    pointing = refers_by_words and not indefinite  # "teapots, do you have any": a kind
+    if not u.explicit_references and (pointing or cues.DEFINITE_ONE.search(norm)):
         title_reference(u, words, ctx)
     elif not u.explicit_references and u.replacing:
         title_reference(u, words, ctx, strict=True)
     about_one = flags.similar or bool(cues.TOGETHER.search(norm))
     # Not a product shown here: a product of the catalog named by its title ("tell me about
     # the Round Cake Tin Vintage Red"; "a water bottle made of glass" asks for a kind).
-    # "got any left?" asks about the product named, not for any product of a kind.
-    indefinite = cues.INDEFINITE.search(cues.ANY_LEFT.sub(" ", norm))
     naming = about_one or refers_by_words and not indefinite
     named = vocab.named_product(norm) if not u.explicit_references else None
     if named is not None and (naming or _whole_title_named(named, norm)):

@@ -60,10 +60,12 @@ def sibling_id(d: Dialogue) -> str | None:
     if len(words) > MAX_WORDS or not _VERSION.search(norm):
         return None
     matches = d.vocab.scan(words)
-    if any(t.kind in ("category", "brand") for m in matches for t in m.terms):
-        return None  # "a silver necklace instead": a new product kind, a search
-    named = [t for m in matches for t in m.terms if t.kind == "value" and not t.weak]
     title_words = tokens(normalize(known.title))
+    if any(t.kind in ("category", "brand") for m in matches for t in m.terms):
+        # "a silver necklace instead": a new product kind, a search; unless the words said
+        # make a whole title with the rest of the focus title ("and the bird design ones?")
+        return _word_swapped(d, words, title_words, focus)
+    named = [t for m in matches for t in m.terms if t.kind == "value" and not t.weak]
     if len(named) != 1:
         return _word_swapped(d, words, title_words, focus)
     return _value_swapped(d, named[0], title_words, focus) or _word_swapped(

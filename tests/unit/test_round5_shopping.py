@@ -198,3 +198,15 @@ async def test_something_else_once_all_are_shown_keeps_the_budget(shop: Shop) ->
     assert args["sort"] == "popularity"
     assert "owl" in args["exclude"]
     assert "R5" not in shop.answer(turn)
+
+
+def test_a_kind_with_any_after_a_listing_points_at_no_one_product() -> None:
+    u = understand("sorry - lunch tins, do you have any", VOCAB, AFTER_TINS)
+    assert u.references == []
+    assert u.intent in ("search", "refine")
+
+
+async def test_a_forecast_follow_up_naming_a_kind_word_still_finds_the_sibling(shop: Shop) -> None:
+    await shop.say("forecast for the tea cosy owl design over the next 5 days")
+    turn = await shop.say("and the tea cosy fox design, next 9 days?")
+    assert shop.calls(turn) == [("forecast_demand", {"product_id": "R6", "horizon_days": 9})]
