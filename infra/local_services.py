@@ -63,12 +63,16 @@ def _service(argv: list[str], port: int, timeout_s: float) -> Iterator[str]:
             _wait_for_port(process, port, Path(log.name), timeout_s)
             yield f"http://127.0.0.1:{port}"
         finally:
+            died = process.poll()  # one that exited while in use says why, in its own words
             process.terminate()
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            if died is not None:
+                tail = Path(log.name).read_text(errors="replace")[-4000:]
+                raise RuntimeError(f"{argv[0]} exited with {died} while in use: {tail}")
 
 
 def kinesalite_command() -> str:
