@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tools.analyze.languages import SUPPORTED
+from tools.analyze.pii import KIND_WORDS
 
 PII_REQUEST = re.compile(
     r"\b(?:personal|private|sensitive|identifying|identifiable|contact|customer'?s?) "
@@ -30,20 +31,6 @@ SENTIMENT_REQUEST = re.compile(
 )
 # What the chat's guard writes in place of personal data ("[EMAIL]", "[PHONE]").
 MASKED = re.compile(r"\[([A-Z][A-Z_]*)\]")
-_KIND_WORDS = {
-    "PHONE": "a phone number",
-    "PHONE_NUMBER": "a phone number",
-    "EMAIL": "an e-mail address",
-    "POSTCODE": "a postcode",
-    "ADDRESS": "an address",
-    "NAME": "a name",
-    "CARD": "a card number",
-    "CVV": "a card security code",
-    "EXPIRY": "a card expiry date",
-    "SSN": "a social security number",
-    "NI_NUMBER": "a national insurance number",
-    "IBAN": "a bank account number",
-}
 
 
 def requested_features(request: str) -> list[str]:
@@ -63,7 +50,7 @@ def requested_features(request: str) -> list[str]:
 
 
 def _kind(name: str) -> str:
-    return _KIND_WORDS.get(name.upper(), name.replace("_", " ").lower())
+    return KIND_WORDS.get(name.upper(), name.replace("_", " ").lower())
 
 
 def pii_line(out: Mapping[str, Any], passage: str) -> str:

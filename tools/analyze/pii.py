@@ -306,6 +306,24 @@ class _Claims:
         return True
 
 
+# Each kind of personal data in the words an answer or a refusal uses (the kinds found here,
+# Comprehend's under their schema names, and the placeholders the chat's guard writes).
+KIND_WORDS = {
+    "PHONE": "a phone number",
+    "PHONE_NUMBER": "a phone number",
+    "EMAIL": "an e-mail address",
+    "POSTCODE": "a postcode",
+    "ADDRESS": "an address",
+    "NAME": "a name",
+    "CARD": "a card number",
+    "CVV": "a card security code",
+    "EXPIRY": "a card expiry date",
+    "SSN": "a social security number",
+    "NI_NUMBER": "a national insurance number",
+    "IBAN": "a bank account number",
+}
+
+
 def find_pii(text: str) -> list[PiiEntity]:
     """Every piece of personal data in ``text``, in order of position (original offsets)."""
     norm = normalise(text)

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from tools.analyze.pii import find_pii
+from tools.analyze.pii import KIND_WORDS, find_pii
 
 # Bounds on every field: far above any real value, low enough that a megabyte never reaches
 # the store or the model (over one: 422 naming the field).
@@ -34,12 +34,7 @@ def _short_id(value: str) -> str:
 ItemId = Annotated[str, AfterValidator(_short_id)]
 
 # Personal data that never belongs in an address, in the words a refusal uses.
-_NOT_ADDRESS = {
-    "CARD": "a card number",
-    "CVV": "a card security code",
-    "SSN": "a social security number",
-    "EMAIL": "an e-mail address",
-}
+_NOT_ADDRESS = {kind: KIND_WORDS[kind] for kind in ("CARD", "CVV", "SSN", "EMAIL")}
 
 
 def _address_text(value: str) -> str:
