@@ -24,7 +24,7 @@ from agents.offline.merchandising import (
     with_follow_up,
 )
 from agents.offline.step import Step, answered, call, say
-from agents.offline.supply import listing_subject
+from agents.offline.supply import listing_subject, part_named_product_id
 from agents.offline.text import normalize, tokens
 from agents.offline.vocabulary import CatalogVocabulary
 
@@ -37,6 +37,9 @@ _ASK = re.compile(
 _COPY = re.compile(
     r"\b(?:descriptions?|titles?|copy|copywriting|content|bullets?|bullet points"
     r"|seo|meta description|product text|blurbs?|listings?|product page)\b"
+    # where the copy goes stands for the copy: "write up the kettle for the website"
+    r"|\b(?:for|on|to) (?:the |our |my )?(?:web ?site|site|web ?shop|online (?:shop|store)"
+    r"|shop page|store page|product page|catalog(?:ue)?)\b"
 )
 # Copy named outright, no verb needed: "SEO copy for 22423", "a playful blurb for the speaker",
 # "description for the grill, keywords: bbq" (a shopper's "description of X" is a question).
@@ -126,6 +129,8 @@ def content_args(text: str, vocab: CatalogVocabulary, focus: str | None) -> dict
         product_id = next((w.upper() for w in words if _ID_LIKE.match(w)), None)
     if product_id is None and (named := vocab.named_product(norm)) is not None:
         product_id = named.product_id  # "copy for the Pink Regency Teacup and Saucer"
+    if product_id is None:
+        product_id = part_named_product_id(norm, vocab)  # "write up the regency cakestand"
     product_id = product_id or focus
     args: dict[str, Any] = {"product_id": product_id or ""}
     tone = _tone(norm)

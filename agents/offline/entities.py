@@ -18,6 +18,10 @@ from tools.search.text import index_terms
 
 # A long title may be named without one of its words ("the cake tins pantry design").
 LONG_TITLE = 4
+# A request that needs one product may name it by part of its title: two words at least, and
+# half the title's.
+LOOSE_MIN_WORDS = 2
+LOOSE_MIN_COVERAGE = 0.5
 
 
 @dataclass(frozen=True)
@@ -76,3 +80,25 @@ class TitleIndex:
                 best.append(found)
         titles = {b.title.lower() for b in best}
         return best[0] if len(titles) == 1 else None
+
+    def loose_link(self, text: str) -> Linked | None:
+        """The one product whose title holds the most of ``text``'s words, when that is at
+        least two words (numbers aside) and half its title: "the regency cakestand" for
+        "Regency Cakestand 3 Tier". For requests that need one product (a forecast, copy),
+        never for a search; ``None`` on a tie between different titles."""
+        said = {t for t in index_terms(text) if not t.isdigit()}
+        hits: dict[int, int] = defaultdict(int)
+        for term in said:
+            for row in self._postings.get(term, ()):
+                hits[row] += 1
+        top = max(hits.values(), default=0)
+        if top < LOOSE_MIN_WORDS:
+            return None
+        best = [r for r, matched in hits.items() if matched == top]
+        if len({self._titles[r].lower() for r in best}) != 1:
+            return None
+        row = min(best, key=lambda r: len(self._terms[r]))
+        coverage = top / len(self._terms[row])
+        if coverage < LOOSE_MIN_COVERAGE:
+            return None
+        return Linked(self._ids[row], self._titles[row], top, coverage)

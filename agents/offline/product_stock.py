@@ -29,6 +29,9 @@ _STOCK_AND = re.compile(
     r"have we got|are left)|current stock)\b.*\b(?:and|plus|also|then)\b"
     r"|\b(?:and|plus|also|then)\b.*\b(?:check (?:the )?stock|stock (?:level|check|position)|"
     r"current stock)\b"
+    # the two named side by side: "stock + forecast for it", "forecast and stock on 22423"
+    r"|\b(?:stock|inventory)(?: levels?)? (?:\+|&|and|plus) (?:a |the )?(?:\w+ )?forecast"
+    r"|\bforecast (?:\+|&|and|plus) (?:the )?(?:current )?(?:stock|inventory)\b"
 )
 
 

@@ -130,7 +130,27 @@ def named_product_id(norm: str, vocab: CatalogVocabulary) -> str | None:
     named = next((pid for w in tokens(norm) if (pid := vocab.product_id(w))), None)
     if named is None and (titled := vocab.named_product(norm)) is not None:
         named = titled.product_id  # "forecast for the Assorted Colour Bird Ornament"
-    return named
+    return named or part_named_product_id(norm, vocab)
+
+
+def part_named_product_id(norm: str, vocab: CatalogVocabulary) -> str | None:
+    """The product a request names by part of its title ("the 2 week forecast on the regency
+    cakestand"), once the words of the request itself are set aside ("next day" is no
+    product here); ``None`` when the message points back ("forecast it") or names none."""
+    if _POINTS_BACK.search(norm):
+        return None
+    part = vocab.loosely_named_product(_REQUEST_WORDS.sub(" ", norm))
+    return part.product_id if part is not None else None
+
+
+# "forecast it": the product in focus, not a title the other words half name
+_POINTS_BACK = re.compile(r"\b(?:it|its|this|that|these|those|them|one)\b")
+_REQUEST_WORDS = re.compile(
+    r"\b(?:next|coming|last|past|this|a|days?|weeks?|months?|fortnight|year|daily|weekly|"
+    r"monthly|forecasts?|demand|sales|sell(?:ing)?|sold|stock|inventory|levels?|left|run|out|"
+    r"re-?order|restock|how|many|much|will|we|expect(?:ed)?|write|copy|description|web ?site|"
+    r"site|shop|online|store|tone)\b"
+)
 
 
 def forecast_args(text: str, vocab: CatalogVocabulary, focus: str | None) -> dict[str, Any]:
@@ -179,8 +199,13 @@ def forecast_answer(record: ToolRecord) -> str:
         f"{name}: about {_num(out.get('total'))} units over the next "
         f"{out.get('horizon_days')} trading days ({_num(out.get('daily_mean'))} a day{spread}), "
         f"forecast by {out.get('method')} from sales through {out.get('trained_through')}. "
-        f"Stock now: {out.get('stock')}."
+        f"Stock now: {_stock_now(out.get('stock'))}."
     )
+
+
+def _stock_now(stock: Any) -> str:
+    """The stock beside a forecast, said in words when there is none."""
+    return "0, it is out of stock" if stock == 0 else str(stock)
 
 
 def listing_subject(conv: Conversation) -> str | None:

@@ -58,7 +58,7 @@ FORECAST_QUESTION = re.compile(
     r"|\bforecast (?:for|of) (?:it|this|that|them|product|item|\d)|\bexpected (?:demand|sales)\b"
     r"|\bhow many (?:[\w'-]+ ){0,6}(?:will|would|do|are|might|could)(?: [\w']+){0,3} "
     r"(?:sell|be sold|go|move|shift)\b"
-    r"|\b(?:\w+[- ])?(?:week|day|month) forecast (?:for|of)\b"
+    r"|\b(?:\w+[- ])?(?:week|day|month)(?:'?s)? forecast (?:for|of|on)\b"
     r"|\bhow (?:fast|quickly|well) (?:is|are|does|do|will) (?:\w+ ){0,4}sell"
 )
 FORECAST_WORD = re.compile(r"\bforecast(?:s|ing)?\b")

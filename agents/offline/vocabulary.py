@@ -276,6 +276,10 @@ class CatalogVocabulary:
         """The product ``text`` names by its title, if exactly one."""
         return self.titles.link(text)
 
+    def loosely_named_product(self, text: str) -> Linked | None:
+        """The product ``text`` names by part of its title, if exactly one (``loose_link``)."""
+        return self.titles.loose_link(text)
+
     def attribute_values(self, name: str) -> list[str]:
         return list(self.attributes.get(name, Counter()))
 
