@@ -45,7 +45,7 @@ YES_PHRASES = (
     "make the change", "fine", "that's fine", "that is fine", "sounds good", "sounds great",
     "that works", "works for me", "right", "that's right", "correct", "that's correct",
     "by all means", "approved", "thats right", "thats correct", "thats fine", "yes do",
-    "yes thats right", "please go ahead", "go right ahead", "carry on", "yes go ahead",
+    "yes thats right", "please go ahead", "go right ahead", "carry on", "yes go ahead", "go",
     # German, French, Spanish, Italian (accents folded)
     "ja", "jawohl", "genau", "klar", "gerne", "einverstanden", "in ordnung", "mach das",
     "mach es", "mach weiter", "los", "ich bestatige", "bestatigt", "oui", "d'accord",

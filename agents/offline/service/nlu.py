@@ -210,12 +210,27 @@ MISTAKE = _re(r"\b(?:mistake|mistaken|by accident|accident(?:al(?:ly)?)?|ordered
               r"wrong (?:item|order|one|thing))\b")  # fmt: skip
 
 # "123 Main St, Apt 4, Austin, TX 78701[, USA]": street, optional second line, city, state, zip.
+# The comma between the city and the state, and before the country, is often left out
+# ("Fort Worth TX 76131 USA"): the state is then one of the US state codes before the zip code.
+US_STATES = (
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
+    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
+    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
+    "WV", "WI", "WY", "PR",
+)  # fmt: skip
 ADDRESS = _re(
     r"(?P<address1>\d+[A-Za-z]?\s+[^,\n]+?)\s*,\s*"
     r"(?:(?P<address2>(?:apt|apartment|suite|ste|unit|floor|fl|room|building|bldg|#)\.?\s*"
     r"[^,\n]*?)\s*,\s*)?"
-    r"(?P<city>[A-Za-z][A-Za-z .'-]*?)\s*,\s*(?P<state>[A-Za-z]{2})\s*,?\s*(?P<zip>\d{5})"
-    r"(?:\s*,\s*(?P<country>USA|US|United States(?: of America)?))?\b"
+    r"(?P<city>[A-Za-z][A-Za-z .'-]*?)(?:\s*,\s*(?P<state>[A-Za-z]{2})|\s+(?P<bare>"
+    rf"{'|'.join(US_STATES)}))"
+    r"\s*,?\s*(?P<zip>\d{5})"
+    r"(?:\s*,?\s*(?P<country>USA|US|United States(?: of America)?))?\b"
+)
+# What says an address change is about the account's own address, not an order's.
+DEFAULT_ADDRESS = _re(
+    r"\b(?:default|home|profile|account|my (?:\w+ )?address|(?:i'?ve|i|we) (?:have )?moved|"
+    r"relocat\w*|moving house)\b"
 )
 # What says a request is about an order: its words, or an item "I ordered" / "I bought".
 ORDER_WORD = _re(
@@ -429,7 +444,7 @@ def _address(text: str) -> dict[str, str] | None:
         "address1": match["address1"].strip(),
         "address2": (match["address2"] or "").strip(),
         "city": match["city"].strip(),
-        "state": match["state"].upper(),
+        "state": (match["state"] or match["bare"]).upper(),
         "country": "USA",
         "zip": match["zip"],
     }
@@ -558,6 +573,7 @@ def understand_request(text: str) -> Request:
     request.thanks = bool(THANKS.search(text))
     request.bye = bool(BYE.search(text))
     given = request.order_ids or request.ordinal or request.payment or request.reason
+    given = given or request.zip_code
     # "no wait, keep it" decides; "hold on, not yet" pauses
     paused = bool(WAIT.search(text)) and not keeps
     request.wait = paused and not (given or request.address or request.intent)

@@ -20,6 +20,7 @@ from agents.offline.dialogue import Dialogue
 from agents.offline.routing import new_shopping_request
 from agents.offline.service import answers
 from agents.offline.service.nlu import (
+    DEFAULT_ADDRESS,
     ORDER_ID,
     PaymentRef,
     Request,
@@ -78,6 +79,22 @@ class Frame:
     @property
     def order_words(self) -> list[str]:
         return [w for r in self.requests for w in r.order_words]
+
+    @property
+    def address(self) -> dict[str, str] | None:
+        """The latest address given, with the zip code said after it ("sorry, zip is 60616")."""
+        address: dict[str, str] | None = None
+        for request in self.requests:
+            if request.address:
+                address = dict(request.address)
+            elif address is not None and request.zip_code:
+                address["zip"] = request.zip_code
+        return address
+
+    def corrects_address(self, request: Request) -> bool:
+        """Whether ``request`` is a zip code said alone after an address: a correction of the
+        address, not who the customer is."""
+        return bool(request.zip_code and request.name_zip is None and self.address)
 
     def ordinal_after(self, question: str) -> int | None:
         """The latest "the second one" given in answer to ``question``."""
@@ -207,7 +224,8 @@ class ServicePlanner:
                 return _text(answers.nothing_pending())
         customer = self.conv.customer
         tried = [c for c in self.conv.current.calls if c.name in IDENTIFY and c.content]
-        if customer is None or (request.identifies and not tried) or (tried and not tried[-1].ok):
+        identifies = request.identifies and not self.frame.corrects_address(request)
+        if customer is None or (identifies and not tried) or (tried and not tried[-1].ok):
             return self._authenticate(customer, tried)  # another identity: the policy answers
         user = self.conv.user(customer)
         profile = self.conv.this_turn("get_user_details")
@@ -362,7 +380,7 @@ class ServicePlanner:
 
     def _serve(self, intent: ServiceIntent, customer: str, user: Record) -> Step:
         if intent == "address" and not self._order_address():
-            address = self.frame.latest("address")
+            address = self.frame.address
             if address is None:
                 return _text(answers.ask_address())
             return _call("modify_user_address", user_id=customer, **address)
@@ -387,7 +405,7 @@ class ServicePlanner:
                 return _text(answers.ask_reason(order))
             return _call("cancel_pending_order", order_id=order["order_id"], reason=reason)
         if intent == "address":
-            address = self.frame.latest("address")
+            address = self.frame.address
             if address is None:
                 return _text(answers.ask_address())
             return _call("modify_pending_order_address", order_id=order["order_id"], **address)
@@ -410,8 +428,16 @@ class ServicePlanner:
         )
 
     def _order_address(self) -> bool:
-        """Whether an address change is about an order (else the default address)."""
-        return any(r.about_order or r.ordinal for r in self.frame.requests)
+        """Whether an address change is about an order (else the default address): one it
+        names, or the one just discussed, meant by "it" ("could you change it to go to ...")."""
+        if any(r.about_order or r.ordinal for r in self.frame.requests):
+            return True
+        first = self.frame.requests[0]
+        return (
+            first.refers_back
+            and not DEFAULT_ADDRESS.search(first.text)
+            and self._discussed_order() is not None
+        )
 
     def _items(self, order: Record, verb: str) -> list[Record] | Step:
         items: list[Record] = list(order.get("items", []))

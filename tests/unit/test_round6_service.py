@@ -1,0 +1,140 @@
+"""Planner round 6, customer-service side: an address written without its commas, an order
+found by its item, an item that "has to go back", a zip code corrected after an address, a
+yes after closing words, "it" meaning the order just shown, and a gift card too small to pay
+for an order. Wordings made up for the test; records are small made-up ones."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+
+from agents.offline.service.nlu import understand_request
+from agents.offline.service.planner import ServicePlanner
+from agents.offline.service.reading import read_service
+from agents.prompts import NOT_CONFIRMED
+
+USER = {
+    "name": {"first_name": "Noor"},
+    "address": {"address1": "3 Mill Lane", "address2": "", "city": "Reno", "state": "NV",
+                "zip": "89501", "country": "USA"},
+    "payment_methods": {
+        "credit_card_7": {"source": "credit_card", "id": "credit_card_7", "brand": "visa",
+                          "last_four": "1188"},
+        "gift_card_8": {"source": "gift_card", "id": "gift_card_8", "balance": 40.0},
+    },
+    "orders": ["#W5000001", "#W5000002"],
+}  # fmt: skip
+ORDERS = [
+    {"order_id": "#W5000001", "status": "pending",
+     "items": [{"name": "Desk Lamp", "item_id": "51", "price": 120.0, "options": {}}],
+     "payment_history": [{"transaction_type": "payment", "amount": 120.0,
+                          "payment_method_id": "credit_card_7"}]},
+    {"order_id": "#W5000002", "status": "delivered",
+     "items": [{"name": "Yoga Mat", "item_id": "52", "price": 30.0, "options": {}},
+               {"name": "Water Bottle", "item_id": "53", "price": 12.0, "options": {}}],
+     "payment_history": [{"transaction_type": "payment", "amount": 42.0,
+                          "payment_method_id": "credit_card_7"}]},
+]  # fmt: skip
+
+
+def _messages(first: str) -> list[BaseMessage]:
+    reads = [("get_user_details", {"user_id": "noor_5"}, USER)] + [
+        ("get_order_details", {"order_id": o["order_id"]}, o) for o in ORDERS
+    ]
+    messages: list[BaseMessage] = [HumanMessage(first)]
+    for n, (name, args, record) in enumerate(reads):
+        messages.append(AIMessage("", tool_calls=[{"name": name, "args": args, "id": f"r{n}"}]))
+        messages.append(ToolMessage(json.dumps(record), tool_call_id=f"r{n}"))
+    return messages
+
+
+def _planner(messages: list[BaseMessage]) -> ServicePlanner:
+    conv = read_service(messages)
+    conv.note_customer = "noor_5"
+    return ServicePlanner(conv, [understand_request(turn.text) for turn in conv.turns])
+
+
+def _proposal(planner: ServicePlanner) -> tuple[str, dict[str, Any]]:
+    step = planner.step()
+    (call,) = step.calls
+    return call.name, call.args
+
+
+# ---- addresses written without commas ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "city", "state", "zip_code"),
+    [
+        ("pls send #W5000001 to 41 Birch Court, Apt 9, Santa Fe NM 87501 USA", "Santa Fe", "NM",
+         "87501"),
+        ("new address is 7 Dune Rd, Boise id 83702", "Boise", "ID", "83702"),
+        ("ship my lamp order to 260 Canal Street, Floor 3, New Orleans LA 70130, US",
+         "New Orleans", "LA", "70130"),
+    ],
+)  # fmt: skip
+def test_an_address_without_commas_before_the_state_is_read(
+    text: str, city: str, state: str, zip_code: str
+) -> None:
+    request = understand_request(text)
+    assert request.address is not None
+    assert (request.address["city"], request.address["state"], request.address["zip"]) == (
+        city,
+        state,
+        zip_code,
+    )
+    assert request.name_zip is None  # the city and the state are no one's name
+    assert request.intent == "address"
+
+
+def test_two_capital_letters_that_are_no_state_do_not_make_an_address() -> None:
+    assert understand_request("send it to 5 Lake Rd, Springfield QQ 12345").address is None
+
+
+def test_an_order_address_said_in_the_first_message_is_proposed_at_once() -> None:
+    text = "could #W5000001 go to 12 Aspen Way, Unit 4, Carson City NV 89701 instead"
+    assert _proposal(_planner(_messages(text))) == (
+        "modify_pending_order_address",
+        {"order_id": "#W5000001", "address1": "12 Aspen Way", "address2": "Unit 4",
+         "city": "Carson City", "state": "NV", "country": "USA", "zip": "89701"},
+    )  # fmt: skip
+
+
+def test_a_zip_code_said_after_an_address_corrects_it() -> None:
+    messages = _messages("move #W5000001 to 12 Aspen Way, Carson City NV 89701")
+    proposed = {"order_id": "#W5000001", "address1": "12 Aspen Way", "address2": "",
+                "city": "Carson City", "state": "NV", "country": "USA", "zip": "89701"}  # fmt: skip
+    messages.append(
+        AIMessage(
+            "",
+            tool_calls=[{"name": "modify_pending_order_address", "args": proposed, "id": "w1"}],
+        )
+    )
+    messages.append(ToolMessage(f"Error: {NOT_CONFIRMED}", tool_call_id="w1"))
+    messages.append(HumanMessage("oh wait the zip code should be 89706"))
+    name, args = _proposal(_planner(messages))
+    assert name == "modify_pending_order_address"
+    assert args == {**proposed, "zip": "89706"}
+
+
+def test_it_after_an_order_was_shown_is_that_order() -> None:
+    messages = _messages("what's in #W5000001")
+    messages += [
+        AIMessage("Order #W5000001 is pending."),
+        HumanMessage("great, can you have it go to 8 Elm Row, Sparks NV 89431"),
+    ]
+    name, args = _proposal(_planner(messages))
+    assert name == "modify_pending_order_address" and args["order_id"] == "#W5000001"
+
+
+def test_it_after_moving_house_is_the_default_address() -> None:
+    messages = _messages("what's in #W5000001")
+    messages += [
+        AIMessage("Order #W5000001 is pending."),
+        HumanMessage("I've moved - change it to 8 Elm Row, Sparks NV 89431"),
+    ]
+    name, _ = _proposal(_planner(messages))
+    assert name == "modify_user_address"
