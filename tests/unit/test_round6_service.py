@@ -138,3 +138,25 @@ def test_it_after_moving_house_is_the_default_address() -> None:
     ]
     name, _ = _proposal(_planner(messages))
     assert name == "modify_user_address"
+
+
+# ---- an order found by its item ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wheres the desk lamp order",
+        "has my desk lamp order gone through yet",
+        "did the lamp order get processed",
+    ],
+)
+def test_an_order_asked_after_by_its_item_is_a_status_question(text: str) -> None:
+    request = understand_request(text)
+    assert request.intent == "status" and request.has_cue
+    assert "lamp" in request.words
+
+
+def test_the_order_holding_the_item_is_answered() -> None:
+    text = _planner(_messages("wheres my yoga mat order?")).step().text
+    assert text.startswith("Order #W5000002 is delivered.")

@@ -131,7 +131,9 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
     (
         "status",
         _re(
-            r"\b(?:status|where(?:'s| is) (?:my|the)|track(?:ing)?|shipped|arriv\w*|"
+            r"\b(?:status|where(?:'?s| is) (?:my|the)|track(?:ing)?|shipped|arriv\w*|"
+            # "did my kettle order go through?", "has it been placed?": was it placed at all
+            r"(?:go|gone|went|get|got|been) (?:through|placed|processed)|"
             r"deliver(?:ed|y)|when will|order details|check (?:on )?(?:my |an |the )?"
             r"(?:last |latest |recent |most recent |new )?orders?|look up|"
             r"what did i (?:order|buy|get|purchase)|my orders|an order|dispatch\w*|"
