@@ -160,3 +160,32 @@ def test_an_order_asked_after_by_its_item_is_a_status_question(text: str) -> Non
 def test_the_order_holding_the_item_is_answered() -> None:
     text = _planner(_messages("wheres my yoga mat order?")).step().text
     assert text.startswith("Order #W5000002 is delivered.")
+
+
+# ---- an item that has to go back ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("the water bottle from #W5000002 needs to go back", ["water", "bottle"]),
+        ("i'd like to take the yoga mat back", ["yoga", "mat"]),
+        ("mailing the bottle back tomorrow, refund to my gift card", ["bottle", "tomorrow"]),
+    ],
+)
+def test_an_item_going_back_is_a_return_and_keeps_its_name(text: str, words: list[str]) -> None:
+    request = understand_request(text)
+    assert request.intent == "return"
+    assert request.words == words
+
+
+def test_going_back_to_something_is_no_return() -> None:
+    assert understand_request("can we go back to the lamp").intent is None
+
+
+def test_a_return_with_its_refund_said_is_proposed_at_once() -> None:
+    text = "the yoga mat in #W5000002 has to go back, refund onto my gift card"
+    assert _proposal(_planner(_messages(text))) == (
+        "return_delivered_order_items",
+        {"order_id": "#W5000002", "item_ids": ["52"], "payment_method_id": "gift_card_8"},
+    )

@@ -118,7 +118,14 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
             r"in (?:an? )?(?!(?:the|my|time|stock|store|full|cash)\b)\w))"
         ),
     ),
-    ("return", _re(r"\b(?:return(?:ing|ed)?|send (?:\w+ ){0,3}back)\b")),
+    # "the speaker has to go back", "take the lamp back": an item the customer gives back
+    (
+        "return",
+        _re(
+            r"\b(?:return(?:ing|ed)?|(?:send|ship|mail|post|take|bring|give)\w*(?= (?:\w+ ){0,3}"
+            r"back\b)|(?:has|have|needs?|wants?|is going|are going|got) to (?:go|be sent) back)\b"
+        ),
+    ),
     ("cancel", _re(r"\bcancel(?:l?ed|l?ing|lation)?\b")),
     (
         "address",
@@ -487,7 +494,7 @@ _NOT_ITEM_WORDS = (
     | YES
     | DISCOURSE
     | {"carry", "ready", "ahead", "go", "how", "much", "what", "whats", "what's", "which"}
-    | {"when", "where", "total", "left", "cost"}
+    | {"when", "where", "total", "left", "cost", "back"}
 )
 
 
