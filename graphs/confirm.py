@@ -73,6 +73,12 @@ UNSURE_PHRASES = (
     "je ne sais pas", "pas sur", "quizas", "quiza", "tal vez", "no se", "no estoy seguro",
     "forse", "non so", "non sono sicuro",
 )  # fmt: skip
+# Phrases that close what the shopper had to say and neither affirm nor refuse ("that's
+# everything, yes do it"): they count for nothing, so alone they leave the answer unclear.
+CLOSING_PHRASES = (
+    "that's everything", "thats everything", "that is everything", "that's all", "thats all",
+    "that is all", "nothing else", "that's it", "thats it", "that is it",
+)  # fmt: skip
 # Words that neither affirm nor refuse: courtesy, hesitation, pronouns.
 FILLER = frozenset(
     {"please", "thanks", "thank", "you", "very", "much", "so", "oh", "ah", "well", "then", "and"}
@@ -110,6 +116,7 @@ _EMOJI |= {"\U0001f44e": " no ", "\u274c": " no ", "\u2716": " no ", "\U0001f6ab
 
 # Every phrase, as words, with what it says.
 _PHRASES: dict[tuple[str, ...], str] = {
+    **{tuple(p.split()): "closing" for p in CLOSING_PHRASES},
     **{tuple(p.split()): "unsure" for p in UNSURE_PHRASES},
     **{tuple(p.split()): "no" for p in NO_PHRASES},
     **{tuple(p.split()): "yes" for p in YES_PHRASES},
@@ -153,7 +160,7 @@ def read_answer(text: str) -> Reading:
         for size in range(min(_LONGEST, len(said) - i), 0, -1):
             phrase = tuple(said[i : i + size])
             if phrase in _PHRASES:
-                found.add(_PHRASES[phrase])
+                found |= {_PHRASES[phrase]} - {"closing"}
                 i += size
                 break
         else:

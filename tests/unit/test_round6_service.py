@@ -15,6 +15,7 @@ from agents.offline.service.nlu import understand_request
 from agents.offline.service.planner import ServicePlanner
 from agents.offline.service.reading import read_service
 from agents.prompts import NOT_CONFIRMED
+from graphs.confirm import read_answer
 
 USER = {
     "name": {"first_name": "Noor"},
@@ -189,3 +190,21 @@ def test_a_return_with_its_refund_said_is_proposed_at_once() -> None:
         "return_delivered_order_items",
         {"order_id": "#W5000002", "item_ids": ["52"], "payment_method_id": "gift_card_8"},
     )
+
+
+# ---- a yes after closing words -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "reading"),
+    [
+        ("ok that's all, go ahead", "yes"),
+        ("nothing else - yes please", "yes"),
+        ("yep, correct, go", "yes"),
+        ("that's it", "unclear"),  # closing words alone say neither yes nor no
+        ("that's all, no thanks", "no"),
+        ("that's everything but use the visa", "request"),
+    ],
+)
+def test_closing_words_count_for_nothing(text: str, reading: str) -> None:
+    assert read_answer(text) == reading
