@@ -208,3 +208,24 @@ def test_a_return_with_its_refund_said_is_proposed_at_once() -> None:
 )
 def test_closing_words_count_for_nothing(text: str, reading: str) -> None:
     assert read_answer(text) == reading
+
+
+# ---- a gift card too small for the order -------------------------------------------------
+
+
+def test_a_gift_card_short_of_the_order_total_is_refused_with_its_balance() -> None:
+    step = _planner(_messages("could I pay for W5000001 with the gift card instead of visa")).step()
+    assert not step.calls
+    assert "40.00" in step.text and "120.00" in step.text and "#W5000001" in step.text
+
+
+def test_a_gift_card_that_covers_the_order_is_proposed() -> None:
+    rich = {**USER, "payment_methods": {**USER["payment_methods"]}}  # type: ignore[dict-item]
+    rich["payment_methods"]["gift_card_8"] = {"source": "gift_card", "id": "gift_card_8",
+                                              "balance": 500.0}  # fmt: skip
+    messages = _messages("could I pay for W5000001 with the gift card instead of visa")
+    messages[2] = ToolMessage(json.dumps(rich), tool_call_id="r0")
+    assert _proposal(_planner(messages)) == (
+        "modify_pending_order_payment",
+        {"order_id": "#W5000001", "payment_method_id": "gift_card_8"},
+    )

@@ -249,6 +249,16 @@ def ask_payment(user: Record, candidates: Sequence[str], why: str) -> str:
     return f"Which payment method should {why}? On your account: {names}."
 
 
+def short_balance(user: Record, method_id: str, order: Record, amount: float) -> str:
+    """A gift card that cannot pay for the whole order."""
+    balance = user.get("payment_methods", {}).get(method_id, {}).get("balance", 0)
+    return (
+        f"I can't move order {order.get('order_id')} to your gift card {method_id}: its balance "
+        f"is {money(balance)}, not enough to pay the order's {money(amount)}. The order stays "
+        "paid as it is; would you like to use another payment method?"
+    )
+
+
 def refund_rule(user: Record, method_id: str) -> str:
     return (
         f"A refund can only go to the original payment method or to a gift card, not to "

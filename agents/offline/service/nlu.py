@@ -164,6 +164,7 @@ DONE_QUESTION = _re(
     r"exchanged|refunded)\b"
 )
 # A message pointing back at the order just discussed ("go ahead and cancel it", "that order").
+ORDER_AGAIN = _re(r"\border(?:\s+(?:number\s+|no\.?\s+)?order)+\b")
 REFERS_BACK = _re(
     r"\b(?:it|its|(?:that|this|the same|said) (?:one|order|purchase|parcel|package))\b"
 )
@@ -522,7 +523,8 @@ def understand_request(text: str) -> Request:
     """What one customer message asks and gives (cached and shared: never change the result)."""
     request = Request(text=text)
     request.order_ids = list(dict.fromkeys(f"#W{m}" for m in ORDER_ID.findall(text)))
-    rest = ORDER_ID.sub(" ", text)
+    # "pay for W7032009 with ...": an id stands for the word "order" (said once)
+    rest = ORDER_AGAIN.sub("order", ORDER_ID.sub(" order ", text))
     request.address = _address(rest)
     request.email = EMAIL_TOKEN in text
     request.name_zip = None if request.address else _name_zip(rest)

@@ -421,6 +421,15 @@ class ServicePlanner:
         choice = choose_payment(ref, user, order)
         if choice.method_id is None:
             return _text(answers.ask_payment(user, choice.candidates, "pay for the order"))
+        # A gift card pays the whole order at once: one whose balance is short is refused with
+        # its balance, before any change is put to the customer.
+        method: Record = user.get("payment_methods", {}).get(choice.method_id, {})
+        history = order.get("payment_history", [])
+        amount = float(history[0].get("amount", 0)) if history else 0.0
+        balance = method.get("balance")
+        gift_card = method.get("source") == "gift_card" and isinstance(balance, int | float)
+        if gift_card and balance < amount:
+            return _text(answers.short_balance(user, choice.method_id, order, amount))
         return _call(
             "modify_pending_order_payment",
             order_id=order["order_id"],
