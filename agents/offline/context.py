@@ -16,6 +16,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 from agents.offline.nlu import NluContext, ShownProduct
+from agents.offline.shorthand import expand_shorthand
 from agents.offline.text import normalize
 
 SEARCH = "search_products"
@@ -211,7 +212,7 @@ def read_conversation(messages: Sequence[BaseMessage]) -> Conversation:
             current = []
             conv.rounds = []
             conv.has_human = True
-            conv.text = _text(message)
+            conv.text = expand_shorthand(_text(message))
         elif isinstance(message, AIMessage) and message.tool_calls:
             batch = []
             for call in message.tool_calls:

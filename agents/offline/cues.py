@@ -105,7 +105,8 @@ ACK_WORDS = frozenset(
 )
 HELP = _re(
     r"\b(?:help|what can you do|what do you do|how does (?:this|it) work|how do (?:i|you) use|"
-    r"what can i (?:ask|say|do)|what (?:\w+ )?(?:do|can) you (?:sell|offer|stock|have|carry|"
+    r"what can i (?:ask|say|do)|what (?:else |things |products |stuff |items |exactly )?"
+    r"(?:do|can) you (?:sell|offer|stock|have|carry|"
     r"help with)|"
     r"what (?:kind|sort|type)s? of (?:things|products|stuff|items) (?:do|can)|"
     r"who are you|what are you|how can you help|what are my options|your capabilities|"

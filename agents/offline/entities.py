@@ -52,6 +52,11 @@ class TitleIndex:
             self._terms.append(terms)
             for term in terms:
                 self._postings[term].append(row)
+        self._by_id = dict(zip(self._ids, self._titles, strict=True))
+
+    def title_of(self, product_id: str) -> str | None:
+        """The title of ``product_id`` (as the catalog spells the id), if indexed."""
+        return self._by_id.get(product_id)
 
     def __len__(self) -> int:
         return len(self._ids)

@@ -28,6 +28,7 @@ from agents.offline.step import Step, call_then_answer, say
 from agents.offline.targets import resolve
 from agents.offline.text import currency_symbol, format_price, normalize
 from agents.offline.understanding import NluContext, Understanding
+from agents.offline.vocabulary import CatalogVocabulary
 
 EXPLAIN = "explain_recommendation"
 LISTED = 5
@@ -45,8 +46,26 @@ _FROM_HISTORY = re.compile(
 )
 _TRENDING = re.compile(
     r"\b(?:trending|best[- ]?sell(?:ing|ers?)|most popular|popular (?:right )?now|"
-    r"what'?s (?:hot|popular|selling))\b"
+    r"what'?s (?:hot|popular|selling)|(?:selling|sells?|sold|going|moving) (?:the )?"
+    r"(?:best|most|well|fast|quick(?:est|ly)?|fastest)|flying off|top sellers?|in demand)\b"
 )
+# What is left of a trending question once its cue and these words go: nothing, when it names
+# no product ("what's hot at the moment", "which things are selling best right now").
+_TRENDING_FILLER = re.compile(
+    r"\b(?:what|what'?s|whats|which|who|is|are|the|a|any|some|things?|items?|products?|stuff|"
+    r"lines?|here|in the shop|at the moment|right now|now|currently|these days|lately|today|"
+    r"this (?:week|month)|at present|please|you|your|have|got|do|right|so|ok|hey|hi|and)\b"
+)
+
+
+def _only_trending(text: str) -> bool:
+    """A trending question and nothing else: its product words, if any, are the cue's."""
+    if not _TRENDING.search(text):
+        return False
+    rest = _TRENDING_FILLER.sub(" ", _TRENDING.sub(" ", text))
+    return not re.search(r"[a-z0-9]", rest)
+
+
 _WHY = re.compile(
     r"\bwhy\b.*\b(?:this|that|it|one|recommend\w*|suggest\w*|pick\w*|chose|choose|show\w*)\b"
     r"|\bwhat makes (?:it|this|that)\b|\bwhy (?:\d|#)"
@@ -86,6 +105,8 @@ def _request(
         return RECOMMEND, {"product_id": targets.ids[0], "strategy": strategy, "limit": LISTED}
     if _FROM_HISTORY.search(text) and (_FOR_ME.search(text) or not u.has_product_words):
         return RECOMMEND, {"strategy": "personalized", "limit": LISTED}  # "what I usually buy"
+    if _only_trending(text):
+        return RECOMMEND, {"strategy": "trending", "limit": LISTED}
     if u.has_product_words or u.has_constraints and not _TRENDING.search(text):
         return None  # "recommend a red lantern": a search
     if _TRENDING.search(text):
@@ -108,11 +129,13 @@ def _line(number: int, product: Mapping[str, Any]) -> str:
     return f"{line}. {reason}" if reason else line
 
 
-def _heading(out: Mapping[str, Any], ctx: NluContext) -> str:
+def _heading(out: Mapping[str, Any], ctx: NluContext, vocab: CatalogVocabulary | None) -> str:
     strategy = out.get("strategy")
     known = ctx.known.get(str(out.get("product_id") or "").lower())
     source = str(out.get("product_id") or "")
-    anchor = known.title if known else f"product {source}" if source else ""
+    # a product named in the message, not shown before: its catalog title
+    title = known.title if known else vocab.title_of(source) if vocab and source else None
+    anchor = title if title else f"product {source}" if source else ""
     if strategy == "bought_together" and anchor:
         return f"Often bought together with {anchor}:"
     if strategy == "similar" and anchor:
@@ -122,7 +145,9 @@ def _heading(out: Mapping[str, Any], ctx: NluContext) -> str:
     return "Selling well lately:"
 
 
-def listing_answer(record: ToolRecord, ctx: NluContext) -> str:
+def listing_answer(
+    record: ToolRecord, ctx: NluContext, vocab: CatalogVocabulary | None = None
+) -> str:
     """The recommended products with their reasons, or why there are none."""
     if record.output is None:
         return f"I couldn't get recommendations: {record.error or 'the tool failed'}"
@@ -131,7 +156,7 @@ def listing_answer(record: ToolRecord, ctx: NluContext) -> str:
     if not products:
         note = str(out.get("note", "")).strip()
         return f"I have nothing in stock to recommend from there right now. {note}".strip()
-    lines = [_heading(out, ctx), *(_line(n, p) for n, p in enumerate(products, start=1))]
+    lines = [_heading(out, ctx, vocab), *(_line(n, p) for n, p in enumerate(products, start=1))]
     note = str(out.get("note", "")).strip()
     if note:
         lines.append(note)
@@ -163,4 +188,6 @@ def recommendation_step(d: Dialogue) -> Step | None:
         return say("Sorry, I can't explain recommendations here: that tool isn't available.")
     if name == EXPLAIN:
         return call_then_answer(d.conv, name, args, explanation_answer)
-    return call_then_answer(d.conv, name, args, lambda record: listing_answer(record, d.ctx))
+    return call_then_answer(
+        d.conv, name, args, lambda record: listing_answer(record, d.ctx, d.vocab)
+    )

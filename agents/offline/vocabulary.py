@@ -276,6 +276,9 @@ class CatalogVocabulary:
         """The product ``text`` names by its title, if exactly one."""
         return self.titles.link(text)
 
+    def title_of(self, product_id: str) -> str | None:
+        return self.titles.title_of(product_id)
+
     def loosely_named_product(self, text: str) -> Linked | None:
         """The product ``text`` names by part of its title, if exactly one (``loose_link``)."""
         return self.titles.loose_link(text)
