@@ -17,6 +17,10 @@ After a yes, the change named again is part of the yes ("yes cancel it", "ok yes
 cancel", "sure, make the exchange"): an action verb and its object then count for nothing, so
 "cancel" there is not the refusal it is on its own.
 
+A side topic set aside ("ok forget the headphones, yes go ahead and cancel it") counts for
+nothing when its words name nothing of the change asked about ("forget the lamp, yes" about a
+change to the lamp stays a request).
+
 A question about the change itself while it waits ("wait, what's in that order?", "how much
 comes back to me?"): only question words and words of the order, no yes: **unclear**, so the
 change stays waiting and is put to the shopper again, with what it holds.
@@ -145,9 +149,61 @@ def _asks_about_the_change(text: str, said: list[str], unmatched: list[str]) -> 
     )
 
 
-def read_answer(text: str) -> Reading:
-    """How a reply to a confirmation question reads (see the module's rules)."""
+# "forget the headphones, yes cancel it": a side topic set aside, up to the end of its clause
+# (a punctuation mark, a dash, or the yes that follows).
+SET_ASIDE = re.compile(
+    r"\b(?:forget|never ?mind|ignore|skip|drop)\s+(?:about\s+)?(?:the|those|these|that|my)\s+"
+    r"((?:(?!\s+[-\u2013\u2014]\s|\s+(?:and\s+|but\s+)?(?:yes|yeah|yep|ok|okay|sure|go|please|"
+    r"just)\b)[^,.;!?])+)",
+    re.IGNORECASE,
+)
+
+
+# No phrases that pause rather than refuse ("hold on, do you sell bottles?").
+PAUSES = frozenset(
+    {("hold", "on"), ("hang", "on"), ("wait",), ("wait", "a", "moment"), ("one", "moment")}
+    | {("one", "sec"), ("not", "yet"), ("not", "now"), ("later",), ("warte",), ("attends",)}
+    | {("espera",), ("aspetta",)}
+)
+
+
+def refuses(text: str) -> bool:
+    """Whether a reply says no other than by pausing ("no wait, keep it", "don't"; not
+    "hold on, first what mugs do you have")."""
     said = words(text)
+    i = 0
+    while i < len(said):
+        for size in range(min(_LONGEST, len(said) - i), 0, -1):
+            phrase = tuple(said[i : i + size])
+            if phrase in _PHRASES:
+                if _PHRASES[phrase] == "no" and phrase not in PAUSES:
+                    return True
+                i += size
+                break
+        else:
+            i += 1
+    return False
+
+
+def _about(topic: list[str], change: list[str]) -> bool:
+    """Whether words of a topic name something of the change (a shared stem of 4 letters)."""
+    stems = {w[:4] for w in change if len(w) > 2}
+    return any(w[:4] in stems for w in topic if len(w) > 2 and w not in FILLER)
+
+
+def _without_set_aside(text: str, change: str) -> str:
+    """``text`` without the side topics it sets aside that are not about the change."""
+    if not change:
+        return text
+    of_change = words(change)
+    return SET_ASIDE.sub(lambda m: m[0] if _about(words(m[1]), of_change) else " ", text)
+
+
+def read_answer(text: str, change: str = "") -> Reading:
+    """How a reply to a confirmation question reads (see the module's rules). ``change``, the
+    change asked about, lets a side topic set aside ("forget the headphones") count for nothing
+    when it names nothing of the change."""
+    said = words(_without_set_aside(text, change))
     found: set[str] = set()
     unmatched: list[str] = []
     i = 0

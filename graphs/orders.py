@@ -25,6 +25,14 @@ any model (the offline planner or an LLM):
   change; a clear no leaves the records as they were; an unclear answer asks again and keeps
   the change waiting; a new request ("actually, show me lanterns") is told that nothing was
   changed and is then handled.
+- **A change set aside, then asked for.** When the customer answers the question with a
+  request of another kind and no refusal in it ("wait, first what headphones do you have": a
+  pause is no refusal, "no wait, keep it" is one), nothing is changed and the request is
+  handled; the planner says the change still waits. When the model then asks
+  for the very same change (same tool, same arguments, nothing proposed since) and the
+  customer's message that led to it reads as a clear yes to it ("ok forget the headphones, yes
+  go ahead and cancel it"), that message is the answer: the change is made without asking a
+  second time. Any other message gets the question as usual.
 - **Once per confirmation.** A confirmed change is made by ``tools.orders.changes.commit``: its
   rules checked again and both records written in one store transaction, under a key derived
   from the conversation and the tool call asked about. A replayed, retried (after a crash) or
@@ -64,7 +72,7 @@ from langgraph.types import interrupt
 from pydantic import ValidationError
 
 from agents.prompts import NOT_CONFIRMED, customer_note
-from graphs.confirm import Reading, read_answer
+from graphs.confirm import Reading, read_answer, refuses
 from infra.errors import ToolInputError
 from infra.metrics import confirmation_answered, confirmation_asked, tool_timer
 from tools.analyze.pii import find_pii
@@ -132,7 +140,7 @@ def confirm(pending: dict[str, Any], summary: str) -> tuple[Reading, str]:
         except GraphInterrupt:  # asked now; the node runs again with the answer
             confirmation_asked()
             raise
-        reading = read_answer(answer)
+        reading = read_answer(answer, summary)
         if reading != "unclear":
             break
         question = ASK_AGAIN
@@ -150,6 +158,41 @@ def outcome_note(messages: Sequence[BaseMessage], call_id: str) -> str | None:
             if str(message.content) == f"Error: {NOT_CONFIRMED}":
                 return ALREADY_DECLINED
             return None
+    return None
+
+
+def set_aside_reply(messages: Sequence[BaseMessage], call: ToolCall) -> str | None:
+    """The customer's latest message, when ``call`` asks again for the very change last put to
+    them, which they set aside with a request of another kind ("wait, first what headphones
+    do you have") and nothing was proposed since: that message, read as an answer to the
+    change, may be its yes ("ok forget the headphones, yes go ahead and cancel it")."""
+    human = next(
+        (i for i in range(len(messages) - 1, -1, -1) if isinstance(messages[i], HumanMessage)),
+        None,
+    )
+    if human is None:
+        return None
+    earlier = next(
+        (
+            c
+            for m in reversed(messages[:human])
+            if isinstance(m, AIMessage)
+            for c in reversed(m.tool_calls)
+            if c["name"] in WRITE_TOOLS
+        ),
+        None,
+    )
+    if earlier is None or (earlier["name"], earlier["args"]) != (call["name"], call["args"]):
+        return None
+    for index, message in enumerate(messages[:human]):
+        if isinstance(message, ToolMessage) and message.tool_call_id == earlier["id"]:
+            note = message.artifact.get("note") if isinstance(message.artifact, dict) else None
+            set_aside = message.content == f"Error: {NOT_CONFIRMED}" and note == NOT_CHANGED
+            # the reply that set it aside, handed on as a request: a no in it turned it down
+            reply = next((m for m in messages[index:] if isinstance(m, HumanMessage)), None)
+            if not set_aside or reply is None or refuses(str(reply.text)):
+                return None
+            return str(messages[human].text)
     return None
 
 
@@ -284,10 +327,12 @@ class CustomerService:
         return content, content
 
     def write(
-        self, call: ToolCall, args: dict[str, Any], key: str
+        self, call: ToolCall, args: dict[str, Any], key: str, said: str | None = None
     ) -> tuple[ToolMessage, str | None, bool]:
         """A write tool call, made once the shopper says yes: the tool answer, the shopper's
         reply when it was a new request to hand on, and whether the shopper answered a question.
+        ``said``: the shopper's message that asked again for a change they set aside
+        (``set_aside_reply``); a clear yes there makes it without asking a second time.
         """
         if self.store.applied_change(key) is not None:  # confirmed before: replayed or racing
             return self.commit(call, args, key), None, False
@@ -299,6 +344,8 @@ class CustomerService:
             if self.store.applied_change(key) is not None:  # a racing yes made it meanwhile
                 return self.commit(call, args, key), None, False
             return _reply(call, f"Error: {err}"), None, False
+        if said is not None and read_answer(said, change.summary) == "yes":
+            return self.commit(call, args, key), None, False
         pending = {"id": call["id"], "name": call["name"], "args": call["args"]}
         reading, answer = confirm(pending, change.summary)
         confirmation_answered(reading)
@@ -363,8 +410,9 @@ class CustomerService:
                         replies.append(_reply(call, f"Error: {ONE_AT_A_TIME}"))
                         continue
                     asked = True
+                    said = set_aside_reply(state["messages"], call)
                     reply, request, answered = self.write(
-                        call, args, confirmation_key(thread_id, call)
+                        call, args, confirmation_key(thread_id, call), said
                     )
                     replies.append(reply)
                     if request is not None:

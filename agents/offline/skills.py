@@ -17,7 +17,7 @@ from agents.offline.foreign import read_as_note
 from agents.offline.product_stock import product_stock_step, stock_and_forecast_step
 from agents.offline.recommending import recommendation_step
 from agents.offline.routing import routed_step
-from agents.offline.service.planner import service_step
+from agents.offline.service.planner import service_step, set_aside_note
 from agents.offline.shopping import shopping_step
 from agents.offline.siblings import sibling_step
 from agents.offline.step import Step, say
@@ -108,4 +108,7 @@ def next_step(d: Dialogue) -> Step:
     confirmed = any(r.name in WRITE_TOOLS for rnd in d.conv.rounds for r in rnd)
     if d.read_as is not None and step.text and not step.calls and not confirmed:
         step.text = f"{read_as_note(d.read_as, first=not d.read_before)}\n{step.text}"
+    # A change set aside by this question ("wait, first what headphones do you have") waits.
+    if step.text and not step.calls and (waiting := set_aside_note(d)) is not None:
+        step.text = f"{step.text}\n\n{waiting}"
     return step

@@ -259,6 +259,27 @@ def short_balance(user: Record, method_id: str, order: Record, amount: float) ->
     )
 
 
+# The change waiting for a yes, by its tool: "the cancellation of order #W…".
+WAITING = {
+    "cancel_pending_order": "the cancellation of order {order_id}",
+    "modify_pending_order_address": "the new address for order {order_id}",
+    "modify_pending_order_items": "the item change in order {order_id}",
+    "modify_pending_order_payment": "the payment change for order {order_id}",
+    "return_delivered_order_items": "the return from order {order_id}",
+    "exchange_delivered_order_items": "the exchange in order {order_id}",
+    "modify_user_address": "the change of your default address",
+}
+
+
+def still_waiting(tool: str, args: Record) -> str:
+    """A change set aside by another question, still waiting for the customer's answer."""
+    change = WAITING.get(tool, "the change").format(order_id=args.get("order_id", ""))
+    return (
+        f"{change[0].upper()}{change[1:]} I asked you about is still waiting: say yes to make "
+        "it, or no to leave everything as it is."
+    )
+
+
 def refund_rule(user: Record, method_id: str) -> str:
     return (
         f"A refund can only go to the original payment method or to a gift card, not to "

@@ -21,6 +21,8 @@ from agents.offline.routing import new_shopping_request
 from agents.offline.service import answers
 from agents.offline.service.nlu import (
     DEFAULT_ADDRESS,
+    KEEP,
+    NO_START,
     ORDER_ID,
     PaymentRef,
     Request,
@@ -427,8 +429,8 @@ class ServicePlanner:
         history = order.get("payment_history", [])
         amount = float(history[0].get("amount", 0)) if history else 0.0
         balance = method.get("balance")
-        gift_card = method.get("source") == "gift_card" and isinstance(balance, int | float)
-        if gift_card and balance < amount:
+        short = isinstance(balance, int | float) and balance < amount
+        if method.get("source") == "gift_card" and short:
             return _text(answers.short_balance(user, choice.method_id, order, amount))
         return _call(
             "modify_pending_order_payment",
@@ -534,6 +536,28 @@ class ServicePlanner:
             new_item_ids=new_ids,
             payment_method_id=method,
         )
+
+
+def set_aside_note(d: Dialogue) -> str | None:
+    """A reminder of the change proposed last turn that the customer's reply set aside with a
+    question of another kind ("wait, first what headphones do you have"): the change is still
+    waiting and a later yes makes it (``graphs.orders``); never dropped in silence. ``None``
+    when there is none, or when customer service read the reply itself (a change to the
+    proposal, a no)."""
+    if not NEEDED.issubset(d.tool_names):
+        return None
+    conv = d.service
+    if len(conv.turns) < 2 or not _answered_proposal(conv.turns[-2]):
+        return None
+    if any(c.name in WRITE_TOOLS for c in conv.current.calls):
+        return None
+    if NO_START.search(conv.current.text) or KEEP.search(conv.current.text):
+        return None
+    requests = [understand_request(turn.text) for turn in conv.turns]
+    if _service_turns(conv, requests, lambda text: new_shopping_request(text, d.vocab))[-1]:
+        return None
+    declined = [c for c in conv.turns[-2].calls if c.name in WRITE_TOOLS and c.declined]
+    return answers.still_waiting(declined[-1].name, declined[-1].args)
 
 
 def service_step(d: Dialogue) -> Step | None:
