@@ -448,6 +448,8 @@ def stock_answer(record: ToolRecord, number: int | None = None) -> str:
     out = record.output
     title, pid = out.get("title", ""), out.get("product_id", out.get("id"))
     state = _stock_phrase(out) if out.get("in_stock") else "out of stock, none left"
+    if out.get("in_stock") and isinstance(out.get("stock"), int):
+        state += f" ({out['stock']:,} left)"  # "how many are left?" answered in its words
     variants = out.get("variants_available")
     extra = f"; variants that can be ordered: {variants}" if isinstance(variants, int) else ""
     prefix = f"{number}. " if number is not None else ""

@@ -36,6 +36,7 @@ from agents.offline.foreign import (
     load_language_model,
 )
 from agents.offline.nlu import understand
+from agents.offline.quantities import asks_about_shown
 from agents.offline.service import answers as service_answers
 from agents.offline.service.nlu import understand_request
 from agents.offline.step import Step, call_then_answer, say
@@ -227,6 +228,8 @@ def routed_step(d: Dialogue) -> Step | None:
         return say(english_only(code, vocab))
     if asks_about_rules(text):
         return say(store_answer(text, d.store.policy, vocab))
+    if asks_about_shown(d):
+        return None  # "cool how much", "price for 40 please": about the products shown
     if not needs_reading(text, vocab) or _rules_suffice(text, vocab):
         return None
     reading = read_act(text)

@@ -70,8 +70,21 @@ _TOKEN = re.compile(
 )
 
 
+# An interjection before a question ("cool how much", "nice, is it in stock?") says nothing
+# about a product: "cool" is no search word there.
+_INTERJECTION = re.compile(
+    r"^\s*(?:cool|nice|great|lovely|awesome|perfect|brilliant|sweet|fab|ace|wow|ooh|oh|ah|"
+    r"hmm+|ok(?:ay)?|alright|right|good|neat|super|amazing)(?:\s+(?:thanks|thx|ty))?[\s,.!-]+"
+    r"(?=(?:how|what|whats|which|is|are|any|where|when|do you|does it|can (?:i|you)|"
+    r"could (?:i|you))\b)",
+    re.IGNORECASE,
+)
+
+
 def expand_shorthand(text: str) -> str:
-    """``text`` with chat shorthand written out; everything else as it was."""
+    """``text`` with chat shorthand written out and a leading interjection before a question
+    left out; everything else as it was."""
+    text = _INTERJECTION.sub("", text)
     text = _ARE_YOU.sub("are ", text)
     return _TOKEN.sub(_written_out, text)
 

@@ -15,6 +15,7 @@ from agents.offline.content_requests import content_step
 from agents.offline.dialogue import Dialogue
 from agents.offline.foreign import read_as_note
 from agents.offline.product_stock import product_stock_step, stock_and_forecast_step
+from agents.offline.quantities import quantity_step
 from agents.offline.recommending import recommendation_step
 from agents.offline.routing import routed_step
 from agents.offline.service.planner import service_step, set_aside_note
@@ -84,6 +85,13 @@ SKILLS: tuple[Skill, ...] = (
         '"what goes with it", "similar", "trending" and "why this one" would otherwise '
         "be a same-kind search; it reads the shopping understanding and leaves requests that "
         "name products to shopping",
+    ),
+    Skill(
+        "quantities",
+        quantity_step,
+        '"what would 200 come to", "what\'s that for both" and "have you got 50 of the pink?" '
+        "hold a count or a total about products already shown; shopping would search for the "
+        "words or the number",
     ),
     Skill(
         "other version",

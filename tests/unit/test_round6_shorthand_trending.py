@@ -71,3 +71,18 @@ def test_a_popularity_question_about_products_is_not_trending_alone(text: str) -
 )
 def test_what_options_you_have_is_no_help_request(text: str, help_asked: bool) -> None:
     assert bool(HELP.search(text)) is help_asked
+
+
+@pytest.mark.parametrize(
+    ("said", "meant"),
+    [
+        ("lovely, how much?", "how much?"),
+        ("awesome what sizes does it come in", "what sizes does it come in"),
+        ("ooh do you have it in green", "do you have it in green"),
+        ("cool bags for the beach", "cool bags for the beach"),
+        ("ok do it", "ok do it"),
+        ("great thanks", "great thanks"),
+    ],
+)
+def test_an_interjection_before_a_question_is_left_out(said: str, meant: str) -> None:
+    assert expand_shorthand(said) == meant
