@@ -122,7 +122,8 @@ DETAILS = _re(
     r"for)|what'?s the price|price of|cost of|info|information|about (?:it|that|this)|"
     # a bare "how much?" or "what do they cost?" asks the price of what is in view
     r"how much(?=\s*[?!.]*$)|what (?:do|does|did|would) (?:it|they|that|this|these|those|each) "
-    r"cost|what'?s the cost)\b"
+    # a price asked after the product named: "jumbo bag 50s christmas - price please"
+    r"cost|(?:price|cost)(?=(?:\s+(?:please|thanks|then))?\s*[?!.]*$)|what'?s the cost)\b"
 )
 # Which options a product is offered in ("which colours can I get it in?", "what sizes
 # does it come in"): a question about its options, not its stock.
