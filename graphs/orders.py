@@ -28,11 +28,12 @@ any model (the offline planner or an LLM):
 - **A change set aside, then asked for.** When the customer answers the question with a
   request of another kind and no refusal in it ("wait, first what headphones do you have": a
   pause is no refusal, "no wait, keep it" is one), nothing is changed and the request is
-  handled; the planner says the change still waits. When the model then asks
-  for the very same change (same tool, same arguments, nothing proposed since) and the
-  customer's message that led to it reads as a clear yes to it ("ok forget the headphones, yes
-  go ahead and cancel it"), that message is the answer: the change is made without asking a
-  second time. Any other message gets the question as usual.
+  handled; the planner says the change still waits. A pause alone ("hmm, hold on, not yet")
+  changes nothing either and is not asked again. When, in the customer's next message, the
+  model asks for the very same change (same tool, same arguments, nothing proposed since) and
+  that message reads as a clear yes to it ("ok forget the headphones, yes go ahead and cancel
+  it", "ok fine, go ahead and cancel it"), it is the answer: the change is made without asking
+  a second time. Any other message gets the question as usual.
 - **Once per confirmation.** A confirmed change is made by ``tools.orders.changes.commit``: its
   rules checked again and both records written in one store transaction, under a key derived
   from the conversation and the tool call asked about. A replayed, retried (after a crash) or
@@ -117,6 +118,9 @@ ALREADY_MADE = (
     "That change was already made when it was first confirmed; it has not been made twice."
 )
 ALREADY_DECLINED = "That change was already declined; I have not changed anything."
+# How a change was set aside rather than refused: by a request of another kind ("wait, first
+# what headphones do you have") or by a pause ("hmm, hold on, not yet").
+ASIDE = {"request": "request", "pause": "pause"}
 
 # A node function over the chat graph's state (``graphs.chat.ChatState``).
 Node = Callable[..., Awaitable[dict[str, Any]]]
@@ -186,13 +190,16 @@ def set_aside_reply(messages: Sequence[BaseMessage], call: ToolCall) -> str | No
         return None
     for index, message in enumerate(messages[:human]):
         if isinstance(message, ToolMessage) and message.tool_call_id == earlier["id"]:
-            note = message.artifact.get("note") if isinstance(message.artifact, dict) else None
-            set_aside = message.content == f"Error: {NOT_CONFIRMED}" and note == NOT_CHANGED
-            # the reply that set it aside, handed on as a request: a no in it turned it down
-            reply = next((m for m in messages[index:] if isinstance(m, HumanMessage)), None)
-            if not set_aside or reply is None or refuses(str(reply.text)):
-                return None
-            return str(messages[human].text)
+            extra = message.artifact if isinstance(message.artifact, dict) else {}
+            aside = extra.get("aside") if message.content == f"Error: {NOT_CONFIRMED}" else None
+            after = [m for m in messages[index:] if isinstance(m, HumanMessage)]
+            # the very next message after a pause; after a request (handed on as a message of
+            # its own, with no refusal in it), the one after it
+            if aside == "pause" and len(after) == 1:
+                return str(messages[human].text)
+            if aside == "request" and len(after) == 2 and not refuses(str(after[0].text)):
+                return str(messages[human].text)
+            return None
     return None
 
 
@@ -218,16 +225,20 @@ def known_customer(state: Mapping[str, Any]) -> str | None:
     return str(customer) if customer is not None else None
 
 
-def _reply(call: ToolCall, content: str, note: str | None = None) -> ToolMessage:
-    """A tool answer; ``note``, if any, is for the shopper (the message's artifact, which no
-    model reads)."""
+def _reply(
+    call: ToolCall, content: str, note: str | None = None, aside: str | None = None
+) -> ToolMessage:
+    """A tool answer; ``note``, if any, is for the shopper, and ``aside`` says how a change
+    was set aside rather than refused (``ASIDE``); both ride in the message's artifact, which
+    no model reads."""
     status = "error" if content.startswith("Error") else "success"
+    extra = {k: v for k, v in (("note", note), ("aside", aside)) if v}
     return ToolMessage(
         content,
         tool_call_id=call["id"] or "",
         name=call["name"],
         status=status,
-        artifact={"note": note} if note else None,
+        artifact=extra or None,
     )
 
 
@@ -353,10 +364,11 @@ class CustomerService:
             return self.commit(call, args, key), None, True
         declined = f"Error: {NOT_CONFIRMED}"
         if reading == "request":
-            return _reply(call, declined, NOT_CHANGED), answer, True
+            return _reply(call, declined, NOT_CHANGED, ASIDE["request"]), answer, True
         if reading == "unclear":
             return _reply(call, declined, NOT_CHANGED_UNCLEAR), None, True
-        return _reply(call, declined), None, True
+        paused = ASIDE["pause"] if not refuses(answer) else None  # "hmm, hold on, not yet"
+        return _reply(call, declined, aside=paused), None, True
 
     def commit(self, call: ToolCall, args: dict[str, Any], key: str) -> ToolMessage:
         """Make a confirmed change once per ``key`` (``tools.orders.changes.commit``)."""

@@ -14,7 +14,7 @@ from langchain_core.messages.tool import ToolCall
 
 from agents.prompts import NOT_CONFIRMED
 from graphs.confirm import read_answer, refuses
-from graphs.orders import NOT_CHANGED, NOT_CHANGED_UNCLEAR, set_aside_reply
+from graphs.orders import ASIDE, NOT_CHANGED, NOT_CHANGED_UNCLEAR, set_aside_reply
 from tests.orders_helpers import copy_tau_store
 from tests.unit.test_offline_service import Chat, names
 from tools.catalog.sqlite import SqliteStore
@@ -49,32 +49,46 @@ def _call(args: dict[str, str], call_id: str) -> ToolCall:
 ARGS = {"order_id": "#W7000001", "reason": "no longer needed"}
 
 
-def _history(note: str | None, content: str = f"Error: {NOT_CONFIRMED}") -> list[BaseMessage]:
+def _history(
+    artifact: dict[str, str] | None, content: str = f"Error: {NOT_CONFIRMED}"
+) -> list[BaseMessage]:
     return [
         HumanMessage("cancel #W7000001, no longer needed"),
         AIMessage("", tool_calls=[_call(ARGS, "w1")]),
-        ToolMessage(content, tool_call_id="w1", artifact={"note": note} if note else None),
+        ToolMessage(content, tool_call_id="w1", artifact=artifact),
         HumanMessage("hmm first, any scarves?"),
         AIMessage("1 match for 'scarves'."),
         HumanMessage("forget the scarves, yes cancel it"),
     ]
 
 
+SET_ASIDE = {"note": NOT_CHANGED, "aside": ASIDE["request"]}
+
+
 def test_the_same_change_asked_for_again_reads_the_customers_message() -> None:
-    messages = _history(NOT_CHANGED)
+    messages = _history(SET_ASIDE)
     assert set_aside_reply(messages, _call(ARGS, "w2")) == "forget the scarves, yes cancel it"
 
 
 @pytest.mark.parametrize(
-    ("note", "content"),
+    ("artifact", "content"),
     [
         (None, f"Error: {NOT_CONFIRMED}"),  # a plain no: the customer turned it down
-        (NOT_CHANGED_UNCLEAR, f"Error: {NOT_CONFIRMED}"),  # unclear: not an aside
-        (None, '{"order_id": "#W7000001"}'),  # it was made
+        ({"note": NOT_CHANGED_UNCLEAR}, f"Error: {NOT_CONFIRMED}"),  # unclear: not an aside
+        (SET_ASIDE, '{"order_id": "#W7000001"}'),  # it was made
+        ({"aside": ASIDE["pause"]}, f"Error: {NOT_CONFIRMED}"),  # a pause two messages ago
     ],
 )
-def test_a_change_declined_or_made_is_asked_about_again(note: str | None, content: str) -> None:
-    assert set_aside_reply(_history(note, content), _call(ARGS, "w2")) is None
+def test_a_change_declined_or_made_is_asked_about_again(
+    artifact: dict[str, str] | None, content: str
+) -> None:
+    assert set_aside_reply(_history(artifact, content), _call(ARGS, "w2")) is None
+
+
+def test_the_message_right_after_a_pause_is_read() -> None:
+    messages = _history({"aside": ASIDE["pause"]})
+    del messages[3:5]
+    assert set_aside_reply(messages, _call(ARGS, "w2")) == "forget the scarves, yes cancel it"
 
 
 @pytest.mark.parametrize(
@@ -92,18 +106,18 @@ def test_a_pause_is_no_refusal(text: str, refusal: bool) -> None:
 
 
 def test_a_change_turned_down_with_more_words_is_asked_about_again() -> None:
-    messages = _history(NOT_CHANGED)
+    messages = _history(SET_ASIDE)
     messages[3] = HumanMessage("no wait, keep it for now")
     assert set_aside_reply(messages, _call(ARGS, "w2")) is None
 
 
 def test_a_different_change_is_asked_about_again() -> None:
     other = {**ARGS, "reason": "ordered by mistake"}
-    assert set_aside_reply(_history(NOT_CHANGED), _call(other, "w2")) is None
+    assert set_aside_reply(_history(SET_ASIDE), _call(other, "w2")) is None
 
 
 def test_a_change_proposed_since_is_the_one_to_compare() -> None:
-    messages = _history(NOT_CHANGED)
+    messages = _history(SET_ASIDE)
     other = {**ARGS, "order_id": "#W7000002"}
     messages[4:4] = [
         AIMessage("", tool_calls=[_call(other, "w3")]),
@@ -143,6 +157,25 @@ async def test_a_plain_yes_after_the_reminder_makes_the_change(store: SqliteStor
     done = await chat.say("yes")
     assert store.get_order("#W6207110").status == "cancelled"  # type: ignore[union-attr]
     assert done.answer.startswith("Done: order #W6207110 is cancelled")
+
+
+async def test_go_ahead_right_after_a_pause_makes_the_change(store: SqliteStore) -> None:
+    chat = Chat(store)
+    await chat.say("evelyn.ito2168@example.com here - cancel #W6207110, by mistake")
+    paused = await chat.say("hmm, wait a moment")
+    assert paused.answer.startswith("All right, I have left everything as it was")
+    done = await chat.say("right, go ahead and cancel it")
+    assert store.get_order("#W6207110").status == "cancelled"  # type: ignore[union-attr]
+    assert done.answer.startswith("Done: order #W6207110 is cancelled")
+
+
+async def test_a_no_then_a_yes_is_asked_again(store: SqliteStore) -> None:
+    chat = Chat(store)
+    await chat.say("evelyn.ito2168@example.com here - cancel #W6207110, by mistake")
+    await chat.say("no thanks")
+    again = await chat.say("actually yes, go on and cancel it")
+    assert "Shall I go ahead?" in again.answer
+    assert store.get_order("#W6207110").status == "pending"  # type: ignore[union-attr]
 
 
 async def test_a_no_after_the_reminder_leaves_the_order(store: SqliteStore) -> None:
