@@ -31,6 +31,7 @@ GIFT = re.compile(
     r"leaving do|thank[- ]you (?:gifts?|presents?|treats?|something)|has everything|new home|"
     r"end of (?:term|year)|graduation|christening|"
     r"engagement|valentine'?s?|leaving|farewell|going away|new job|moving away|secret santa|"
+    r"kris kringle|gift exchange|white elephant|"
     r"host(?:ess)? gift|welcome gift|get well)\b"
     # "something for a keen gardener", "ideas for my cyclist brother": a person by what they do
     r"|\b(?:something|anything|ideas?|treats?) for (?:a|an|my|our) (?:[a-z']+ ){0,2}"
@@ -43,6 +44,12 @@ GIFT = re.compile(
     r"|\bwhat (?:could|should|can|do|would|might) (?:i|we) (?:get|buy|give)\b"
     r"|\b(?:something|anything|ideas?) for (?:him|her|them)\b"
     r"|\b(?:obsessed with|mad about|crazy about|taken up|addict|fanatic|buff)\b"
+)
+# Occasions named in words the catalog also uses ("santa", "stocking"): there the words are
+# when and how a present is given, never what it is.
+OCCASION_PHRASES = re.compile(
+    r"\b(?:secret santa|kris kringle|gift exchange|white elephant|stocking fillers?|"
+    r"office (?:gift|present) swap)\b"
 )
 # What people give for an occasion that names no object, in words the encoder maps to the
 # store's categories (whatever the store sells: a toy shop and a gift shop differ).
@@ -76,6 +83,10 @@ OCCASIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(r"\b(?:leaving|farewell|going away|moving away|new job)\b"),
         "a farewell keepsake for a colleague: a mug, a notebook, a photo frame",
+    ),
+    (
+        re.compile(OCCASION_PHRASES.pattern),
+        "a small fun present for a colleague or a friend: a mug, a keyring, a novelty gift",
     ),
     (
         re.compile(r"\b(?:host(?:ess)?|dinner party)\b"),
@@ -150,7 +161,9 @@ def gift_category(text: str, vocab: CatalogVocabulary, interest: str = "") -> st
     without the people and the asking: "photography" says more than "my sister is really into
     photography, what would make a good present?" and is diluted in it). When a present is
     given says nothing about what it is ("a birthday present": not a card)."""
-    found = _closest_category(OCCASION_GIFT.sub(r"\1", text), vocab)
+    # "secret santa ideas": the occasion's own words would find its namesake category
+    by_words = not OCCASION_PHRASES.search(text)
+    found = _closest_category(OCCASION_GIFT.sub(r"\1", text), vocab) if by_words else None
     if found is not None:
         return found
     meaning = next((m for pattern, m in OCCASIONS if pattern.search(text)), None)
@@ -165,6 +178,8 @@ def occasion_object(text: str, vocab: CatalogVocabulary) -> str | None:
     presents are for, better than the category nearest the occasion's meaning."""
     for pattern, _ in OCCASIONS:
         if (match := pattern.search(text)) is not None:
+            if OCCASION_PHRASES.search(match[0]):
+                return None  # "secret santa": no object of the presents
             named = [w for w in re.findall(r"[a-z]+", match[0]) if len(w) > 3 and w not in PEOPLE]
             return next((w for w in named if vocab.knows_word(w)), None)
     return None

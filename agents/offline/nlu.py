@@ -15,6 +15,7 @@ from agents.offline import cues
 from agents.offline.cue_slots import detect_flags, take_slot_cues
 from agents.offline.entities import Linked
 from agents.offline.gifts import (
+    OCCASION_PHRASES,
     OCCASION_WORDS,
     PEOPLE,
     gift_category,
@@ -161,6 +162,15 @@ def _read_gift(u: Understanding, norm: str, vocab: CatalogVocabulary) -> None:
     """A gift or an occasion: its words without the people it names, and the category it
     means when it names none."""
     kept = [w for w in u.query_words if w not in PEOPLE]
+    # "secret santa ideas": the occasion's words ("santa") are no object of the present
+    occasion = {w for phrase in OCCASION_PHRASES.findall(norm) for w in tokens(phrase)}
+    occasion |= {w.removesuffix("s") for w in occasion}
+    if occasion:
+        kept = [w for w in kept if w not in occasion]
+        if u.category and set(phrase_key(u.category)) <= occasion:
+            u.category = None
+        if not kept:
+            u.query_words = []
     price = u.price
     if price and price.approximate and price.min_price is not None and price.max_price is not None:
         # "something for him for about £8": for a present, an amount is a budget, not a target
