@@ -229,3 +229,39 @@ def test_a_gift_card_that_covers_the_order_is_proposed() -> None:
         "modify_pending_order_payment",
         {"order_id": "#W5000001", "payment_method_id": "gift_card_8"},
     )
+
+
+# ---- more ways to ask after an order by its item -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("did my yoga mat order ship yet", "yoga"),
+        ("has my water bottle arrived??", "bottle"),
+        ("whens my desk lamp coming", "lamp"),
+        ("is my order with the yoga mat on its way", "mat"),
+        ("did the bottle i bought get sent out", "bottle"),
+        ("hows my lamp order doing", "lamp"),
+        ("i still haven't received my yoga mat", "yoga"),
+        ("where is the lamp i ordered", "lamp"),
+    ],
+)
+def test_an_order_asked_after_in_other_words_keeps_the_items_words(text: str, item: str) -> None:
+    request = understand_request(text)
+    assert request.intent == "status" and request.has_cue
+    assert item in request.words
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["did the mug come in green", "has the lamp come back in stock", "does it come in red?"],
+)
+def test_a_product_question_with_come_is_no_order_question(text: str) -> None:
+    request = understand_request(text)
+    assert request.intent is None and not request.has_cue
+
+
+def test_a_missing_item_finds_its_order() -> None:
+    text = _planner(_messages("i never got my water bottle, where is it")).step().text
+    assert text.startswith("Order #W5000002 is delivered.")

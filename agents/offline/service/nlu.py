@@ -151,8 +151,19 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
             r"what orders (?:have|do|did) (?:i|we)|orders? (?:have|do) i have|"
             r"(?:any )?(?:news|update) (?:on|about)|"
             # "when is my e-reader coming?", "is my kettle on its way?"
-            r"when (?:is|are|'s|will) (?:my|our)|(?:is|are) (?:my|our) [\w-]+(?: [\w-]+)? "
-            r"(?:coming|due|on (?:its|their|the) way)|"
+            # (a look-ahead where the words between name the item: they stay item words)
+            r"when(?: is| are|'?s| will) (?:my|our)|(?:is|are)(?= (?:my|our) [^.?!]{1,40}? "
+            r"(?:coming|due|on (?:its|their|the) way))|"
+            # "did my lamp order ship yet", "did the headphones I bought get sent out", "how's my
+            # laptop order doing", "wot happened to my kettle order", "I never got my skateboard"
+            r"(?:did|has|have|was|were|is)(?= (?:my|our|the|it|they)\b[^.?!]{0,40}?\b(?:ship|"
+            r"dispatch\w*|(?:get|got|been|be) (?:sent|posted|mailed)|sent out|go out|"
+            r"gone out)\b)|how'?s(?= (?:my|our|the) [^.?!]{0,40}?\border)|"
+            r"(?:wot|wat|what'?s?) (?:happened|happening|going on) (?:with|to)|"
+            r"check(?: on)?(?= (?:my|our|the) [^.?!]{0,30}?\border)|"
+            r"(?:never|still not|still haven'?t|haven'?t|didn'?t|did not) (?:got|get|received?|"
+            r"arrived?|come)|(?:hasn'?t|has not|haven'?t|have not) (?:arrived|come|turned up|"
+            r"shown up)|"
             r"what(?:'s| is| was) in (?:my|the|that) (?:\w+ )?order)\b"
         ),
     ),
@@ -180,7 +191,12 @@ SERVICE_WORDS = _re(
     r"manager|operator|swap\w*|my (?:home |shipping |delivery )?address|i(?:'ve| have)? moved|"
     r"saved|on file|payment methods?|(?:did|have) (?:i|we) (?:pay|spend)|paid|spent|gift ?cards?|"
     r"balance|by default|"
-    r"default address|charged me)\b"
+    r"default address|charged me|ordered|"
+    # "has my backpack arrived?", "is my tent on its way": something of theirs on its way
+    r"(?:my|our)\b[^.?!]{0,40}\b(?:arrived?|arriving|coming|ship|shipped|dispatched|"
+    r"delivered|on (?:its|their|the) way|sent out|go through|gone through|get here|"
+    r"turn(?:ed)? up)|(?:never|still not|haven'?t|didn'?t|did not) (?:got|received?|arrived?)|"
+    r"(?:hasn'?t|has not) (?:arrived|come|turned up|shown up))\b"
 )
 ORDINAL = _re(r"\b(?:the )?(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|last)"
               r"(?: one| order)?\b")  # fmt: skip
