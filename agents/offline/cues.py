@@ -301,7 +301,11 @@ ORDINAL = _re(
 )
 # "1 and 3", "2 & 4": bare numbers, only after a comparing or details cue.
 NUMBER_LIST = _re(r"\b(?P<a>\d{1,2})(?:\s*(?:,|and|&|vs\.?|versus)\s*(?P<b>\d{1,2}))+\b")
-COMPARE = _re(r"\b(?:compare|comparison|difference between|vs\.?|versus|which is better)\b")
+COMPARE = _re(
+    r"\b(?:compare|comparison|difference between|vs\.?|versus|which is better|torn between|"
+    r"(?:choose|choosing|decide|deciding|pick|picking|stuck) between|can'?t decide between|"
+    r"which (?:one )?(?:should i|would you|do i) (?:get|buy|pick|choose|go for))\b"
+)
 PRODUCT_ID = _re(r"^\d{5,}[a-z]{0,2}$")
 
 # Words that carry no product need. Kept apart from the cues so the free text stays clean.

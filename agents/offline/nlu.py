@@ -51,6 +51,9 @@ __all__ = [
 
 # A title this long, named whole after "the", means that one product.
 MIN_TITLE_TERMS = 3
+# A comparison of two products named by their titles: "X or Y", "X vs Y", "X and Y".
+PAIR = 2
+_PAIR_SPLIT = re.compile(r"\b(?:and|or|vs\.?|versus|with)\b")
 
 
 def understand(text: str, vocab: CatalogVocabulary, ctx: NluContext | None = None) -> Understanding:
@@ -92,7 +95,11 @@ def understand(text: str, vocab: CatalogVocabulary, ctx: NluContext | None = Non
     # the Round Cake Tin Vintage Red"; "a water bottle made of glass" asks for a kind).
     naming = about_one or refers_by_words and not indefinite
     named = vocab.named_product(norm) if not u.explicit_references else None
-    if named is not None and (naming or _whole_title_named(named, norm)):
+    pair = _two_titles(norm, vocab) if u.compare and not u.explicit_references else []
+    if pair:
+        # "torn between the red cake stand and the cream basket one": both, side by side
+        u.references.extend(Reference("title", product_id=pid) for pid in pair)
+    elif named is not None and (naming or _whole_title_named(named, norm)):
         u.references.append(Reference("title", product_id=named.product_id))
     if any(r.kind == "title" for r in u.references):
         # the title's words are spent; an option named beside it is still asked about
@@ -121,9 +128,23 @@ def understand(text: str, vocab: CatalogVocabulary, ctx: NluContext | None = Non
     return u
 
 
+def _two_titles(norm: str, vocab: CatalogVocabulary) -> list[str]:
+    """Two products a comparison names by their titles, one each side of "and" / "or" /
+    "vs" (whole titles, else most of each); ``[]`` unless exactly two."""
+    ids: list[str] = []
+    for part in _PAIR_SPLIT.split(norm):
+        linked = vocab.named_product(part) or vocab.loosely_named_product(part)
+        if linked is not None and linked.product_id not in ids:
+            ids.append(linked.product_id)
+    return ids if len(ids) == PAIR else []
+
+
 def _named_title(u: Understanding, vocab: CatalogVocabulary, ctx: NluContext) -> set[str]:
-    """The words of the title a message named."""
-    pid = next((r.product_id for r in u.references if r.kind == "title"), None)
+    """The words of the title a message named (of both, for a pair compared)."""
+    titled = [r.product_id for r in u.references if r.kind == "title"]
+    if len(titled) > 1:
+        return {w for pid in titled for w in tokens(normalize(vocab.title_of(pid) or ""))}
+    pid = next(iter(titled), None)
     known = ctx.known.get((pid or "").lower())
     if known is not None:
         return set(tokens(normalize(known.title)))

@@ -35,3 +35,23 @@ def test_a_title_then_a_price_question_names_the_product(text: str) -> None:
 def test_a_kind_then_price_is_no_single_product(text: str) -> None:
     u = understand(text, VOCAB, NluContext())
     assert not any(r.kind == "title" for r in u.references)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "stuck between the tin lantern moroccan and the jumbo storage bag owls",
+        "can't decide between jumbo storage bag hearts or jumbo storage bag owls",
+        "tin lantern moroccan vs jumbo storage bag hearts, which is better",
+    ],
+)
+def test_two_titles_compared_are_both_named(text: str) -> None:
+    u = understand(text, VOCAB, NluContext())
+    assert u.intent == "details"
+    assert len([r for r in u.references if r.kind == "title"]) == 2
+    assert not u.attributes  # a word of the other title is no option asked for
+
+
+def test_one_title_in_a_comparison_is_not_a_pair() -> None:
+    u = understand("torn between the tin lantern moroccan and a candle", VOCAB, NluContext())
+    assert len([r for r in u.references if r.kind == "title"]) <= 1
