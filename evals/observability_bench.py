@@ -2,8 +2,8 @@
 
 Two ``shopagent serve`` processes run side by side on copies of one scratch store (offline
 model, embedded backends, the event processors on): one with ``OTEL_TRACES_EXPORTER=otlp``
-exporting every span over OTLP/HTTP to a sink in this process (which counts what it receives,
-so the figures are known to include the export), one with tracing off.
+exporting every span over OTLP/HTTP to a sink in a process of its own (``evals.otlp_sink``; it
+counts what it receives, so the figures are known to include the export), one with tracing off.
 
 **The figure: one session's chat turn p95.** Each round runs one session on each server, every
 turn sent to both one after the other (which goes first alternates turn by turn), so that the
@@ -32,10 +32,8 @@ import random
 import shutil
 import statistics
 import tempfile
-import threading
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -45,6 +43,7 @@ from rich.table import Table
 
 from evals.bench import bench_env, load_store, serve_args
 from evals.chat_load import Plan, Timings, one_turn, open_session, script_turn
+from evals.otlp_sink import OtlpSink
 from evals.processes import Server, free_port, started, stop, tree_cpu_s
 from evals.stats import percentile
 from evals.tracing_cost import CostPlan, in_process
@@ -73,39 +72,6 @@ class ModeTimings:
     cpu_s: float = 0.0
     turns: int = 0
     errors: int = 0
-
-
-class OtlpSink:
-    """An OTLP/HTTP trace receiver that accepts every export and counts requests and bytes."""
-
-    def __init__(self) -> None:
-        sink = self
-        self.requests = 0
-        self.bytes = 0
-        self._lock = threading.Lock()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                body = self.rfile.read(int(self.headers.get("content-length", "0")))
-                with sink._lock:
-                    sink.requests += 1
-                    sink.bytes += len(body)
-                self.send_response(200)
-                self.send_header("content-type", "application/x-protobuf")
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 async def paired(servers: dict[str, Server], plan: BenchPlan, round_no: int) -> dict[str, Timings]:

@@ -44,6 +44,7 @@ from api.chat_events import turn_events
 from api.request_context import chat_turn
 from assembly.runtime import Runtime, open_runtime
 from evals.chat_load import script_turn
+from evals.otlp_sink import OtlpSink
 from graphs.turns import ChatSession
 from infra import tracing
 from infra.metrics import TurnClock
@@ -214,8 +215,6 @@ def main(
     blocks: Annotated[int, typer.Option(min=2, help="Blocks per mode")] = 16,
 ) -> None:
     """CPU per chat turn with tracing on vs off, and in metrics, in this process."""
-    from evals.observability_bench import OtlpSink
-
     sink = OtlpSink()
     try:
         report = in_process(data_dir, sink.url, CostPlan(blocks=blocks))
