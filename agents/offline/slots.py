@@ -120,7 +120,11 @@ def fill_slots(
     head = _head(units, words, set(bound) | named)
     category_term: Term | None = None
     head_unit = dict(units).get(head) if head is not None else None
-    if head_unit is not None and head_unit.of_kind("category"):
+    if (
+        head_unit is not None
+        and head_unit.of_kind("category")
+        and not _option_of_listed_kind(head_unit.of_kind("value"), vocab, ctx)
+    ):
         category_term = max(head_unit.of_kind("category"), key=lambda t: vocab.categories[t.name])
         u.category = category_term.name
     context_category = u.category or ctx.category
@@ -161,6 +165,17 @@ def fill_slots(
             continue
         # A second kind word ("mug" in "mug tree") stays in the free text.
         u.query_words.append(" ".join(words[unit.start : unit.end]))
+
+
+def _option_of_listed_kind(
+    values: Sequence[Term], vocab: CatalogVocabulary, ctx: NluContext
+) -> bool:
+    """After a search of one kind, a word that is both a kind and an option of that kind
+    narrows it: "just the slate ones" after chalkboards is slate chalkboards, not slates."""
+    if not ctx.has_search or ctx.category is None:
+        return False
+    own = vocab.category_attributes.get(ctx.category.lower(), {})
+    return any(not t.weak and t.value.lower() in own.get(t.name, set()) for t in values)
 
 
 def _match_ending_at(matches: Sequence[Match], end: int) -> Match | None:
