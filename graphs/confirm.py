@@ -14,8 +14,9 @@ for nothing. Then:
   is asked again and the change stays waiting).
 
 After a yes, the change named again is part of the yes ("yes cancel it", "ok yes, go ahead and
-cancel", "sure, make the exchange"): an action verb and its object then count for nothing, so
-"cancel" there is not the refusal it is on its own.
+cancel", "sure, make the exchange", "yes, the speaker" when the change is about the speaker):
+an action verb, its object and the change's own words (never its numbers) then count for
+nothing, so "cancel" there is not the refusal it is on its own.
 
 A side topic set aside ("ok forget the headphones, yes go ahead and cancel it") counts for
 nothing when its words name nothing of the change asked about ("forget the lamp, yes" about a
@@ -50,6 +51,8 @@ YES_PHRASES = (
     "that works", "works for me", "right", "that's right", "correct", "that's correct",
     "by all means", "approved", "thats right", "thats correct", "thats fine", "yes do",
     "yes thats right", "please go ahead", "go right ahead", "carry on", "yes go ahead", "go",
+    "looks good", "looks fine", "looks right", "looks correct", "all good", "i'm sure",
+    "im sure", "i am sure", "fine by me", "fine with me", "ok by me", "ok with me",
     # German, French, Spanish, Italian (accents folded)
     "ja", "jawohl", "genau", "klar", "gerne", "einverstanden", "in ordnung", "mach das",
     "mach es", "mach weiter", "los", "ich bestatige", "bestatigt", "oui", "d'accord",
@@ -82,6 +85,8 @@ UNSURE_PHRASES = (
 CLOSING_PHRASES = (
     "that's everything", "thats everything", "that is everything", "that's all", "thats all",
     "that is all", "nothing else", "that's it", "thats it", "that is it",
+    "thanks for your help", "thank you for your help", "thanks for the help", "appreciate it",
+    "much appreciated", "by me", "with me",
 )  # fmt: skip
 # Words that neither affirm nor refuse: courtesy, hesitation, pronouns.
 FILLER = frozenset(
@@ -91,12 +96,13 @@ FILLER = frozenset(
     | {"erm", "hey", "hi", "great", "good", "perfect", "cool", "actually", "really", "for", "of"}
     | {"thats", "its", "tbh", "honestly", "lol", "merci", "danke", "gracias", "grazie", "bitte"}
     | {"por", "favor", "s'il", "vous", "plait", "per", "favore", "prego", "alors", "bueno"}
-    | {"pues", "allora", "dann", "que", "pure"}
+    | {"pues", "allora", "dann", "que", "pure", "pls", "plz", "thx", "ty"}
 )
 # The change named again after a yes: its verb and its object ("yes, cancel the order").
 ECHO = frozenset(
     {"cancel", "change", "switch", "swap", "exchange", "return", "refund", "update", "modify"}
     | {"ship", "send", "make", "process", "book", "submit", "them", "order", "orders", "item"}
+    | {"back", "mail", "post"}  # "yes, send it back", "yes, mail it back"
     | {"items", "address", "payment", "the", "my", "it", "that", "this", "and", "with", "please"}
     # which one it is, said again ("yes, that one", "yes, that's the only item", "yes, all")
     | {"one", "ones", "only", "those", "these", "both", "all", "is", "that's", "thats"}
@@ -204,13 +210,18 @@ def read_answer(text: str, change: str = "") -> Reading:
     change asked about, lets a side topic set aside ("forget the headphones") count for nothing
     when it names nothing of the change."""
     said = words(_without_set_aside(text, change))
+    # the change's own words, said again after a yes ("yes, the speaker"); never a number
+    echoed = ECHO | {w for w in words(change) if w.isalpha() and len(w) > 2}
     found: set[str] = set()
     unmatched: list[str] = []
     i = 0
     while i < len(said):
         after_yes = "yes" in found and "no" not in found
-        pair = tuple(said[i : i + 2])
-        if after_yes and said[i] in ECHO and not (len(pair) == 2 and pair in _PHRASES):
+        longer = any(
+            tuple(said[i : i + size]) in _PHRASES
+            for size in range(2, min(_LONGEST, len(said) - i) + 1)
+        )  # "cancel that", "that is everything": a phrase, not an echo
+        if after_yes and said[i] in echoed and not longer:
             i += 1  # "yes, cancel it": the change named again ("yes, cancel that" stays unclear)
             continue
         for size in range(min(_LONGEST, len(said) - i), 0, -1):

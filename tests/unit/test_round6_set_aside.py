@@ -184,3 +184,26 @@ async def test_a_no_after_the_reminder_leaves_the_order(store: SqliteStore) -> N
     await chat.say("hang on, do you sell water bottles?")
     await chat.say("no, leave it")
     assert store.get_order("#W6207110").status == "pending"  # type: ignore[union-attr]
+
+
+RETURN = "Return from order #W7000003: Trail Lantern at 31.50. Refund 31.50 to the gift card."
+
+
+@pytest.mark.parametrize(
+    ("text", "reading"),
+    [
+        ("yep, that is everything - please go ahead", "yes"),
+        ("yes mail it back", "yes"),
+        ("ya do it pls", "yes"),
+        ("looks right, go ahead", "yes"),
+        ("yes, and thank you for your help", "yes"),
+        ("yes I'm sure", "yes"),
+        ("sure, fine with me", "yes"),
+        ("yes, the lantern", "yes"),  # the change's own item named again
+        ("yes, the lantern and the tent", "request"),  # something more than the change
+        ("yes, 31.50?", "request"),  # a number is never an echo
+        ("yes but to paypal", "request"),
+    ],
+)
+def test_a_yes_inside_a_longer_reply(text: str, reading: str) -> None:
+    assert read_answer(text, RETURN) == reading
