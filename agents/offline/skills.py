@@ -22,6 +22,7 @@ from agents.offline.service.planner import service_step, set_aside_note
 from agents.offline.shopping import shopping_step
 from agents.offline.siblings import sibling_step
 from agents.offline.step import Step, say
+from agents.offline.superlatives import superlative_step
 from agents.offline.supply import supply_step
 from tools.orders.tools import WRITE_TOOLS
 
@@ -92,6 +93,12 @@ SKILLS: tuple[Skill, ...] = (
         '"what would 200 come to", "what\'s that for both" and "have you got 50 of the pink?" '
         "hold a count or a total about products already shown; shopping would search for the "
         "words or the number",
+    ),
+    Skill(
+        "superlatives",
+        superlative_step,
+        '"what\'s the biggest?" over a listing, "which is cheaper?" after two were compared: '
+        "a pick among products shown, which shopping would answer with a new search",
     ),
     Skill(
         "other version",
