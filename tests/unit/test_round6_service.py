@@ -265,3 +265,30 @@ def test_a_product_question_with_come_is_no_order_question(text: str) -> None:
 def test_a_missing_item_finds_its_order() -> None:
     text = _planner(_messages("i never got my water bottle, where is it")).step().text
     assert text.startswith("Order #W5000002 is delivered.")
+
+
+# ---- addresses with no commas, a state written out, a unit after the street ----------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("send #W5000001 to 7 Cedar Lane Unit 12 Boise ID 83702",
+         ("7 Cedar Lane", "Unit 12", "Boise", "ID", "83702")),
+        ("new address 31 Harbor Blvd Apt 2, Mobile, Alabama 36602",
+         ("31 Harbor Blvd", "Apt 2", "Mobile", "AL", "36602")),
+        ("ship to 5 Pike Rd, Albany, New York 12207-4410",
+         ("5 Pike Rd", "", "Albany", "NY", "12207")),
+    ],
+)  # fmt: skip
+def test_an_address_with_fewer_commas_is_read(
+    text: str, expected: tuple[str, str, str, str, str]
+) -> None:
+    address = understand_request(text).address
+    assert address is not None
+    got = (address["address1"], address["address2"], address["city"], address["state"])
+    assert (*got, address["zip"]) == expected
+
+
+def test_a_street_number_and_a_zip_without_a_street_word_are_no_address() -> None:
+    assert understand_request("order 3 mugs for 12345 Dallas TX 75201").address is None

@@ -250,8 +250,37 @@ ADDRESS = _re(
     r"[^,\n]*?)\s*,\s*)?"
     r"(?P<city>[A-Za-z][A-Za-z .'-]*?)(?:\s*,\s*(?P<state>[A-Za-z]{2})|\s+(?P<bare>"
     rf"{'|'.join(US_STATES)}))"
-    r"\s*,?\s*(?P<zip>\d{5})"
+    r"\s*,?\s*(?P<zip>\d{5})(?:-\d{4})?"
     r"(?:\s*,?\s*(?P<country>USA|US|United States(?: of America)?))?\b"
+)
+# "12 Oak Street Apt 4 Fort Worth TX 76131": no commas at all, so a street word ends the street.
+_UNIT = r"(?:apt|apartment|suite|ste|unit|floor|fl|room|bldg|#)\.?\s*[\w-]+"
+LOOSE_ADDRESS = _re(
+    r"(?P<address1>\d+[A-Za-z]?\s+(?:[\w.'-]+\s+){0,4}?(?:street|st|avenue|ave|road|rd|lane|"
+    r"ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|terrace|circle|cir|parkway|pkwy|highway|"
+    rf"hwy|square|sq|trail|row)\.?)\s*,?\s*(?:(?P<address2>{_UNIT})\s*,?\s*)?"
+    r"(?P<city>[A-Za-z][A-Za-z .'-]*?)\s*,?\s*(?P<bare>"
+    rf"{'|'.join(US_STATES)})(?P<state>)\s*,?\s*(?P<zip>\d{{5}})(?:-\d{{4}})?"
+    r"(?:\s*,?\s*(?P<country>USA|US|United States(?: of America)?))?\b"
+)
+UNIT_AT_END = _re(rf"\s{_UNIT}$")
+# The states written out, with their codes ("new_york:NY": an underscore between words).
+_STATE_PAIRS = """alabama:AL alaska:AK arizona:AZ arkansas:AR california:CA colorado:CO
+    connecticut:CT delaware:DE florida:FL georgia:GA hawaii:HI idaho:ID illinois:IL indiana:IN
+    iowa:IA kansas:KS kentucky:KY louisiana:LA maine:ME maryland:MD massachusetts:MA
+    michigan:MI minnesota:MN mississippi:MS missouri:MO montana:MT nebraska:NE nevada:NV
+    new_hampshire:NH new_jersey:NJ new_mexico:NM new_york:NY north_carolina:NC north_dakota:ND
+    ohio:OH oklahoma:OK oregon:OR pennsylvania:PA rhode_island:RI south_carolina:SC
+    south_dakota:SD tennessee:TN texas:TX utah:UT vermont:VT virginia:VA washington:WA
+    west_virginia:WV wisconsin:WI wyoming:WY""".split()  # noqa: SIM905
+STATE_CODES = {
+    name.replace("_", " "): code for name, code in (pair.split(":") for pair in _STATE_PAIRS)
+}
+# A state written out before the zip code ("Austin, Texas 78701").
+STATE_NAME = _re(
+    r"\b("
+    + "|".join(n.replace(" ", r"\s+") for n in sorted(STATE_CODES, key=len, reverse=True))
+    + r")\b(?=\s*,?\s*\d{5}\b)"
 )
 # What says an address change is about the account's own address, not an order's.
 DEFAULT_ADDRESS = _re(
@@ -462,18 +491,26 @@ def _payment(text: str) -> PaymentRef | None:
     return None
 
 
-def _address(text: str) -> dict[str, str] | None:
-    match = ADDRESS.search(text)
+def _address(text: str) -> tuple[dict[str, str] | None, str]:
+    """The address ``text`` gives, and ``text`` without it. A state written out ("Austin,
+    Texas 78701") reads as its code; an address with no commas at all needs a street word
+    ("12 Oak Street Apt 4 Fort Worth TX 76131")."""
+    coded = STATE_NAME.sub(lambda m: f"{STATE_CODES[' '.join(m[1].lower().split())]} ", text)
+    match = ADDRESS.search(coded) or LOOSE_ADDRESS.search(coded)
     if match is None:
-        return None
-    return {
-        "address1": match["address1"].strip(),
-        "address2": (match["address2"] or "").strip(),
+        return None, text
+    address1, address2 = match["address1"].strip(), (match["address2"] or "").strip()
+    if not address2 and (unit := UNIT_AT_END.search(address1)):  # "12 Oak St Apt 4, Austin"
+        address1, address2 = address1[: unit.start()].strip(), unit[0].strip()
+    address = {
+        "address1": address1,
+        "address2": address2,
         "city": match["city"].strip(),
         "state": (match["state"] or match["bare"]).upper(),
         "country": "USA",
         "zip": match["zip"],
     }
+    return address, f"{coded[: match.start()]} {coded[match.end() :]}"
 
 
 def _name_zip(text: str) -> tuple[str, str, str] | None:
@@ -541,11 +578,9 @@ def understand_request(text: str) -> Request:
     request.order_ids = list(dict.fromkeys(f"#W{m}" for m in ORDER_ID.findall(text)))
     # "pay for W7032009 with ...": an id stands for the word "order" (said once)
     rest = ORDER_AGAIN.sub("order", ORDER_ID.sub(" order ", text))
-    request.address = _address(rest)
+    request.address, rest = _address(rest)
     request.email = EMAIL_TOKEN in text
     request.name_zip = None if request.address else _name_zip(rest)
-    if request.address:
-        rest = ADDRESS.sub(" ", rest)
     if request.name_zip:
         rest = _without(rest, (NAME_INTRO, NAME_BEFORE_ZIP))
         first, last, _ = request.name_zip
