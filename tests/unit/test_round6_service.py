@@ -292,3 +292,19 @@ def test_an_address_with_fewer_commas_is_read(
 
 def test_a_street_number_and_a_zip_without_a_street_word_are_no_address() -> None:
     assert understand_request("order 3 mugs for 12345 Dallas TX 75201").address is None
+
+
+def test_a_gift_card_the_tool_found_short_is_named_with_its_balance() -> None:
+    messages = _messages("swap the yoga mat in #W5000002 for the blue one, gift card for the rest")
+    args = {"order_id": "#W5000002", "item_ids": ["52"], "new_item_ids": ["99"],
+            "payment_method_id": "gift_card_8"}  # fmt: skip
+    messages.append(
+        AIMessage(
+            "", tool_calls=[{"name": "exchange_delivered_order_items", "args": args, "id": "x1"}]
+        )
+    )
+    refusal = "Error: insufficient gift card balance to pay for the price difference"
+    messages.append(ToolMessage(refusal, tool_call_id="x1"))
+    text = _planner(messages).step().text
+    assert text.startswith("That didn't go through: insufficient gift card balance")
+    assert text.endswith("Your gift card gift_card_8 has 40.00 on it.")

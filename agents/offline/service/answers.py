@@ -330,8 +330,14 @@ def done(tool: str, record: Record, user: Record | None) -> str:
     return f"{head} (status: {record.get('status')})."
 
 
-def write_failed(error: str) -> str:
-    return f"That didn't go through: {error}. Nothing was changed."
+def write_failed(error: str, user: Record | None = None, method_id: str = "") -> str:
+    """A write the tool refused; a gift card short of the amount is named with its balance."""
+    said = f"That didn't go through: {error}. Nothing was changed."
+    method: Record = (user or {}).get("payment_methods", {}).get(method_id, {})
+    balance = method.get("balance")
+    if "gift card balance" in error and isinstance(balance, int | float):
+        said += f" Your gift card {method_id} has {money(balance)} on it."
+    return said
 
 
 def declined() -> str:

@@ -254,9 +254,11 @@ class ServicePlanner:
     def _after_write(self, call: Call) -> str:
         if call.declined:
             return answers.declined()
-        if not call.ok or call.data is None:
-            return answers.write_failed(call.error)
         customer = self.conv.customer
+        if not call.ok or call.data is None:
+            user = self.conv.user(customer) if customer else None
+            method = str(call.args.get("payment_method_id") or "")
+            return answers.write_failed(call.error, user, method)
         return answers.done(call.name, call.data, self.conv.user(customer) if customer else None)
 
     # ---- who the customer is ------------------------------------------------------------
