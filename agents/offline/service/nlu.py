@@ -287,6 +287,14 @@ DEFAULT_ADDRESS = _re(
     r"\b(?:default|home|profile|account|my (?:\w+ )?address|(?:i'?ve|i|we) (?:have )?moved|"
     r"relocat\w*|moving house)\b"
 )
+# "send it to my address on file", "ship the order to my home address instead": an order
+# sent to the account's own default address (no address written out).
+TO_DEFAULT = _re(
+    r"\b(?:send|ship|deliver|redirect|route|post|mail|go|goes|going|come|change|switch|update|"
+    r"move)\w*\b[^.?!]{0,40}?\b(?:back )?to (?:my|the|our) (?:address (?:on (?:file|record|"
+    r"(?:my|the) account))|(?:default|home|usual|normal|saved|registered|profile|account'?s?)"
+    r"(?: shipping| delivery| home)? address)\b"
+)
 # What says a request is about an order: its words, or an item "I ordered" / "I bought".
 ORDER_WORD = _re(
     r"\b(?:order|shipping|shipment|delivery|package|parcel|i (?:ordered|bought|purchased))\b"
@@ -411,6 +419,7 @@ class Request:
     payment: PaymentRef | None = None
     reason: str | None = None
     address: dict[str, str] | None = None
+    to_default: bool = False  # "send it to my address on file": the account's address
     about_order: bool = False  # names an order ("my order", "the shipping", an id)
     order_words: list[str] = field(default_factory=list)  # "from my espresso machine order"
     refers_back: bool = False  # "it", "that order": the order just discussed
@@ -437,6 +446,11 @@ class Request:
             (self.intent and SERVICE_WORDS.search(self.text))
             or self.order_ids
             or (self.identifies and not self.words)
+            # "I want a real person": asking for a human is service whatever the words, unless
+            # it asks for help with a task ("can a real person help me pick a present?")
+            or (self.intent == "transfer" and not HELP_WITH.search(self.text))
+            # "Jane Doe, zip code 32184, I forgot my e-mail": who they are, said as such
+            or (self.name_zip is not None and bool(ZIP_WORD.search(self.text)))
             or (self.identifies and self.intent is not None)  # "x@y.com. has my kettle arrived?"
             # "x@y.com, the boots I got are too small": a problem with what they received
             or (self.identifies and bool(ITEM_PROBLEM.search(self.text)))
@@ -457,6 +471,9 @@ class Request:
         )
 
 
+# "help me choose a gift", "help with finding a lamp": a task the assistant may do itself.
+HELP_WITH = _re(r"\bhelp(?: me| us)?(?: to)? (?:with |in )?(?:\w+ing\b|pick|choose|find|select|buy|"
+                r"decide|shop|get|look)")  # fmt: skip
 # Something wrong with an item the customer received: their order, not a search.
 ITEM_PROBLEM = _re(
     r"\b(?:too (?:small|big|large|tight|loose|short|long|narrow|wide)|"
@@ -599,6 +616,8 @@ def understand_request(text: str) -> Request:
         request.intent = "return"
     if request.address and request.intent in (None, "profile"):
         request.intent = "address"
+    elif request.address is None and TO_DEFAULT.search(rest):
+        request.to_default, request.intent = True, "address"
     if MISTAKE.search(rest):
         request.reason = "ordered by mistake"
     elif NO_LONGER.search(rest):

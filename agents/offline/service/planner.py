@@ -119,6 +119,17 @@ def _most_named(records: Sequence[Record], words: Sequence[str]) -> list[Record]
     return [r for r, n in zip(named, covered, strict=True) if n == best]
 
 
+def _default_address(user: Record) -> dict[str, str] | None:
+    """The account's default address, as the address tools take it; ``None`` when it has no
+    street, city or zip code."""
+    saved: Record = user.get("address") or {}
+    keys = ("address1", "address2", "city", "state", "country", "zip")
+    address = {key: str(saved.get(key) or "") for key in keys}
+    if not (address["address1"] and address["city"] and address["zip"]):
+        return None
+    return address
+
+
 def _call(name: str, **args: Any) -> Step:
     return Step(calls=[ToolCallPlan(name, args)])
 
@@ -410,6 +421,8 @@ class ServicePlanner:
             return _call("cancel_pending_order", order_id=order["order_id"], reason=reason)
         if intent == "address":
             address = self.frame.address
+            if address is None and self.frame.latest("to_default"):
+                address = _default_address(user)
             if address is None:
                 return _text(answers.ask_address())
             return _call("modify_pending_order_address", order_id=order["order_id"], **address)

@@ -1,0 +1,142 @@
+"""Planner round 7, customer-service side. Wordings made up for the test; the account and its
+orders are small made-up records."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+
+from agents.offline.service.nlu import understand_request
+from agents.offline.service.planner import ServicePlanner
+from agents.offline.service.reading import read_service
+
+ACCOUNT = {
+    "name": {"first_name": "Ines", "last_name": "Park"},
+    "address": {"address1": "18 Quarry Road", "address2": "Unit 2", "city": "Tulsa",
+                "state": "OK", "zip": "74103", "country": "USA"},
+    "payment_methods": {
+        "credit_card_31": {"source": "credit_card", "id": "credit_card_31", "brand": "visa",
+                           "last_four": "4410"},
+        "gift_card_32": {"source": "gift_card", "id": "gift_card_32", "balance": 900.0},
+        "paypal_33": {"source": "paypal", "id": "paypal_33"},
+    },
+    "orders": ["#W6100001", "#W6100002"],
+}  # fmt: skip
+ORDERS = [
+    {"order_id": "#W6100001", "status": "pending",
+     "address": {"address1": "5 Harbor Way", "address2": "", "city": "Portland", "state": "ME",
+                 "zip": "04101", "country": "USA"},
+     "items": [{"name": "Desk Fan", "item_id": "710", "product_id": "p71", "price": 64.5,
+                "options": {"color": "white", "speed": "3"}},
+               {"name": "Table Lamp", "item_id": "711", "product_id": "p72", "price": 80.25,
+                "options": {"color": "brass"}}],
+     "payment_history": [{"transaction_type": "payment", "amount": 144.75,
+                          "payment_method_id": "gift_card_32"}]},
+    {"order_id": "#W6100002", "status": "delivered",
+     "items": [{"name": "Rain Jacket", "item_id": "720", "product_id": "p73", "price": 99.0,
+                "options": {"size": "S", "color": "olive"}},
+               {"name": "Rain Jacket", "item_id": "721", "product_id": "p73", "price": 101.5,
+                "options": {"size": "M", "color": "olive"}},
+               {"name": "Thermos", "item_id": "722", "product_id": "p74", "price": 30.0,
+                "options": {"capacity": "1L"}}],
+     "payment_history": [{"transaction_type": "payment", "amount": 230.5,
+                          "payment_method_id": "paypal_33"}]},
+]  # fmt: skip
+
+
+def _reads(first: str, orders: bool = True) -> list[BaseMessage]:
+    """The customer's first message, then their account (and orders) read."""
+    reads: list[tuple[str, dict[str, Any], Any]] = [
+        ("get_user_details", {"user_id": "ines_7"}, ACCOUNT)
+    ]
+    if orders:
+        reads += [("get_order_details", {"order_id": o["order_id"]}, o) for o in ORDERS]
+    messages: list[BaseMessage] = [HumanMessage(first)]
+    for n, (name, args, record) in enumerate(reads):
+        messages.append(AIMessage("", tool_calls=[{"name": name, "args": args, "id": f"q{n}"}]))
+        messages.append(ToolMessage(json.dumps(record), tool_call_id=f"q{n}"))
+    return messages
+
+
+def _planner(messages: list[BaseMessage], customer: str | None = "ines_7") -> ServicePlanner:
+    conv = read_service(messages)
+    conv.note_customer = customer
+    return ServicePlanner(conv, [understand_request(turn.text) for turn in conv.turns])
+
+
+def _proposal(planner: ServicePlanner) -> tuple[str, dict[str, Any]]:
+    step = planner.step()
+    (call,) = step.calls
+    return call.name, call.args
+
+
+# ---- a human asked for without a service word; who the customer is, said among other words ---
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "get me a real person please, I've explained this twice already",
+        "I'd rather talk with someone real, the bot keeps looping",
+    ],
+)
+def test_asking_for_a_human_is_service_whatever_else_is_said(text: str) -> None:
+    request = understand_request(text)
+    assert request.intent == "transfer"
+    assert request.has_cue
+    name, _ = _proposal(_planner(_reads(text)))
+    assert name == "transfer_to_human_agents"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hello, Ines Park here, zip code 74103 - can't recall which email I used",
+        "It's Ines Park, my postal code is 74103, the login email escapes me",
+    ],
+)
+def test_a_name_and_a_zip_code_said_as_such_identify_the_customer(text: str) -> None:
+    request = understand_request(text)
+    assert request.name_zip == ("Ines", "Park", "74103")
+    assert request.has_cue
+    name, args = _proposal(_planner([HumanMessage(text)], customer=None))
+    assert name == "find_user_id_by_name_zip"
+    assert args == {"first_name": "Ines", "last_name": "Park", "zip": "74103"}
+
+
+def test_a_name_with_a_bare_number_and_other_words_is_no_cue() -> None:
+    assert not understand_request("Ines Park 74103 lamps under ten").has_cue
+
+
+# ---- an order sent to the account's own address ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my pending order should go to my home address, not the Portland one",
+        "please redirect #W6100001 back to the address on file",
+        "could you ship the desk fan order to my default address instead",
+    ],
+)
+def test_an_order_sent_to_the_address_on_file_takes_the_accounts_address(text: str) -> None:
+    request = understand_request(text)
+    assert request.intent == "address" and request.to_default
+    name, args = _proposal(_planner(_reads(text)))
+    assert name == "modify_pending_order_address"
+    assert args["order_id"] == "#W6100001"
+    assert args["address1"] == "18 Quarry Road" and args["city"] == "Tulsa"
+    assert args["zip"] == "74103" and args["address2"] == "Unit 2"
+
+
+def test_asking_what_the_address_on_file_is_changes_nothing() -> None:
+    request = understand_request("what's the address on file for me?")
+    assert request.intent == "profile" and not request.to_default
+
+
+def test_asking_whether_a_person_can_help_with_a_purchase_is_no_cue() -> None:
+    assert not understand_request("could a real person help me choose a birthday gift?").has_cue
+    assert not understand_request("is there a real person to help with finding a rug").has_cue
