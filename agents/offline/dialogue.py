@@ -16,6 +16,7 @@ from functools import cached_property
 from langchain_core.messages import BaseMessage
 
 from agents.offline.context import Conversation, read_conversation
+from agents.offline.courtesy import requested_part
 from agents.offline.foreign import read_messages_in_english
 from agents.offline.nlu import NluContext, Understanding, understand
 from agents.offline.service.reading import ServiceConversation, read_service
@@ -43,6 +44,8 @@ class Dialogue:
         self.messages = messages
         self.store = store
         self.conv: Conversation = read_conversation(messages)
+        # A long polite message is read as the sentence that asks (``courtesy``).
+        self.conv.text = requested_part(self.conv.text, store.vocab)
 
     @property
     def text(self) -> str:
