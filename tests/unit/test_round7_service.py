@@ -140,3 +140,36 @@ def test_asking_what_the_address_on_file_is_changes_nothing() -> None:
 def test_asking_whether_a_person_can_help_with_a_purchase_is_no_cue() -> None:
     assert not understand_request("could a real person help me choose a birthday gift?").has_cue
     assert not understand_request("is there a real person to help with finding a rug").has_cue
+
+
+# ---- an item change said as "change X to the Y one" or "X is A, I wanted B" -----------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "on #W6100001 please change the desk fan to the black one",
+        "I'd like the lamp changed to a silver one on my pending order",
+        "the thermos from #W6100002 is 1L, I wanted 2L.",
+        "got the olive rain jacket but we asked for navy instead",
+    ],
+)
+def test_an_item_change_in_other_words_is_an_exchange(text: str) -> None:
+    assert understand_request(text).intent == "exchange"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("change the shipping address to 9 Elm St, Provo, UT 84601", "address"),
+        ("please change it to the address on file", "address"),
+        ("the kettle arrived yesterday, i ordered it for my mum", "status"),
+        ("sorry it was a mistake, I ordered the wrong item", None),
+    ],
+)
+def test_a_change_of_something_else_is_no_exchange(text: str, intent: str | None) -> None:
+    assert understand_request(text).intent == intent
+
+
+def test_change_my_order_to_something_is_no_item_change() -> None:
+    assert understand_request("change my order to the paypal one").intent != "exchange"

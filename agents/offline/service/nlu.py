@@ -115,7 +115,17 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
             # "I'd prefer it in grey", "rather have them in a medium"
             r"(?:prefer|rather have|rather get|like|want|get)(?= (?:it|them|one|this|that|those|"
             r"(?:the|my) (?!money|refund)[\w-]+(?: [\w-]+)?)[^.?!]{0,30}? "
-            r"in (?:an? )?(?!(?:the|my|time|stock|store|full|cash)\b)\w))"
+            r"in (?:an? )?(?!(?:the|my|time|stock|store|full|cash)\b)\w)|"
+            # "change the keyboard to the RGB one", "the headphones changed to the in-ear ones"
+            r"chang\w* (?!(?:(?:the|my|its|that|this) )?(?:(?:shipping |delivery |billing )?"
+            r"address|payment|card|method|order|it\b|them\b))(?:the |my |its |that |this )?"
+            r"[\w-]+(?: [\w-]+)? (?:to|for|into) "
+            r"(?:the|a|an)\b|(?<!address )(?<!payment )changed (?:to|for|into) (?:the|a|an)\b|"
+            # "the bottle is green, I wanted black", "got the M but asked for the L"
+            r"(?:is|are|was|were|came|arrived|got|received)\b[^.?!]{0,30}?[,;]?\s*(?:but |and )?"
+            r"(?:i|we) (?:wanted|asked for|ordered|chose|picked|selected)(?= (?!it\b|them\b|this\b|"
+            r"that\b|for\b|one\b|(?:the |a )?wrong\b)(?:an? |the )?[\w-]+(?: [\w-]+)?\s*"
+            r"(?:[.,;!]|$|instead|not\b)))"
         ),
     ),
     # "the speaker has to go back", "take the lamp back": an item the customer gives back
