@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from agents.offline import variant_options
 from agents.offline.context import SEARCH, STOCK, ToolRecord
 from agents.offline.relax import Relaxation
 from agents.offline.supply import restock_line
@@ -282,7 +283,12 @@ def search_answer(
         head = f"{_matches(last.total)} in the catalog{sort_text}:"
     else:
         head = f"{_matches(last.total)} for {wanted}{sort_text}:"
-    lines = [head, *(_product_line(offset + i, p) for i, p in enumerate(products, start=1))]
+    # A hit sold in variants is written with the variants that match what was asked.
+    asked = {**last.args, "attributes": first.args.get("attributes") or {}}
+    lines = [head]
+    for i, p in enumerate(products, start=offset + 1):
+        hit = variant_options.hit_lines(i, p, asked, hits=len(products))
+        lines += hit or [_product_line(i, p)]
     unmatched = _words_no_product_has(str(last.args.get("query", "")), products)
     if unmatched:
         quoted = [f"'{w}'" for w in unmatched]

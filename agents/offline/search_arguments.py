@@ -6,6 +6,7 @@ a "similar" search from a product.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Sequence
 from statistics import median_low
 from typing import Any
@@ -20,6 +21,22 @@ CENT = 0.01
 # A shopper's need fits in a few words; a pasted essay must not fail the tool's validation.
 MAX_QUERY_WORDS = 12
 MAX_QUERY_CHARS = 200
+
+
+# Asking for what can be ordered ("the cheapest laptop I can actually order", "what phones
+# CAN I buy", "one that can be shipped now") is asking for what is in stock.
+_ORDERABLE = re.compile(
+    r"\b(?:i|we) can (?:actually |really |still )?(?:buy|order|get)\b"
+    r"|\bcan (?:i|we) (?:actually |really |still )?(?:buy|order)\b(?! (?:it|one|them|this|that)\b)"
+    r"|\bcan be (?:bought|ordered|shipped)\b|\b(?:orderable|purchasable)\b"
+    r"|\bactually (?:available|in stock)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_orderable(text: str) -> bool:
+    """The message asks only for what can be ordered now, in words the stock cues miss."""
+    return bool(_ORDERABLE.search(text))
 
 
 def _query(words: Sequence[str]) -> str:
@@ -42,7 +59,7 @@ def search_args(u: Understanding) -> dict[str, Any]:
             args["min_price"] = u.price.min_price
         if u.price.max_price is not None:
             args["max_price"] = u.price.max_price
-    if u.in_stock_only:
+    if u.in_stock_only or (u.in_stock_only is None and asks_orderable(u.text)):
         args["in_stock_only"] = True
     if u.excluded:
         args["exclude"] = list(u.excluded)
@@ -122,7 +139,7 @@ def refined_args(
         args["min_price"] = round(reference + CENT, 2)
     if u.excluded:
         args["exclude"] = list(dict.fromkeys([*(args.get("exclude") or []), *u.excluded]))
-    if u.in_stock_only is True:
+    if u.in_stock_only is True or (u.in_stock_only is None and asks_orderable(u.text)):
         args["in_stock_only"] = True
     elif u.in_stock_only is False:
         args.pop("in_stock_only", None)

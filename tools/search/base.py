@@ -8,7 +8,7 @@ from typing import Annotated, Literal, Protocol
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from tools.models import Product
+from tools.models import Product, Variant
 
 Sort = Literal["relevance", "price_asc", "price_desc", "popularity"]
 MAX_QUERY_BYTES = 1000
@@ -98,6 +98,9 @@ class ProductSummary(BaseModel):
     attributes: dict[str, list[str]] = Field(default_factory=dict)
     in_stock: bool
     score: float = 0.0
+    # A product sold in variants lists each (its options, its own price, whether it can be
+    # ordered): a shopper's colour or storage is answered by the variant that has it.
+    variants: list[Variant] = Field(default_factory=list)
 
     @classmethod
     def of(cls, product: Product, score: float = 0.0) -> ProductSummary:
@@ -111,6 +114,7 @@ class ProductSummary(BaseModel):
             attributes=product.attributes,
             in_stock=product.in_stock,
             score=round(score, 4),
+            variants=product.variants,
         )
 
 
