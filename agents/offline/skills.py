@@ -24,6 +24,7 @@ from agents.offline.siblings import sibling_step
 from agents.offline.step import Step, say
 from agents.offline.superlatives import superlative_step
 from agents.offline.supply import supply_step
+from agents.offline.variant_choices import variant_choice_step
 from tools.orders.tools import WRITE_TOOLS
 
 
@@ -105,6 +106,14 @@ SKILLS: tuple[Skill, ...] = (
         sibling_step,
         '"and the silver version?" names only a colour: shopping would search for "version" '
         "in silver; the focus title with its colour swapped names the product meant",
+    ),
+    Skill(
+        "variant choices",
+        variant_choice_step,
+        '"over-ear wireless headphones in blue, do you have them?" names options of a product '
+        "sold in variants: shopping would answer with the product's overall stock or its "
+        "cheapest variant; it reads the result of shopping's own look-up, so it comes just "
+        "before it",
     ),
     Skill(
         "core shopping",
