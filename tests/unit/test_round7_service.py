@@ -173,3 +173,44 @@ def test_a_change_of_something_else_is_no_exchange(text: str, intent: str | None
 
 def test_change_my_order_to_something_is_no_item_change() -> None:
     assert understand_request("change my order to the paypal one").intent != "exchange"
+
+
+# ---- an action called off by name -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "right, thanks. no, don't cancel it after all",
+        "hmm I'd rather not return them",
+        "on second thoughts please do not exchange the jacket",
+        "decided not to cancel #W6100001",
+    ],
+)
+def test_an_action_called_off_by_name_is_a_no(text: str) -> None:
+    request = understand_request(text)
+    assert request.no and request.called_off
+    assert request.intent is None
+    assert request.has_cue
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("I don't want to return it, I want to exchange it for a bigger size", "exchange"),
+        ("don't change the address, ship it to 9 Elm St, Provo, UT 84601", "address"),
+        ("cancel it please, I don't need it any more", "cancel"),
+    ],
+)
+def test_a_called_off_action_with_another_request_keeps_the_request(text: str, intent: str) -> None:
+    request = understand_request(text)
+    assert request.intent == intent and not request.no
+
+
+def test_calling_off_a_cancellation_proposes_nothing() -> None:
+    messages = _reads("cancel #W6100001 please, ordered by mistake")
+    messages += [AIMessage("Cancel order #W6100001? Please answer yes or no."),
+                 HumanMessage("oh ok. no, don't cancel the order after all")]  # fmt: skip
+    step = _planner(messages).step()
+    assert not step.calls
+    assert step.text is not None and "left everything as it was" in step.text

@@ -369,6 +369,13 @@ _COURTESY = frozenset(
     | {"no", "nope", "nah", "never", "mind", "forget", "not", "don't", "dont", "stop", "bye"}
 )
 NO_START = _re(r"^\s*(?:no|nope|nah|never ?mind|forget (?:it|that)|don'?t|do not|stop)\b")
+# "don't cancel it after all", "I'd rather not return them": the action named is called off
+# (what it names stays: "it" is still the order just discussed).
+NEGATED_ACTION = _re(
+    r"\b(?:don'?t|dont|do not|no need to|(?:i'?d |i would )?rather not|decided not to|"
+    r"not going to)\s+(?:(?:want|need|wish) to\s+|wanna\s+|bother(?: to)?\s+|go ahead and\s+)?"
+    r"(?:cancel|return|exchange|change|modify|swap|replace|refund|send)\w*\b"
+)
 # "I'll keep them", "leave it as it is", "keep the order": the customer keeps what they have.
 _KEPT = (
     r"(?:it|them|this|that|those|these|everything|all of it|(?:the|my) (?:old |current |"
@@ -443,6 +450,7 @@ class Request:
     thanks: bool = False
     bye: bool = False
     wait: bool = False
+    called_off: bool = False  # "don't cancel it after all": a no that names the action
 
     @property
     def identifies(self) -> bool:
@@ -465,6 +473,7 @@ class Request:
             # "x@y.com, the boots I got are too small": a problem with what they received
             or (self.identifies and bool(ITEM_PROBLEM.search(self.text)))
             or self.address
+            or self.called_off
         )
 
     @property
@@ -616,6 +625,8 @@ def understand_request(text: str) -> Request:
         request.zip_code = keyed_zip.group(1)
     keeps = bool(KEEP.search(rest))  # "I'll keep them": nothing to act on in those words
     rest = KEEP.sub(" ", rest)
+    called_off = bool(NEGATED_ACTION.search(rest))  # "no, don't cancel it after all"
+    rest = NEGATED_ACTION.sub(" ", rest)
     # "the hose from my delivered order": the order's state says which order, not "status"
     stateless = " ".join(ORDER_STATE.sub(lambda m: m[0][len(m[1]) :], rest).split())
     request.intent = next((name for name, cue in INTENTS if cue.search(stateless)), None)
@@ -671,4 +682,8 @@ def understand_request(text: str) -> Request:
     if (NO_START.search(text) or keeps) and not request.details:
         request.no = True
         request.intent = None  # "no, cancel that" stops a request, it does not start one
+    elif called_off and request.intent is None and not request.address:
+        # nothing else asked: the words left ("ok cool", "after all") name nothing
+        request.no, request.words, request.item_groups = True, [], []
+        request.called_off = True
     return request

@@ -226,7 +226,7 @@ class ServicePlanner:
         request = self.request
         if request.wait:
             return _text(answers.waiting())
-        if request.intent is None and not request.details:
+        if request.intent is None and (not request.details or request.no):
             if request.no:
                 return _text(answers.declined())
             if request.thanks:
