@@ -15,7 +15,7 @@ import re
 from difflib import get_close_matches
 from typing import Any
 
-from agents.offline.context import Conversation, ToolRecord
+from agents.offline.context import ToolRecord
 from agents.offline.dialogue import Dialogue
 from agents.offline.merchandising import (
     content_keywords,
@@ -23,6 +23,7 @@ from agents.offline.merchandising import (
     is_repeat_request,
     with_follow_up,
 )
+from agents.offline.siblings import version_of
 from agents.offline.step import Step, answered, call, say
 from agents.offline.supply import listing_subject, part_named_product_id
 from agents.offline.text import normalize, tokens
@@ -72,6 +73,25 @@ _TONES = {
     "sophisticated": "elegant",
     "practical": "practical",
     "factual": "practical",
+    # a tone asked for by comparison with the copy just written ("a punchier one")
+    "punchy": "playful",
+    "punchier": "playful",
+    "snappy": "playful",
+    "snappier": "playful",
+    "catchier": "playful",
+    "livelier": "playful",
+    "cheeky": "playful",
+    "cheekier": "playful",
+    "funnier": "playful",
+    "posh": "elegant",
+    "posher": "elegant",
+    "fancier": "elegant",
+    "classier": "elegant",
+    "upmarket": "elegant",
+    "refined": "elegant",
+    "straightforward": "practical",
+    "no-nonsense": "practical",
+    "informative": "practical",
     "plain": "neutral",
     "neutral": "neutral",
     # the same tones asked for in the writer's other languages (accents folded)
@@ -94,6 +114,11 @@ _OTHER_LANGUAGE = re.compile(
 SHORT_FOLLOW_UP = 5  # words of a follow-up such as "French too please"
 _PRODUCT_NAMED = re.compile(r"\b(?=\w*\d)[a-z0-9]{4,12}\b|\b(?:it|this|that)\b")
 _ID_LIKE = re.compile(r"^(?=.*\d)[a-z0-9]{4,12}$")
+# Where the target keywords start: "..., work in the keywords", "..., targeting 'x'".
+_KEYWORD_PART = re.compile(
+    r"[,;:-]?\s*\b(?:work in|weave in|include|including|use|using|targeting|target|"
+    r"mention|with the (?:key ?words?|phrases?))\b|\bkey ?(?:words?|phrases?)\b|\s['\"]"
+)
 
 
 def _respelled(norm: str) -> str:
@@ -127,10 +152,13 @@ def content_args(text: str, vocab: CatalogVocabulary, focus: str | None) -> dict
     product_id = next((pid for w in words if (pid := vocab.product_id(w))), None)
     if product_id is None:
         product_id = next((w.upper() for w in words if _ID_LIKE.match(w)), None)
-    if product_id is None and (named := vocab.named_product(norm)) is not None:
+    # the product is named before the keywords ("... for Jumbo Bag Red Retrospot, work in
+    # the keywords 'reusable bag' and 'tote'"): their words would blur its title
+    about = _KEYWORD_PART.split(norm, maxsplit=1)[0]
+    if product_id is None and (named := vocab.named_product(about)) is not None:
         product_id = named.product_id  # "copy for the Pink Regency Teacup and Saucer"
     if product_id is None:
-        product_id = part_named_product_id(norm, vocab)  # "write up the regency cakestand"
+        product_id = part_named_product_id(about, vocab)  # "write up the regency cakestand"
     product_id = product_id or focus
     args: dict[str, Any] = {"product_id": product_id or ""}
     tone = _tone(norm)
@@ -151,21 +179,44 @@ def _tone(norm: str) -> str | None:
     return next((_TONES[w] for w in tokens(norm) if w in _TONES), None)
 
 
-def repeat_args(conv: Conversation) -> dict[str, Any] | None:
+def repeat_args(d: Dialogue) -> dict[str, Any] | None:
     """For "same again in Italian" after copy was written: the last request's arguments with
-    the language or tone changed; ``None`` when the message is not such a follow-up."""
+    the language or tone changed; right after copy was written, another take on it ("now a
+    shorter, punchier version", "and the green one, same deal") with the tone or the product
+    the message names; ``None`` when the message is not such a follow-up."""
+    conv = d.conv
     norm = normalize(conv.text)
     tone = _tone(norm)
-    if content_language(norm) is None and tone is None:
-        return None
     last = next((r for r in reversed(conv.history) if r.name == WRITE_CONTENT), None)
     if last is None:
         return None
     # Right after copy was written, a short "French too please" or "Spanish?" asks again.
     just_written = bool(conv.turns) and any(r.name == WRITE_CONTENT for r in conv.turns[-1])
+    if just_written and _ANOTHER_TAKE.search(norm) and len(norm.split()) <= MAX_TAKE_WORDS:
+        return _another_take(d, dict(last.args), norm, tone)
+    if content_language(norm) is None and tone is None:
+        return None
     if not (is_repeat_request(norm) or (just_written and len(norm.split()) <= SHORT_FOLLOW_UP)):
         return None
     return with_follow_up(dict(last.args), norm, tone)
+
+
+# Another take on the copy just written: "a posher version", "same deal for the blue one".
+_ANOTHER_TAKE = re.compile(
+    r"\b(?:version|take|attempt|draft|variant|rewrite|redo|rework)\b"
+    r"|\bsame (?:deal|treatment|again|thing|for|please|with)\b|\bsame$"
+)
+MAX_TAKE_WORDS = 12
+
+
+def _another_take(d: Dialogue, args: dict[str, Any], norm: str, tone: str | None) -> dict[str, Any]:
+    """The last copy request again: for the other version of its product the message names
+    ("the green one"), in the tone or language it names."""
+    title = d.vocab.title_of(str(args.get("product_id", "")))
+    other = version_of(d, title, str(args["product_id"])) if title else None
+    if other is not None:
+        args["product_id"] = other
+    return with_follow_up(args, norm, tone)
 
 
 def content_answer(record: ToolRecord) -> str:
@@ -198,7 +249,7 @@ def content_step(d: Dialogue) -> Step | None:
     """For a content request, the call to make or the final text once it answered; ``None``
     when the message is not a content request."""
     conv = d.conv
-    repeat = None if is_content_request(conv.text) else repeat_args(conv)
+    repeat = None if is_content_request(conv.text) else repeat_args(d)
     if repeat is None and not is_content_request(conv.text):
         return None
     if WRITE_CONTENT not in d.tool_names:

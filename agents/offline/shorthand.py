@@ -70,13 +70,14 @@ _TOKEN = re.compile(
 )
 
 
-# An interjection before a question ("cool how much", "nice, is it in stock?") says nothing
-# about a product: "cool" is no search word there.
+# An interjection before a question or a follow-up ("cool how much", "nice, is it in stock?",
+# "lovely. and the blue one?", "great, now the green one") says nothing about a product:
+# "cool" is no search word there.
 _INTERJECTION = re.compile(
     r"^\s*(?:cool|nice|great|lovely|awesome|perfect|brilliant|sweet|fab|ace|wow|ooh|oh|ah|"
     r"hmm+|ok(?:ay)?|alright|right|good|neat|super|amazing)(?:\s+(?:thanks|thx|ty))?[\s,.!-]+"
     r"(?=(?:how|what|whats|which|is|are|any|where|when|do you|does it|can (?:i|you)|"
-    r"could (?:i|you))\b)",
+    r"could (?:i|you)|and (?:the|that|this|what|how|is|are|do)|now (?:the|a|an|do|make|write))\b)",
     re.IGNORECASE,
 )
 

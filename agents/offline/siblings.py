@@ -56,11 +56,20 @@ def sibling_id(d: Dialogue) -> str | None:
     if last is None or last.name in LISTINGS:
         return None  # "any gold frames?" … "what about silver?": the search refined
     norm = normalize(d.text)
-    words = tokens(norm)
-    if len(words) > MAX_WORDS or not _VERSION.search(norm):
+    # the period of a forecast follow-up is no part of the version named ("same for the
+    # blue one but over 2 weeks")
+    said = [w for w in tokens(norm) if w not in _PERIOD and not w.isdigit()]
+    if len(said) > MAX_WORDS or not _VERSION.search(norm):
         return None
+    return version_of(d, known.title, focus)
+
+
+def version_of(d: Dialogue, title: str, focus: str) -> str | None:
+    """The other version of the product ``focus`` (titled ``title``) that the message names by
+    an option value or a title word ("the green one"), if the catalog has exactly that title."""
+    words = tokens(normalize(d.text))
     matches = d.vocab.scan(words)
-    title_words = tokens(normalize(known.title))
+    title_words = tokens(normalize(title))
     if any(t.kind in ("category", "brand") for m in matches for t in m.terms):
         # "a silver necklace instead": a new product kind, a search; unless the words said
         # make a whole title with the rest of the focus title ("and the bird design ones?")
