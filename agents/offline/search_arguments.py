@@ -15,6 +15,7 @@ from agents.offline import answers
 from agents.offline.nlu import NluContext, Understanding
 from agents.offline.relax import Relaxation
 from agents.offline.text import normalize, tokens
+from agents.offline.variant_options import related_option_names
 from agents.offline.vocabulary import CatalogVocabulary
 
 CENT = 0.01
@@ -45,6 +46,22 @@ def _query(words: Sequence[str]) -> str:
     return " ".join(kept)[:MAX_QUERY_CHARS].strip()
 
 
+def one_ask_per_option(attributes: dict[str, str]) -> dict[str, str]:
+    """An option said by its name ("waterproof": "yes") beside a value of a related option
+    ("water resistance": "IPX7") is one ask, not two: the value stays, the yes/no goes."""
+    return {
+        name: value
+        for name, value in attributes.items()
+        if str(value).lower() not in ("yes", "no")
+        or not any(
+            other != name
+            and str(v).lower() not in ("yes", "no")
+            and related_option_names(name, other)
+            for other, v in attributes.items()
+        )
+    }
+
+
 def search_args(u: Understanding) -> dict[str, Any]:
     """Arguments of a fresh search: ``query`` always, every other field only when set."""
     args: dict[str, Any] = {"query": _query(u.query_words)}
@@ -53,7 +70,7 @@ def search_args(u: Understanding) -> dict[str, Any]:
     if u.brand:
         args["brand"] = u.brand
     if u.attributes:
-        args["attributes"] = dict(u.attributes)
+        args["attributes"] = one_ask_per_option(dict(u.attributes))
     if u.price is not None:
         if u.price.min_price is not None:
             args["min_price"] = u.price.min_price
@@ -114,6 +131,7 @@ def refined_args(
             args.pop(key, None)
     attributes = {k: v for k, v in (args.get("attributes") or {}).items() if k not in u.cleared}
     attributes.update(u.attributes)
+    attributes = one_ask_per_option(attributes)
     if attributes:
         args["attributes"] = attributes
     else:

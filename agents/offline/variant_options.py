@@ -57,7 +57,7 @@ def _same_value(asked: str, offered: str) -> bool:
     return False
 
 
-def _related_names(asked: str, offered: str) -> bool:
+def related_option_names(asked: str, offered: str) -> bool:
     """Two option names for one thing: equal, or a word of each starting alike
     ("waterproof" / "water resistance")."""
     a, o = _low(asked), _low(offered)
@@ -79,7 +79,7 @@ def option_names(variants: Sequence[Mapping[str, Any]]) -> list[str]:
 
 def _option_for(asked: str, names: Sequence[str]) -> str | None:
     exact = next((n for n in names if _low(n) == _low(asked)), None)
-    return exact or next((n for n in names if _related_names(asked, n)), None)
+    return exact or next((n for n in names if related_option_names(asked, n)), None)
 
 
 def _option_offering(value: str, variants: Sequence[Mapping[str, Any]]) -> str | None:
@@ -143,7 +143,7 @@ def options_in_text(text: str, variants: Sequence[Mapping[str, Any]]) -> dict[st
                 break
         else:
             if any(_negative(v) for v in offered) and any(
-                _related_names(w, name) and not _NOT_BEFORE.search(" ".join(words[:i]) + " ")
+                related_option_names(w, name) and not _NOT_BEFORE.search(" ".join(words[:i]) + " ")
                 for i, w in enumerate(words)
             ):
                 found[name] = "yes"

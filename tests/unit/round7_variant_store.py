@@ -52,6 +52,15 @@ STORE = [
         ({"panel": "VA", "screen size": "27-inch", "color": "black"}, 209.90, False),
         ({"panel": "VA", "screen size": "32-inch", "color": "silver"}, 377.35, True),
     ]),
+    _product("5550004444", "Trail Camera", [
+        ({"waterproof": "yes", "color": "camo"}, 189.99, True),
+        ({"waterproof": "no", "color": "black"}, 149.99, True),
+    ]),
+    _product("5550005555", "Sport Earbuds", [
+        ({"water resistance": "IPX7", "color": "lime"}, 88.40, True),
+        ({"water resistance": "IPX4", "color": "lime"}, 79.10, True),
+        ({"water resistance": "IPX7", "color": "navy"}, 91.00, False),
+    ]),
     _product("5550003333", "Rain Jacket", [
         ({"size": "M", "color": "olive", "water resistance": "10k mm"}, 129.00, False),
         ({"size": "L", "color": "olive", "water resistance": "not resistant"}, 99.50, True),

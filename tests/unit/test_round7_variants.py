@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from agents.offline.search_arguments import asks_orderable
+from agents.offline.search_arguments import asks_orderable, one_ask_per_option
 from agents.offline.variant_options import hit_lines, matching, understood_options
 from tests.unit.round7_variant_store import STORE, Shop
 
@@ -101,3 +101,22 @@ async def test_a_price_question_naming_two_options_gives_that_variant(shop: Shop
     _, answer = await shop.say("monitor with a VA panel, 32-inch, how much?")
     assert "$377.35, available" in answer
     assert "$209.90" not in answer
+
+
+def test_an_option_said_by_name_beside_a_value_of_a_related_option_is_one_ask() -> None:
+    both = {"waterproof": "yes", "water resistance": "IPX7", "color": "lime"}
+    assert one_ask_per_option(both) == {"water resistance": "IPX7", "color": "lime"}
+    # alone, or beside unrelated options, the yes/no stays
+    assert one_ask_per_option({"waterproof": "yes", "color": "olive"}) == {
+        "waterproof": "yes",
+        "color": "olive",
+    }
+
+
+async def test_a_refinement_naming_a_rating_and_waterproof_finds_the_rated_variant(
+    shop: Shop,
+) -> None:
+    await shop.say("sport earbuds")
+    calls, answer = await shop.say("just the waterproof IPX7 ones you can ship")
+    assert calls[0][1]["attributes"] == {"water resistance": "IPX7"}
+    assert "$88.40, available" in answer and "$79.10" not in answer
