@@ -214,3 +214,43 @@ def test_calling_off_a_cancellation_proposes_nothing() -> None:
     step = _planner(messages).step()
     assert not step.calls
     assert step.text is not None and "left everything as it was" in step.text
+
+
+# ---- the account's own address: asked about, or changed when no order is meant ---------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is my home address still the Quarry Road one?",
+        "was the default shipping address set to Tulsa?",
+        "quick one: is my saved address up to date",
+    ],
+)
+def test_a_yes_no_question_about_the_default_address_answers_it(text: str) -> None:
+    request = understand_request(text)
+    assert request.intent == "profile"
+    step = _planner(_reads(text, orders=False)).step()
+    assert not step.calls
+    assert step.text is not None and "18 Quarry Road" in step.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "set my default address to 40 Fern Ave, Apt 1, Omaha, NE 68102 - not for an order",
+        "update my profile address to 40 Fern Ave, Apt 1, Omaha, NE 68102 (not an order)",
+    ],
+)
+def test_an_address_change_said_not_to_be_about_an_order_changes_the_account(text: str) -> None:
+    request = understand_request(text)
+    assert request.intent == "address" and not request.about_order
+    name, args = _proposal(_planner(_reads(text)))
+    assert name == "modify_user_address"
+    assert args["user_id"] == "ines_7" and args["city"] == "Omaha" and args["zip"] == "68102"
+
+
+def test_an_address_change_naming_an_order_still_changes_the_order() -> None:
+    text = "please send #W6100001 to 40 Fern Ave, Apt 1, Omaha, NE 68102, not my default one"
+    name, args = _proposal(_planner(_reads(text)))
+    assert name == "modify_pending_order_address" and args["order_id"] == "#W6100001"

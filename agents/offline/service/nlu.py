@@ -90,7 +90,11 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
             r"(?:ship|send|deliver|go|mail|post)\w*\b[^.?!]{0,30}?\b(?:by default|normally|usually|"
             r"as standard|"
             r"default)\b|\baddress (?:do you have |have you got |is )?(?:on file|on (?:my|the) "
-            r"account|on record|for me)\b"
+            r"account|on record|for me)\b|"
+            # "is my default address still the one on Elm St?": a question about it
+            r"\b(?:is|was) (?:my|the|our) (?:default|home|saved|registered|usual|account'?s?|"
+            r"profile) (?:shipping |delivery |home |billing )?address (?:still|the same|set to|"
+            r"correct|right|up to date)\b"
         ),
     ),
     # "switch the payment on my pending order to my mastercard": an order's payment changed
@@ -308,6 +312,10 @@ TO_DEFAULT = _re(
 # What says a request is about an order: its words, or an item "I ordered" / "I bought".
 ORDER_WORD = _re(
     r"\b(?:order|shipping|shipment|delivery|package|parcel|i (?:ordered|bought|purchased))\b"
+)
+NOT_ORDER = _re(
+    r"\b(?:not|rather than|instead of)\s+(?:for |on |about |to )?(?:an?|the|my|any|one of my) "
+    r"(?:orders?|shipments?|deliver(?:y|ies)|packages?|parcels?)\b"
 )
 # "I'd like to pay with my gift card instead of paypal" about an order: its payment changed.
 PAY_INSTEAD = _re(
@@ -643,7 +651,8 @@ def understand_request(text: str) -> Request:
         request.reason = "ordered by mistake"
     elif NO_LONGER.search(rest):
         request.reason = "no longer needed"
-    request.about_order = bool(request.order_ids or ORDER_WORD.search(rest))
+    # "my profile, not an order": an order said not to be meant names no order
+    request.about_order = bool(request.order_ids or ORDER_WORD.search(NOT_ORDER.sub(" ", rest)))
     if request.intent is None and request.about_order and PAY_INSTEAD.search(rest):
         request.intent = "payment"
     if ordinal := ORDINAL.search(rest):
