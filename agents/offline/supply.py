@@ -30,6 +30,7 @@ from agents.offline.merchandising import (
 )
 from agents.offline.step import Step, call_then_answer, say
 from agents.offline.supply_cues import (
+    BARE_HORIZON,
     FORECAST_QUESTION,
     FORECAST_WORD,
     LIST_SIZE,
@@ -81,6 +82,32 @@ def reorder_follow_up(conv: Conversation, norm: str, vocab: CatalogVocabulary) -
         return False
     timed = any(p.search(norm) for p, _ in LOOK_AHEAD) or counted_days(norm) is not None
     return timed and len(norm.split()) <= FOLLOW_UP_WORDS
+
+
+def forecast_follow_up(
+    conv: Conversation, norm: str, vocab: CatalogVocabulary
+) -> dict[str, Any] | None:
+    """ "and over 90?" right after a forecast: the same product over the period named; ``None``
+    for anything else (another product named, a price, no period)."""
+    if not conv.turns or len(norm.split()) > FOLLOW_UP_WORDS or named_product_id(norm, vocab):
+        return None
+    last = next((r for r in reversed(conv.turns[-1]) if r.name == FORECAST), None)
+    if last is None or "£" in norm or "$" in norm:
+        return None
+    if any(w not in _PERIOD_ONLY for w in tokens(norm) if not w.isdigit()):
+        return None  # "and the fox design one, next 20 days?": another product too
+    bare = BARE_HORIZON.search(norm)
+    days = horizon_days(norm) or (int(bare.group(1)) if bare else None)
+    return {**last.args, "horizon_days": days} if days else None
+
+
+# The words of a follow-up that names only a period ("ok and over the next two weeks?").
+_PERIOD_ONLY = frozenset(
+    """ok okay and so then what how about over for the next across within in a an the coming
+    following same again please day days week weeks month months fortnight quarter year whole
+    full trading two three four five six seven eight nine ten twelve fourteen thirty sixty
+    ninety""".split()  # noqa: SIM905 (a word list reads better as text)
+)
 
 
 def _num(value: Any) -> str:
@@ -251,6 +278,8 @@ def supply_step(d: Dialogue) -> Step | None:
     elif reorder_follow_up(conv, norm, vocab):
         last = next(r for r in reversed(conv.turns[-1]) if r.name == REORDERS)
         tool, args = REORDERS, {**last.args, **reorder_args(conv.text)}
+    elif (again := forecast_follow_up(conv, norm, vocab)) is not None:
+        tool, args = FORECAST, again
     elif (
         FORECAST_QUESTION.search(norm)
         or (FORECAST_WORD.search(norm) and named_product_id(norm, vocab))

@@ -22,6 +22,11 @@ REORDER = re.compile(
     r"|\b(?:products?|items?|lines?|skus?|things|stock|what|which|anything)\b[^.?!]{0,40}?\b"
     r"(?:due|ready|up|urgent|needs?|needing|in need)\b(?: (?:for|to|of|a|an|be))*"
     r" (?:re-?order\w*|restock\w*|replenish\w*)"
+    # "anything running low?", "which lines are running short", "what needs a PO soon"
+    r"|\b(?:anything|something|what|which|products?|items?|lines?|skus?)\b[^.?!]{0,30}?"
+    r"\brunning (?:low|short)\b"
+    r"|\b(?:needs?|needing|due) (?:a |an )?(?:po|purchase order)s?\b"
+    r"|\b(?:raise|place|send|put in) (?:a |any |the )?(?:po|purchase order)s?\b"
 )
 # How many lines the list should hold ("top 5 products", "the 10 most urgent items").
 LIST_SIZE = re.compile(
@@ -31,8 +36,8 @@ LIST_SIZE = re.compile(
 LOOK_AHEAD: list[tuple[re.Pattern[str], int]] = [
     (re.compile(r"\b(?:today|now|right away|immediately)\b"), 1),
     (re.compile(r"\b(?:(?:two|2)[- ]weeks?|fortnight)\b"), 12),
-    (re.compile(r"\b(?:this|next|a) month\b"), 26),
-    (re.compile(r"\b(?:this|next|a) week\b"), 6),
+    (re.compile(r"\b(?:this|next|a|the|one)(?: whole| full| entire)? month\b"), 26),
+    (re.compile(r"\b(?:this|next|a|the|one)(?: whole| full| entire)? week\b"), 6),
 ]
 # A look-ahead counted out ("the next 3 weeks", "in the next 10 days"): the days as said.
 COUNTED_LOOK_AHEAD = re.compile(r"\b(\d{1,3}) ?(day|week)s?\b")
@@ -60,6 +65,13 @@ FORECAST_QUESTION = re.compile(
     r"(?:sell|be sold|go|move|shift)\b"
     r"|\b(?:\w+[- ])?(?:week|day|month)(?:'?s)? forecast (?:for|of|on)\b"
     r"|\bhow (?:fast|quickly|well) (?:is|are|does|do|will) (?:\w+ ){0,4}sell"
+    # "what's the outlook for the cakestand next quarter?"
+    r"|\b(?:sales |demand |trading )?outlook (?:for|on)\b"
+)
+# A forecast follow-up that names only a period: "and over 90?", "what about 60 days".
+BARE_HORIZON = re.compile(
+    r"^(?:(?:ok|okay|and|what|how|about|over|for|the|next|across|within|in)\s+)*"
+    r"(\d{1,3})(?:\s+(?:trading\s+)?days?)?\s*\??$"
 )
 FORECAST_WORD = re.compile(r"\bforecast(?:s|ing)?\b")
 WEATHER = re.compile(r"\b(?:weather|rain\w*|sunny|temperature|snow\w*|storm\w*)\b")
