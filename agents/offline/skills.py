@@ -25,6 +25,7 @@ from agents.offline.step import Step, say
 from agents.offline.superlatives import superlative_step
 from agents.offline.supply import supply_step
 from agents.offline.variant_choices import variant_choice_step
+from agents.offline.variant_followups import variant_followup_step
 from tools.orders.tools import WRITE_TOOLS
 
 
@@ -114,6 +115,13 @@ SKILLS: tuple[Skill, ...] = (
         "sold in variants: shopping would answer with the product's overall stock or its "
         "cheapest variant; it reads the result of shopping's own look-up, so it comes just "
         "before it",
+    ),
+    Skill(
+        "variant follow-ups",
+        variant_followup_step,
+        '"ok what about black" or "cheapest of those" right after one product sold in variants '
+        "was looked up: shopping would search the catalog for anything black, or check the "
+        "product's overall stock",
     ),
     Skill(
         "core shopping",

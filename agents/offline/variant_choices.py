@@ -19,7 +19,7 @@ from agents.offline.dialogue import Dialogue
 from agents.offline.nlu import Understanding
 from agents.offline.shopping import plan_turn
 from agents.offline.step import Step, call, say
-from agents.offline.text import currency_symbol
+from agents.offline.text import currency_symbol, format_price
 from agents.offline.variant_options import (
     describe_options,
     describe_values,
@@ -77,25 +77,35 @@ def variant_answer(output: Mapping[str, Any], options: Mapping[str, str], sort: 
         choices = "; ".join(f"{name}: {', '.join(vals)}" for name, vals in offered.items())
         return f"{head} doesn't come with {asked} together. Its options are {choices}."
     available = [v for v in found if v.get("available")]
+    head = f"{head} with {asked}" if asked else head
     lines: list[str] = []
     if not available:
         one = len(found) == 1
         lines.append(
-            f"{head} with {asked}: {'that variant is' if one else 'those variants are'} not "
-            "available right now, so it can't be ordered."
+            f"{head}: {'that variant is' if one else 'those variants are'} not available right "
+            "now, so it can't be ordered."
         )
         others = [v for v in variants if v.get("available")]
-        if others:
+        if others and options:
             lines.append(f"{len(others)} other variants of it can be ordered.")
     else:
         lines.append(
-            f"{head} with {asked}: {len(available)} of {len(found)} matching variant"
+            f"{head}: {len(available)} of {len(found)} matching variant"
             f"{'s' if len(found) != 1 else ''} can be ordered."
         )
         if sort in ("price_asc", "price_desc"):
-            pick = ordered(available, sort)[0]
             word = "cheapest" if sort == "price_asc" else "dearest"
-            lines.append(f"The {word} you can order: {describe_values(pick.get('options') or {})}.")
+            top, pick = ordered(found, sort)[0], ordered(available, sort)[0]
+            if top is not pick:
+                lines.append(
+                    f"The {word} of them, {describe_values(top.get('options') or {})}, is not "
+                    "available right now."
+                )
+            money = format_price(float(pick.get("price") or 0.0), symbol)
+            lines.append(
+                f"The {word} you can order: {describe_values(pick.get('options') or {})}, "
+                f"{money}, in stock."
+            )
     lines += [variant_line(v, symbol) for v in ordered(found, "price_asc")]
     return "\n".join(lines)
 

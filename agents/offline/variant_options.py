@@ -120,11 +120,26 @@ def _said(phrase: str, text: str) -> bool:
     return False
 
 
+def values_said(text: str, variants: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """Every value of each option the message names ("wifi or ethernet": both)."""
+    low = _low(text).replace("wifi", "wi fi")
+    said: dict[str, list[str]] = {}
+    for variant in variants:
+        for name, value in (variant.get("options") or {}).items():
+            v = _low(value)
+            if v == "yes" or _negative(v) or str(value) in said.get(str(name), []):
+                continue
+            sized = _SIZE_LETTERS.get(v)
+            if (len(v) > 2 and not v.isdigit() and _said(v, low)) or (sized and _said(sized, low)):
+                said.setdefault(str(name), []).append(str(value))
+    return said
+
+
 def options_in_text(text: str, variants: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     """The variants' options a message names by their values ("in gold", "the 256GB one",
     "medium" for "M"), or by the name of a yes/no option ("waterproof" for a "water
     resistance" that is sometimes "no")."""
-    low = _low(text)
+    low = _low(text).replace("wifi", "wi fi")
     words = low.split()
     found: dict[str, str] = {}
     values: dict[str, set[str]] = {}

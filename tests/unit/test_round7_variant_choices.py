@@ -37,7 +37,8 @@ async def test_a_size_written_out_in_a_stock_question_reads_the_variants(shop: S
 
 async def test_the_cheapest_with_a_yes_no_option_named_alone(shop: Shop) -> None:
     _, answer = await shop.say("cheapest waterproof rain jacket you have in stock?")
-    assert "The cheapest you can order: S, orange, 20k mm." in answer
+    assert "The cheapest of them, M, olive, 10k mm, is not available right now." in answer
+    assert "The cheapest you can order: S, orange, 20k mm, $149.25, in stock." in answer
     assert "$99.50" not in answer  # that one is "not resistant"
 
 
