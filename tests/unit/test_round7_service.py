@@ -10,7 +10,7 @@ import pytest
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 from agents.offline.service.nlu import understand_request
-from agents.offline.service.planner import ServicePlanner
+from agents.offline.service.planner import ServicePlanner, _service_turns
 from agents.offline.service.reading import read_service
 
 ACCOUNT = {
@@ -254,3 +254,36 @@ def test_an_address_change_naming_an_order_still_changes_the_order() -> None:
     text = "please send #W6100001 to 40 Fern Ave, Apt 1, Omaha, NE 68102, not my default one"
     name, args = _proposal(_planner(_reads(text)))
     assert name == "modify_pending_order_address" and args["order_id"] == "#W6100001"
+
+
+# ---- "what's in it?" after an order was discussed ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["so what's in it?", "which items are in that one", "what was in it"]
+)
+def test_what_is_in_it_after_an_order_lists_that_orders_items(text: str) -> None:
+    messages = _reads("any news on #W6100002?")
+    messages += [AIMessage("Order #W6100002 is delivered."), HumanMessage(text)]
+    conv = read_service(messages)
+    conv.note_customer = "ines_7"
+    requests = [understand_request(turn.text) for turn in conv.turns]
+    assert requests[-1].intent == "status"
+    assert _service_turns(conv, requests, lambda _: False)[-1]
+    step = ServicePlanner(conv, requests).step()
+    (read,) = step.calls  # a status is read again first
+    assert read.name == "get_order_details" and read.args == {"order_id": "#W6100002"}
+    messages += [AIMessage("", tool_calls=[{"name": read.name, "args": read.args, "id": "s1"}]),
+                 ToolMessage(json.dumps(ORDERS[1]), tool_call_id="s1")]  # fmt: skip
+    step = _planner(messages).step()
+    assert step.text is not None
+    assert "Rain Jacket" in step.text and "Thermos" in step.text
+    assert "Desk Fan" not in step.text
+
+
+def test_what_is_in_it_with_no_order_before_is_not_service() -> None:
+    messages: list[BaseMessage] = [HumanMessage("a lamp for my desk"), AIMessage("Here are lamps."),
+                                   HumanMessage("what's in it")]  # fmt: skip
+    conv = read_service(messages)
+    requests = [understand_request(turn.text) for turn in conv.turns]
+    assert not _service_turns(conv, requests, lambda _: False)[-1]

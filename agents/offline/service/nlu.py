@@ -178,7 +178,11 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
             r"(?:never|still not|still haven'?t|haven'?t|didn'?t|did not) (?:got|get|received?|"
             r"arrived?|come)|(?:hasn'?t|has not|haven'?t|have not) (?:arrived|come|turned up|"
             r"shown up)|"
-            r"what(?:'s| is| was) in (?:my|the|that) (?:\w+ )?order)\b"
+            r"what(?:'s| is| was) in (?:my|the|that) (?:\w+ )?order|"
+            # "what's in it?", "which items are in that one": the order just discussed
+            r"what(?:'s| is| was| were) in (?:it|there|that one|this one)|"
+            r"(?:what|which) (?:items|things|products) (?:are|were|was|is|did i (?:get|order)) "
+            r"in (?:it|there|that one|this one))\b"
         ),
     ),
 )

@@ -169,6 +169,8 @@ def _service_turns(
             or request.yes
             or any(call.name in NEEDED or call.name in WRITE_TOOLS for call in turn.calls)
             or (replying and (answered.endswith("?") or request.details))
+            # "what's in it?" right after an order was discussed: a question about that order
+            or (replying and request.intent is not None and request.refers_back)
             or (previous and (request.no or request.thanks or request.bye))
         )
     return flags
