@@ -145,7 +145,9 @@ SIMILAR = _re(
 )
 # "what goes with it", "what sells alongside the Party Bunting": bought-together questions.
 TOGETHER = _re(
-    r"\b(?:goes? (?:well )?with|go(?:es)? together|pairs? (?:well )?with|to go with|"
+    r"\b(?:goes? (?:(?:well|nicely|really|very|so|great|best|lovely|perfectly) ){0,2}with|"
+    r"go(?:es)? together|pairs? (?:(?:well|nicely|really|great|best|perfectly) ){0,2}with|"
+    r"to go with|would go (?:\w+ ){0,2}with|"
     r"(?:bought|buy|buys|sold|sells?|go|goes|used) (?:\w+ )?(?:together|alongside)|alongside|"
     r"also bought|also buy|complete the (?:set|look)|matching|"
     r"what else (?:do|did|would) (?:people|customers|shoppers|they|folks) (?:\w+ )?(?:buy|get|"

@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from agents.offline.acts import grounded
 from agents.offline.context import RECOMMEND, Conversation, ToolRecord
 from agents.offline.cues import SIMILAR, TOGETHER
 from agents.offline.dialogue import Dialogue
@@ -52,18 +53,35 @@ _TRENDING = re.compile(
 # What is left of a trending question once its cue and these words go: nothing, when it names
 # no product ("what's hot at the moment", "which things are selling best right now").
 _TRENDING_FILLER = re.compile(
-    r"\b(?:what|what'?s|whats|which|who|is|are|the|a|any|some|things?|items?|products?|stuff|"
+    r"\b(?:what'?s|whats|what|which|who|is|are|the|a|any|some|things?|items?|products?|stuff|"
     r"lines?|here|in the shop|at the moment|right now|now|currently|these days|lately|today|"
-    r"this (?:week|month)|at present|please|you|your|have|got|do|right|so|ok|hey|hi|and)\b"
+    r"this (?:week|month)|at present|please|you|your|have|got|do|right|so|ok|hey|hi|and|"
+    r"best|most|well)\b"
 )
 
 
-def _only_trending(text: str) -> bool:
-    """A trending question and nothing else: its product words, if any, are the cue's."""
+def _only_trending(text: str, vocab: CatalogVocabulary | None = None) -> bool:
+    """A trending question and nothing else: its product words, if any, are the cue's; a
+    sentence beside it that names no product kind is why it is asked ("what's trending?
+    want ideas for the homepage")."""
     if not _TRENDING.search(text):
         return False
     rest = _TRENDING_FILLER.sub(" ", _TRENDING.sub(" ", text))
-    return not re.search(r"[a-z0-9]", rest)
+    if not re.search(r"[a-z0-9]", rest):
+        return True
+    sentences = [s for s in _SENTENCE.split(text) if s.strip()]
+    if vocab is None or len(sentences) < 2:
+        return False
+    asking = [s for s in sentences if _TRENDING.search(s)]
+    others = [s for s in sentences if not _TRENDING.search(s)]
+    return all(_only_trending(s) for s in asking) and not any(grounded(s, vocab) for s in others)
+
+
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\s+-\s+")
+# "and with 85123A?", "what about the cake stand?" right after a bought-together list: the same
+# question about another product.
+_AND_WITH = re.compile(r"^(?:and|what about|how about|same for|ok and|now)\b|^(?:with|for)\b")
+FOLLOW_UP_WORDS = 8
 
 
 _WHY = re.compile(
@@ -79,8 +97,22 @@ def _last_listing(conv: Conversation) -> ToolRecord | None:
     return None
 
 
+def _same_for_another(conv: Conversation, text: str, u: Understanding) -> dict[str, Any] | None:
+    """The last turn's product-based recommendations again, for the product this short
+    follow-up names by its id or title."""
+    if not conv.turns or len(text.split()) > FOLLOW_UP_WORDS or not _AND_WITH.search(text):
+        return None
+    last = next((r for r in reversed(conv.turns[-1]) if r.name == RECOMMEND), None)
+    if last is None or last.args.get("strategy") not in ("bought_together", "similar"):
+        return None
+    named = [r.product_id for r in u.references if r.kind in ("id", "title")]
+    if len(named) != 1 or named[0] == last.args.get("product_id"):
+        return None
+    return {**last.args, "product_id": named[0]}
+
+
 def _request(
-    conv: Conversation, ctx: NluContext, u: Understanding
+    conv: Conversation, ctx: NluContext, u: Understanding, vocab: CatalogVocabulary
 ) -> tuple[str, dict[str, Any] | str] | None:
     """Which tool to call with which arguments (or a question back), or ``None``."""
     text = normalize(conv.text)
@@ -105,7 +137,9 @@ def _request(
         return RECOMMEND, {"product_id": targets.ids[0], "strategy": strategy, "limit": LISTED}
     if _FROM_HISTORY.search(text) and (_FOR_ME.search(text) or not u.has_product_words):
         return RECOMMEND, {"strategy": "personalized", "limit": LISTED}  # "what I usually buy"
-    if _only_trending(text):
+    if (again := _same_for_another(conv, text, u)) is not None:
+        return RECOMMEND, again
+    if _only_trending(text, vocab):
         return RECOMMEND, {"strategy": "trending", "limit": LISTED}
     if u.has_product_words or u.has_constraints and not _TRENDING.search(text):
         return None  # "recommend a red lantern": a search
@@ -178,7 +212,7 @@ def recommendation_step(d: Dialogue) -> Step | None:
     question back); ``None`` when the message is something else (or the tools are not bound)."""
     if RECOMMEND not in d.tool_names:
         return None
-    request = _request(d.conv, d.ctx, d.understanding)
+    request = _request(d.conv, d.ctx, d.understanding, d.vocab)
     if request is None:
         return None
     name, args = request
