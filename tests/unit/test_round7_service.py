@@ -287,3 +287,32 @@ def test_what_is_in_it_with_no_order_before_is_not_service() -> None:
     conv = read_service(messages)
     requests = [understand_request(turn.text) for turn in conv.turns]
     assert not _service_turns(conv, requests, lambda _: False)[-1]
+
+
+# ---- how much a refund would be, asked before deciding ----------------------------------------
+
+
+def test_what_a_return_would_refund_is_answered_and_nothing_is_proposed() -> None:
+    messages = _reads("I would like to return the thermos from #W6100002")
+    messages += [AIMessage("Where should the refund go?"),
+                 HumanMessage("hmm hang on, how much would I get back for those?")]  # fmt: skip
+    request = understand_request("hmm hang on, how much would I get back for those?")
+    assert request.asks_refund and not request.wait
+    step = _planner(messages).step()
+    assert not step.calls
+    assert step.text is not None and "back 30.00" in step.text
+    assert "Nothing has been changed" in step.text
+
+
+def test_what_a_cancellation_would_refund_is_the_whole_order() -> None:
+    messages = _reads("cancel #W6100001, no longer needed")
+    messages += [AIMessage("Cancel order #W6100001? yes or no"),
+                 HumanMessage("not yet. what's the refund amount?")]  # fmt: skip
+    step = _planner(messages).step()
+    assert not step.calls
+    assert step.text is not None and "144.75" in step.text
+
+
+@pytest.mark.parametrize("text", ["ok thanks, I'll come back to it later", "not right now"])
+def test_coming_back_later_is_a_pause(text: str) -> None:
+    assert understand_request(text).wait

@@ -243,6 +243,17 @@ def ask_refund(
     return f"{head}: {' or '.join(choices)}?"
 
 
+def refund_amount(order: Record, items: Sequence[Record]) -> str:
+    """What a return or a cancellation of ``items`` would refund: the price paid for each."""
+    total = sum(float(item.get("price", 0)) for item in items)
+    lines = [item_line(n, item) for n, item in enumerate(items, 1)] if len(items) > 1 else []
+    names = ", ".join(str(item.get("name")) for item in items)
+    head = f"For {names} from order {order.get('order_id')} you would get back {money(total)}"
+    head += ", the price paid for each item:" if lines else ", the price paid for it."
+    tail = "Nothing has been changed; tell me when you would like to go ahead."
+    return "\n".join([head, *lines, tail])
+
+
 def ask_payment(user: Record, candidates: Sequence[str], why: str) -> str:
     methods = candidates or list(user.get("payment_methods", {}))
     names = "; ".join(method_name(m, user) for m in methods)

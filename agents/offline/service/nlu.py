@@ -388,6 +388,12 @@ NEGATED_ACTION = _re(
     r"not going to)\s+(?:(?:want|need|wish) to\s+|wanna\s+|bother(?: to)?\s+|go ahead and\s+)?"
     r"(?:cancel|return|exchange|change|modify|swap|replace|refund|send)\w*\b"
 )
+# "what would I get back for them?", "how much is the refund": the refund asked before deciding.
+REFUND_AMOUNT = _re(
+    r"\b(?:how much|what)\b[^.?!]{0,20}?\b(?:would|will|do|could|should|'?d)\s+(?:i|we)\s+"
+    r"(?:get|be)\s+(?:back|refunded)|\bhow much (?:is|would be|will be|'?s) (?:the|my) refund|"
+    r"\b(?:refund|money back) (?:amount|total)\b|\bhow much (?:money )?(?:back|refund)\b"
+)
 # "I'll keep them", "leave it as it is", "keep the order": the customer keeps what they have.
 _KEPT = (
     r"(?:it|them|this|that|those|these|everything|all of it|(?:the|my) (?:old |current |"
@@ -406,7 +412,8 @@ BYE = _re(r"^\s*(?:bye|goodbye|see you|that'?s all|that is all|nothing else)\b")
 # "hmm, hold on, not yet": the customer needs a moment; nothing is decided.
 WAIT = _re(
     r"\b(?:hold on|hang on|wait|not yet|one (?:sec|second|moment|minute)|"
-    r"give me a (?:sec|second|minute|moment)|let me (?:think|check)|i'?ll get back)\b"
+    r"give me a (?:sec|second|minute|moment)|let me (?:think|check)|i'?ll get back|"
+    r"(?:i'?ll|i will) come back|come back (?:later|to (?:it|this))|not (?:right )?now)\b"
 )
 _FILLER = frozenset(
     """a an the i i'd i'm me my mine to for of and or with please can could would like want
@@ -462,6 +469,7 @@ class Request:
     thanks: bool = False
     bye: bool = False
     wait: bool = False
+    asks_refund: bool = False  # "what would I get back?": how much a refund would be
     called_off: bool = False  # "don't cancel it after all": a no that names the action
 
     @property
@@ -645,8 +653,10 @@ def understand_request(text: str) -> Request:
     if DONE_QUESTION.search(rest):
         request.intent = "status"
     request.payment = _payment(rest)
+    # "what's the refund amount?" asks about a refund; "I want a refund" asks for a return
+    request.asks_refund = bool(REFUND_AMOUNT.search(text))
     if request.intent is None and REFUND.search(rest) and request.payment is None:
-        request.intent = "return"
+        request.intent = None if request.asks_refund else "return"
     if request.address and request.intent in (None, "profile"):
         request.intent = "address"
     elif request.address is None and TO_DEFAULT.search(rest):
@@ -691,7 +701,8 @@ def understand_request(text: str) -> Request:
     given = given or request.zip_code
     # "no wait, keep it" decides; "hold on, not yet" pauses
     paused = bool(WAIT.search(text)) and not keeps
-    request.wait = paused and not (given or request.address or request.intent)
+    asked = request.address or request.intent or request.asks_refund
+    request.wait = paused and not (given or asked)
     if (NO_START.search(text) or keeps) and not request.details:
         request.no = True
         request.intent = None  # "no, cancel that" stops a request, it does not start one

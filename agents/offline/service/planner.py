@@ -416,6 +416,9 @@ class ServicePlanner:
             return _text(answers.paid(order, self._named_items(order), user))
         if order.get("status") not in STATUSES[intent]:
             return _text(answers.wrong_status(order, intent))
+        if self.request.asks_refund and intent in ("return", "cancel"):
+            items = self._items(order, "return") if intent == "return" else order.get("items", [])
+            return items if isinstance(items, Step) else _text(answers.refund_amount(order, items))
         if intent == "cancel":
             reason = self.frame.latest("reason") or self._repeated_arg(order, "reason")
             if reason is None:
