@@ -123,7 +123,11 @@ DETAILS = _re(
     # a bare "how much?" or "what do they cost?" asks the price of what is in view
     r"how much(?=\s*[?!.]*$)|what (?:do|does|did|would) (?:it|they|that|this|these|those|each) "
     # a price asked after the product named: "jumbo bag 50s christmas - price please"
-    r"cost|(?:price|cost)(?=(?:\s+(?:please|thanks|then))?\s*[?!.]*$)|what'?s the cost)\b"
+    r"cost|(?:price|cost)(?=(?:\s+(?:please|thanks|then))?\s*[?!.]*$)|what'?s the cost|"
+    # its product code: "what's the code for it", "item number of that one", "sku?"
+    r"(?:product |item |stock |article )?(?:code|sku|item number|product number|ref(?:erence)?"
+    r"(?: number)?)(?= (?:for|of|on) (?:it|that|this|the|them|those)\b|"
+    r"(?:\s+please)?\s*[?!.]*$))\b"
 )
 # Which options a product is offered in ("which colours can I get it in?", "what sizes
 # does it come in"): a question about its options, not its stock.
@@ -256,7 +260,9 @@ OUT_OF_SCOPE: list[tuple[str, re.Pattern[str]]] = [
     ("jokes", _re(r"\b(?:jokes?|make me laugh|riddles?|something funny)\b")),
     ("politics", _re(r"\b(?:politics?|political|elections?|vote|voting|president|prime minister|"
                      r"government|parliament|democrats?|republicans?|brexit|politicians?)\b")),
-    ("programming", _re(r"\b(?:code|coding|program(?:ming)?|python|javascript|java|sql|html|"
+    # ("what's the code for it" asks for a product's code: a details question)
+    ("programming", _re(r"\b(?:code(?! (?:for|of|on) (?:it|that|this|the|them|those)\b)"
+                        r"(?!(?:\s+please)?\s*[?!.]*$)|coding|program(?:ming)?|python|javascript|java|sql|html|"
                         r"css|algorithm|debug|compiler?|software|script|api)\b")),
     ("medical questions", _re(r"\b(?:medical|medicine|doctor|symptoms?|diagnos\w*|disease|"
                               r"illness|prescription|headache|treatment|dosage|pregnan\w*|"

@@ -33,6 +33,8 @@ def take_references(
     """Note the products the message points at; the text without those words."""
     text, found = blank(cues.FIRST_N, text)
     for match in found:
+        if not ctx.shown:
+            continue  # "top 3 best selling mugs" with nothing listed yet asks for a listing
         count = _ordinal_value(match.group("n")) or 0
         if match.group("end") == "last":
             # kind "last" counts back from the end of the list: 0 is the last one
