@@ -15,7 +15,7 @@ from agents.offline import answers
 from agents.offline.nlu import NluContext, Understanding
 from agents.offline.relax import Relaxation
 from agents.offline.text import normalize, tokens
-from agents.offline.variant_options import related_option_names
+from agents.offline.variant_options import options_in_text, related_option_names, values_said
 from agents.offline.vocabulary import CatalogVocabulary
 
 CENT = 0.01
@@ -60,6 +60,21 @@ def one_ask_per_option(attributes: dict[str, str]) -> dict[str, str]:
             for other, v in attributes.items()
         )
     }
+
+
+def _shown_values_said(u: Understanding, ctx: NluContext) -> dict[str, str]:
+    """Option values of the products shown that the message names, one per option; none when
+    it names two values of one option ("white or silver")."""
+    rows = [
+        {"options": {name: value}}
+        for product in ctx.shown
+        for name, values in product.attributes.items()
+        for value in values
+    ]
+    if any(len(values) > 1 for values in values_said(u.text, rows).values()):
+        return {}
+    said = options_in_text(u.text, rows)
+    return {name: value for name, value in said.items() if value.lower() not in ("yes", "no")}
 
 
 def search_args(u: Understanding) -> dict[str, Any]:
@@ -131,6 +146,11 @@ def refined_args(
             args.pop(key, None)
     attributes = {k: v for k, v in (args.get("attributes") or {}).items() if k not in u.cleared}
     attributes.update(u.attributes)
+    # A value of an option of the products shown, said in words the reading above missed
+    # ("and wifi-only?" after Wi-Fi + Cellular ones), replaces that option's earlier value.
+    for name, value in _shown_values_said(u, ctx).items():
+        if name in attributes and name not in u.attributes:
+            attributes[name] = value
     attributes = one_ask_per_option(attributes)
     if attributes:
         args["attributes"] = attributes

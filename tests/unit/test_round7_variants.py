@@ -120,3 +120,12 @@ async def test_a_refinement_naming_a_rating_and_waterproof_finds_the_rated_varia
     calls, answer = await shop.say("just the waterproof IPX7 ones you can ship")
     assert calls[0][1]["attributes"] == {"water resistance": "IPX7"}
     assert "$88.40, available" in answer and "$79.10" not in answer
+
+
+async def test_a_value_said_in_words_the_reading_missed_replaces_the_earlier_one(
+    shop: Shop,
+) -> None:
+    await shop.say("sport earbuds in IPX7")
+    calls, answer = await shop.say("hmm, the ipx4-rated ones?")
+    assert calls[0][1]["attributes"] == {"water resistance": "IPX4"}
+    assert "$79.10, available" in answer and "$88.40" not in answer
