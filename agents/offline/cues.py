@@ -296,9 +296,12 @@ ORDINAL_WORDS = {
 }  # fmt: skip
 ORDINAL = _re(
     # "my mum's 60th", "their 7th birthday": an age or an anniversary, not a list position
-    r"\b(?<!'s )(?:(?:the )?(?P<w>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|"
+    # "their first house", "for the first time", "her first term": a first in someone's life
+    r"\b(?<!'s )(?<!my )(?<!our )(?<!her )(?<!his )(?<!their )(?<!your )"
+    r"(?:(?:the )?(?P<w>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|"
     r"tenth|\d{1,2}(?:st|nd|rd|th))(?! (?:show|tell|let|give|can|could|i|we|please|birthday|"
-    r"anniversary|party|wedding)\b)"
+    r"anniversary|party|wedding|time|times|home|house|flat|apartment|job|baby|child|term|"
+    r"year|week|day|date|christmas|holiday|car|grandchild)\b)"
     r"(?: (?:one|item|product|result|option|choice))?"
     r"|(?:the )?(?P<last>last|final|bottom) (?:one|item|product|result|option)"
     r"|the (?P<last2>last)\b"

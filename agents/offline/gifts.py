@@ -32,7 +32,11 @@ GIFT = re.compile(
     r"end of (?:term|year)|graduation|christening|"
     r"engagement|valentine'?s?|leaving|farewell|going away|new job|moving away|secret santa|"
     r"kris kringle|gift exchange|white elephant|"
-    r"host(?:ess)? gift|welcome gift|get well)\b"
+    r"host(?:ess)? gift|welcome gift|get well|"
+    # moving out: "the keys to their first house", "off to uni", "starting university"
+    r"(?:first|new) (?:home|house|flat|place)|keys to (?:their|her|his|my|our) |moved in|"
+    r"(?:off|going|heading|leaving) (?:to|for) (?:uni|university|college)|"
+    r"(?:starting|starts|start) (?:uni|university|college)|leaving home|freshers)\b"
     # "something for a keen gardener", "ideas for my cyclist brother": a person by what they do
     r"|\b(?:something|anything|ideas?|treats?) for (?:a|an|my|our) (?:[a-z']+ ){0,2}"
     r"[a-z]+(?:ers?|ists?)(?=\s*(?:[?.!,]|$|who\b|in my\b|friend))"
@@ -93,9 +97,13 @@ OCCASIONS: tuple[tuple[re.Pattern[str], str], ...] = (
         "a gift to bring the hosts of a dinner: candles, a tea towel, a small treat",
     ),
     (
+        re.compile(r"\b(?:uni|university|college|student|freshers|leaving home)\b"),
+        "things for a student's own room and kitchen: storage boxes, a lamp, mugs, tea towels",
+    ),
+    (
         re.compile(
             r"\b(?:house[- ]?warming|new home|new house|new flat|moved house|"
-            r"new neighbou?rs?)\b"
+            r"new neighbou?rs?|first (?:home|house|flat|place)|keys to|moved in)\b"
         ),
         "things for a new home: a doormat, candles, cushions, home decoration",
     ),

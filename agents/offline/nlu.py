@@ -186,6 +186,8 @@ def _read_gift(u: Understanding, norm: str, vocab: CatalogVocabulary) -> None:
     # "secret santa ideas": the occasion's words ("santa") are no object of the present
     occasion = {w for phrase in OCCASION_PHRASES.findall(norm) for w in tokens(phrase)}
     occasion |= {w.removesuffix("s") for w in occasion}
+    if u.category and set(phrase_key(u.category)) <= PEOPLE:
+        u.category = None  # "my best friend": who the present is for, whatever the shop sells
     if occasion:
         kept = [w for w in kept if w not in occasion]
         if u.category and set(phrase_key(u.category)) <= occasion:
