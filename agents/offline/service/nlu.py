@@ -525,9 +525,23 @@ REPLACED_METHOD = _re(
     r"(?:(?:the|my|a|an|that|this|current|old|existing)\s+)*(?:[\w-]+\s*){1,4}"
 )
 
+# "I paid using a gift card", "it was charged to my paypal": how the order was paid before.
+PAID_BEFORE = _re(
+    r"\b(?:(?:i|we)\s+(?:originally\s+|first\s+|initially\s+)?(?:paid|bought\s+it|"
+    r"ordered\s+it|checked\s+out)|(?:it|(?:(?:the|my|this|that)\s+)?order|this|that)\s+was\s+"
+    r"(?:originally\s+|first\s+)?(?:paid|charged|bought))"
+    r"(?:\s+for)?(?:\s+(?:it|them|(?:(?:the|my|this|that)\s+)?order|that|this))?\s+"
+    r"(?:using|with|by|on|via|through|to|from)\s+(?:(?:a|an|the|my|our)\s+)?"
+    r"(?:gift ?card|pay ?pal|(?:credit |debit )?card|visa|mastercard|amex|discover)\b"
+)
+
 
 def _payment(text: str) -> PaymentRef | None:
     text = REPLACED_METHOD.sub(" ", text)
+    # "I paid with a gift card ... please put it on my visa": the method paid with is the old
+    # one when another is named too
+    if (without := PAID_BEFORE.sub(" ", text)) != text and _names_method(without):
+        text = without
     if match := PAYMENT_ID.search(text):
         return PaymentRef("id", method_id=match.group(1).lower())
     if GIFT_CARD.search(text):
@@ -545,6 +559,10 @@ def _payment(text: str) -> PaymentRef | None:
             last_four=last_four.group(1) if last_four else "",
         )
     return None
+
+
+def _names_method(text: str) -> bool:
+    return any(p.search(text) for p in (PAYMENT_ID, GIFT_CARD, PAYPAL, CARD, LAST_FOUR))
 
 
 def _address(text: str) -> tuple[dict[str, str] | None, str]:
