@@ -12,6 +12,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from agents.offline.service.nlu import understand_request
 from agents.offline.service.planner import ServicePlanner, _service_turns
 from agents.offline.service.reading import read_service
+from agents.offline.service.resolve import requested_options
 
 ACCOUNT = {
     "name": {"first_name": "Ines", "last_name": "Park"},
@@ -316,3 +317,56 @@ def test_what_a_cancellation_would_refund_is_the_whole_order() -> None:
 @pytest.mark.parametrize("text", ["ok thanks, I'll come back to it later", "not right now"])
 def test_coming_back_later_is_a_pause(text: str) -> None:
     assert understand_request(text).wait
+
+
+# ---- the method paid with before, told apart from the one wanted ------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I paid for #W6100001 using my gift card but I'd like to switch the payment to my visa",
+        "order #W6100001 was charged to a gift card; change the payment to the visa card please",
+    ],
+)
+def test_the_method_paid_with_before_is_not_the_one_wanted(text: str) -> None:
+    request = understand_request(text)
+    assert request.intent == "payment"
+    assert request.payment is not None and request.payment.kind == "credit_card"
+    name, args = _proposal(_planner(_reads(text)))
+    assert name == "modify_pending_order_payment"
+    assert args == {"order_id": "#W6100001", "payment_method_id": "credit_card_31"}
+
+
+def test_the_method_paid_with_alone_is_still_read() -> None:
+    request = understand_request("I paid with paypal, please refund it there")
+    assert request.payment is not None and request.payment.kind == "paypal"
+
+
+# ---- an option value asked for: "too small" is no size wanted; of two, the one said last -------
+
+JACKET = {
+    "variants": {
+        v["item_id"]: v
+        for v in (
+            {"item_id": "730", "options": {"size": "S", "color": "olive"}, "available": True},
+            {"item_id": "731", "options": {"size": "M", "color": "olive"}, "available": True},
+            {"item_id": "732", "options": {"size": "XL", "color": "olive"}, "available": True},
+            {"item_id": "733", "options": {"size": "XL", "color": "navy"}, "available": True},
+        )
+    }
+}
+
+
+@pytest.mark.parametrize(
+    ("words", "size"),
+    [
+        (["way", "too", "small", "xl", "please"], "XL"),
+        (["xl", "too", "small"], "XL"),
+        (["m", "actually", "no", "xl"], "XL"),
+        (["xl", "hmm", "no", "medium"], "M"),
+    ],
+)
+def test_the_size_asked_for_is_not_the_one_complained_of(words: list[str], size: str) -> None:
+    item = {"item_id": "720", "options": {"size": "L", "color": "olive"}}
+    assert requested_options(JACKET, item, words) == {"size": size}

@@ -100,10 +100,20 @@ def _kept_options(words: Sequence[str]) -> set[str]:
     return {_SAME_SPELLINGS.get(k, k) for k in kept}
 
 
+def _asked_words(words: Sequence[str]) -> list[str]:
+    """The words in order, folded, size words also as their letters ("medium" -> "m"), without
+    the word after "too" ("too small" says what is wrong with the item, not what is wanted)."""
+    listed = [fold(w) for w in words]
+    kept = [w for i, w in enumerate(listed) if not (i and listed[i - 1] == "too")]
+    return [s for w in kept for s in ((w, _SIZE_LETTERS[w]) if w in _SIZE_LETTERS else (w,))]
+
+
 def requested_options(product: Record, item: Record, words: Sequence[str]) -> dict[str, str]:
-    """The option values the words ask for that differ from the item's own."""
-    said = _said(words)
-    said |= {_SIZE_LETTERS[w] for w in said if w in _SIZE_LETTERS}  # "medium" is size "M"
+    """The option values the words ask for that differ from the item's own; of two values of
+    one option, the longer, then the one said last."""
+    asked = _asked_words(words)
+    said = set(asked)
+    last = {w: i for i, w in enumerate(asked)}
     kept = _kept_options(words)  # "same colour and same ventilation"
     current: Mapping[str, str] = item.get("options", {})
     values: dict[str, set[str]] = {}
@@ -116,7 +126,9 @@ def requested_options(product: Record, item: Record, words: Sequence[str]) -> di
             continue
         named = [v for v in choices if set(folded(v)) <= said and v != current.get(name)]
         if named:
-            wanted[name] = max(named, key=lambda v: len(folded(v)))
+            wanted[name] = max(
+                named, key=lambda v: (len(folded(v)), max(last[w] for w in folded(v)), v)
+            )
     return wanted
 
 
