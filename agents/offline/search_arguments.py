@@ -46,19 +46,29 @@ def _query(words: Sequence[str]) -> str:
     return " ".join(kept)[:MAX_QUERY_CHARS].strip()
 
 
+def _same_ask(name: str, value: str, attributes: dict[str, str]) -> bool:
+    """(name, value) repeats another asked option: a yes/no said by a name related to an
+    option given a value ("waterproof" beside "water resistance": "IPX7"), or a value that is
+    only a word of that option's name ("battery" beside "battery life": "20 hours")."""
+    low = str(value).lower()
+    for other, v in attributes.items():
+        if other == name or str(v).lower() in ("yes", "no"):
+            continue
+        if low in ("yes", "no") and related_option_names(name, other):
+            return True
+        if low in other.lower().split():
+            return True
+    return False
+
+
 def one_ask_per_option(attributes: dict[str, str]) -> dict[str, str]:
-    """An option said by its name ("waterproof": "yes") beside a value of a related option
-    ("water resistance": "IPX7") is one ask, not two: the value stays, the yes/no goes."""
+    """Each asked option once: what only repeats another asked option goes, the value that
+    says the most stays ("waterproof IPX7" -> water resistance IPX7; "20 hours battery" ->
+    battery life 20 hours, not also a battery power source)."""
     return {
         name: value
         for name, value in attributes.items()
-        if str(value).lower() not in ("yes", "no")
-        or not any(
-            other != name
-            and str(v).lower() not in ("yes", "no")
-            and related_option_names(name, other)
-            for other, v in attributes.items()
-        )
+        if not _same_ask(name, str(value), attributes)
     }
 
 

@@ -106,6 +106,9 @@ async def test_a_price_question_naming_two_options_gives_that_variant(shop: Shop
 def test_an_option_said_by_name_beside_a_value_of_a_related_option_is_one_ask() -> None:
     both = {"waterproof": "yes", "water resistance": "IPX7", "color": "lime"}
     assert one_ask_per_option(both) == {"water resistance": "IPX7", "color": "lime"}
+    # a value that only names another asked option goes too
+    battery = {"battery life": "12 hours", "power source": "battery", "color": "lime"}
+    assert one_ask_per_option(battery) == {"battery life": "12 hours", "color": "lime"}
     # alone, or beside unrelated options, the yes/no stays
     assert one_ask_per_option({"waterproof": "yes", "color": "olive"}) == {
         "waterproof": "yes",
