@@ -63,7 +63,12 @@ INCLUDE_OUT_OF_STOCK = _re(
 )
 STOCK_PHRASE = _re(
     r"\b(?:in[- ]stock|available(?: now| today| to buy| right now)?|ready to ship|on hand|"
-    r"not sold out|not out of stock|can (?:buy|order|get) (?:now|today|right now))\b"
+    r"not sold out|not out of stock|can (?:buy|order|get) (?:now|today|right now)|"
+    # "only ones I can actually buy right now", "just the ones you can ship today"
+    r"(?:ones|those|items|products|things|stuff) (?:that )?(?:i|we|you) can (?:actually |really )?"
+    r"(?:buy|order|get|ship|have)"
+    r"(?: (?:now|today|right now|at the moment))?(?=(?:\s+please)?\s*[?!.]*$))"
+    r"|\b(?:can|could) (?:actually |really )?be (?:bought|ordered) (?:now|today|right now)\b"
 )
 STOCK_QUESTION = _re(
     r"\b(?:in[- ]stock|stock|available|availability|how many|any left|any remaining|left\b|"
