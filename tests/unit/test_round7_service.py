@@ -370,3 +370,42 @@ JACKET = {
 def test_the_size_asked_for_is_not_the_one_complained_of(words: list[str], size: str) -> None:
     item = {"item_id": "720", "options": {"size": "L", "color": "olive"}}
     assert requested_options(JACKET, item, words) == {"size": size}
+
+
+# ---- more wordings of the requests ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("swap my payment over to the visa please", "payment"),
+        ("could you put order #W6100001 on my paypal instead", "payment"),
+        ("bill my visa for #W6100001, not the gift card", "payment"),
+        ("is it possible to get my money back for the thermos", "return"),
+        ("how do I get hold of someone at your company?", "transfer"),
+        ("how much was I charged for the desk fan", "paid"),
+    ],
+)
+def test_more_wordings_of_a_service_request(text: str, intent: str) -> None:
+    request = understand_request(text)
+    assert request.intent == intent
+    assert request.has_cue
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "put the difference on my visa for order #W6100002",
+        "please use my gift card for the refund on that order",
+        "put it on my gift card",
+    ],
+)
+def test_a_method_for_a_difference_or_a_refund_is_no_payment_change(text: str) -> None:
+    request = understand_request(text)
+    assert request.intent != "payment"
+    assert request.payment is not None
+
+
+@pytest.mark.parametrize("text", ["actually forget it", "hmm, no", "ok. never mind"])
+def test_a_no_after_a_discourse_word_is_a_no(text: str) -> None:
+    assert understand_request(text).no

@@ -44,6 +44,8 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
             r"\b(?:human|real person|(?:live|customer service|support) agent|"
             r"an agent|representative|supervisor|manager|operator|someone real|"
             # "talk to somebody at the company", "speak with a member of staff"
+            r"(?:get hold of|reach|contact) (?:somebody|someone|a person) (?:at|from|in) "
+            r"(?:your|the) (?:company|shop|store|team|office)|"
             r"(?:talk|speak|chat) (?:to|with) (?:somebody|someone|a person|a member of staff|"
             r"(?:a |your )?staff|(?:one of )?your (?:people|team|colleagues)))\b"
         ),
@@ -78,7 +80,8 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
             r"how much (?:was|were|did) (?:my|it|that|they|those)\b"
             r"(?! (?:cost|be)\b(?! me))|how much (?:it|that|they) cost me|"
             r"(?:what|how much) (?:was|is|were) (?:the|my|its|that|this) (?:\w+ )?(?:order'?s? )?"
-            r"(?:total|cost|amount|charge)|(?:order|purchase)'?s? total|(?:charged|cost) me)\b"
+            r"(?:total|cost|amount|charge)|(?:order|purchase)'?s? total|(?:charged|cost) me|"
+            r"how much (?:was|were|did) (?:i|we) (?:get )?charged)\b"
         ),
     ),
     (
@@ -101,7 +104,7 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
     (
         "payment",
         _re(
-            r"\b(?:switch|change|swap|update|move|modify)\w* (?:the |its |this order's )?"
+            r"\b(?:switch|change|swap|update|move|modify)\w* (?:the |its |my |our |this order's )?"
             r"(?:payment|method of payment)(?: method)?\b(?! methods? (?:on file|saved))|"
             # "can I pay for order #W… with paypal instead of my card?"
             r"\bpay(?:ing)? for (?:(?:the|this|that|my) )?(?:pending )?order\s*"
@@ -137,7 +140,9 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
         "return",
         _re(
             r"\b(?:return(?:ing|ed)?|(?:send|ship|mail|post|take|bring|give)\w*(?= (?:\w+ ){0,3}"
-            r"back\b)|(?:has|have|needs?|wants?|is going|are going|got) to (?:go|be sent) back)\b"
+            r"back\b)|(?:has|have|needs?|wants?|is going|are going|got) to (?:go|be sent) back|"
+            # "can I get my money back for the blender?"
+            r"(?:get|want|have|need) (?:my |our |the )?money back)\b"
         ),
     ),
     ("cancel", _re(r"\bcancel(?:l?ed|l?ing|lation)?\b")),
@@ -209,7 +214,8 @@ SERVICE_WORDS = _re(
     r"manager|operator|swap\w*|my (?:home |shipping |delivery )?address|i(?:'ve| have)? moved|"
     r"saved|on file|payment methods?|(?:did|have) (?:i|we) (?:pay|spend)|paid|spent|gift ?cards?|"
     r"balance|by default|"
-    r"default address|charged me|ordered|"
+    r"default address|charged me|ordered|(?:my|the|our) payment|money back|"
+    r"(?:get|got|was|were|been|(?:was|were) (?:i|we)) charged|"
     # "has my backpack arrived?", "is my tent on its way": something of theirs on its way
     r"(?:my|our)\b[^.?!]{0,40}\b(?:arrived?|arriving|coming|ship|shipped|dispatched|"
     r"delivered|on (?:its|their|the) way|sent out|go through|gone through|get here|"
@@ -321,10 +327,14 @@ NOT_ORDER = _re(
     r"\b(?:not|rather than|instead of)\s+(?:for |on |about |to )?(?:an?|the|my|any|one of my) "
     r"(?:orders?|shipments?|deliver(?:y|ies)|packages?|parcels?)\b"
 )
-# "I'd like to pay with my gift card instead of paypal" about an order: its payment changed.
+# "I'd like to pay with my gift card instead of paypal" about an order: its payment changed;
+# so is an order put on, billed to or charged to a method ("put order #W… on my paypal").
 PAY_INSTEAD = _re(
     r"\bpay(?:ing)? (?:with|by|using|via|through|on) [^.?!]{0,40}\binstead\b"
-    r"(?![^.?!]*\bdifference\b)"
+    r"(?![^.?!]*\bdifference\b)|"
+    r"\b(?:put|bill|charge|use)\b(?![^.?!]*\b(?:difference|refund\w*|back)\b)[^.?!]{0,40}?"
+    r"\b(?:on|to|onto|my|for)\b[^.?!]{0,25}?\b(?:gift ?card|pay ?pal|visa|mastercard|amex|"
+    r"discover|(?:credit|debit) card)\b"
 )
 
 EMAIL_TOKEN = "[EMAIL]"
@@ -380,7 +390,10 @@ _COURTESY = frozenset(
     | {"correct"}
     | {"no", "nope", "nah", "never", "mind", "forget", "not", "don't", "dont", "stop", "bye"}
 )
-NO_START = _re(r"^\s*(?:no|nope|nah|never ?mind|forget (?:it|that)|don'?t|do not|stop)\b")
+NO_START = _re(
+    r"^\s*(?:(?:ok(?:ay)?|actually|hmm+|um+|oh|well|sorry|wait|erm|ah)[,.!]*\s+)*"
+    r"(?:no|nope|nah|never ?mind|forget (?:it|that)|don'?t|do not|stop)\b"
+)
 # "don't cancel it after all", "I'd rather not return them": the action named is called off
 # (what it names stays: "it" is still the order just discussed).
 NEGATED_ACTION = _re(
