@@ -29,6 +29,8 @@ MAX_QUERY_CHARS = 200
 _ORDERABLE = re.compile(
     r"\b(?:i|we) can (?:actually |really |still )?(?:buy|order|get)\b"
     r"|\bcan (?:i|we) (?:actually |really |still )?(?:buy|order)\b(?! (?:it|one|them|this|that)\b)"
+    r"|\bcan (?:i|we) actually (?:buy|order|get)\b"
+    r"|\bcan (?:i|we) (?:buy|order|get)\b(?:\s+\w+){0,3}?\s+(?:right now|now|today)\b"
     r"|\bcan be (?:bought|ordered|shipped)\b|\b(?:orderable|purchasable)\b"
     r"|\bactually (?:available|in stock)\b",
     re.IGNORECASE,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from agents.offline.context import DETAILS, STOCK, ToolRecord
+from agents.offline.context import DETAILS, SEARCH, STOCK, ToolRecord
 from agents.offline.dialogue import Dialogue
 from agents.offline.nlu import Understanding
 from agents.offline.shopping import plan_turn
@@ -24,8 +24,10 @@ from agents.offline.variant_options import (
     describe_options,
     describe_values,
     matching,
+    option_names,
     options_in_text,
     ordered,
+    related_option_names,
     understood_options,
     variant_line,
 )
@@ -110,12 +112,59 @@ def variant_answer(output: Mapping[str, Any], options: Mapping[str, str], sort: 
     return "\n".join(lines)
 
 
+def option_values_answer(product: Mapping[str, Any], name: str) -> str:
+    """ "what colours can I get it in": the values of one option of a product sold in
+    variants, each with how many of its variants can be ordered and its lowest price."""
+    variants = [v for v in product.get("variants") or [] if isinstance(v, Mapping)]
+    symbol = currency_symbol(str(product.get("currency", "")))
+    by_value: dict[str, list[Mapping[str, Any]]] = {}
+    for v in variants:
+        value = (v.get("options") or {}).get(name)
+        if value is not None:
+            by_value.setdefault(str(value), []).append(v)
+    what = f"{len(by_value)} {name} options" if len(by_value) != 1 else f"one {name}"
+    lines = [f"{product.get('title', '')} ({product.get('id')}) comes in {what}:"]
+    for value, group in by_value.items():
+        can = [v for v in group if v.get("available")]
+        low = format_price(min(float(v.get("price") or 0.0) for v in (can or group)), symbol)
+        state = (
+            f"{len(can)} of {len(group)} variant{'s' if len(group) != 1 else ''} can be "
+            f"ordered, from {low}"
+            if can
+            else f"not available right now ({len(group)} variant{'s' if len(group) != 1 else ''}, "
+            f"from {low})"
+        )
+        lines.append(f"- {value}: {state}")
+    return "\n".join(lines)
+
+
+def _option_named(asked: str, variants: Sequence[Mapping[str, Any]]) -> str | None:
+    names = option_names(variants)
+    return next((n for n in names if n.lower() == asked.lower()), None) or next(
+        (n for n in names if related_option_names(asked, n)), None
+    )
+
+
+def _asked_values_step(d: Dialogue, u: Understanding) -> Step | None:
+    """A search that asked which values an option has ("what colors can I get the running
+    shoes in") and found one product sold in variants: its values, with availability."""
+    searches = [r for r in _records(d) if r.name == SEARCH and r.output is not None]
+    if not searches or not u.asked_attribute or len(searches[-1].products) != 1:
+        return None
+    product = searches[-1].products[0]
+    variants = [v for v in product.get("variants") or [] if isinstance(v, Mapping)]
+    name = _option_named(u.asked_attribute, variants) if variants else None
+    return say(option_values_answer(product, name)) if name else None
+
+
 def variant_choice_step(d: Dialogue) -> Step | None:
     """The answer from the product's variants; ``None`` when the message names no option of
     it, or is not a question about one product that has variants."""
     if DETAILS not in d.tool_names or not d.conv.rounds:
         return None
     u = d.understanding
+    if u.intent == "search" and not u.attributes:
+        return _asked_values_step(d, u)
     if u.intent not in ("details", "stock"):
         return None
     plan = plan_turn(u, d.conv, d.ctx, d.vocab)

@@ -46,3 +46,17 @@ async def test_a_stock_question_naming_no_option_keeps_the_stock_answer(shop: Sh
     calls, answer = await shop.say("is the drone in stock?")
     assert [name for name, _ in calls] == ["check_inventory"]
     assert "variants that can be ordered: 2" in answer
+
+
+async def test_which_values_an_option_has_lists_them_with_what_can_be_ordered(shop: Shop) -> None:
+    calls, answer = await shop.say("what panels does the monitor have")
+    assert calls[0][0] == "search_products"
+    assert "Monitor (5550002222) comes in 2 panel options:" in answer
+    assert "- IPS: 1 of 2 variants can be ordered, from $244.75" in answer
+    assert "- VA: 1 of 2 variants can be ordered, from $377.35" in answer
+
+
+async def test_orderable_today_reads_as_in_stock(shop: Shop) -> None:
+    calls, answer = await shop.say("which monitors can we actually order today?")
+    assert calls[0][1].get("in_stock_only") is True
+    assert "$209.90" not in answer and "$318.20" not in answer  # those can't be ordered
