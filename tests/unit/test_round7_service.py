@@ -409,3 +409,27 @@ def test_a_method_for_a_difference_or_a_refund_is_no_payment_change(text: str) -
 @pytest.mark.parametrize("text", ["actually forget it", "hmm, no", "ok. never mind"])
 def test_a_no_after_a_discourse_word_is_a_no(text: str) -> None:
     assert understand_request(text).no
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("the thermos came dented, can I post it back?", "return"),
+        ("they sent me the wrong colour fan", "exchange"),
+        ("I'd like to modify the items on my pending order", "exchange"),
+        ("need to change where my order is being sent", "address"),
+        ("could you ship #W6100001 somewhere else", "address"),
+    ],
+)
+def test_problems_and_changes_said_plainly(text: str, intent: str) -> None:
+    request = understand_request(text)
+    assert request.intent == intent
+    assert request.has_cue
+
+
+@pytest.mark.parametrize(
+    "text", ["found it cheaper somewhere else", "a mug that is not chipped please"]
+)
+def test_shopping_words_like_those_are_no_request(text: str) -> None:
+    request = understand_request(text)
+    assert request.intent is None and not request.has_cue

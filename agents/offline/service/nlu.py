@@ -129,6 +129,11 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
             r"[\w-]+(?: [\w-]+)? (?:to|for|into) "
             r"(?:the|a|an)\b|(?<!address )(?<!payment )changed (?:to|for|into) (?:the|a|an)\b|"
             # "the bottle is green, I wanted black", "got the M but asked for the L"
+            # "I received the wrong colour", "they sent me the wrong size"
+            r"(?:received|got|sent (?:me|us)|came in|arrived in) (?:the |a |an )?wrong "
+            r"(?:size|colou?r|model|version)|"
+            # "change the items in my pending order"
+            r"(?:chang|modif)\w* (?:the |some |an? |one of the )?items?\b|"
             r"(?:is|are|was|were|came|arrived|got|received)\b[^.?!]{0,30}?[,;]?\s*(?:but |and )?"
             r"(?:i|we) (?:wanted|asked for|ordered|chose|picked|selected)(?= (?!it\b|them\b|this\b|"
             r"that\b|for\b|one\b|(?:the |a )?wrong\b)(?:an? |the )?[\w-]+(?: [\w-]+)?\s*"
@@ -151,7 +156,11 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
         _re(
             r"\baddress\b|\b(?:ship|send|deliver) (?:it |them |the order )?to\b|"
             r"\b(?:moved|relocated|moving house)\b|\b(?:sent|delivered|go|come|shipped) to "
-            r"(?:my|the|our) new (?:place|flat|home|house|apartment|apt)\b"
+            r"(?:my|the|our) new (?:place|flat|home|house|apartment|apt)\b|"
+            # "change where my order is going", "send it somewhere else"
+            r"\bchang\w* where (?:my|the|it|this|that)\b[^.?!]{0,25}?\b(?:is going|goes|ships|"
+            r"is shipped|is being sent|gets delivered|is delivered)\b|\b(?:send|ship|deliver|go|"
+            r"redirect)\w*\b[^.?!]{0,20}?\bsomewhere else\b"
         ),
     ),
     (
@@ -505,6 +514,8 @@ class Request:
             or (self.identifies and self.intent is not None)  # "x@y.com. has my kettle arrived?"
             # "x@y.com, the boots I got are too small": a problem with what they received
             or (self.identifies and bool(ITEM_PROBLEM.search(self.text)))
+            # "the mug arrived chipped, can I send it back?": their item, to return or swap
+            or (self.intent in ("return", "exchange") and bool(ITEM_PROBLEM.search(self.text)))
             or self.address
             or self.called_off
         )
@@ -530,7 +541,8 @@ HELP_WITH = _re(r"\bhelp(?: me| us)?(?: to)? (?:with |in )?(?:\w+ing\b|pick|choo
 ITEM_PROBLEM = _re(
     r"\b(?:too (?:small|big|large|tight|loose|short|long|narrow|wide)|"
     r"(?:doesn'?t|don'?t|didn'?t|does not|do not|did not|won'?t) (?:fit|work|turn on|charge)|"
-    r"broken|damaged|faulty|defective|cracked|stopped working|wrong (?:size|colou?r|item|model))\b"
+    r"broken|damaged|faulty|defective|cracked|chipped|scratched|dented|torn|ripped|leak(?:s|ing)|"
+    r"stopped working|wrong (?:size|colou?r|item|model))\b"
 )
 # "my visa instead of the gift card": the method named after it is the one being replaced.
 REPLACED_METHOD = _re(
