@@ -433,3 +433,15 @@ def test_problems_and_changes_said_plainly(text: str, intent: str) -> None:
 def test_shopping_words_like_those_are_no_request(text: str) -> None:
     request = understand_request(text)
     assert request.intent is None and not request.has_cue
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("the rain jacket from #W6100002 is too big. could I get a small instead?", "exchange"),
+        ("the rain jacket is too big. I need to return it for a refund", "return"),
+        ("whats my default address", "profile"),
+    ],
+)
+def test_a_wish_in_the_next_sentence_and_an_unmarked_whats(text: str, intent: str) -> None:
+    assert understand_request(text).intent == intent

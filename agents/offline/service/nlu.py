@@ -87,7 +87,7 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
     (
         "profile",
         _re(
-            r"\b(?:(?:what|which|where)(?:'s| is)?|tell me|show me|confirm|check)\b[^.?!]{0,30}?"
+            r"\b(?:(?:what|which|where)(?:'?s| is)?|tell me|show me|confirm|check)\b[^.?!]{0,30}?"
             r"\b(?:default|home|saved|current|registered|usual|account'?s?) (?:shipping |delivery |"
             r"home |billing )?address|\bwhere (?:do|will|does|would|did) [^.?!]{0,40}?\b"
             r"(?:ship|send|deliver|go|mail|post)\w*\b[^.?!]{0,30}?\b(?:by default|normally|usually|"
@@ -118,7 +118,9 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
             r"different|change (?:the |its )?(?:size|colou?r|option|model)|"
             # "it's too small, I want the XL instead": the wrong size, another one wanted
             r"(?:too (?:small|big|large|tight|loose|short|long)|(?:doesn'?t|don'?t|didn'?t) fit|"
-            r"wrong size)(?=[^.?!]*\b(?:instead|want|need|prefer|rather|bigger|smaller|larger)\b)|"
+            # (the wish may follow in the next sentence: "it's too big. can I get a medium?")
+            r"wrong size)(?=[^?!]{0,80}?\b(?:instead|want|need|prefer|rather|bigger|smaller|"
+            r"larger)\b)(?![^?!]{0,80}?\b(?:return|refund|money back|send (?:it|them) back)\w*)|"
             # "I'd prefer it in grey", "rather have them in a medium"
             r"(?:prefer|rather have|rather get|like|want|get)(?= (?:it|them|one|this|that|those|"
             r"(?:the|my) (?!money|refund)[\w-]+(?: [\w-]+)?)[^.?!]{0,30}? "
