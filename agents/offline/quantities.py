@@ -47,14 +47,18 @@ _PRICE_CUE = re.compile(
 _STOCK_FOR = re.compile(
     rf"\b(?:have|got|stock|there|get|supply|order|do|can)\b[^?]*?\b{_N} ?"
     r"(?:of\b|units?\b|pcs\b|pieces?\b|packs?\b|boxes?\b|sets?\b|in stock\b|available\b|left\b)"
-    rf"|\benough\b[^?]*?\b(?:for|to (?:cover|fill|supply|do)) {_N}\b"
+    rf"|\benough\b[^?]*?\b(?:for|to (?:cover|fill|supply|do))"
+    rf"(?: (?:an?|the) (?:order|customer|job|request) (?:of|for))? {_N}\b"
+    # "is the ivory one ok for 20 units?": whether the stock will do for that many
+    rf"|\b(?:ok|okay|fine|good|alright)\b (?:for|with) {_N}\b"
 )
 # Words that carry the question, not the product ("have you got 50 of the pink?").
 _QUESTION_WORD = re.compile(
     r"(?:have|has|got|you|we|do|does|is|are|there|any|enough|stock|for|of|the|an?|to|get|can|"
     r"could|would|will|what|how|much|many|come|cost|total|price|units?|packs?|pieces?|pcs|sets?|"
     r"box(?:es)?|in|available|left|please|it|them|those|these|ones?|that|this|both|and|too|also|"
-    r"each|i|me|my|us|our|need|want|order|supply|buy|like|take|ok|so|then|just)"
+    r"each|i|me|my|us|our|need|want|order|supply|buy|like|take|ok|so|then|just|okay|fine|"
+    r"good|alright|with|customer|job|request)"
 )
 
 
