@@ -445,3 +445,14 @@ def test_shopping_words_like_those_are_no_request(text: str) -> None:
 )
 def test_a_wish_in_the_next_sentence_and_an_unmarked_whats(text: str, intent: str) -> None:
     assert understand_request(text).intent == intent
+
+
+def test_the_second_one_after_a_listing_of_orders_is_the_second_listed() -> None:
+    messages = _reads("show me my orders")
+    listing = "Your orders:\nOrder #W6100002 is delivered.\nOrder #W6100001 is pending."
+    messages += [AIMessage(listing), HumanMessage("what's in the second one?")]
+    request = understand_request("what's in the second one?")
+    assert request.intent == "status" and request.ordinal == 2
+    step = _planner(messages).step()
+    (read,) = step.calls  # the order listed second, read again for its status
+    assert read.args == {"order_id": "#W6100001"}

@@ -196,7 +196,8 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
             r"shown up)|"
             r"what(?:'s| is| was) in (?:my|the|that) (?:\w+ )?order|"
             # "what's in it?", "which items are in that one": the order just discussed
-            r"what(?:'s| is| was| were) in (?:it|there|that one|this one)|"
+            r"what(?:'s| is| was| were) in (?:it|there|that one|this one|the (?:first|second|"
+            r"third|fourth|fifth|last|1st|2nd|3rd|4th|5th) (?:one|order))|"
             r"(?:what|which) (?:items|things|products) (?:are|were|was|is|did i (?:get|order)) "
             r"in (?:it|there|that one|this one))\b"
         ),

@@ -98,6 +98,16 @@ class Frame:
         address, not who the customer is."""
         return bool(request.zip_code and request.name_zip is None and self.address)
 
+    def ordinal_in_listing(self) -> str | None:
+        """The order a "the second one" picks from the orders the answer before it listed, in
+        the order shown ("Your orders: #W1..., #W2..." -> "what's in the second one?")."""
+        for request, asked in zip(reversed(self.requests), reversed(self.asked), strict=True):
+            listed = list(dict.fromkeys(f"#W{n}" for n in ORDER_ID.findall(asked)))
+            if request.ordinal is not None and len(listed) > 1:
+                index = request.ordinal - 1 if request.ordinal > 0 else len(listed) - 1
+                return listed[index] if 0 <= index < len(listed) else None
+        return None
+
     def ordinal_after(self, question: str) -> int | None:
         """The latest "the second one" given in answer to ``question``."""
         for request, asked in zip(reversed(self.requests), reversed(self.asked), strict=True):
@@ -313,6 +323,8 @@ class ServicePlanner:
         if self.request.refers_back and (discussed := self._discussed_order()) is not None:
             return discussed
         orders: list[str] = list(user.get("orders", []))
+        if (listed := self.frame.ordinal_in_listing()) is not None:
+            return listed
         number = self.frame.ordinal_after(answers.ORDER_QUESTION)
         if number is not None and orders:
             index = number - 1 if number > 0 else len(orders) - 1
