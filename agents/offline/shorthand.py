@@ -82,10 +82,21 @@ _INTERJECTION = re.compile(
 )
 
 
+# Thanks said before a question ("Thank you so much dear. And how much would that be?"): the
+# question is the message, not the thanks.
+_THANKS_FIRST = re.compile(
+    r"^\s*(?:thanks|thank you|thx|ta|cheers|many thanks)(?: (?:so|very) much)?"
+    r"(?: (?:dear|love|mate|again|a lot))?\s*[.!,]+\s*"
+    r"(?=(?:and |also |so |now |oh |but )?(?:how|what|whats|which|is|are|do|does|can|could|"
+    r"would|will|have|has)\b)",
+    re.IGNORECASE,
+)
+
+
 def expand_shorthand(text: str) -> str:
-    """``text`` with chat shorthand written out and a leading interjection before a question
-    left out; everything else as it was."""
-    text = _INTERJECTION.sub("", text)
+    """``text`` with chat shorthand written out and a leading interjection or thanks before a
+    question left out; everything else as it was."""
+    text = _THANKS_FIRST.sub("", _INTERJECTION.sub("", text))
     text = _ARE_YOU.sub("are ", text)
     return _TOKEN.sub(_written_out, text)
 

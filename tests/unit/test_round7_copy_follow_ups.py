@@ -85,3 +85,19 @@ def test_a_title_before_the_keywords_is_found() -> None:
 )
 def test_a_word_of_approval_before_a_follow_up_is_no_product(text: str, rest: str) -> None:
     assert expand_shorthand(text) == rest
+
+
+@pytest.mark.parametrize(
+    ("text", "rest"),
+    [
+        ("Thanks ever so. Is it in stock?", "Thanks ever so. Is it in stock?"),
+        (
+            "Thank you very much! And what does the sage one cost?",
+            "And what does the sage one cost?",
+        ),
+        ("cheers mate, which is cheaper", "which is cheaper"),
+        ("thanks, that's all", "thanks, that's all"),
+    ],
+)
+def test_thanks_before_a_question_leaves_the_question(text: str, rest: str) -> None:
+    assert expand_shorthand(text) == rest
