@@ -456,3 +456,21 @@ def test_the_second_one_after_a_listing_of_orders_is_the_second_listed() -> None
     step = _planner(messages).step()
     (read,) = step.calls  # the order listed second, read again for its status
     assert read.args == {"order_id": "#W6100001"}
+
+
+def test_send_it_there_after_the_default_address_was_shown_uses_it() -> None:
+    messages = _reads("what's my home address?")
+    messages += [AIMessage("Your default shipping address is 18 Quarry Road, Unit 2, Tulsa."),
+                 HumanMessage("great, please ship #W6100001 there instead")]  # fmt: skip
+    name, args = _proposal(_planner(messages))
+    assert name == "modify_pending_order_address"
+    assert args["order_id"] == "#W6100001" and args["address1"] == "18 Quarry Road"
+
+
+def test_send_it_there_with_no_address_shown_asks_for_it() -> None:
+    messages = _reads("is #W6100001 still pending?")
+    messages += [AIMessage("Order #W6100001 is pending."),
+                 HumanMessage("ok can you send it there instead")]  # fmt: skip
+    step = _planner(messages).step()
+    assert not step.calls
+    assert step.text is not None and "What is the new address?" in step.text

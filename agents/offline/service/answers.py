@@ -145,6 +145,9 @@ def gift_card_balances(user: Record) -> str:
     return "\n".join(lines)
 
 
+DEFAULT_SHOWN = "Your default shipping address is"
+
+
 def default_address(user: Record) -> str:
     """The account's default address, where new orders are shipped unless told otherwise."""
     address: Record = user.get("address", {})
@@ -153,7 +156,7 @@ def default_address(user: Record) -> str:
     if not shown:
         return "There is no default address on your account."
     country = f", {address['country']}" if address.get("country") else ""
-    return f"Your default shipping address is {shown}{country}."
+    return f"{DEFAULT_SHOWN} {shown}{country}."
 
 
 def paid(order: Record, items: Sequence[Record], user: Record) -> str:

@@ -331,6 +331,8 @@ TO_DEFAULT = _re(
     r"(?:my|the) account))|(?:default|home|usual|normal|saved|registered|profile|account'?s?)"
     r"(?: shipping| delivery| home)? address)\b"
 )
+# "ok, send #W… there instead" after the default address was shown: an order sent there.
+SEND_THERE = _re(r"\b(?:send|ship|deliver|redirect|post|mail)\w*\b[^.?!]{0,30}?\bthere\b")
 # What says a request is about an order: its words, or an item "I ordered" / "I bought".
 ORDER_WORD = _re(
     r"\b(?:order|shipping|shipment|delivery|package|parcel|i (?:ordered|bought|purchased))\b"
@@ -481,6 +483,7 @@ class Request:
     reason: str | None = None
     address: dict[str, str] | None = None
     to_default: bool = False  # "send it to my address on file": the account's address
+    to_there: bool = False  # "send it there": the address the answer before showed
     about_order: bool = False  # names an order ("my order", "the shipping", an id)
     order_words: list[str] = field(default_factory=list)  # "from my espresso machine order"
     refers_back: bool = False  # "it", "that order": the order just discussed
@@ -707,6 +710,8 @@ def understand_request(text: str) -> Request:
         request.intent = "address"
     elif request.address is None and TO_DEFAULT.search(rest):
         request.to_default, request.intent = True, "address"
+    elif request.address is None and request.intent is None and SEND_THERE.search(rest):
+        request.to_there, request.intent = True, "address"
     if MISTAKE.search(rest):
         request.reason = "ordered by mistake"
     elif NO_LONGER.search(rest):

@@ -98,6 +98,14 @@ class Frame:
         address, not who the customer is."""
         return bool(request.zip_code and request.name_zip is None and self.address)
 
+    @property
+    def there_default(self) -> bool:
+        """Whether "send it there" points at the default address the answer before showed."""
+        for request, asked in zip(reversed(self.requests), reversed(self.asked), strict=True):
+            if request.to_there:
+                return answers.DEFAULT_SHOWN in asked
+        return False
+
     def ordinal_in_listing(self) -> str | None:
         """The order a "the second one" picks from the orders the answer before it listed, in
         the order shown ("Your orders: #W1..., #W2..." -> "what's in the second one?")."""
@@ -438,7 +446,7 @@ class ServicePlanner:
             return _call("cancel_pending_order", order_id=order["order_id"], reason=reason)
         if intent == "address":
             address = self.frame.address
-            if address is None and self.frame.latest("to_default"):
+            if address is None and (self.frame.latest("to_default") or self.frame.there_default):
                 address = _default_address(user)
             if address is None:
                 return _text(answers.ask_address())
