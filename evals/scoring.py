@@ -38,7 +38,9 @@ numbers within ``NUMBER_TOLERANCE``, booleans exactly, dicts as subsets (recursi
 item for item in any order (each expected item matches its own actual item, none left over),
 ``null`` by the argument being absent or null. Constraint values compare case-insensitively;
 an attribute or category value may be a list of alternatives. ``constraints`` also require at
-least one product shown unless ``min_products`` is 0. A turn passes when every check it has passes.
+least one product shown unless ``min_products`` is 0. Answer phrases compare case-insensitively,
+and the answer's numbers count with or without their thousands commas ("2,292.37" holds
+"2292.37"). A turn passes when every check it has passes.
 
 Metrics (each ``{"correct", "total", "rate"}``, rate ``null`` when nothing was scored):
 tool-choice accuracy over turns with ``tool``, argument accuracy over turns with ``args``,
@@ -49,6 +51,7 @@ expectation; plus conversations passed, errors and turn latency p50/p95.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +59,8 @@ from typing import Any
 from evals.stats import percentile
 
 NUMBER_TOLERANCE = 0.01
+# A thousands comma inside a number ("3,066.23"), dropped for a second reading of an answer.
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 EXPECT_KEYS = frozenset(
     {
         "tool",
@@ -323,12 +328,17 @@ def check_answer(
 ) -> list[str]:
     """Which required phrases the answer lacks and which forbidden ones it holds."""
     text = answer.casefold()
+    readings = (text, _THOUSANDS.sub("", text))
+
+    def holds(phrase: str) -> bool:
+        return any(phrase.casefold() in reading for reading in readings)
+
     problems = []
     for entry in contains:
         options = entry if isinstance(entry, list) else [entry]
-        if not any(option.casefold() in text for option in options):
+        if not any(holds(option) for option in options):
             problems.append(f"answer lacks {' / '.join(map(repr, options))}")
-    problems += [f"answer holds {p!r}" for p in not_contains if p.casefold() in text]
+    problems += [f"answer holds {p!r}" for p in not_contains if holds(p)]
     return problems
 
 

@@ -204,6 +204,15 @@ def test_check_answer() -> None:
     assert check_answer(answer, [], ["BLUE"]) == ["answer holds 'BLUE'"]
 
 
+def test_an_answers_numbers_count_with_or_without_thousands_commas() -> None:
+    answer = "The gold one is $2,292.37; 1,250 left, items 12,34 and 5,6789."
+    assert check_answer(answer, ["2292.37", "2,292.37", "1250"], []) == []
+    assert check_answer(answer, [], ["1250 left"]) == ["answer holds '1250 left'"]
+    # Only a comma followed by exactly three digits is a thousands comma.
+    assert check_answer(answer, ["1234"], []) == ["answer lacks '1234'"]
+    assert check_answer(answer, ["56789"], []) == ["answer lacks '56789'"]
+
+
 # ---- a whole turn -----------------------------------------------------------------------
 
 EXPECT = {
