@@ -80,7 +80,8 @@ def _variants(prefix: str, price: float, *options: dict[str, str]) -> list[Varia
     ]
 
 
-def _typed(pid: str, title: str, price: float, variants: list[Variant]) -> Product:
+def typed_product(pid: str, title: str, variants: list[Variant]) -> Product:
+    """A product sold in ``variants``: its options, lowest price and orderable stock from them."""
     attributes: dict[str, list[str]] = {}
     for variant in variants:
         for name, value in variant.options.items():
@@ -101,39 +102,39 @@ def _typed(pid: str, title: str, price: float, variants: list[Variant]) -> Produ
 
 
 TYPED: list[Product] = [
-    _typed("9523456873", "T-Shirt", 46.66, _variants(
+    typed_product("9523456873", "T-Shirt", _variants(
         "95", 46.66,
         {"color": "blue", "size": "M", "material": "cotton", "style": "crew neck"},
         {"color": "purple", "size": "XL", "material": "cotton", "style": "crew neck"},
         {"color": "red", "size": "S", "material": "polyester", "style": "v-neck"},
         {"color": "black", "size": "L", "material": "polyester", "style": "v-neck"},
     )),
-    _typed("6938111410", "Running Shoes", 147.05, _variants(
+    typed_product("6938111410", "Running Shoes", _variants(
         "69", 147.05,
         {"size": "8", "color": "red", "material": "leather"},
         {"size": "10", "color": "white", "material": "mesh"},
     )),
-    _typed("7314138884", "Sunglasses", 279.78, _variants(
+    typed_product("7314138884", "Sunglasses", _variants(
         "73", 279.78,
         {"frame color": "black", "lens color": "green", "lens type": "polarized"},
         {"frame color": "brown", "lens color": "blue", "lens type": "non-polarized"},
     )),
-    _typed("7363354090", "Hiking Boots", 231.43, _variants(
+    typed_product("7363354090", "Hiking Boots", _variants(
         "736", 231.43,
         {"size": "10", "material": "leather", "waterproof": "yes"},
         {"size": "11", "material": "synthetic", "waterproof": "no"},
     )),
-    _typed("8310926033", "Water Bottle", 45.09, _variants(
+    typed_product("8310926033", "Water Bottle", _variants(
         "83", 45.09,
         {"capacity": "1000ml", "material": "glass", "color": "red"},
         {"capacity": "500ml", "material": "stainless steel", "color": "blue"},
     )),
-    _typed("4794339885", "Office Chair", 466.44, _variants(
+    typed_product("4794339885", "Office Chair", _variants(
         "47", 466.44,
         {"material": "leather", "color": "black", "backrest height": "high-back"},
         {"material": "fabric", "color": "gray", "backrest height": "standard"},
     )),
-    _typed("2892623495", "Notebook", 28.14, _variants(
+    typed_product("2892623495", "Notebook", _variants(
         "28", 28.14, {"size": "A4", "cover type": "hard cover"},
         {"size": "A5", "cover type": "soft cover"},
     )),

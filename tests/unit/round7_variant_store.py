@@ -11,7 +11,7 @@ from langchain_core.tools import BaseTool
 
 from agents.offline import CatalogVocabulary, OfflinePlanner
 from tests.fakes import planner_turn
-from tests.unit.offline_catalog import shop_tools
+from tests.unit.offline_catalog import shop_tools, typed_product
 from tools.models import Product, Variant
 
 
@@ -20,23 +20,7 @@ def _product(pid: str, title: str, rows: Sequence[tuple[dict[str, str], float, b
         Variant(item_id=f"{pid}-{i}", options=o, price=p, available=a, stock=4 if a else 0)
         for i, (o, p, a) in enumerate(rows)
     ]
-    attributes: dict[str, list[str]] = {}
-    for v in variants:
-        for name, value in v.options.items():
-            if value not in attributes.setdefault(name, []):
-                attributes[name].append(value)
-    return Product(
-        id=pid,
-        title=title,
-        description=f"{title} in {len(variants)} variants.",
-        category=title.lower(),
-        price=min(v.price for v in variants),
-        currency="USD",
-        attributes=attributes,
-        variants=variants,
-        stock=sum(v.stock for v in variants),
-        stock_note="Demo stock figures.",
-    )
+    return typed_product(pid, title, variants)
 
 
 STORE = [

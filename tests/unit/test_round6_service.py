@@ -6,16 +6,15 @@ for an order. Wordings made up for the test; records are small made-up ones."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 from agents.offline.service.nlu import understand_request
 from agents.offline.service.planner import ServicePlanner
-from agents.offline.service.reading import read_service
 from agents.prompts import NOT_CONFIRMED
 from graphs.confirm import read_answer
+from tests.unit.service_history import account_read, proposal, service_planner
 
 USER = {
     "name": {"first_name": "Noor"},
@@ -42,26 +41,11 @@ ORDERS = [
 
 
 def _messages(first: str) -> list[BaseMessage]:
-    reads = [("get_user_details", {"user_id": "noor_5"}, USER)] + [
-        ("get_order_details", {"order_id": o["order_id"]}, o) for o in ORDERS
-    ]
-    messages: list[BaseMessage] = [HumanMessage(first)]
-    for n, (name, args, record) in enumerate(reads):
-        messages.append(AIMessage("", tool_calls=[{"name": name, "args": args, "id": f"r{n}"}]))
-        messages.append(ToolMessage(json.dumps(record), tool_call_id=f"r{n}"))
-    return messages
+    return account_read(first, "noor_5", USER, ORDERS)
 
 
 def _planner(messages: list[BaseMessage]) -> ServicePlanner:
-    conv = read_service(messages)
-    conv.note_customer = "noor_5"
-    return ServicePlanner(conv, [understand_request(turn.text) for turn in conv.turns])
-
-
-def _proposal(planner: ServicePlanner) -> tuple[str, dict[str, Any]]:
-    step = planner.step()
-    (call,) = step.calls
-    return call.name, call.args
+    return service_planner(messages, "noor_5")
 
 
 # ---- addresses written without commas ------------------------------------------------------
@@ -97,7 +81,7 @@ def test_two_capital_letters_that_are_no_state_do_not_make_an_address() -> None:
 
 def test_an_order_address_said_in_the_first_message_is_proposed_at_once() -> None:
     text = "could #W5000001 go to 12 Aspen Way, Unit 4, Carson City NV 89701 instead"
-    assert _proposal(_planner(_messages(text))) == (
+    assert proposal(_planner(_messages(text))) == (
         "modify_pending_order_address",
         {"order_id": "#W5000001", "address1": "12 Aspen Way", "address2": "Unit 4",
          "city": "Carson City", "state": "NV", "country": "USA", "zip": "89701"},
@@ -116,7 +100,7 @@ def test_a_zip_code_said_after_an_address_corrects_it() -> None:
     )
     messages.append(ToolMessage(f"Error: {NOT_CONFIRMED}", tool_call_id="w1"))
     messages.append(HumanMessage("oh wait the zip code should be 89706"))
-    name, args = _proposal(_planner(messages))
+    name, args = proposal(_planner(messages))
     assert name == "modify_pending_order_address"
     assert args == {**proposed, "zip": "89706"}
 
@@ -127,7 +111,7 @@ def test_it_after_an_order_was_shown_is_that_order() -> None:
         AIMessage("Order #W5000001 is pending."),
         HumanMessage("great, can you have it go to 8 Elm Row, Sparks NV 89431"),
     ]
-    name, args = _proposal(_planner(messages))
+    name, args = proposal(_planner(messages))
     assert name == "modify_pending_order_address" and args["order_id"] == "#W5000001"
 
 
@@ -137,7 +121,7 @@ def test_it_after_moving_house_is_the_default_address() -> None:
         AIMessage("Order #W5000001 is pending."),
         HumanMessage("I've moved - change it to 8 Elm Row, Sparks NV 89431"),
     ]
-    name, _ = _proposal(_planner(messages))
+    name, _ = proposal(_planner(messages))
     assert name == "modify_user_address"
 
 
@@ -186,7 +170,7 @@ def test_going_back_to_something_is_no_return() -> None:
 
 def test_a_return_with_its_refund_said_is_proposed_at_once() -> None:
     text = "the yoga mat in #W5000002 has to go back, refund onto my gift card"
-    assert _proposal(_planner(_messages(text))) == (
+    assert proposal(_planner(_messages(text))) == (
         "return_delivered_order_items",
         {"order_id": "#W5000002", "item_ids": ["52"], "payment_method_id": "gift_card_8"},
     )
@@ -225,7 +209,7 @@ def test_a_gift_card_that_covers_the_order_is_proposed() -> None:
                                               "balance": 500.0}  # fmt: skip
     messages = _messages("could I pay for W5000001 with the gift card instead of visa")
     messages[2] = ToolMessage(json.dumps(rich), tool_call_id="r0")
-    assert _proposal(_planner(messages)) == (
+    assert proposal(_planner(messages)) == (
         "modify_pending_order_payment",
         {"order_id": "#W5000001", "payment_method_id": "gift_card_8"},
     )

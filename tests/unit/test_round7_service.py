@@ -4,7 +4,6 @@ orders are small made-up records."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
@@ -13,6 +12,7 @@ from agents.offline.service.nlu import understand_request
 from agents.offline.service.planner import ServicePlanner, _service_turns
 from agents.offline.service.reading import read_service
 from agents.offline.service.resolve import requested_options
+from tests.unit.service_history import account_read, proposal, service_planner
 
 ACCOUNT = {
     "name": {"first_name": "Ines", "last_name": "Park"},
@@ -50,28 +50,11 @@ ORDERS = [
 
 def _reads(first: str, orders: bool = True) -> list[BaseMessage]:
     """The customer's first message, then their account (and orders) read."""
-    reads: list[tuple[str, dict[str, Any], Any]] = [
-        ("get_user_details", {"user_id": "ines_7"}, ACCOUNT)
-    ]
-    if orders:
-        reads += [("get_order_details", {"order_id": o["order_id"]}, o) for o in ORDERS]
-    messages: list[BaseMessage] = [HumanMessage(first)]
-    for n, (name, args, record) in enumerate(reads):
-        messages.append(AIMessage("", tool_calls=[{"name": name, "args": args, "id": f"q{n}"}]))
-        messages.append(ToolMessage(json.dumps(record), tool_call_id=f"q{n}"))
-    return messages
+    return account_read(first, "ines_7", ACCOUNT, ORDERS if orders else ())
 
 
 def _planner(messages: list[BaseMessage], customer: str | None = "ines_7") -> ServicePlanner:
-    conv = read_service(messages)
-    conv.note_customer = customer
-    return ServicePlanner(conv, [understand_request(turn.text) for turn in conv.turns])
-
-
-def _proposal(planner: ServicePlanner) -> tuple[str, dict[str, Any]]:
-    step = planner.step()
-    (call,) = step.calls
-    return call.name, call.args
+    return service_planner(messages, customer)
 
 
 # ---- a human asked for without a service word; who the customer is, said among other words ---
@@ -88,7 +71,7 @@ def test_asking_for_a_human_is_service_whatever_else_is_said(text: str) -> None:
     request = understand_request(text)
     assert request.intent == "transfer"
     assert request.has_cue
-    name, _ = _proposal(_planner(_reads(text)))
+    name, _ = proposal(_planner(_reads(text)))
     assert name == "transfer_to_human_agents"
 
 
@@ -103,7 +86,7 @@ def test_a_name_and_a_zip_code_said_as_such_identify_the_customer(text: str) -> 
     request = understand_request(text)
     assert request.name_zip == ("Ines", "Park", "74103")
     assert request.has_cue
-    name, args = _proposal(_planner([HumanMessage(text)], customer=None))
+    name, args = proposal(_planner([HumanMessage(text)], customer=None))
     assert name == "find_user_id_by_name_zip"
     assert args == {"first_name": "Ines", "last_name": "Park", "zip": "74103"}
 
@@ -126,7 +109,7 @@ def test_a_name_with_a_bare_number_and_other_words_is_no_cue() -> None:
 def test_an_order_sent_to_the_address_on_file_takes_the_accounts_address(text: str) -> None:
     request = understand_request(text)
     assert request.intent == "address" and request.to_default
-    name, args = _proposal(_planner(_reads(text)))
+    name, args = proposal(_planner(_reads(text)))
     assert name == "modify_pending_order_address"
     assert args["order_id"] == "#W6100001"
     assert args["address1"] == "18 Quarry Road" and args["city"] == "Tulsa"
@@ -246,14 +229,14 @@ def test_a_yes_no_question_about_the_default_address_answers_it(text: str) -> No
 def test_an_address_change_said_not_to_be_about_an_order_changes_the_account(text: str) -> None:
     request = understand_request(text)
     assert request.intent == "address" and not request.about_order
-    name, args = _proposal(_planner(_reads(text)))
+    name, args = proposal(_planner(_reads(text)))
     assert name == "modify_user_address"
     assert args["user_id"] == "ines_7" and args["city"] == "Omaha" and args["zip"] == "68102"
 
 
 def test_an_address_change_naming_an_order_still_changes_the_order() -> None:
     text = "please send #W6100001 to 40 Fern Ave, Apt 1, Omaha, NE 68102, not my default one"
-    name, args = _proposal(_planner(_reads(text)))
+    name, args = proposal(_planner(_reads(text)))
     assert name == "modify_pending_order_address" and args["order_id"] == "#W6100001"
 
 
@@ -333,7 +316,7 @@ def test_the_method_paid_with_before_is_not_the_one_wanted(text: str) -> None:
     request = understand_request(text)
     assert request.intent == "payment"
     assert request.payment is not None and request.payment.kind == "credit_card"
-    name, args = _proposal(_planner(_reads(text)))
+    name, args = proposal(_planner(_reads(text)))
     assert name == "modify_pending_order_payment"
     assert args == {"order_id": "#W6100001", "payment_method_id": "credit_card_31"}
 
@@ -462,7 +445,7 @@ def test_send_it_there_after_the_default_address_was_shown_uses_it() -> None:
     messages = _reads("what's my home address?")
     messages += [AIMessage("Your default shipping address is 18 Quarry Road, Unit 2, Tulsa."),
                  HumanMessage("great, please ship #W6100001 there instead")]  # fmt: skip
-    name, args = _proposal(_planner(messages))
+    name, args = proposal(_planner(messages))
     assert name == "modify_pending_order_address"
     assert args["order_id"] == "#W6100001" and args["address1"] == "18 Quarry Road"
 

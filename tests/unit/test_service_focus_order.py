@@ -4,15 +4,12 @@ turn about several orders they mean none in particular."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
-from agents.offline.service.nlu import understand_request
 from agents.offline.service.planner import ServicePlanner
-from agents.offline.service.reading import read_service
 from agents.prompts import NOT_CONFIRMED
+from tests.unit.service_history import account_read, service_planner
 
 
 def _order(order_id: str, status: str, name: str) -> dict[str, object]:
@@ -25,20 +22,11 @@ USER = {"name": {"first_name": "Kai"}, "payment_methods": {}, "orders": ["#W3000
 
 
 def _planner(messages: list[BaseMessage]) -> ServicePlanner:
-    conv = read_service(messages)
-    conv.note_customer = "kai_5"
-    return ServicePlanner(conv, [understand_request(turn.text) for turn in conv.turns])
+    return service_planner(messages, "kai_5")
 
 
 def _reads(first: str) -> list[BaseMessage]:
-    reads = [("get_user_details", {"user_id": "kai_5"}, USER)] + [
-        ("get_order_details", {"order_id": o["order_id"]}, o) for o in ORDERS
-    ]
-    messages: list[BaseMessage] = [HumanMessage(first)]
-    for n, (name, args, record) in enumerate(reads):
-        messages.append(AIMessage("", tool_calls=[{"name": name, "args": args, "id": f"r{n}"}]))
-        messages.append(ToolMessage(json.dumps(record), tool_call_id=f"r{n}"))
-    return messages
+    return account_read(first, "kai_5", USER, ORDERS)
 
 
 @pytest.mark.parametrize(
