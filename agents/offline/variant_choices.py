@@ -24,10 +24,10 @@ from agents.offline.variant_options import (
     describe_options,
     describe_values,
     matching,
+    option_for,
     option_names,
     options_in_text,
     ordered,
-    related_option_names,
     understood_options,
     variant_line,
 )
@@ -138,13 +138,6 @@ def option_values_answer(product: Mapping[str, Any], name: str) -> str:
     return "\n".join(lines)
 
 
-def _option_named(asked: str, variants: Sequence[Mapping[str, Any]]) -> str | None:
-    names = option_names(variants)
-    return next((n for n in names if n.lower() == asked.lower()), None) or next(
-        (n for n in names if related_option_names(asked, n)), None
-    )
-
-
 def _asked_values_step(d: Dialogue, u: Understanding) -> Step | None:
     """A search that asked which values an option has ("what colors can I get the running
     shoes in") and found one product sold in variants: its values, with availability."""
@@ -153,7 +146,7 @@ def _asked_values_step(d: Dialogue, u: Understanding) -> Step | None:
         return None
     product = searches[-1].products[0]
     variants = [v for v in product.get("variants") or [] if isinstance(v, Mapping)]
-    name = _option_named(u.asked_attribute, variants) if variants else None
+    name = option_for(u.asked_attribute, option_names(variants)) if variants else None
     return say(option_values_answer(product, name)) if name else None
 
 

@@ -77,7 +77,8 @@ def option_names(variants: Sequence[Mapping[str, Any]]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _option_for(asked: str, names: Sequence[str]) -> str | None:
+def option_for(asked: str, names: Sequence[str]) -> str | None:
+    """The option of ``names`` that ``asked`` names: the same name, else a related one."""
     exact = next((n for n in names if _low(n) == _low(asked)), None)
     return exact or next((n for n in names if related_option_names(asked, n)), None)
 
@@ -100,7 +101,7 @@ def understood_options(
     for asked, value in attributes.items():
         # By name; else the option that offers the value ("RGB" read as a colour is a
         # keyboard's backlight).
-        name = _option_for(str(asked), names) or _option_offering(str(value), variants)
+        name = option_for(str(asked), names) or _option_offering(str(value), variants)
         if name is None:
             continue
         if name in found and _low(value) in ("yes", "no"):
