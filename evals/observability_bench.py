@@ -2,8 +2,10 @@
 
 Two ``shopagent serve`` processes run side by side on copies of one scratch store (offline
 model, embedded backends, the event processors on): one with ``OTEL_TRACES_EXPORTER=otlp``
-exporting every span over OTLP/HTTP to a sink in a process of its own (``evals.otlp_sink``; it
+exporting its spans over OTLP/HTTP to a sink in a process of its own (``evals.otlp_sink``; it
 counts what it receives, so the figures are known to include the export), one with tracing off.
+The traced server samples as a deployment that names no sampler does (one turn in ten,
+``infra.tracing.DEFAULT_SAMPLE``), or the share ``--sample`` gives (``--sample 1``: every turn).
 
 **The figure: one session's chat turn p95.** Each round runs one session on each server, every
 turn sent to both one after the other (which goes first alternates turn by turn), so that the
@@ -47,6 +49,7 @@ from evals.otlp_sink import OtlpSink
 from evals.processes import Server, free_port, started, stop, tree_cpu_s
 from evals.stats import percentile
 from evals.tracing_cost import CostPlan, in_process
+from infra.tracing import DEFAULT_SAMPLE
 
 TARGET_OVERHEAD = 1.05
 MODES = ("on", "off")
@@ -61,8 +64,13 @@ class BenchPlan:
     turns_per_session: int = 4
     turn_timeout_s: float = 30.0
     ready_timeout_s: float = 120.0
-    # The share of turns the traced server keeps (OTEL_TRACES_SAMPLER_ARG); 1: every turn.
-    sample: float = 1.0
+    # The share of turns the traced server keeps (OTEL_TRACES_SAMPLER_ARG; 1: every turn), or
+    # None: the service's default, with OTEL_TRACES_SAMPLER unset.
+    sample: float | None = None
+
+    @property
+    def share(self) -> float:
+        return DEFAULT_SAMPLE if self.sample is None else self.sample
 
 
 @dataclass
@@ -187,8 +195,8 @@ def figures(results: dict[str, ModeTimings]) -> dict[str, Any]:
 
 def table(report: dict[str, Any], plan: BenchPlan) -> Table:
     t = Table(
-        title=f"Chat turn latency, tracing on (OTLP export, {plan.sample:.0%} of turns sampled) "
-        "vs off; metrics on in both"
+        title=f"Chat turn latency, tracing on (OTLP export, {plan.share:.0%} of turns sampled"
+        f"{' (the default)' if plan.sample is None else ''}) vs off; metrics on in both"
     )
     columns = ("phase", "turns / mode", "p95 on", "p95 off", "ratio", "95 % interval")
     for column in (*columns, "round median", "target"):
@@ -243,7 +251,9 @@ def run(plan: BenchPlan, console: Console) -> dict[str, Any]:
             env["OTEL_TRACES_EXPORTER"] = "otlp" if mode == "on" else "none"
             env["OTEL_EXPORTER_OTLP_ENDPOINT"] = sink.url
             env["OTEL_SERVICE_NAME"] = "shopagent-bench"
-            if plan.sample < 1:
+            env.pop("OTEL_TRACES_SAMPLER", None)
+            env.pop("OTEL_TRACES_SAMPLER_ARG", None)
+            if plan.sample is not None:
                 env["OTEL_TRACES_SAMPLER"] = "parentbased_traceidratio"
                 env["OTEL_TRACES_SAMPLER_ARG"] = str(plan.sample)
             port = free_port()
@@ -261,9 +271,9 @@ def run(plan: BenchPlan, console: Console) -> dict[str, Any]:
         if sink.requests == 0:
             raise RuntimeError("the traced server exported nothing: tracing was not on")
         with console.status("CPU per turn in this process…"):
-            costs = in_process(scratch / "inproc", sink.url, CostPlan(sample=plan.sample))
+            costs = in_process(scratch / "inproc", sink.url, CostPlan(sample=plan.share))
         report = {
-            "plan": plan.__dict__,
+            "plan": {**plan.__dict__, "share": plan.share},
             "figures": figures(results),
             "in_process": costs,
             "otlp_export": exported,
@@ -277,8 +287,13 @@ def main(
     out: Annotated[Path | None, typer.Option(help="Also write the figures as JSON here")] = None,
     rounds: Annotated[int, typer.Option(min=2, help="Rounds, each running both servers")] = 16,
     sample: Annotated[
-        float, typer.Option(min=0.0, max=1.0, help="Share of turns the traced server samples")
-    ] = 1.0,
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Share of turns the traced server samples (default: the service's, one in ten)",
+        ),
+    ] = None,
 ) -> None:
     """Chat turn p95 with tracing on vs off, interleaved in one run; the overhead as a ratio."""
     console = Console(width=max(Console().width, 100))

@@ -205,6 +205,10 @@ class Settings(BaseSettings):
     # or console; the SDK reads the rest (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME …).
     otel_traces_exporter: str = Field(default="none", validation_alias="OTEL_TRACES_EXPORTER")
     otel_sdk_disabled: bool = Field(default=False, validation_alias="OTEL_SDK_DISABLED")
+    # Which turns and requests are traced. Unset: one root in ten (parentbased_traceidratio
+    # 0.1, infra.tracing.DEFAULT_SAMPLE), so that tracing costs a turn under 5 % (README
+    # "What tracing costs"); set, the SDK reads it and OTEL_TRACES_SAMPLER_ARG itself.
+    otel_traces_sampler: str | None = Field(default=None, validation_alias="OTEL_TRACES_SAMPLER")
 
     @field_validator("trusted_proxies")
     @classmethod

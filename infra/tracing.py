@@ -5,7 +5,10 @@
 ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``, ``…_HEADERS``, ``…_TIMEOUT`` itself) or ``console``;
 ``OTEL_SDK_DISABLED=true`` turns the SDK off whatever the exporter says. The service is named
 by ``OTEL_SERVICE_NAME`` (or ``OTEL_RESOURCE_ATTRIBUTES``), ``shopagent`` when neither does, and
-the SDK reads ``OTEL_TRACES_SAMPLER`` and the batch processor's ``OTEL_BSP_*`` itself.
+the SDK reads the batch processor's ``OTEL_BSP_*`` itself. ``OTEL_TRACES_SAMPLER`` (with its
+``…_ARG``) chooses which roots are traced, as the SDK reads it; unset, one root in ten
+(``DEFAULT_SAMPLE``), unlike the SDK's every root: a traced chat turn costs about 10 % more CPU
+(README "What tracing costs"). A caller's sampled ``traceparent`` is followed either way.
 
 While tracing is off, no tracer provider exists and every helper here returns at its first line:
 a request or a chat turn pays one global lookup. Spans carry ids of traces, names of routes,
@@ -31,6 +34,7 @@ from opentelemetry.sdk.trace.export import (
     ConsoleSpanExporter,
     SpanExporter,
 )
+from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
 from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -43,6 +47,9 @@ OUTCOME = "shopagent.outcome"
 EXPORTERS = ("none", "otlp", "console")
 # A batch of events from many turns links to at most this many of their traces.
 MAX_LINKS = 16
+# The share of roots (chat turns, requests without a caller's trace) traced when
+# OTEL_TRACES_SAMPLER names no sampler.
+DEFAULT_SAMPLE = 0.1
 
 _tracer: Tracer | None = None
 _provider: TracerProvider | None = None
@@ -84,11 +91,19 @@ def configure_tracing(settings: Settings) -> bool:
     if settings.otel_sdk_disabled or not names:
         return _tracer is not None
     if _provider is None:
-        provider = TracerProvider(resource=service_resource())
+        provider = TracerProvider(resource=service_resource(), sampler=sampler(settings))
         for name in names:
             provider.add_span_processor(BatchSpanProcessor(_exporter(name)))
         install(provider)
     return True
+
+
+def sampler(settings: Settings) -> Sampler | None:
+    """The sampler for ``configure_tracing``: ``None`` (the SDK reads ``OTEL_TRACES_SAMPLER``
+    and its argument) when the variable is set, else one root in ten, children as their parent."""
+    if settings.otel_traces_sampler:
+        return None
+    return ParentBased(TraceIdRatioBased(DEFAULT_SAMPLE))
 
 
 def install(provider: TracerProvider) -> None:

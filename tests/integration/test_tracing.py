@@ -353,3 +353,40 @@ def test_the_standard_variables_choose_the_exporter(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("OTEL_TRACES_EXPORTER", "jaeger")
     with pytest.raises(ConfigError, match="jaeger"):
         tracing.configure_tracing(Settings())
+
+
+def recorded_turns(turns: int, parent: Context | None = None) -> int:
+    """How many of ``turns`` chat-turn roots the installed sampler keeps."""
+    kept = 0
+    for _ in range(turns):
+        with tracing.span("chat turn", kind=SpanKind.SERVER, parent=parent) as current:
+            kept += current is not None and current.is_recording()
+    return kept
+
+
+def test_with_no_sampler_named_one_turn_in_ten_is_traced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OTEL_TRACES_SAMPLER", raising=False)
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "console")
+    try:
+        assert tracing.configure_tracing(Settings())  # the kept spans go to captured stdout
+        # 2,000 roots at 0.1: 200 expected, standard deviation about 13.
+        assert 140 <= recorded_turns(2000) <= 260
+        # A caller's sampled trace is followed whatever the ratio.
+        caller = tracing.incoming_context(
+            [(b"traceparent", b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")]
+        )
+        assert recorded_turns(50, caller) == 50
+    finally:
+        tracing.uninstall()
+
+
+def test_a_named_sampler_is_the_sdks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "always_on")
+    assert tracing.sampler(Settings()) is None
+    tracing.install(TracerProvider(sampler=tracing.sampler(Settings())))
+    try:
+        assert recorded_turns(200) == 200
+    finally:
+        tracing.uninstall()
