@@ -15,7 +15,10 @@ an agent serving whichever customer identifies (the tau-bench flow of ``orders.j
 as an anonymous caller, whom customer service does not serve (``graphs.orders``).
 
 Each dataset named in the suite is loaded once into a scratch data directory (removed at the
-end) and served by one runtime; each conversation runs in a fresh thread, turns in order.
+end) and served by one runtime; each conversation runs in a fresh thread, turns in order, on
+the store as loaded: after a conversation whose tool calls name an order-changing tool, the
+orders and users they name are put back as loaded (``AsLoaded``), so one conversation's
+cancellation is not the next one's "already cancelled".
 
 Report (JSON)::
 
@@ -37,7 +40,7 @@ import json
 import tempfile
 import uuid
 from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
@@ -61,6 +64,10 @@ from graphs.orders import CustomerService, emails_in
 from graphs.turns import TurnResult, run_turn
 from infra.errors import ConfigError
 from infra.settings import Dataset, Settings, get_settings
+from tools.catalog.load import load_dataset
+from tools.catalog.sqlite import SqliteStore
+from tools.catalog.store import Store
+from tools.orders.tools import WRITE_TOOLS
 
 DATASETS: tuple[Dataset, ...] = get_args(Dataset)
 DEFAULT_DATASET: Dataset = "online-retail"
@@ -239,6 +246,54 @@ async def run_conversation(
     return record
 
 
+def written_records(record: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """The order ids and user ids that a conversation's order-changing tool calls name."""
+    orders: set[str] = set()
+    users: set[str] = set()
+    for turn in record["turns"]:
+        for call in turn.get("tool_calls", []):
+            if call["name"] not in WRITE_TOOLS or not isinstance(call.get("args"), dict):
+                continue
+            if isinstance(call["args"].get("order_id"), str):
+                orders.add(call["args"]["order_id"])
+            if isinstance(call["args"].get("user_id"), str):
+                users.add(call["args"]["user_id"])
+    return orders, users
+
+
+class AsLoaded:
+    """A second copy of a dataset, loaded when first needed (in SQLite under ``folder``), from
+    which the records a conversation changed are put back into the store the suite runs on."""
+
+    def __init__(self, dataset: str, folder: Path) -> None:
+        self._dataset = dataset
+        self._folder = folder
+        self._copy: SqliteStore | None = None
+
+    def restore(self, store: Store, record: dict[str, Any]) -> None:
+        """Put back, as loaded, the orders and users ``record``'s write calls name (and each
+        named order's owner: a refund can change the owner's gift card balance)."""
+        orders, users = written_records(record)
+        if not orders and not users:
+            return
+        if self._copy is None:
+            self._copy = SqliteStore(self._folder / "store.sqlite")
+            load_dataset(self._dataset, self._copy)
+        for order_id in orders:
+            order = self._copy.get_order(order_id)
+            if order is not None:
+                store.put_order(order)
+                users.add(order.user_id)
+        for user_id in users:
+            user = self._copy.get_user(user_id)
+            if user is not None:
+                store.put_user(user)
+
+    def close(self) -> None:
+        if self._copy is not None:
+            self._copy.close()
+
+
 def _labelled(on_stage: StageProgress | None, dataset: str) -> StageProgress | None:
     """``on_stage`` with the dataset named in each stage (both loaders say "read", "users"…)."""
     if on_stage is None:
@@ -267,12 +322,14 @@ async def run_suite(
     for dataset, members in grouped(conversations).items():
         settings = base.model_copy(update={"data_dir": scratch / dataset, "dataset": dataset})
         await asyncio.to_thread(ensure_store, settings, _labelled(on_stage, dataset))
-        async with open_runtime(settings) as runtime:
-            for conversation in members:
-                record = await run_conversation(runtime.graph, conversation)
-                records[conversation.id] = record
-                if on_conversation:
-                    on_conversation(record)
+        with closing(AsLoaded(dataset, scratch / f"{dataset}-as-loaded")) as as_loaded:
+            async with open_runtime(settings) as runtime:
+                for conversation in members:
+                    record = await run_conversation(runtime.graph, conversation)
+                    await asyncio.to_thread(as_loaded.restore, runtime.services.store, record)
+                    records[conversation.id] = record
+                    if on_conversation:
+                        on_conversation(record)
     ordered = [records[c.id] for c in conversations]
     per_dataset = {
         name: summarize([r for r in ordered if r["dataset"] == name])
