@@ -244,8 +244,9 @@ def _remote(traceparent: str) -> trace.SpanContext | None:
 def continued_span(
     name: str, traceparents: Iterable[str | None], attributes: Mapping[str, Any] | None = None
 ) -> Iterator[Span | None]:
-    """A consumer's span for a batch of events: a child of the first event's trace, linked to
-    the other traces the batch holds (a batch mixes turns)."""
+    """A consumer's span for a batch of events: a child of the first event's trace that was
+    sampled (else of the first event's), linked to the other traces the batch holds (a batch
+    mixes turns, most of them untraced when one in ten is)."""
     if _tracer is None:
         yield None
         return
@@ -254,7 +255,7 @@ def continued_span(
         remote = _remote(value) if value else None
         if remote is not None:
             seen.setdefault((remote.trace_id, remote.span_id), remote)
-    remotes = list(seen.values())
+    remotes = sorted(seen.values(), key=lambda remote: not remote.trace_flags.sampled)
     parent = trace.set_span_in_context(trace.NonRecordingSpan(remotes[0])) if remotes else None
     links = [Link(remote) for remote in remotes[1 : 1 + MAX_LINKS]]
     with span(

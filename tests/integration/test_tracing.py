@@ -390,3 +390,21 @@ def test_a_named_sampler_is_the_sdks(monkeypatch: pytest.MonkeyPatch) -> None:
         assert recorded_turns(200) == 200
     finally:
         tracing.uninstall()
+
+
+def test_a_batch_continues_its_first_sampled_trace() -> None:
+    spans = InMemorySpanExporter()
+    provider = TracerProvider(sampler=tracing.sampler(Settings()))
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    tracing.install(provider)
+    untraced = "00-11111111111111111111111111111111-2222222222222222-00"
+    traced = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    try:
+        with tracing.continued_span("events profiles", [untraced, None, traced]) as current:
+            assert current is not None and current.is_recording()
+    finally:
+        tracing.uninstall()
+    (batch,) = spans.get_finished_spans()
+    assert trace_hex(batch) == "0af7651916cd43dd8448eb211c80319c"
+    assert batch.parent is not None and batch.parent.span_id == 0xB7AD6B7169203331
+    assert [format(link.context.trace_id, "032x") for link in batch.links] == ["1" * 32]
