@@ -30,10 +30,19 @@ ONE_PRODUCT = ("write_product_content", "forecast_demand")
 # One product asked for by a superlative ("which one's the cheapest?", "the most expensive
 # one"): the top of the sorted listing is then the product "that one" means.
 ONE_TOP = re.compile(
-    r"\b(?:which|what)(?: one| item| product)?(?:'s| is)?(?: the)? (?:cheapest|priciest|"
+    r"\b(?:which|what)(?: one| item| product)?(?:'s|s| is)?(?: the| your)? (?:cheapest|priciest|"
     r"most expensive|least expensive|most popular|best sell\w*|biggest|smallest)\b"
     r"|\bthe (?:cheapest|priciest|most expensive|least expensive|most popular) (?:one|item)\b"
 )
+
+
+def _titled_as_asked(products: list[dict[str, Any]], args: dict[str, Any]) -> str | None:
+    """The one product listed whose title is just the words searched for, if one is."""
+    query = normalize(str(args.get("query", "")))
+    if not query or args.get("attributes") or args.get("sort"):
+        return None
+    same = [p for p in products if normalize(str(p.get("title", ""))) == query]
+    return str(same[0].get("id")) if len(same) == 1 else None
 
 
 @dataclass
@@ -155,6 +164,8 @@ class Conversation:
                     focus = str(products[0].get("id"))
                 elif products and record.args.get("sort") and ONE_TOP.search(normalize(text)):
                     focus = str(products[0].get("id"))  # "which one's the cheapest?": the top one
+                elif products and (named := _titled_as_asked(products, record.args)) is not None:
+                    focus = named  # "party bunting", then "how much is it": the Party Bunting
                 elif products:
                     focus = None
         return focus

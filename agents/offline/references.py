@@ -93,14 +93,85 @@ def product_id_in(word: str, vocab: CatalogVocabulary, ctx: NluContext) -> str |
     return None
 
 
+# Words a shopper says for a title's word: "the kids one" is the Childrens Umbrella.
+_SAME_AS = (
+    frozenset({"kids", "kid", "kiddies", "children", "childrens", "child", "childs", "kiddy"}),
+    frozenset({"xmas", "christmas"}),
+    frozenset({"grey", "gray"}),
+    frozenset({"colour", "color", "coloured", "colored"}),
+    frozenset({"large", "big", "jumbo"}),
+    frozenset({"small", "mini", "little"}),
+)
+
+
+def title_holds(title_words: set[str], word: str) -> bool:
+    """The title holds ``word``, a singular or plural of it, or a word said for it."""
+    if word in title_words or singular_forms(word) & title_words:
+        return True
+    return any(word in same and same & title_words for same in _SAME_AS)
+
+
 def _title_scores(content: list[str], products: Iterable[ShownProduct]) -> list[tuple[float, str]]:
     """For each product, the share of ``content`` words its title holds."""
     scored: list[tuple[float, str]] = []
     for product in products:
         title_words = set(tokens(normalize(product.title)))
-        hits = sum(1 for w in content if w in title_words or singular_forms(w) & title_words)
+        hits = sum(1 for w in content if title_holds(title_words, w))
         scored.append((hits / len(content), product.id))
     return scored
+
+
+# A word that may stand just before "one" without telling products apart ("which one").
+_NOT_TELLING = frozenset({"first", "second", "third", "last", "next", "other", "this", "that"})
+
+
+def one_phrase_words(text: str) -> list[str]:
+    """ "how much is the retrospot one", "how many chocolate ones": the words just before
+    "one(s)" back to the first little word, those that tell one product apart."""
+    words = tokens(text)
+    for i, word in enumerate(words):
+        if word not in ("one", "ones"):
+            continue
+        said: list[str] = []
+        for before in reversed(words[max(0, i - 4) : i]):
+            if before in cues.STOPWORDS or before in _NOT_TELLING or before.isdigit():
+                break
+            said.insert(0, before)
+        if said:
+            return said
+    return []
+
+
+def _one_phrase_reference(u: Understanding, ctx: NluContext) -> bool:
+    """ "how much is the retrospot one": the words before "one" told apart one shown product
+    (else one product seen earlier in the conversation); noted, and ``True``, when exactly one
+    title holds them all."""
+    said = one_phrase_words(u.text)
+    if not said or u.excluded:
+        return False  # "anything except the red retrospot one": ruled out, not pointed at
+    for pool in (list(ctx.shown), list(ctx.known.values())):
+        whole = [pid for score, pid in _title_scores(said, pool) if score == 1.0]
+        if len(whole) == 1:
+            u.references.append(Reference("title", product_id=whole[0]))
+            return True
+        if len(whole) > 1:
+            return False  # several fit: the question back says which
+    return False
+
+
+# "what about the other one": of two products in play, the one not in focus.
+_OTHER_ONE = re.compile(r"\b(?:the )?other (?:one|1)\b|\bthe other\b(?! \w+s\b)")
+
+
+def _other_one(u: Understanding, ctx: NluContext) -> bool:
+    """ "the other one" when two products were shown and one of them is in focus."""
+    if not _OTHER_ONE.search(u.text) or ctx.focus is None:
+        return False
+    pair = [p.id for p in ctx.shown]
+    if len(pair) != 2 or ctx.focus not in pair:  # noqa: PLR2004 (a pair)
+        return False
+    u.references.append(Reference("title", product_id=next(p for p in pair if p != ctx.focus)))
+    return True
 
 
 def title_reference(
@@ -110,8 +181,16 @@ def title_reference(
 
     ``strict`` (no cue but "what about …"): only a whole, unique match of two or more words.
     """
+    if not strict and (_one_phrase_reference(u, ctx) or _other_one(u, ctx)):
+        return
     content = [w for w in words if w not in cues.STOPWORDS and w != ";"]
-    if not content or not ctx.shown:
+    if not content:
+        return
+    if not ctx.shown:
+        # nothing listed: a product looked at earlier, named by words only its title holds
+        whole = [pid for score, pid in _title_scores(content, ctx.known.values()) if score == 1.0]
+        if len(whole) == 1 and not strict:
+            u.references.append(Reference("title", product_id=whole[0]))
         return
     scored = _title_scores(content, ctx.shown)
     best = max(score for score, _ in scored)

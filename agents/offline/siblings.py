@@ -12,16 +12,18 @@ the skills below, as is anything else.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from agents.offline.answers import details_answer, stock_answer
 from agents.offline.context import LISTINGS
 from agents.offline.cues import STOPWORDS
 from agents.offline.dialogue import Dialogue
 from agents.offline.merchandising import horizon_days
+from agents.offline.references import one_phrase_words
 from agents.offline.step import Step, call_then_answer
 from agents.offline.supply import forecast_answer
 from agents.offline.text import normalize, tokens
-from agents.offline.vocabulary import Term
+from agents.offline.vocabulary import CatalogVocabulary, Term
 
 DETAILS = "get_product"
 STOCK = "check_inventory"
@@ -53,9 +55,13 @@ def sibling_id(d: Dialogue) -> str | None:
     if focus is None or (known := d.ctx.known.get(focus.lower())) is None:
         return None
     last = next((r for r in reversed(d.conv.history) if r.output is not None), None)
-    if last is None or last.name in LISTINGS:
-        return None  # "any gold frames?" … "what about silver?": the search refined
     norm = normalize(d.text)
+    if last is None:
+        return None
+    if last.name in LISTINGS and not (len(last.products) == 1 and one_phrase_words(norm)):
+        # "any gold frames?" … "what about silver?": the search refined; but after one product
+        # found, "and the owls one?" names its other version
+        return None
     # the period of a forecast follow-up is no part of the version named ("same for the
     # blue one but over 2 weeks")
     said = [w for w in tokens(norm) if w not in _PERIOD and not w.isdigit()]
@@ -101,9 +107,15 @@ def _value_swapped(d: Dialogue, wanted: Term, title_words: list[str], focus: str
 
 def _word_swapped(d: Dialogue, words: list[str], title_words: list[str], focus: str) -> str | None:
     """ "ok and the sweetheart one?" after the Strawberry Ceramic Trinket Box, "and the bird
-    design ones?" after the Hand Warmer Owl Design: the title words said that the focus title
-    lacks, put in place of each of its words in turn; the one product of the catalog found
-    whole that way."""
+    design ones?" after the Hand Warmer Owl Design (see ``swapped_title``)."""
+    return swapped_title(d.vocab, words, title_words, focus)
+
+
+def swapped_title(
+    vocab: CatalogVocabulary, words: Sequence[str], title_words: list[str], focus: str
+) -> str | None:
+    """The title words said that the focus title lacks, put in place of each of its words in
+    turn; the one product of the catalog (not ``focus``) found whole that way."""
     said = [
         w
         for w in words
@@ -114,12 +126,12 @@ def _word_swapped(d: Dialogue, words: list[str], title_words: list[str], focus: 
         and not w.isdigit()
         and not _VERSION.fullmatch(w)
     ]
-    if not 0 < len(said) <= MAX_NEW_WORDS or not all(d.vocab.knows_word(w) for w in said):
+    if not 0 < len(said) <= MAX_NEW_WORDS or not all(vocab.knows_word(w) for w in said):
         return None
     found = set()
     for i in range(len(title_words)):
         swapped = [*title_words[:i], *said, *title_words[i + 1 :]]
-        linked = d.vocab.named_product(" ".join(swapped))
+        linked = vocab.named_product(" ".join(swapped))
         if linked is not None and linked.coverage >= 1.0 and linked.product_id != focus:
             found.add(linked.product_id)
     return found.pop() if len(found) == 1 else None
