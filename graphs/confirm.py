@@ -37,10 +37,22 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from typing import Literal
 
 Reading = Literal["yes", "no", "unclear", "request"]
 
+# Taking time to decide ("let me think about it first", "I'll sleep on it"): a pause, so
+# nothing is changed and the question is not put again at once.
+_THINKING = (
+    "let me think about it", "let me think it over", "let me think about that",
+    "i'll think about it", "ill think about it", "i will think about it",
+    "i need to think about it", "i need to think", "need to think about it",
+    "i want to think about it", "i'd like to think about it", "let me sleep on it",
+    "i'll sleep on it", "let me decide later", "i'll decide later", "give me some time",
+    "give me time", "let me get back to you", "i'll get back to you", "let me check first",
+)  # fmt: skip
+THINK_IT_OVER = tuple(p + tail for p in _THINKING for tail in ("", " first"))
 YES_PHRASES = (
     "yes", "y", "ya", "yeah", "yea", "yep", "yup", "yes please", "aye", "sure", "sure thing",
     "ok", "okay", "okey", "k", "kk", "alright", "all right", "of course", "certainly",
@@ -71,6 +83,7 @@ NO_PHRASES = (
     "nein", "nee", "nicht", "lieber nicht", "doch nicht", "noch nicht", "warte", "non",
     "pas maintenant", "pas encore", "surtout pas", "attends", "mejor no", "todavia no",
     "aun no", "espera", "ancora no", "meglio di no", "aspetta", "per niente",
+    *THINK_IT_OVER,
 )  # fmt: skip
 UNSURE_PHRASES = (
     "maybe", "perhaps", "not sure", "unsure", "i guess", "i suppose", "don't know", "dont know",
@@ -119,6 +132,9 @@ ABOUT_THE_CHANGE = QUESTION_WORDS | frozenset(
     | {"cost", "costs", "amount", "get", "back", "will", "would", "be", "going", "goes", "go"}
     | {"money", "come", "comes", "contains", "contain", "does", "products", "stuff", "things"}
     | {"which", "card", "account", "paid", "pay", "price", "the", "that", "this", "it", "i"}
+    # "before that, ...", "remind me first, ...": the change is still to be answered
+    | {"before", "first", "remind", "tell", "me", "each", "one", "ones", "again", "exactly"}
+    | {"did", "do", "decide", "say", "said", "charged", "costed", "priced", "much", "about"}
 )
 # A thumbs up or down (and the tick and cross marks): a yes or a no.
 _EMOJI = {"\U0001f44d": " yes ", "\U0001f44c": " yes ", "\u2705": " yes ", "\u2714": " yes "}
@@ -144,14 +160,19 @@ def words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", plain)
 
 
-def _asks_about_the_change(text: str, said: list[str], unmatched: list[str]) -> bool:
-    """A question whose words besides yes, no and courtesy are question words and words of
-    the waiting change ("wait, what's in that order?"): it is to be put again, not dropped."""
+def _asks_about_the_change(
+    text: str, said: list[str], unmatched: list[str], change: str = ""
+) -> bool:
+    """A question whose words besides yes, no and courtesy are question words, words about
+    a change and words of the waiting change itself ("wait, what's in that order?", "before
+    that, how much was the laptop in it?" when the change holds the laptop): it is to be put
+    again, not dropped."""
     asked = "?" in text or bool(said and said[0] in QUESTION_WORDS)
+    own = {w for w in words(change) if w.isalpha() and len(w) > 2}
     return (
         asked
         and any(w in QUESTION_WORDS for w in said)
-        and all(w in ABOUT_THE_CHANGE for w in unmatched)
+        and all(w in ABOUT_THE_CHANGE or w in own for w in unmatched)
     )
 
 
@@ -170,6 +191,7 @@ PAUSES = frozenset(
     {("hold", "on"), ("hang", "on"), ("wait",), ("wait", "a", "moment"), ("one", "moment")}
     | {("one", "sec"), ("not", "yet"), ("not", "now"), ("later",), ("warte",), ("attends",)}
     | {("espera",), ("aspetta",)}
+    | {tuple(p.split()) for p in THINK_IT_OVER}
 )
 
 
@@ -205,6 +227,27 @@ def _without_set_aside(text: str, change: str) -> str:
     return SET_ASIDE.sub(lambda m: m[0] if _about(words(m[1]), of_change) else " ", text)
 
 
+def answer_about(text: str, items: Sequence[tuple[str, str, float]]) -> str | None:
+    """The answer to a question about the waiting change that names some of its items ("wait,
+    how much was the laptop in it?"): each named item with its options and price, given as
+    ``(name, options, price)``; ``None`` when the reply asks nothing or names none of them."""
+    said = set(words(text))
+    if "?" not in text and not said & QUESTION_WORDS:
+        return None
+    named = [
+        (name, options, price)
+        for name, options, price in items
+        if any(w in said or w.rstrip("s") in said for w in words(name) if len(w) > 2)
+    ]
+    if not named:
+        return None
+    lines = [
+        f"The {name}{f' ({options})' if options else ''} is {price:,.2f}."
+        for name, options, price in named
+    ]
+    return " ".join(lines) + " Nothing has been changed yet."
+
+
 def read_answer(text: str, change: str = "") -> Reading:
     """How a reply to a confirmation question reads (see the module's rules). ``change``, the
     change asked about, lets a side topic set aside ("forget the headphones") count for nothing
@@ -234,7 +277,7 @@ def read_answer(text: str, change: str = "") -> Reading:
             if said[i] not in FILLER:
                 unmatched.append(said[i])
             i += 1
-    if unmatched and "yes" not in found and _asks_about_the_change(text, said, unmatched):
+    if unmatched and "yes" not in found and _asks_about_the_change(text, said, unmatched, change):
         return "unclear"
     if unmatched:
         return "request"

@@ -73,7 +73,7 @@ from langgraph.types import interrupt
 from pydantic import ValidationError
 
 from agents.prompts import NOT_CONFIRMED, customer_note
-from graphs.confirm import Reading, read_answer, refuses
+from graphs.confirm import Reading, answer_about, read_answer, refuses
 from infra.errors import ToolInputError
 from infra.metrics import confirmation_answered, confirmation_asked, tool_timer
 from tools.analyze.pii import find_pii
@@ -133,22 +133,41 @@ def confirmation_key(thread_id: str, call: ToolCall) -> str:
     return "confirm:" + hashlib.sha256(asked.encode()).hexdigest()
 
 
-def confirm(pending: dict[str, Any], summary: str) -> tuple[Reading, str]:
+def confirm(
+    pending: dict[str, Any],
+    summary: str,
+    items: Sequence[tuple[str, str, float]] = (),
+) -> tuple[Reading, str]:
     """Ask the shopper about a change until the answer is not unclear (at most ``MAX_ASKS``
-    times); how it reads, and the answer. Each question is a LangGraph ``interrupt``."""
-    question, answer = ASK, ""
+    times); how it reads, and the answer. Each question is a LangGraph ``interrupt``. A
+    question about the change's ``items`` (name, options, price) is answered before the change
+    is put again ("wait, how much was the laptop in it?")."""
+    lead, question, answer = "", ASK, ""
     reading: Reading = "unclear"
     for _ in range(MAX_ASKS):
         try:
-            answer = str(interrupt({"call": pending, "question": f"{summary}\n\n{question}"}))
+            asked = f"{lead}{summary}\n\n{question}"
+            answer = str(interrupt({"call": pending, "question": asked}))
         except GraphInterrupt:  # asked now; the node runs again with the answer
             confirmation_asked()
             raise
         reading = read_answer(answer, summary)
         if reading != "unclear":
             break
-        question = ASK_AGAIN
+        explained = answer_about(answer, items)
+        lead, question = (f"{explained}\n\n", ASK) if explained else ("", ASK_AGAIN)
     return reading, answer
+
+
+def order_items(store: Store, args: Mapping[str, Any]) -> list[tuple[str, str, float]]:
+    """The items of the order a change is about, as ``(name, options, price)``."""
+    order = store.get_order(str(args.get("order_id", ""))) if args.get("order_id") else None
+    if order is None:
+        return []
+    return [
+        (item.name, ", ".join(f"{k} {v}" for k, v in item.options.items()), item.price)
+        for item in order.items
+    ]
 
 
 def outcome_note(messages: Sequence[BaseMessage], call_id: str) -> str | None:
@@ -358,7 +377,7 @@ class CustomerService:
         if said is not None and read_answer(said, change.summary) == "yes":
             return self.commit(call, args, key), None, False
         pending = {"id": call["id"], "name": call["name"], "args": call["args"]}
-        reading, answer = confirm(pending, change.summary)
+        reading, answer = confirm(pending, change.summary, order_items(self.store, args))
         confirmation_answered(reading)
         if reading == "yes":
             return self.commit(call, args, key), None, True

@@ -164,6 +164,53 @@ def _answered_proposal(turn: Turn) -> bool:
     return bool(declined) and not turn.answer
 
 
+def _turns_down(
+    conv: ServiceConversation, index: int, request: Request, intent: ServiceIntent | None
+) -> bool:
+    """Whether message ``index``, handed on because it was more than a yes or no to the
+    change proposed the turn before, turns that change down with words of its own ("no wait,
+    keep it, I'll give it to my mum"): a refusal, and nothing in it that changes the proposal
+    (no other order, payment, address or reason, no "instead", no word of an order's items or
+    of the options they come in, as in "no, the blue one"). The change is then not put
+    again."""
+    if index < 1 or not _answered_proposal(conv.turns[index - 1]):
+        return False
+    text = conv.turns[index].text
+    if not (NO_START.search(text) or KEEP.search(text) or request.called_off):
+        return False
+    if request.order_ids or request.payment or request.address or request.reason:
+        return False
+    if request.intent is not None and request.intent != intent:
+        return False
+    if INSTEAD.search(text):  # "no - cancel the other one instead"
+        return False
+    return not _names_an_item(conv, request.words)
+
+
+# "no, the other one instead", "I meant the hose": a correction, never a refusal.
+INSTEAD = re.compile(r"\b(?:instead|meant|i mean)\b", re.IGNORECASE)
+
+
+def _names_an_item(conv: ServiceConversation, words: Sequence[str]) -> bool:
+    """Whether ``words`` name an item of an order read in the conversation, an option of one,
+    or an option its product comes in (a shared word of four letters or more, or a number)."""
+    known: set[str] = set()
+    items = [
+        item
+        for call in conv.calls
+        if call.data and "order_id" in call.data
+        for item in call.data.get("items", [])
+    ]
+    for item in items:
+        known |= set(folded(str(item.get("name", ""))))
+        known |= {w for v in item.get("options", {}).values() for w in folded(str(v))}
+        product = conv.product(str(item.get("product_id", ""))) or {}
+        for variant in product.get("variants", {}).values():
+            known |= {w for v in variant.get("options", {}).values() for w in folded(str(v))}
+    said = set(folded(" ".join(words)))
+    return any(w in known for w in said if len(w) > 3 or w.isdigit())
+
+
 def _service_turns(
     conv: ServiceConversation,
     requests: Sequence[Request],
@@ -202,7 +249,7 @@ def _frame(conv: ServiceConversation, requests: Sequence[Request]) -> Frame:
     for index, (turn, request) in enumerate(zip(conv.turns, requests, strict=True)):
         if request.intent is not None and request.intent != intent:
             start, intent = index, request.intent  # a new request (the same again adds details)
-        elif request.no:
+        elif request.no or _turns_down(conv, index, request, intent):
             start, intent = None, None
         elif start is None and request.order_ids:
             start, intent = index, "status"  # "what about #W6067464?"
@@ -237,6 +284,8 @@ class ServicePlanner:
         written = [c for c in self.conv.current.calls if c.name in WRITE_TOOLS and c.content]
         if written:
             return _text(self._after_write(written[-1]))
+        if _turns_down(self.conv, len(self.conv.turns) - 1, self.request, self.frame.intent):
+            return _text(answers.declined())
         intent = self.frame.intent
         if intent == "transfer":
             transfer = self.conv.this_turn("transfer_to_human_agents")

@@ -1,0 +1,83 @@
+"""Planner round 8, customer-service side, confirmation: a refusal with a reason of its own is
+not met by the same change again; taking time to decide is a pause; a question about the
+waiting change is answered and the change kept waiting. Wordings made up for the test; the
+flows run over the real tau-retail store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from graphs.confirm import answer_about, read_answer, refuses
+from tests.orders_helpers import copy_tau_store
+from tests.unit.test_offline_service import Chat
+from tools.catalog.sqlite import SqliteStore
+from tools.orders.tools import WRITE_TOOLS
+
+EMAIL = "omar.silva4147@example.com"
+CHANGE = "Cancel order #W7000001 (Desk Lamp (color brass) at 12.00; Rug at 80.00), reason: x."
+
+
+@pytest.fixture
+def store(tau_retail_dir: Path, tmp_path: Path) -> Iterator[SqliteStore]:
+    opened = copy_tau_store(tau_retail_dir, tmp_path / "store.sqlite")
+    yield opened
+    opened.close()
+
+
+def _status(store: SqliteStore, order_id: str) -> str:
+    order = store.get_order(order_id)
+    assert order is not None
+    return order.status
+
+
+@pytest.mark.parametrize(
+    "text", ["let me sleep on it", "I'll think about it first", "give me some time"]
+)
+def test_taking_time_to_decide_is_a_pause(text: str) -> None:
+    assert read_answer(text, CHANGE) == "no"
+    assert not refuses(text)  # a pause: a later "go ahead" may still make the change
+
+
+@pytest.mark.parametrize(
+    "text", ["one sec, what did the rug cost again?", "before I decide - the lamp, how much?"]
+)
+def test_a_question_naming_an_item_of_the_change_keeps_it_waiting(text: str) -> None:
+    assert read_answer(text, CHANGE) == "unclear"
+
+
+def test_a_question_about_an_item_is_answered_with_its_price() -> None:
+    items = [("Desk Lamp", "color brass", 12.0), ("Rug", "", 1080.0)]
+    assert answer_about("hmm how much was the rug?", items) == (
+        "The Rug is 1,080.00. Nothing has been changed yet."
+    )
+    assert answer_about("what about the sofa?", items) is None
+    assert answer_about("the rug, yes", items) is None  # no question
+
+
+async def test_a_refusal_with_a_reason_is_not_met_by_the_same_change(store: SqliteStore) -> None:
+    chat = Chat(store)
+    asked = await chat.say(f"{EMAIL} - please cancel #W9673784, I got it by accident")
+    assert "Shall I go ahead?" in asked.answer
+    kept = await chat.say("no actually, keep it, my brother wants it after all")
+    assert "left everything as it was" in kept.answer
+    assert "Shall I go ahead?" not in kept.answer
+    closing = await chat.say("cheers, that's everything")
+    assert not [c for c in closing.tool_calls if c["name"] in WRITE_TOOLS and "output" not in c]
+    assert "Shall I go ahead?" not in closing.answer
+    assert _status(store, "#W9673784") == "pending"
+
+
+async def test_a_question_in_the_middle_is_answered_and_the_change_waits(
+    store: SqliteStore,
+) -> None:
+    chat = Chat(store)
+    await chat.say(f"{EMAIL} - please cancel #W9673784, I got it by accident")
+    asked = await chat.say("hang on, what did the espresso machine cost in that one?")
+    assert "The Espresso Machine" in asked.answer and "2,794.70" in asked.answer
+    assert "Shall I go ahead?" in asked.answer
+    assert _status(store, "#W9673784") == "pending"
+    await chat.say("right, go for it")
+    assert _status(store, "#W9673784") == "cancelled"
