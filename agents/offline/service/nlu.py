@@ -266,8 +266,12 @@ LAST_FOUR = _re(r"\bending (?:in |with )?(\d{4})\b")
 ORIGINAL = _re(r"\b(?:original|same (?:card|method|payment|way|account)|"
                r"(?:the )?way i paid|how i paid|what i paid with|paid with)\b")  # fmt: skip
 
-NO_LONGER = _re(r"\b(?:no longer (?:need|want)(?:ed)?|(?:don'?t|do not|didn'?t) (?:need|want)|"
-                r"not needed|changed my mind|no use for)\b")  # fmt: skip
+# "no longer needed" in many wordings, broken English included ("i not need anymore", "no
+# need for it now", "need it no more").
+NO_LONGER = _re(r"\b(?:no longer (?:need|want)(?:ed)?|(?:don'?t|do not|didn'?t|not|never) (?:need|"
+                r"want)|not needed|changed my mind|no use for|no (?:more )?need (?:for|of) "
+                r"(?:it|this|that|them)|(?:need|want) (?:it|this|that|them) no (?:more|longer)|"
+                r"not (?:necessary|required|useful) any ?more)\b")  # fmt: skip
 MISTAKE = _re(r"\b(?:mistake|mistaken|by accident|accident(?:al(?:ly)?)?|ordered (?:it )?twice|"
               r"wrong (?:item|order|one|thing))\b")  # fmt: skip
 
