@@ -16,6 +16,7 @@ ACTIONS = {
     "payment": "change how an order is paid",
     "methods": "list your saved payment methods",
     "paid": "check what you paid",
+    "refunded": "check a refund",
     "balance": "check your gift card balance",
     "profile": "check your default address",
 }
@@ -207,6 +208,75 @@ def status(order: Record) -> str:
     return "\n".join(lines)
 
 
+def refunded(order: Record, user: Record) -> str:
+    """Whether the order's money came back, from its payment history: each refund made and
+    where it went, or that none is recorded (with why, when the status says)."""
+    order_id, state = order.get("order_id"), order.get("status")
+    history: Sequence[Record] = order.get("payment_history", [])
+    refunds = [h for h in history if h.get("transaction_type") == "refund"]
+    if not refunds:
+        why = {
+            "pending": "it is still pending, so nothing has been taken back",
+            "processed": "it has been processed and is on its way",
+            "delivered": "it was delivered and nothing in it has been returned",
+        }.get(str(state), f"its status is {state}")
+        return f"No refund is recorded for order {order_id}: {why}."
+    lines = [
+        f"{money(h.get('amount', 0))} to your {_method_kind(str(h.get('payment_method_id')), user)}"
+        for h in refunds
+    ]
+    total = sum(float(h.get("amount", 0)) for h in refunds)
+    head = f"Yes: order {order_id} is {state}, and {money(total)} has been refunded"
+    tail = (
+        "A refund to a gift card is there at once; to a card or PayPal it takes 5-7 business days."
+    )
+    if len(lines) == 1:
+        return f"{head} ({lines[0]}). {tail}"
+    return "\n".join([f"{head}:", *(f"- {line}" for line in lines), tail])
+
+
+def order_total(order: Record) -> float:
+    """What an order comes to: the prices of the items it holds."""
+    return sum(float(item.get("price", 0)) for item in order.get("items", []))
+
+
+def several(orders: Sequence[Record], total: bool) -> str:
+    """Several orders at once: each one's status, items and total; with ``total``, their sum
+    stated with its parts."""
+    lines = [
+        f"- {o.get('order_id')} ({o.get('status')}: {item_names(o)}): {money(order_total(o))}"
+        for o in orders
+    ]
+    if not total:
+        return "\n".join(["Your orders:", *lines])
+    parts = " + ".join(money(order_total(o)) for o in orders)
+    whole = sum(order_total(o) for o in orders)
+    return "\n".join([f"Together they come to {money(whole)} ({parts}):", *lines])
+
+
+POSSIBLE = {
+    "cancel": ("cancelled", "cancel it", "tell me why: is it no longer needed, or was it "
+               "ordered by mistake?"),
+    "return": ("returned", "return items from it", "tell me which items, and where the refund "
+               "should go."),
+    "exchange": ("exchanged", "exchange items in it", "tell me which items, and what you "
+                 "would like instead."),
+    "address": ("sent to another address", "change its address", "tell me the new address."),
+    "payment": ("paid another way", "change how it is paid", "tell me which payment method."),
+}  # fmt: skip
+
+
+def possible(order: Record, intent: str) -> str:
+    """A change asked about as a question ("can that one be cancelled?") on an order whose
+    status allows it: yes, and what is needed to go ahead; nothing is proposed yet."""
+    done, verb, needs = POSSIBLE.get(intent, ("changed", "change it", "tell me what to change."))
+    return (
+        f"Yes: order {order.get('order_id')} ({item_names(order)}) is {order.get('status')}, "
+        f"so it can still be {done}. Nothing has been changed. If you would like me to {verb}, "
+        f"{needs}"
+    )
+
+
 def wrong_status(order: Record, intent: str) -> str:
     needed = "pending" if intent in ("cancel", "address") else "delivered"
     verb = {"cancel": "cancelled", "address": "re-addressed", "return": "returned"}.get(
@@ -214,6 +284,16 @@ def wrong_status(order: Record, intent: str) -> str:
     )
     if intent == "exchange":
         needed = "pending or delivered"
+    if order.get("status") == "cancelled":  # "can you put it back through?": it stays so
+        history: Sequence[Record] = order.get("payment_history", [])
+        back = sum(
+            float(h.get("amount", 0)) for h in history if h.get("transaction_type") == "refund"
+        )
+        refund = f" Its payment of {money(back)} was refunded." if back else ""
+        return (
+            f"Order {order.get('order_id')} is cancelled: a cancelled order can't be changed or "
+            f"put back through, so its items would have to be ordered again.{refund}"
+        )
     return (
         f"Order {order.get('order_id')} is {order.get('status')}, so it can't be {verb}: only "
         f"{needed} orders can."

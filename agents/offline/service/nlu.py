@@ -26,6 +26,7 @@ ServiceIntent = Literal[
     "payment",
     "methods",
     "paid",
+    "refunded",
     "balance",
     "profile",
 ]
@@ -208,6 +209,35 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
 DONE_QUESTION = _re(
     r"^\W*(?:\w+[,!]?\s+)?(?:was|were|is|has|have|did)\b[^?]*\b(?:cancell?ed|returned|"
     r"exchanged|refunded)\b"
+)
+# "did I get my money back?", "have I been refunded yet?", "where's my refund?": whether a
+# refund was made, answered from the order's payment history (not a request for one).
+REFUNDED_QUESTION = _re(
+    r"\b(?:did|have|has|had|was|were)\s+(?:i|we|you|it|they|that|this|(?:the|my|that|this) "
+    r"\w+(?: \w+)?)\b[^.?!]{0,25}?\b(?:money back|refund(?:ed|s)?|reimburs\w*|credited|"
+    r"paid back)\b|"
+    r"\bwhere(?:'?s| is| are)\b[^.?!]{0,15}?\b(?:refund|money)\b|"
+    r"\b(?:refund|money)\b[^.?!]{0,20}?\b(?:gone|come|went|came|been) (?:through|back|in)\b|"
+    r"\b(?:got|received|seen) (?:my|the|a|any) (?:money back|refund)\b[^.]*\?"
+)
+# "can that one be cancelled?", "is it too late to return it?": whether a change is possible,
+# asked before (or instead of) asking for it; answered from the order's status, not proposed.
+ASKS_POSSIBLE = _re(
+    r"\b(?:can|could|may)\b(?! (?:i|we|you)\b)[^.?!]{0,30}?\bbe (?:still )?(?:cancell?ed|returned|"
+    r"exchanged|changed|modified|swapped|re-?addressed|redirected)\b|"
+    r"\b(?:is|would) (?:it|that|this) (?:still )?(?:possible|too late|allowed) (?:for me )?to "
+    r"(?:still )?(?:cancel|return|exchange|change|modify|swap)\b|"
+    r"\b(?:is|are)\s+(?:it|that|this|they|those|these|order|that one|this one|"
+    r"(?:the|my|that|this)\s+\w+)\s+(?:still\s+)?(?:cancell?able|returnable|exchangeable)\b|"
+    r"\bam i (?:still )?(?:able|allowed) to (?:cancel|return|exchange)\b"
+)
+_POSSIBLE_VERBS: tuple[tuple[str, ServiceIntent], ...] = (
+    ("cancel", "cancel"), ("return", "return"), ("exchange", "exchange"), ("swap", "exchange"),
+)  # fmt: skip
+# "what do they come to altogether?", "the total of both": a sum over several orders.
+ASKS_TOTAL = _re(
+    r"\b(?:altogether|all together|in total|combined|together|add up|adds up|added up|"
+    r"come to|comes to|came to|sum|grand total|totals?|between them|both)\b"
 )
 # A message pointing back at the order just discussed ("go ahead and cancel it", "that order").
 ORDER_AGAIN = _re(r"\border(?:\s+(?:number\s+|no\.?\s+)?order)+\b")
@@ -502,6 +532,8 @@ class Request:
     bye: bool = False
     wait: bool = False
     asks_refund: bool = False  # "what would I get back?": how much a refund would be
+    asks_possible: bool = False  # "can that one be cancelled?": whether, not a request
+    asks_total: bool = False  # "what do they come to altogether?": a sum over orders
     called_off: bool = False  # "don't cancel it after all": a no that names the action
 
     @property
@@ -705,6 +737,13 @@ def understand_request(text: str) -> Request:
     request.intent = next((name for name, cue in INTENTS if cue.search(stateless)), None)
     if DONE_QUESTION.search(rest):
         request.intent = "status"
+    if REFUNDED_QUESTION.search(rest):
+        request.intent = "refunded"
+    request.asks_possible = bool(possible := ASKS_POSSIBLE.search(rest))
+    if possible and request.intent is None:  # "is that order still cancellable?"
+        verb = possible[0].lower()
+        request.intent = next((i for s, i in _POSSIBLE_VERBS if s in verb), None)
+    request.asks_total = bool(ASKS_TOTAL.search(rest))
     request.payment = _payment(rest)
     # "what's the refund amount?" asks about a refund; "I want a refund" asks for a return
     request.asks_refund = bool(REFUND_AMOUNT.search(text))

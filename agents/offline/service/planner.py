@@ -137,6 +137,12 @@ def _most_named(records: Sequence[Record], words: Sequence[str]) -> list[Record]
     return [r for r, n in zip(named, covered, strict=True) if n == best]
 
 
+def _refund_made(order: Record) -> bool:
+    """Whether the order's payment history records a refund."""
+    history: Sequence[Record] = order.get("payment_history", [])
+    return any(h.get("transaction_type") == "refund" for h in history)
+
+
 def _default_address(user: Record) -> dict[str, str] | None:
     """The account's default address, as the address tools take it; ``None`` when it has no
     street, city or zip code."""
@@ -446,6 +452,8 @@ class ServicePlanner:
             records = [r for r in records if r.get("status") == state] or records
         named = _most_named(records, [*self.frame.words, *self.frame.order_words])
         fits = [r for r in records if r.get("status") in STATUSES.get(intent, (r.get("status"),))]
+        if intent == "refunded":  # "did I get my money back?": the orders money went back on
+            fits = [r for r in records if _refund_made(r)] or fits
         for candidates in ([r for r in named if r in fits], named):
             if len(candidates) == 1:
                 # one order holds what was named (it may not fit: said so); a status is read
@@ -476,6 +484,12 @@ class ServicePlanner:
             return _text(answers.gift_card_balances(user))
         if intent == "profile":
             return _text(answers.default_address(user))
+        named = self.request.order_ids
+        if intent in ("status", "paid") and len(named) > 1:
+            # "#W1 and #W2, what do they come to altogether?": each order, and their sum
+            fetch = self._fetch(named, fresh=intent == "status")
+            records = [r for o in named if (r := self.conv.order(o)) is not None]
+            return fetch or _text(answers.several(records, self.request.asks_total))
         order = self._pick_order(user, intent)
         if isinstance(order, Step):
             return order
@@ -483,8 +497,12 @@ class ServicePlanner:
             return _text(answers.status(order))
         if intent == "paid":
             return _text(answers.paid(order, self._named_items(order), user))
+        if intent == "refunded":
+            return _text(answers.refunded(order, user))
         if order.get("status") not in STATUSES[intent]:
             return _text(answers.wrong_status(order, intent))
+        if self.request.asks_possible:  # "can that one be cancelled?": whether, not a request
+            return _text(answers.possible(order, intent))
         if self.request.asks_refund and intent in ("return", "cancel"):
             items = self._items(order, "return") if intent == "return" else order.get("items", [])
             return items if isinstance(items, Step) else _text(answers.refund_amount(order, items))

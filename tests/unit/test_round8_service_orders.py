@@ -1,0 +1,94 @@
+"""Planner round 8, customer-service side, questions about orders: "can it be cancelled?" is
+answered, not proposed; "did I get my money back?" is read from the payment history; several
+orders summed; "no longer needed" read in plain and broken English. Wordings made up for the
+test; the flows run over the real tau-retail store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agents.offline.service.nlu import understand_request
+from tests.orders_helpers import copy_tau_store
+from tests.unit.test_offline_service import Chat, names
+from tools.catalog.sqlite import SqliteStore
+from tools.orders.tools import WRITE_TOOLS
+
+EMAIL = "omar.silva4147@example.com"
+
+
+@pytest.fixture
+def store(tau_retail_dir: Path, tmp_path: Path) -> Iterator[SqliteStore]:
+    opened = copy_tau_store(tau_retail_dir, tmp_path / "store.sqlite")
+    yield opened
+    opened.close()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["i not want it anymore", "we no need for this now", "need it no more, sorry",
+     "it is not necessary any more"],
+)  # fmt: skip
+def test_no_longer_needed_in_plain_and_broken_english(text: str) -> None:
+    assert understand_request(text).reason == "no longer needed"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["have you refunded me for that one?", "was I ever reimbursed for #W1216601",
+     "where's my refund for it", "has the money gone back to my card yet?"],
+)  # fmt: skip
+def test_whether_a_refund_was_made_is_a_question_not_a_return(text: str) -> None:
+    assert understand_request(text).intent == "refunded"
+
+
+@pytest.mark.parametrize(
+    "text", ["I'd like a refund for the blender", "I just want my money back for the rug"]
+)
+def test_asking_for_a_refund_stays_a_return(text: str) -> None:
+    assert understand_request(text).intent == "return"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("could the second one still be cancelled?", "cancel"),
+        ("is it too late to return the blender?", "return"),
+        ("is that one still cancelable", "cancel"),
+    ],
+)
+def test_whether_a_change_is_possible_is_a_question(text: str, intent: str) -> None:
+    request = understand_request(text)
+    assert request.asks_possible and request.intent == intent
+
+
+def test_asking_to_cancel_is_not_asking_whether_one_can() -> None:
+    assert not understand_request("can you cancel #W9673784 for me").asks_possible
+
+
+async def test_whether_an_order_can_be_cancelled_is_answered_not_proposed(
+    store: SqliteStore,
+) -> None:
+    chat = Chat(store)
+    result = await chat.say(f"{EMAIL} - is #W9728773 still cancellable?")
+    assert not set(names(result)) & WRITE_TOOLS
+    assert "can still be cancelled" in result.answer and "Shall I go ahead?" not in result.answer
+    asked = await chat.say("alright then cancel it, I don't need it anymore")
+    assert "Shall I go ahead?" in asked.answer
+
+
+async def test_a_refund_is_read_from_the_payment_history(store: SqliteStore) -> None:
+    chat = Chat(store)
+    result = await chat.say(f"{EMAIL}: was I ever reimbursed for #W1216601?")
+    assert "643.69 has been refunded" in result.answer and "PayPal" in result.answer
+    pending = await chat.say("and have I been refunded for #W9728773?")
+    assert "No refund is recorded for order #W9728773" in pending.answer
+
+
+async def test_several_orders_summed(store: SqliteStore) -> None:
+    chat = Chat(store)
+    result = await chat.say(f"{EMAIL} - #W9728773 plus #W9673784, how much is that combined?")
+    assert "4,627.45 (1,412.70 + 3,214.75)" in result.answer
+    assert not set(names(result)) & WRITE_TOOLS
