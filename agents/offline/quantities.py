@@ -18,9 +18,10 @@ import re
 from collections.abc import Sequence
 
 from agents.offline.answers import error_answer
+from agents.offline.comparisons import in_play
 from agents.offline.context import DETAILS, STOCK, Conversation, ToolRecord
 from agents.offline.dialogue import Dialogue
-from agents.offline.nlu import NluContext, ShownProduct
+from agents.offline.nlu import NluContext, ShownProduct, understand
 from agents.offline.step import Step, ToolCallPlan, answered, call_then_answer, say
 from agents.offline.targets import resolve
 from agents.offline.text import currency_symbol, format_price, normalize, tokens
@@ -60,6 +61,15 @@ _QUESTION_WORD = re.compile(
     r"each|i|me|my|us|our|need|want|order|supply|buy|like|take|ok|so|then|just|okay|fine|"
     r"good|alright|with|customer|job|request)"
 )
+
+
+# "48 of each", "a dozen of both", "10 of the first and 5 of the second": counts per product.
+_OF_EACH = re.compile(
+    rf"\b{_N} (?:of )?(?:each|both|apiece|of (?:the )?(?:two|three|four|them all))\b"
+)
+_COUNT_OF = re.compile(rf"\b{_N} (?:of|x|×)\b")
+# Where one product's count ends and the next one's begins.
+_NEXT_COUNT = re.compile(r"\s*(?:,|;|\band\b|\bplus\b|&)\s*")
 
 
 def _count(pattern: re.Pattern[str], text: str) -> int | None:
@@ -223,6 +233,12 @@ def quantity_step(d: Dialogue) -> Step | None:
         return call_then_answer(
             d.conv, STOCK, {"product_id": pid}, lambda r: _stock_for(r, wanted, product)
         )
+    counted = _counted_ids(d, norm) if _PRICE_CUE.search(norm) else None
+    if counted and not _is_id(norm, d.vocab):
+        priced = _priced(d, [pid for pid, _ in counted])
+        if isinstance(priced, Step):
+            return priced
+        return say(_costs(priced, [n for _, n in counted]))
     count = _count(_COST_OF, norm)
     if count is not None and not _is_id(norm, d.vocab):
         pid = _one_product(d, norm)
@@ -237,6 +253,42 @@ def quantity_step(d: Dialogue) -> Step | None:
         priced = _priced(d, ids)
         return priced if isinstance(priced, Step) else say(_together(priced))
     return None
+
+
+def _counted_ids(d: Dialogue, norm: str) -> list[tuple[str, int]] | None:
+    """(product, count) for "48 of each" (the products in play, else the two last looked at)
+    or "10 of the first and 5 of the second" (each count with the product it names)."""
+    each = _count(_OF_EACH, norm)
+    if each is not None:
+        ids = in_play(d.conv) or _together_ids(d, norm)
+        return [(pid, each) for pid in ids] if len(ids) >= 2 else None
+    chunks = [c for c in _NEXT_COUNT.split(norm) if _COUNT_OF.search(c)]
+    if len(chunks) < 2:
+        return None
+    counted: list[tuple[str, int]] = []
+    for chunk in chunks:
+        found = _COUNT_OF.search(chunk)
+        count = _count(_COUNT_OF, chunk)
+        if found is None or count is None:
+            return None
+        u = understand(chunk[found.end() :], d.vocab, d.ctx)
+        targets = resolve(u, d.ctx) if u.references else None
+        pid = targets.ids[0] if targets and targets.ids and not targets.reply else None
+        pid = pid or _said_product(chunk, d.ctx)
+        if pid is None:
+            return None
+        counted.append((pid, count))
+    return counted
+
+
+def _costs(products: Sequence[ShownProduct], counts: Sequence[int]) -> str:
+    """Each count times its unit price, and the sum."""
+    lines = [
+        f"- {n:,} × {p.title} ({p.id}) at {_money(p, p.price)} = {_money(p, round(p.price * n, 2))}"
+        for p, n in zip(products, counts, strict=True)
+    ]
+    total = round(sum(p.price * n for p, n in zip(products, counts, strict=True)), 2)
+    return "\n".join([*lines, f"Total: {_money(products[0], total)}."])
 
 
 def _is_id(norm: str, vocab: CatalogVocabulary) -> bool:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from agents.offline import answers
+from agents.offline.comparisons import comparison_step
 from agents.offline.content_requests import content_step
 from agents.offline.dialogue import Dialogue
 from agents.offline.foreign import read_as_note
@@ -63,6 +64,13 @@ SKILLS: tuple[Skill, ...] = (
         content_step,
         '"write a description for 22423" names a product and would read as a search or a '
         "details question to the skills below",
+    ),
+    Skill(
+        "comparisons",
+        comparison_step,
+        '"A vs B, which is cheaper", "which of the two have you got more of": two or more '
+        "products looked up side by side; shopping would search for all the words at once, and "
+        "the stock and supply skills below would answer one product",
     ),
     Skill(
         "stock and forecast",

@@ -1,0 +1,378 @@
+"""Products set side by side: "A vs B, which is cheaper?", "compare A, B and C: prices?",
+"how much are the A and the B each", then "which of the two have you got more of", "which
+sells better", "and the C one, how does that compare on stock".
+
+- Naming: the message is cut at commas, "vs", "or" and "and"; each piece that names one
+  catalog title (``CatalogVocabulary.named_product``) is a product. A piece is joined with the
+  next when together they name a title better ("the pink regency teacup and saucer"); a piece
+  saying "the green one" takes the product kind of the piece before it, else the words said
+  are put in place of a word of that product's title ("green" for "pink").
+- In play: the products the last turn looked up one by one, when it looked up two or more;
+  a follow-up that asks a comparison names none of them again.
+- Facts: the price and the stock come from ``get_product``, the sales (the forecast sold a
+  day) from ``check_inventory``; each product is looked up, all in one round, and the answer
+  lists them side by side, then says which one the question picks (the cheaper, the one with
+  more in stock, the better seller) or that they tie.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from agents.offline.answers import details_answer, error_answer, stock_answer
+from agents.offline.context import DETAILS, STOCK, Conversation, ToolRecord
+from agents.offline.dialogue import Dialogue
+from agents.offline.entities import Linked
+from agents.offline.references import one_phrase_words, title_holds
+from agents.offline.siblings import swapped_title
+from agents.offline.step import Step, ToolCallPlan, answered, call_then_answer, say
+from agents.offline.text import currency_symbol, format_price, normalize, tokens
+from agents.offline.vocabulary import CatalogVocabulary
+
+MIN_PRODUCTS = 2
+MAX_PRODUCTS = 4
+# Where a list of products breaks: "A vs B", "A, B and C", "A or B", "A compared to B".
+_BREAK = re.compile(
+    r"\s*([,;:?!()&]|\.(?:\s|$)|\s-+\s|\bvs\.?|\bversus\b|\bor\b|\band\b|\bcompared (?:to|with)\b"
+    r"|\bagainst\b|\bthen\b|\bwith\b)\s*"
+)
+# The joints a title may hold itself: "Gin and Tonic Mug", "Jam Making Set with Jars".
+_JOINS = frozenset({"and", "&", "with"})
+# Words of a piece that name no product: "the", "how much are", "prices".
+_NOT_NAMING = frozenset(
+    """the a an this that these those one ones each both which what whats how much many is are
+    was were do does did you your have has got price prices cost costs comparing compare
+    between difference please ok okay so then also too""".split()  # noqa: SIM905
+)
+_ASKS_COMPARISON = re.compile(
+    r"\b(?:compar\w*|vs\.?|versus|difference|differ|between|which|each|both|side by side"
+    r"|or the other|against)\b"
+)
+_PRICE = re.compile(
+    r"\b(?:price\w*|cost\w*|cheap\w*|dear\w*|expensive|pricier|priciest|how much|money|"
+    r"afford\w*|spend)\b"
+)
+_CHEAP = re.compile(r"\b(?:cheap\w*|less expensive|least expensive|lower pric\w*|better value)\b")
+_DEAR = re.compile(r"\b(?:dearer|dearest|pricier|priciest|more expensive|most expensive)\b")
+_STOCK = re.compile(
+    r"\b(?:stock\w*|how many|more of|most of|fewer|less of|left|available|supply|quantit\w*|"
+    r"units)\b"
+)
+_SALES = re.compile(
+    r"\b(?:sells?|selling|seller|sellers|sold|sales|popular\w*|demand|moves? (?:faster|quicker|"
+    r"better)|goes? (?:faster|quicker)|shifts? (?:more|better|faster))\b"
+)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The facts a comparison asks for."""
+
+    price: bool
+    stock: bool
+    sales: bool
+
+    @classmethod
+    def read(cls, norm: str) -> Asked:
+        stock, sales = bool(_STOCK.search(norm)), bool(_SALES.search(norm))
+        price = bool(_PRICE.search(norm)) or not (stock or sales)
+        return cls(price=price, stock=stock, sales=sales)
+
+
+def _content(piece: str) -> list[str]:
+    return [w for w in tokens(piece) if w not in _NOT_NAMING]
+
+
+def named_products(
+    text: str, vocab: CatalogVocabulary, anchor: Sequence[tuple[str, str]] = ()
+) -> list[str]:
+    """The products ``text`` names one by one, in the order said (see the module's note);
+    ``anchor`` (id, title) are products already in play that "the green one" may vary."""
+    parts = _BREAK.split(normalize(text))
+    # the pieces, each with the word that joined it to the one before ("and", "," ...)
+    pieces = [
+        (parts[i].strip(), parts[i - 1].strip() if i else "") for i in range(0, len(parts), 2)
+    ]
+    pieces = [(p, joint) for p, joint in pieces if p]
+    found: list[tuple[str, str]] = []  # (id, title) in the order said
+    i = 0
+    while i < len(pieces):
+        piece = pieces[i][0]
+        alone = _linked(piece, vocab)
+        if i + 1 < len(pieces) and pieces[i + 1][1] in _JOINS:
+            # "the pink regency teacup and saucer": "saucer" alone names nothing
+            after = pieces[i + 1][0]
+            joined = vocab.named_product(f"{piece} {pieces[i + 1][1]} {after}")
+            apart = vocab.named_product(after) if _content(after) else None
+            if (
+                joined is not None
+                and apart is None
+                # a piece naming a whole title alone is a product of its own
+                and (
+                    alone is None
+                    or (alone.coverage < 1.0 and joined.product_id == alone.product_id)
+                )
+                and joined.matched > (alone.matched if alone else 0)
+            ):
+                found.append((joined.product_id, joined.title))
+                i += 2
+                continue
+        if alone is not None:
+            found.append((alone.product_id, alone.title))
+        elif _content(piece):
+            varied = _varied(piece, vocab, [*anchor, *found][-1:] if (anchor or found) else [])
+            if varied is not None:
+                found.append(varied)
+        i += 1
+    return list(dict.fromkeys(pid for pid, _ in found))
+
+
+def _linked(piece: str, vocab: CatalogVocabulary) -> Linked | None:
+    """The product a piece names: its whole title, else most of it ("the oak board")."""
+    content = _content(piece)
+    if not content:
+        return None
+    named = vocab.named_product(piece)
+    if named is None and len(content) >= MIN_PRODUCTS:
+        named = vocab.loosely_named_product(" ".join(content))
+    return named
+
+
+def _varied(
+    piece: str, vocab: CatalogVocabulary, before: Sequence[tuple[str, str]]
+) -> tuple[str, str] | None:
+    """ "the green one" after the Pink Regency Teacup and Saucer: the kind of the product
+    before with the words said, else its title with one word swapped for them."""
+    if not before:
+        return None
+    pid, title = before[-1]
+    words = _content(piece)
+    if not words or not all(vocab.knows_word(w) for w in words):
+        return None
+    # "the vintage union jack one" after the Party Bunting: the words with that title's
+    linked = vocab.named_product(f"{' '.join(words)} {normalize(title)}")
+    if linked is not None and linked.product_id != pid and linked.coverage >= 1.0:
+        return linked.product_id, linked.title
+    swapped = swapped_title(vocab, words, tokens(normalize(title)), pid)
+    if swapped is None:
+        return None
+    return swapped, vocab.title_of(swapped) or ""
+
+
+def in_play(conv: Conversation) -> list[str]:
+    """The products the last turn looked up one by one, when there were two or more."""
+    if not conv.turns:
+        return []
+    ids = [
+        str(r.output.get("product_id") or r.output.get("id") or "")
+        for r in conv.turns[-1]
+        if r.name in (DETAILS, STOCK) and r.output is not None
+    ]
+    ids = list(dict.fromkeys(i for i in ids if i))
+    return ids if len(ids) >= MIN_PRODUCTS else []
+
+
+def _calls(d: Dialogue, ids: Sequence[str], asked: Asked) -> list[ToolCallPlan]:
+    """The look-ups not yet made this turn."""
+    wanted: list[tuple[str, str]] = []
+    if (asked.price or asked.stock) and DETAILS in d.tool_names:
+        wanted += [(DETAILS, pid) for pid in ids]
+    if asked.sales and STOCK in d.tool_names:
+        wanted += [(STOCK, pid) for pid in ids]
+    done = {(r.name, str(r.args.get("product_id", "")).lower()) for r in answered(d.conv, DETAILS)}
+    done |= {(r.name, str(r.args.get("product_id", "")).lower()) for r in answered(d.conv, STOCK)}
+    return [
+        ToolCallPlan(name, {"product_id": pid})
+        for name, pid in wanted
+        if (name, pid.lower()) not in done
+    ]
+
+
+@dataclass
+class _Facts:
+    pid: str
+    title: str = ""
+    price: float | None = None
+    currency: str = ""
+    stock: int | None = None
+    in_stock: bool | None = None
+    daily: float | None = None
+
+
+def _facts(records: Sequence[ToolRecord], ids: Sequence[str]) -> list[_Facts] | str:
+    """What the look-ups ``records`` said of each product, or the error of one that failed."""
+    by_id: dict[str, _Facts] = {pid.lower(): _Facts(pid) for pid in ids}
+    for record in records:
+        if record.name not in (DETAILS, STOCK):
+            continue
+        facts = by_id.get(str(record.args.get("product_id", "")).lower())
+        if facts is None:
+            continue
+        if record.output is None:
+            return error_answer(record)
+        out: dict[str, Any] = record.output
+        facts.title = str(out.get("title") or facts.title)
+        if isinstance(out.get("price"), int | float):
+            facts.price = float(out["price"])
+            facts.currency = str(out.get("currency", ""))
+        if isinstance(out.get("stock"), int):
+            facts.stock = int(out["stock"])
+        if isinstance(out.get("in_stock"), bool):
+            facts.in_stock = bool(out["in_stock"])
+        if isinstance(out.get("daily_demand"), int | float):
+            facts.daily = float(out["daily_demand"])
+    return list(by_id.values())
+
+
+def _line(f: _Facts, asked: Asked) -> str:
+    parts: list[str] = []
+    if asked.price and f.price is not None:
+        parts.append(format_price(f.price, currency_symbol(f.currency)))
+    if asked.stock or asked.price:
+        if f.in_stock is False:
+            parts.append("out of stock")
+        elif f.stock is not None:
+            parts.append(f"{f.stock:,} in stock")
+    if asked.sales:
+        sold = f"sells about {f.daily:.1f} a day (forecast)" if f.daily is not None else None
+        parts.append(sold or "no sales forecast")
+    return f"- {f.title} ({f.pid}): {', '.join(parts)}"
+
+
+def _verdict(facts: Sequence[_Facts], norm: str, asked: Asked) -> tuple[list[_Facts], str]:
+    """The products the question picks (one, or those tied) and the sentence that says so."""
+    two = len(facts) == MIN_PRODUCTS
+    if asked.sales:
+        says = ("sells better", "sell about the same") if two else ("sells best", "sell best")
+        return _pick(facts, lambda f: f.daily, *says)
+    if asked.stock and not (_CHEAP.search(norm) or _DEAR.search(norm)):
+        says = ("has more in stock", "have the same stock")
+        if not two:
+            says = ("has the most in stock", "have the most in stock, the same number")
+        return _pick(facts, lambda f: f.stock, *says)
+    if _DEAR.search(norm):
+        says = ("is dearer", "cost the same") if two else ("is the dearest", "are the dearest")
+        return _pick(facts, lambda f: f.price, *says)
+    says = ("is cheaper", "cost the same") if two else ("is the cheapest", "are the cheapest")
+    return _pick(facts, lambda f: -f.price if f.price is not None else None, *says)
+
+
+def _pick(facts: Sequence[_Facts], value: Any, says: str, tie: str) -> tuple[list[_Facts], str]:
+    """The one product with the top ``value``, with what it ``says``; the tied ones with
+    ``tie``; nothing picked when all are level."""
+    scored = [(v, f) for f in facts if (v := value(f)) is not None]
+    if len(scored) < MIN_PRODUCTS:
+        return [], ""
+    top = max(v for v, _ in scored)
+    winners = [f for v, f in scored if v == top]
+    if len(winners) == 1:
+        return winners, f"{winners[0].title} {says}."
+    if len(winners) == len(scored) > MIN_PRODUCTS:
+        return [], "They are all level on that."
+    return winners, f"{' and '.join(f.title for f in winners)} {tie}."
+
+
+def _answer(d: Dialogue, ids: Sequence[str], asked: Asked) -> Step:
+    calls = _calls(d, ids, asked)
+    if calls:
+        return Step(calls=calls)
+    facts = _facts([*answered(d.conv, DETAILS), *answered(d.conv, STOCK)], ids)
+    if isinstance(facts, str):
+        return say(facts)
+    lines = [_line(f, asked) for f in facts]
+    _, verdict = _verdict(facts, normalize(d.text), asked)
+    return say("\n".join(["Side by side:", *lines, *([verdict] if verdict else [])]))
+
+
+def _told_apart(norm: str, playing: Sequence[str], d: Dialogue) -> Step | None:
+    """ "how many chocolate ones in stock" after two hot water bottles were compared: the one
+    product in play whose title holds the words said before "ones", looked up alone (its stock
+    for a stock question, else its details)."""
+    said = one_phrase_words(norm)
+    titles = {
+        pid: set(tokens(normalize(d.ctx.known[pid.lower()].title)))
+        for pid in playing
+        if pid.lower() in d.ctx.known
+    }
+    fits = [
+        pid for pid, words in titles.items() if said and all(title_holds(words, w) for w in said)
+    ]
+    if len(fits) != 1:
+        return None
+    if _STOCK.search(norm) and not _PRICE.search(norm) and STOCK in d.tool_names:
+        return call_then_answer(d.conv, STOCK, {"product_id": fits[0]}, stock_answer)
+    return call_then_answer(d.conv, DETAILS, {"product_id": fits[0]}, details_answer)
+
+
+# "is that one in stock", "how much is it": one product meant, by a pronoun alone.
+_THAT_ONE = re.compile(r"\b(?:that|this|the) one\b|\bit\b|\bthat\b(?! one)")
+
+
+def last_pick(conv: Conversation) -> list[str]:
+    """The products the last turn's side-by-side answer picked (one, or those tied)."""
+    playing = in_play(conv)
+    if not playing or not conv.turn_texts:
+        return []
+    facts = _facts(conv.turns[-1], playing)
+    if isinstance(facts, str):
+        return []
+    said = normalize(conv.turn_texts[-1])
+    asked = Asked.read(said)
+    if not (_ASKS_COMPARISON.search(said) or _CHEAP.search(said) or _DEAR.search(said)):
+        return []
+    winners, _ = _verdict(facts, said, asked)
+    return [f.pid for f in winners]
+
+
+def _the_pick(norm: str, d: Dialogue) -> Step | None:
+    """ "is that one in stock" after "which of those is cheapest": the product picked (a
+    question back when two tied), its stock for a stock question, else its details."""
+    u = d.understanding
+    if u.explicit_references or u.category or not _THAT_ONE.search(norm):
+        return None
+    picked = last_pick(d.conv)
+    if not picked:
+        return None
+    if len(picked) > 1:
+        known = d.ctx.known
+        names = [known[p.lower()].title if p.lower() in known else p for p in picked]
+        return say(f"Which one do you mean: {' or '.join(names)}?")
+    if _STOCK.search(norm) and not _PRICE.search(norm) and STOCK in d.tool_names:
+        return call_then_answer(d.conv, STOCK, {"product_id": picked[0]}, stock_answer)
+    return call_then_answer(d.conv, DETAILS, {"product_id": picked[0]}, details_answer)
+
+
+def comparison_step(d: Dialogue) -> Step | None:
+    """Two or more products looked up and answered side by side; ``None`` when the message
+    names fewer than two (with those in play) or asks no comparison of them."""
+    if DETAILS not in d.tool_names:
+        return None
+    norm = normalize(d.text)
+    playing = in_play(d.conv)
+    known = d.ctx.known
+    anchor = [(pid, known[pid.lower()].title) for pid in playing if pid.lower() in known]
+    if not anchor and d.ctx.focus and d.ctx.focus.lower() in known:
+        anchor = [(d.ctx.focus, known[d.ctx.focus.lower()].title)]
+    named = named_products(d.text, d.vocab, anchor)[:MAX_PRODUCTS]
+    asked = Asked.read(norm)
+    if len(named) >= MIN_PRODUCTS:
+        if not (_PRICE.search(norm) or _STOCK.search(norm) or _SALES.search(norm)):
+            return None  # "torn between A and B": their details, which shopping gives
+        return _answer(d, named, asked)
+    if not playing:
+        return None
+    if (picked := _told_apart(norm, playing, d)) is not None:
+        return picked
+    if not _ASKS_COMPARISON.search(norm) and (picked := _the_pick(norm, d)) is not None:
+        return picked
+    if not _ASKS_COMPARISON.search(norm):
+        return None
+    if named and named[0] not in playing:
+        # "and the roses one, how does that compare on stock": the new one beside those
+        return _answer(d, [*playing, named[0]], asked)
+    if named or not (asked.stock or asked.sales):
+        return None  # "which is cheaper" of those: the superlatives skill picks it
+    return _answer(d, playing, asked)
