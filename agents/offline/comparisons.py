@@ -67,6 +67,13 @@ _SALES = re.compile(
 )
 
 
+# A demand forecast over a period is asked of the supply skill, not compared here.
+_FORECAST = re.compile(
+    r"\b(?:forecast\w*|project\w*|predict\w*|expected|next \d+ (?:days?|weeks?|months?)"
+    r"|over the (?:next|coming))\b"
+)
+
+
 @dataclass(frozen=True)
 class Asked:
     """The facts a comparison asks for."""
@@ -131,14 +138,11 @@ def named_products(
 
 
 def _linked(piece: str, vocab: CatalogVocabulary) -> Linked | None:
-    """The product a piece names: its whole title, else most of it ("the oak board")."""
+    """The product a piece names by its title (all of it, or all but one word of a long one)."""
     content = _content(piece)
     if not content:
         return None
-    named = vocab.named_product(piece)
-    if named is None and len(content) >= MIN_PRODUCTS:
-        named = vocab.loosely_named_product(" ".join(content))
-    return named
+    return vocab.named_product(piece)
 
 
 def _varied(
@@ -356,6 +360,8 @@ def comparison_step(d: Dialogue) -> Step | None:
     anchor = [(pid, known[pid.lower()].title) for pid in playing if pid.lower() in known]
     if not anchor and d.ctx.focus and d.ctx.focus.lower() in known:
         anchor = [(d.ctx.focus, known[d.ctx.focus.lower()].title)]
+    if _FORECAST.search(norm):
+        return None  # "expected sales over the next 30 days": a forecast, the supply skill's
     named = named_products(d.text, d.vocab, anchor)[:MAX_PRODUCTS]
     asked = Asked.read(norm)
     if len(named) >= MIN_PRODUCTS:

@@ -154,7 +154,7 @@ def test_a_word_tells_one_of_those_in_play_apart() -> None:
 def test_a_new_version_is_set_beside_those_in_play() -> None:
     messages, answer = _chat(
         "the cream enamel jug and the sage one, which is dearer?",
-        "and the oak board, how does it compare on stock",
+        "and the oak serving board, how does it compare on stock",
     )
     assert ("get_product", "71") in _called(messages)
     assert "40 in stock" in answer and "60 in stock" in answer
@@ -185,3 +185,16 @@ def test_counts_of_positions_are_costed_and_summed() -> None:
     ]
     _, answer = _run([*shown, HumanMessage("what would 6 of the first and 2 of the second cost")])
     assert "£36.00" in answer and "£14.50" in answer and "Total: £50.50." in answer
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "expected sales for the oak serving board over the next 14 days",
+        "torn between the oak serving board and the walnut serving board",
+    ],
+)
+def test_a_forecast_or_a_plain_choice_is_no_side_by_side(text: str) -> None:
+    reply = _planner().invoke([HumanMessage(text)])
+    assert "Side by side" not in str(reply.content)
+    assert [c["name"] for c in reply.tool_calls].count("check_inventory") < 2
