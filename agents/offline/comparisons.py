@@ -37,7 +37,7 @@ MAX_PRODUCTS = 4
 # Where a list of products breaks: "A vs B", "A, B and C", "A or B", "A compared to B".
 _BREAK = re.compile(
     r"\s*([,;:?!()&]|\.(?:\s|$)|\s-+\s|\bvs\.?|\bversus\b|\bor\b|\band\b|\bcompared (?:to|with)\b"
-    r"|\bagainst\b|\bthen\b|\bwith\b)\s*"
+    r"|\bagainst\b|\bthen\b|\bwith\b|\bthan\b)\s*"
 )
 # The joints a title may hold itself: "Gin and Tonic Mug", "Jam Making Set with Jars".
 _JOINS = frozenset({"and", "&", "with"})
@@ -67,6 +67,10 @@ _SALES = re.compile(
 )
 
 
+# "what's my total", "what does that come to": a sum asked.
+_TOTAL = re.compile(r"\b(?:total|come to|comes to|altogether|all together|in all|sum)\b")
+# One count for every product named: "20 of each", "a dozen each".
+_EACH = re.compile(r"\b(\d{1,5}) (?:of )?(?:each|apiece)\b")
 # A demand forecast over a period is asked of the supply skill, not compared here.
 _FORECAST = re.compile(
     r"\b(?:forecast\w*|project\w*|predict\w*|expected|next \d+ (?:days?|weeks?|months?)"
@@ -98,13 +102,20 @@ def named_products(
 ) -> list[str]:
     """The products ``text`` names one by one, in the order said (see the module's note);
     ``anchor`` (id, title) are products already in play that "the green one" may vary."""
+    return list(dict.fromkeys(pid for pid, _ in named_with_counts(text, vocab, anchor)))
+
+
+def named_with_counts(
+    text: str, vocab: CatalogVocabulary, anchor: Sequence[tuple[str, str]] = ()
+) -> list[tuple[str, int | None]]:
+    """Each product named with the count said beside it ("20 gin and tonic mugs"), if any."""
     parts = _BREAK.split(normalize(text))
     # the pieces, each with the word that joined it to the one before ("and", "," ...)
     pieces = [
         (parts[i].strip(), parts[i - 1].strip() if i else "") for i in range(0, len(parts), 2)
     ]
     pieces = [(p, joint) for p, joint in pieces if p]
-    found: list[tuple[str, str]] = []  # (id, title) in the order said
+    found: list[tuple[str, str, str]] = []  # (id, title, words said) in the order said
     i = 0
     while i < len(pieces):
         piece = pieces[i][0]
@@ -124,17 +135,35 @@ def named_products(
                 )
                 and joined.matched > (alone.matched if alone else 0)
             ):
-                found.append((joined.product_id, joined.title))
+                found.append((joined.product_id, joined.title, f"{piece} {after}"))
                 i += 2
                 continue
         if alone is not None:
-            found.append((alone.product_id, alone.title))
+            found.append((alone.product_id, alone.title, piece))
         elif _content(piece):
-            varied = _varied(piece, vocab, [*anchor, *found][-1:] if (anchor or found) else [])
+            before = [(pid, title) for pid, title, _ in found]
+            varied = _varied(piece, vocab, [*anchor, *before][-1:])
             if varied is not None:
-                found.append(varied)
+                found.append((*varied, piece))
         i += 1
-    return list(dict.fromkeys(pid for pid, _ in found))
+    counted: dict[str, int | None] = {}
+    for pid, title, said in found:
+        if pid not in counted:
+            counted[pid] = _count_beside(said, title)
+    return list(counted.items())
+
+
+# A count said before a product's words: "20 gin and tonic mugs", "a dozen of the pottering".
+_COUNT_BEFORE = re.compile(r"\b(\d{1,5}|a dozen|dozen)\b(?! ?(?:%|cm|mm|ml|kg|p\b|pence|pounds?))")
+
+
+def _count_beside(said: str, title: str) -> int | None:
+    """The one count in ``said`` that is no number of the product's own title ("3 Tier")."""
+    own = set(tokens(normalize(title)))
+    counts = [m.group(1) for m in _COUNT_BEFORE.finditer(said) if m.group(1) not in own]
+    if len(counts) != 1:
+        return None
+    return 12 if "dozen" in counts[0] else int(counts[0])
 
 
 def _linked(piece: str, vocab: CatalogVocabulary) -> Linked | None:
@@ -291,6 +320,40 @@ def _answer(d: Dialogue, ids: Sequence[str], asked: Asked) -> Step:
     return say("\n".join(["Side by side:", *lines, *([verdict] if verdict else [])]))
 
 
+def costs_answer(items: Sequence[tuple[str, str, float, str, int]]) -> str:
+    """Each count times its unit price, and the sum: ``items`` are (title, id, unit price,
+    currency, count)."""
+    lines = []
+    for title, pid, price, currency, count in items:
+        symbol = currency_symbol(currency)
+        each, cost = format_price(price, symbol), format_price(round(price * count, 2), symbol)
+        lines.append(f"- {count:,} × {title} ({pid}) at {each} = {cost}")
+    total = round(sum(price * count for _, _, price, _, count in items), 2)
+    symbol = currency_symbol(items[0][3]) if items else ""
+    return "\n".join([*lines, f"Total: {format_price(total, symbol)}."])
+
+
+def _costed(d: Dialogue, ids: Sequence[str], counts: Sequence[int]) -> Step:
+    """The products' prices looked up, then each count costed and summed."""
+    asked = Asked(price=True, stock=False, sales=False)
+    calls = _calls(d, ids, asked)
+    if calls:
+        return Step(calls=calls)
+    facts = _facts(answered(d.conv, DETAILS), ids)
+    if isinstance(facts, str):
+        return say(facts)
+    if any(f.price is None for f in facts):
+        return say("Sorry, I couldn't find a price for each of those.")
+    return say(
+        costs_answer(
+            [
+                (f.title, f.pid, f.price or 0.0, f.currency, n)
+                for f, n in zip(facts, counts, strict=True)
+            ]
+        )
+    )
+
+
 def _told_apart(norm: str, playing: Sequence[str], d: Dialogue) -> Step | None:
     """ "how many chocolate ones in stock" after two hot water bottles were compared: the one
     product in play whose title holds the words said before "ones", looked up alone (its stock
@@ -362,8 +425,15 @@ def comparison_step(d: Dialogue) -> Step | None:
         anchor = [(d.ctx.focus, known[d.ctx.focus.lower()].title)]
     if _FORECAST.search(norm):
         return None  # "expected sales over the next 30 days": a forecast, the supply skill's
-    named = named_products(d.text, d.vocab, anchor)[:MAX_PRODUCTS]
+    counted = named_with_counts(d.text, d.vocab, anchor)[:MAX_PRODUCTS]
+    named = [pid for pid, _ in counted]
     asked = Asked.read(norm)
+    each = _EACH.search(norm)
+    counts = [int(each.group(1)) if each else n for _, n in counted]
+    priced = bool(_PRICE.search(norm) or _TOTAL.search(norm))
+    if len(named) >= MIN_PRODUCTS and priced and all(n is not None for n in counts):
+        # "20 gin and tonic mugs and 10 pottering mugs, how much": each count costed
+        return _costed(d, named, [n for n in counts if n is not None])
     if len(named) >= MIN_PRODUCTS:
         if not (_PRICE.search(norm) or _STOCK.search(norm) or _SALES.search(norm)):
             return None  # "torn between A and B": their details, which shopping gives

@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 
 from agents.offline.answers import error_answer
-from agents.offline.comparisons import in_play
+from agents.offline.comparisons import costs_answer, in_play
 from agents.offline.context import DETAILS, STOCK, Conversation, ToolRecord
 from agents.offline.dialogue import Dialogue
 from agents.offline.nlu import NluContext, ShownProduct, understand
@@ -283,12 +283,9 @@ def _counted_ids(d: Dialogue, norm: str) -> list[tuple[str, int]] | None:
 
 def _costs(products: Sequence[ShownProduct], counts: Sequence[int]) -> str:
     """Each count times its unit price, and the sum."""
-    lines = [
-        f"- {n:,} × {p.title} ({p.id}) at {_money(p, p.price)} = {_money(p, round(p.price * n, 2))}"
-        for p, n in zip(products, counts, strict=True)
-    ]
-    total = round(sum(p.price * n for p, n in zip(products, counts, strict=True)), 2)
-    return "\n".join([*lines, f"Total: {_money(products[0], total)}."])
+    return costs_answer(
+        [(p.title, p.id, p.price, p.currency, n) for p, n in zip(products, counts, strict=True)]
+    )
 
 
 def _is_id(norm: str, vocab: CatalogVocabulary) -> bool:

@@ -198,3 +198,20 @@ def test_a_forecast_or_a_plain_choice_is_no_side_by_side(text: str) -> None:
     reply = _planner().invoke([HumanMessage(text)])
     assert "Side by side" not in str(reply.content)
     assert [c["name"] for c in reply.tool_calls].count("check_inventory") < 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'd need 30 oak serving boards and 20 walnut serving boards, what would that come to",
+        "20 walnut serving board and 30 oak serving board - total please",
+    ],
+)
+def test_counts_said_beside_named_products_are_costed(text: str) -> None:
+    _, answer = _chat(text)
+    assert "£345.00" in answer and "£280.00" in answer and "Total: £625.00." in answer
+
+
+def test_one_count_for_each_named_product() -> None:
+    _, answer = _chat("price for 10 each of the oak serving board and the slate cheese knife")
+    assert "£115.00" in answer and "£32.00" in answer and "Total: £147.00." in answer
