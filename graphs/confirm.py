@@ -72,6 +72,10 @@ YES_PHRASES = (
     "claro", "vale", "dale", "adelante", "de acuerdo", "por supuesto", "hazlo", "procede",
     "confirmo", "certo", "va bene", "procedi", "vai", "vai pure", "confermo", "d'accordo",
     "fallo", "certamente",
+    # a yes said as contentment or as wanting it ("yeah why not", "happy with that")
+    "why not", "happy with that", "i'm happy with that", "im happy with that",
+    "i am happy with that", "that's what i want", "thats what i want", "that is what i want",
+    "let us do it", "let's do this", "lets do this", "mach",
 )  # fmt: skip
 NO_PHRASES = (
     "no", "n", "nope", "nah", "no way", "no thanks", "no thank you", "not", "not yet",
@@ -83,6 +87,10 @@ NO_PHRASES = (
     "nein", "nee", "nicht", "lieber nicht", "doch nicht", "noch nicht", "warte", "non",
     "pas maintenant", "pas encore", "surtout pas", "attends", "mejor no", "todavia no",
     "aun no", "espera", "ancora no", "meglio di no", "aspetta", "per niente",
+    # keeping what they have ("actually no, keep it for now", "I'll keep them")
+    "keep it", "keep them", "keep the order", "keep everything", "i'll keep it",
+    "i'll keep them", "i will keep it", "leave it as it is", "leave it as is",
+    "leave everything as it is",
     *THINK_IT_OVER,
 )  # fmt: skip
 UNSURE_PHRASES = (
@@ -109,7 +117,7 @@ FILLER = frozenset(
     | {"erm", "hey", "hi", "great", "good", "perfect", "cool", "actually", "really", "for", "of"}
     | {"thats", "its", "tbh", "honestly", "lol", "merci", "danke", "gracias", "grazie", "bitte"}
     | {"por", "favor", "s'il", "vous", "plait", "per", "favore", "prego", "alors", "bueno"}
-    | {"pues", "allora", "dann", "que", "pure", "pls", "plz", "thx", "ty"}
+    | {"pues", "allora", "dann", "que", "pure", "pls", "plz", "thx", "ty", "mate", "buddy"}
 )
 # The change named again after a yes: its verb and its object ("yes, cancel the order").
 ECHO = frozenset(
@@ -122,6 +130,10 @@ ECHO = frozenset(
     | {"cancela", "cancelar", "annule", "annuler", "annulez", "storniere", "stornieren"}
     | {"annulla", "annullare", "pedido", "commande", "bestellung", "ordine", "el", "la", "le"}
     | {"lo", "il", "die", "den", "es", "cancelalo", "annullalo"}
+    # the change named as a noun, and the wish or leave to make it ("yes, I want to cancel it",
+    # "yes, you can cancel it", "yes, I confirm the cancellation")
+    | {"cancellation", "cancelation", "cancelling", "canceling", "exchanging", "returning"}
+    | {"want", "wanna", "like", "would", "to", "can", "may", "could", "you", "i", "i'd"}
 )
 # A question about the waiting change ("what's actually in that order?", "how much do I get
 # back?"): its question words, and the words of the change it asks about.
@@ -253,8 +265,11 @@ def read_answer(text: str, change: str = "") -> Reading:
     change asked about, lets a side topic set aside ("forget the headphones") count for nothing
     when it names nothing of the change."""
     said = words(_without_set_aside(text, change))
-    # the change's own words, said again after a yes ("yes, the speaker"); never a number
-    echoed = ECHO | {w for w in words(change) if w.isalpha() and len(w) > 2}
+    # the change's own words, said again after a yes ("yes, the speaker"), and its order
+    # number ("yes, cancel #W7594624"), never a price
+    echoed = ECHO | {
+        w for w in words(change) if (w.isalpha() and len(w) > 2) or re.fullmatch(r"w\d+", w)
+    }
     found: set[str] = set()
     unmatched: list[str] = []
     i = 0

@@ -81,3 +81,26 @@ async def test_a_question_in_the_middle_is_answered_and_the_change_waits(
     assert _status(store, "#W9673784") == "pending"
     await chat.say("right, go for it")
     assert _status(store, "#W9673784") == "cancelled"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["yep, why not", "happy with that, thanks", "yes, that's what i want", "ok let's do this",
+     "yes please, I'd like to cancel it", "sure, you may cancel it", "yes, cancel #W7000001",
+     "yes I confirm the cancellation", "go on mate"],
+)  # fmt: skip
+def test_a_yes_in_other_words_makes_the_change(text: str) -> None:
+    assert read_answer(text, CHANGE) == "yes"
+
+
+@pytest.mark.parametrize(
+    "text", ["hmm actually no, keep it for now", "changed my mind, I'll keep them"]
+)
+def test_keeping_it_is_a_no(text: str) -> None:
+    assert read_answer(text, CHANGE) == "no"
+    assert refuses(text)
+
+
+@pytest.mark.parametrize("text", ["yes, cancel #W7000002", "yes, 12.00 is right"])
+def test_another_order_or_a_number_after_a_yes_is_not_an_echo(text: str) -> None:
+    assert read_answer(text, CHANGE) == "request"
