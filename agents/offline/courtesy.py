@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from functools import partial
 
-from agents.offline.acts import grounded
+from agents.offline.acts import QUOTED, grounded
 from agents.offline.gifts import PEOPLE
 from agents.offline.text import normalize, tokens
 from agents.offline.vocabulary import CatalogVocabulary, Match
@@ -60,6 +60,8 @@ _ASKS = re.compile(
 
 def requested_part(text: str, vocab: CatalogVocabulary) -> str:
     """``text`` cut down to its request when it is a long polite message, else unchanged."""
+    if _quotes_sentences(text):
+        return text  # a pasted passage of several sentences is read whole, with its request
     sentences = [s for s in _SENTENCES.split(text.strip()) if s]
     norm = normalize(text)
     if len(sentences) < MIN_SENTENCES or len(norm.split()) < MIN_WORDS or _RECORDS.search(norm):
@@ -71,6 +73,12 @@ def requested_part(text: str, vocab: CatalogVocabulary) -> str:
     if asked and grounded(" ".join(asked), vocab):
         return " ".join(asked)
     return " ".join(kept) if len(kept) < len(sentences) else text
+
+
+def _quotes_sentences(text: str) -> bool:
+    """A quoted passage in ``text`` holds a sentence end: cutting the message into sentences
+    would cut the passage ("analyse this review: 'Arrived broken. Never again.'")."""
+    return any(_SENTENCES.search(m.group().strip()) for m in QUOTED.finditer(text.strip()))
 
 
 def _courtesy(sentence: str, vocab: CatalogVocabulary) -> bool:

@@ -72,6 +72,33 @@ def vader_sentiment(scores: dict[str, float]) -> Sentiment:
     )
 
 
+# Words of damaged or shoddy goods that VADER's general lexicon lacks, on its scale (-4 to +4):
+# "the lantern arrived dented and the glass was cracked" is a complaint, not a neutral report.
+RETAIL_LEXICON = {
+    "dented": -1.5,
+    "cracked": -1.6,
+    "chipped": -1.3,
+    "scratched": -1.3,
+    "smashed": -2.0,
+    "leaking": -1.5,
+    "leaky": -1.5,
+    "flimsy": -1.6,
+    "ripped": -1.4,
+    "unusable": -2.0,
+    "overpriced": -1.5,
+    "tacky": -1.4,
+    "faded": -1.0,
+    "stained": -1.3,
+    "mouldy": -1.8,
+    "moldy": -1.8,
+    "rusty": -1.3,
+    "rusted": -1.3,
+    "wobbly": -1.2,
+    "snapped": -1.3,
+    "peeling": -1.1,
+}
+
+
 # The model files inside the pinned wheels, by SHA-256: a different file is refused rather than
 # silently giving different answers (vaderSentiment 3.3.2, py3langid 0.4.0).
 MODEL_SHA256 = {
@@ -119,7 +146,9 @@ class LocalAnalyzer:
 
         package = Path(vaderSentiment.__file__).parent
         lexicon = verified_model(package, "vaderSentiment/vader_lexicon.txt")
-        return SentimentIntensityAnalyzer(lexicon_file=str(lexicon))
+        analyzer = SentimentIntensityAnalyzer(lexicon_file=str(lexicon))
+        analyzer.lexicon.update(RETAIL_LEXICON)
+        return analyzer
 
     def detect_language(self, text: str) -> LanguageScore:
         """The most likely served language; ``ToolInputError`` when the text is surely another."""
