@@ -69,6 +69,14 @@ STOCK_PHRASE = _re(
     r"(?:buy|order|get|ship|have)"
     r"(?: (?:now|today|right now|at the moment))?(?=(?:\s+please)?\s*[?!.]*$))"
     r"|\b(?:can|could) (?:actually |really )?be (?:bought|ordered) (?:now|today|right now)\b"
+    # held by the shop: "ones you actually have in", "what you've got in at the moment"; a
+    # clause end follows, so "do you have in red" stays a colour
+    r"|\b(?:you|u|ya|we)(?:'ve| have)? (?:actually |really |currently |still )?(?:have|got|carry) "
+    r"in(?: (?:now|today|right now|at the moment|currently))?(?=\s*(?:[?!.,;]|$|please\b|"
+    r"and\b|but\b|under\b|over\b|below\b|for\b))"
+    # plenty of it held: "in numbers", "in good quantities", "on the shelves"
+    r"|\bin (?:good |big |large |decent |real )?(?:numbers|quantity|quantities|volume)\b"
+    r"|\bon (?:the |your )?shel(?:f|ves)\b"
 )
 STOCK_QUESTION = _re(
     r"\b(?:in[- ]stock|stock|available|availability|how many|any left|any remaining|left\b|"
@@ -223,6 +231,15 @@ MADE_OF = _re(r"\bmade (?:of|from|out of)\b|\bwhat(?:'s| is) it made\b")
 # "got any left?", "any more in stock?": how many of the product named, not any product.
 ANY_LEFT = _re(r"\bany (?:more )?(?=left\b|remaining\b|in stock\b)")
 INDEFINITE = _re(r"\b(?:a|an|any|some)\b")
+# Why a question about a product is asked, after it: "what's its price, so I can put it in the
+# copy", "how many are left? need it for the report". Its words name no product wanted.
+PURPOSE = _re(
+    r"[,;.!?]?\s*\b(?:so(?: that)?|in order (?:to|that)|because|cos|as|since) (?:i|we|i'?ll|"
+    r"we'?ll|i'?m|we'?re)\b.*$|[,;.!?]\s*(?:i |we )?(?:need|want) (?:it|this|that|them) "
+    r"(?:for|to)\b.*$"
+)
+# A pointer to one product already in play: "it", "its", "this one", "that".
+POINTER = _re(r"\b(?:it|its|it'?s|this|that|them|they|their|these|those)\b")
 DEFINITE_ONE = _re(
     r"(?:\bthe |^(?!(?:any|a|an|some|which|what|another|other|no) ))(?:[a-z0-9'-]+ ){1,4}one\b"
 )  # "the skull one", "skull one?"

@@ -29,7 +29,9 @@ NEGATION = re.compile(
     # "she's already got loads of cake tins": what they have is no present
     r"already (?:got|has|have|owns?)(?: (?:loads|lots|plenty|a lot|a few|several|enough|"
     r"too many|so many|many|all the)(?: of)?)?)\s+"
-    r"(?P<span>[a-z0-9' -]+?)(?=\s*(?:$|[,.;!?)]|\b(?:but|and|please|thanks|instead|"
+    # a clause ends at punctuation, a dash between spaces ("not the red one - what else") or
+    # the next clause's first word
+    r"(?P<span>[a-z0-9' -]+?)(?=\s+[-–—]+\s|\s*(?:$|[,.;!?)]|\b(?:but|and|please|thanks|instead|"
     r"under|over|below|above|between|for|in stock)\b))"
 )
 # Words around the negated thing that are not the thing: "nothing MADE OF paper", "no
@@ -109,8 +111,13 @@ _WHAT_COMES_WITH = re.compile(
 )
 
 
+# When the refusal holds, not what is refused: "not silver this time", "no pink either".
+_WHEN = re.compile(r"\b(?:this time|for now|for once|any ?more|again|today|either)\b")
+
+
 def _phrase(span: str, vocab: CatalogVocabulary) -> str | None:
     """The catalog's words of one negated phrase, or ``None`` when it is not one to exclude."""
+    span = _WHEN.sub(" ", span)
     parts = _WHAT_COMES_WITH.split(span)
     if len(parts) > 1 and parts[-1].strip():
         span = parts[-1]

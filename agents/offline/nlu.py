@@ -56,10 +56,21 @@ PAIR = 2
 _PAIR_SPLIT = re.compile(r"\b(?:and|or|vs\.?|versus|with)\b")
 
 
+def _without_purpose(norm: str) -> str:
+    """``norm`` without the reason it gives after a question about a product in play ("what's
+    its price so I can put it in the copy"): the reason's words are no product wanted."""
+    head = cues.PURPOSE.sub("", norm).strip()
+    if not head or head == norm or re.search(r"\d", norm[len(head) :]):
+        return norm  # "is it in stock, as I need 20": the count is part of the question
+    flags = detect_flags(head)
+    asks = flags.details or flags.stock
+    return head if asks and cues.POINTER.search(head) else norm
+
+
 def understand(text: str, vocab: CatalogVocabulary, ctx: NluContext | None = None) -> Understanding:
     """Read one shopper message."""
     ctx = ctx or NluContext()
-    norm = normalize(text)
+    norm = _without_purpose(normalize(text))
     u = Understanding(text=norm)
     if not re.search(r"[a-z0-9]", norm):
         u.intent = "empty"
