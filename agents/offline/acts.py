@@ -72,6 +72,11 @@ EXAMPLES: dict[Act, tuple[str, ...]] = {
         "are there any promotions or vouchers",
         "is there a coupon I can use at checkout",
         "any offers or sales on at the moment",
+        "which country is your business in",
+        "where is the company located",
+        "where do you send parcels from",
+        "is this a british firm",
+        "what is your head office address",
     ),
     "hand_off": (
         "let me speak to someone",
