@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from agents.offline import answers
+from agents.offline.colour_versions import other_colours_step
 from agents.offline.comparisons import comparison_step
 from agents.offline.content_requests import content_step
 from agents.offline.dialogue import Dialogue
@@ -109,6 +110,12 @@ SKILLS: tuple[Skill, ...] = (
         superlative_step,
         '"what\'s the biggest?" over a listing, "which is cheaper?" after two were compared: '
         "a pick among products shown, which shopping would answer with a new search",
+    ),
+    Skill(
+        "other colours",
+        other_colours_step,
+        '"other colours?" about a product whose title names its colour: shopping would list '
+        "the one product's colour options; its siblings are the design's other colours",
     ),
     Skill(
         "other version",
