@@ -98,6 +98,11 @@ _RUN_OUT = re.compile(
     r"|\b(?:re-?order|restock|replenish)(?: it| this| that| them| these| those)?\??$"
     r"|\b(?:enough|sufficient) stock\b|\bis (?:it|the stock) (?:enough|running low)\b"
     r"|\brunning low\b|\blow on stock\b|\bwe (?:\w+ )?(?:need|order|get) more\b"
+    # "should we top it up?", "time to order more of it?", "is it due a restock?"
+    r"|\b(?:need|have|ought|want|should|must|shall|time)(?: we| i)?(?: to)? top (?:it|this|that|"
+    r"them|these|those|the stock) up\b"
+    r"|\btime to (?:re-?order|restock|replenish|order more|order in)\b"
+    r"|\b(?:due|ready) (?:a |for (?:a )?)?(?:re-?order|restock|top[- ]up)\b"
 )
 
 _NUMBER_WORDS = {

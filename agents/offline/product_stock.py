@@ -10,15 +10,17 @@ from __future__ import annotations
 import re
 
 from agents.offline import answers
-from agents.offline.context import STOCK
+from agents.offline.context import STOCK, ToolRecord
 from agents.offline.dialogue import Dialogue
 from agents.offline.step import Step, ToolCallPlan, answered, call_then_answer, say
 from agents.offline.supply import (
     FORECAST,
+    ONE_REORDER_QUESTION,
     forecast_answer,
     forecast_args,
     named_product_id,
     product_stock_args,
+    reorder_line,
 )
 from agents.offline.supply_cues import FORECAST_QUESTION, FORECAST_WORD
 from agents.offline.text import normalize
@@ -58,4 +60,13 @@ def product_stock_step(d: Dialogue) -> Step | None:
     """The inventory call, then the answer; ``None`` when the message is not such a question."""
     if STOCK not in d.tool_names or (args := product_stock_args(d.conv, d.vocab)) is None:
         return None
+    if ONE_REORDER_QUESTION.search(normalize(d.text)):
+        # "do I need to reorder it?": the stock, then the verdict against its reorder point
+        return call_then_answer(d.conv, STOCK, args, _with_reorder_verdict)
     return call_then_answer(d.conv, STOCK, args, answers.stock_answer)
+
+
+def _with_reorder_verdict(record: ToolRecord) -> str:
+    verdict = reorder_line(record.output) if record.output is not None else ""
+    stock = answers.stock_answer(record)
+    return f"{verdict}\n{stock}" if verdict else stock

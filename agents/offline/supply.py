@@ -206,6 +206,39 @@ def product_stock_args(conv: Conversation, vocab: CatalogVocabulary) -> dict[str
     return {"product_id": product_id} if product_id else None
 
 
+# Whether one product needs ordering: "do I need to reorder?", "should we order more of it?",
+# "time to top it up?", "is it due a restock?".
+ONE_REORDER_QUESTION = re.compile(
+    r"\b(?:re-?order\w*|restock\w*|replenish\w*|top (?:it |them |this |that )?up|order more|"
+    r"order (?:some )?more (?:in|stock)|more stock|buy (?:more|in)|purchase order|\bpo\b)"
+)
+
+
+def reorder_line(out: dict[str, Any]) -> str:
+    """Whether the stock in ``out`` (a ``check_inventory`` result) calls for an order now, with
+    the reorder point it is measured against and, if not yet, about when it will."""
+    stock, point = out.get("stock"), out.get("reorder_point")
+    if not isinstance(stock, int | float) or not isinstance(point, int | float):
+        return ""
+    basis = (
+        f"reorder point {_num(point)} = {_num(out.get('demand_over_lead_time'))} expected over "
+        f"the {out.get('lead_time_days')}-day lead time + {_num(out.get('safety_stock'))} "
+        "safety stock"
+    )
+    on_order = out.get("on_order")
+    pending = f", with {_num(on_order)} already on order" if on_order else ""
+    if out.get("reorder_now"):
+        size = out.get("suggested_order")
+        amount = f" about {_num(size)} units" if isinstance(size, int | float) and size else ""
+        return f"Yes, reorder now{amount}: stock {_num(stock)}{pending} is at or below the {basis}."
+    daily = out.get("daily_demand")
+    when = ""
+    if isinstance(daily, int | float) and daily > 0:
+        days = _num((stock - point) / daily)
+        when = f" At {_num(daily)} a day it reaches that point in about {days} trading days."
+    return f"No need to reorder yet: stock {_num(stock)}{pending} is above the {basis}.{when}"
+
+
 def forecast_answer(record: ToolRecord) -> str:
     """Expected sales over the horizon, the daily rate and its interval, or why there are none."""
     if record.output is None:
