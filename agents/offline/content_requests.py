@@ -192,6 +192,12 @@ def repeat_args(d: Dialogue) -> dict[str, Any] | None:
         return None
     # Right after copy was written, a short "French too please" or "Spanish?" asks again.
     just_written = bool(conv.turns) and any(r.name == WRITE_CONTENT for r in conv.turns[-1])
+    if just_written and _NEXT_PRODUCT.search(norm) and len(norm.split()) <= MAX_TAKE_WORDS:
+        # "and one for the paper chain kit, playful tone": the same brief, another product
+        other = _named_other(d, norm, str(last.args.get("product_id", "")))
+        if other is not None:
+            base = {k: v for k, v in last.args.items() if k != "keywords"}
+            return with_follow_up({**base, "product_id": other}, norm, tone)
     if just_written and _ANOTHER_TAKE.search(norm) and len(norm.split()) <= MAX_TAKE_WORDS:
         return _another_take(d, dict(last.args), norm, tone)
     if content_language(norm) is None and tone is None:
@@ -207,6 +213,21 @@ _ANOTHER_TAKE = re.compile(
     r"|\bsame (?:deal|treatment|again|thing|for|please|with)\b|\bsame$"
 )
 MAX_TAKE_WORDS = 12
+# The same again for a product the message names: "and one for the …", "same for …", "now do
+# the …", "next: …".
+_NEXT_PRODUCT = re.compile(
+    r"\b(?:one|another|same|ditto|likewise|copy|blurb|description)(?: (?:again|too|please))?"
+    r" (?:for|on|about)\b|^(?:(?:and|ok|okay|now|then|great|good|lovely|perfect)[,.!]? )*"
+    r"(?:do|next|now)\b|\bnext (?:up|one)\b"
+)
+
+
+def _named_other(d: Dialogue, norm: str, last_id: str) -> str | None:
+    """The product a follow-up names by its title (or enough of it), when not the last one."""
+    about = _KEYWORD_PART.split(norm, maxsplit=1)[0]
+    named = d.vocab.named_product(about)
+    product_id = named.product_id if named is not None else part_named_product_id(about, d.vocab)
+    return product_id if product_id and product_id != last_id else None
 
 
 def _another_take(d: Dialogue, args: dict[str, Any], norm: str, tone: str | None) -> dict[str, Any]:
