@@ -97,6 +97,24 @@ def _last_listing(conv: Conversation) -> ToolRecord | None:
     return None
 
 
+def _listing_anchor(conv: Conversation, u: Understanding) -> str | None:
+    """The product the last turn's product-based recommendations were for, when this message
+    points at nothing more precise than "that" ("more like that", "similar to it but not
+    pink"): the products listed are what it was like, the product they were for is "that"."""
+    if not conv.turns or any(r.kind != "pronoun" for r in u.references):
+        return None
+    last = next((r for r in reversed(conv.turns[-1]) if r.name == RECOMMEND), None)
+    if last is None or last.args.get("strategy") not in ("bought_together", "similar"):
+        return None
+    anchor = last.args.get("product_id")
+    return anchor if isinstance(anchor, str) and anchor else None
+
+
+def _ruled_out(product: Mapping[str, Any], excluded: list[str]) -> bool:
+    title = f" {normalize(str(product.get('title', '')))} "
+    return any(f" {normalize(word)}" in title for word in excluded)
+
+
 def _same_for_another(conv: Conversation, text: str, u: Understanding) -> dict[str, Any] | None:
     """The last turn's product-based recommendations again, for the product this short
     follow-up names by its id or title."""
@@ -131,10 +149,14 @@ def _request(
     similar = bool(SIMILAR.search(text))
     if together or similar:
         targets = resolve(u, ctx)
-        if targets.reply:
+        anchor = _listing_anchor(conv, u)
+        if targets.reply and anchor is None:
             return RECOMMEND, targets.reply
         strategy = "bought_together" if together else "similar"
-        return RECOMMEND, {"product_id": targets.ids[0], "strategy": strategy, "limit": LISTED}
+        product_id = anchor if targets.reply and anchor else targets.ids[0]
+        # with words ruled out, more are asked for so that enough are left once they go
+        limit = LISTED * 2 if u.excluded else LISTED
+        return RECOMMEND, {"product_id": product_id, "strategy": strategy, "limit": limit}
     if _FROM_HISTORY.search(text) and (_FOR_ME.search(text) or not u.has_product_words):
         return RECOMMEND, {"strategy": "personalized", "limit": LISTED}  # "what I usually buy"
     if (again := _same_for_another(conv, text, u)) is not None:
@@ -180,17 +202,27 @@ def _heading(out: Mapping[str, Any], ctx: NluContext, vocab: CatalogVocabulary |
 
 
 def listing_answer(
-    record: ToolRecord, ctx: NluContext, vocab: CatalogVocabulary | None = None
+    record: ToolRecord,
+    ctx: NluContext,
+    vocab: CatalogVocabulary | None = None,
+    excluded: list[str] | None = None,
 ) -> str:
-    """The recommended products with their reasons, or why there are none."""
+    """The recommended products with their reasons, or why there are none; products whose
+    titles hold a word the shopper ruled out ("but not pink") are left out."""
     if record.output is None:
         return f"I couldn't get recommendations: {record.error or 'the tool failed'}"
     out = record.output
     products = [p for p in out.get("products") or [] if isinstance(p, dict)]
+    if excluded:
+        products = [p for p in products if not _ruled_out(p, excluded)][:LISTED]
     if not products:
         note = str(out.get("note", "")).strip()
         return f"I have nothing in stock to recommend from there right now. {note}".strip()
-    lines = [_heading(out, ctx, vocab), *(_line(n, p) for n, p in enumerate(products, start=1))]
+    heading = _heading(out, ctx, vocab)
+    if excluded:
+        left_out = ", ".join(f"'{word}'" for word in excluded)
+        heading = f"More like it, leaving out {left_out}:"
+    lines = [heading, *(_line(n, p) for n, p in enumerate(products, start=1))]
     note = str(out.get("note", "")).strip()
     if note:
         lines.append(note)
@@ -222,6 +254,7 @@ def recommendation_step(d: Dialogue) -> Step | None:
         return say("Sorry, I can't explain recommendations here: that tool isn't available.")
     if name == EXPLAIN:
         return call_then_answer(d.conv, name, args, explanation_answer)
+    excluded = list(d.understanding.excluded)
     return call_then_answer(
-        d.conv, name, args, lambda record: listing_answer(record, d.ctx, d.vocab)
+        d.conv, name, args, lambda record: listing_answer(record, d.ctx, d.vocab, excluded)
     )
