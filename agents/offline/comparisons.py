@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from agents.offline.answers import details_answer, error_answer, stock_answer
-from agents.offline.context import DETAILS, STOCK, Conversation, ToolRecord
+from agents.offline.context import DETAILS, LISTINGS, STOCK, Conversation, ToolRecord
 from agents.offline.dialogue import Dialogue
 from agents.offline.entities import Linked
 from agents.offline.references import one_phrase_words, title_holds
 from agents.offline.siblings import swapped_title
 from agents.offline.step import Step, ToolCallPlan, answered, call_then_answer, say
+from agents.offline.targets import resolve
 from agents.offline.text import currency_symbol, format_price, normalize, tokens
 from agents.offline.vocabulary import CatalogVocabulary
 
@@ -196,16 +197,22 @@ def _varied(
 
 
 def in_play(conv: Conversation) -> list[str]:
-    """The products the last turn looked up one by one, when there were two or more."""
-    if not conv.turns:
-        return []
-    ids = [
-        str(r.output.get("product_id") or r.output.get("id") or "")
-        for r in conv.turns[-1]
-        if r.name in (DETAILS, STOCK) and r.output is not None
-    ]
-    ids = list(dict.fromkeys(i for i in ids if i))
-    return ids if len(ids) >= MIN_PRODUCTS else []
+    """The products last looked up two or more at once, while the turns since looked at no
+    other product (one of them alone, "how many walnut ones left", keeps them in play)."""
+    alone: set[str] = set()
+    for turn in reversed(conv.turns):
+        if any(r.name in LISTINGS and r.products for r in turn):
+            return []
+        ids = [
+            str(r.output.get("product_id") or r.output.get("id") or "")
+            for r in turn
+            if r.name in (DETAILS, STOCK) and r.output is not None
+        ]
+        ids = list(dict.fromkeys(i for i in ids if i))
+        if len(ids) >= MIN_PRODUCTS:
+            return ids if alone <= set(ids) else []
+        alone.update(ids)
+    return []
 
 
 def _calls(d: Dialogue, ids: Sequence[str], asked: Asked) -> list[ToolCallPlan]:
@@ -381,8 +388,11 @@ _THAT_ONE = re.compile(r"\b(?:that|this|the) one\b|\bit\b|\bthat\b(?! one)")
 def last_pick(conv: Conversation) -> list[str]:
     """The products the last turn's side-by-side answer picked (one, or those tied)."""
     playing = in_play(conv)
-    if not playing or not conv.turn_texts:
+    if not playing or not conv.turn_texts or not conv.turns:
         return []
+    last = {str(r.args.get("product_id", "")).lower() for r in conv.turns[-1]}
+    if not {pid.lower() for pid in playing} <= last:
+        return []  # the last turn looked at one of them alone: no pick of its own
     facts = _facts(conv.turns[-1], playing)
     if isinstance(facts, str):
         return []
@@ -412,6 +422,41 @@ def _the_pick(norm: str, d: Dialogue) -> Step | None:
     return call_then_answer(d.conv, DETAILS, {"product_id": picked[0]}, details_answer)
 
 
+# "the other one": of two products in play, the one not in focus.
+_OTHER = re.compile(r"\bthe other(?: one| 1)?\b|\bother one\b")
+# "which of those two", "both": the products just listed, all of them.
+_THOSE = re.compile(
+    r"\b(?:(?:the|these|those) (?:two|three|four|2|3|4)|both|of (?:them|those|these)|either)\b"
+)
+MAX_LISTED = 4
+
+
+def _other_of_two(norm: str, playing: Sequence[str], d: Dialogue) -> Step | None:
+    """ "what about the other one" after two were set side by side: the one not in focus."""
+    focus = d.ctx.focus
+    if len(playing) != MIN_PRODUCTS or focus not in playing or not _OTHER.search(norm):
+        return None
+    other = next(pid for pid in playing if pid != focus)
+    if _STOCK.search(norm) and not _PRICE.search(norm) and STOCK in d.tool_names:
+        return call_then_answer(d.conv, STOCK, {"product_id": other}, stock_answer)
+    return call_then_answer(d.conv, DETAILS, {"product_id": other}, details_answer)
+
+
+def _pointed_at(d: Dialogue, norm: str, asked: Asked) -> Step | None:
+    """ "the first and the third, which has more stock?", "which of those two sells better?":
+    the products pointed at (or the short list just shown) compared on stock or sales."""
+    if not (asked.stock or asked.sales) or not _ASKS_COMPARISON.search(norm):
+        return None
+    u = d.understanding
+    ids: list[str] = []
+    if len(u.explicit_references) >= MIN_PRODUCTS:
+        targets = resolve(u, d.ctx)
+        ids = [] if targets.reply else targets.ids
+    elif _THOSE.search(norm) and MIN_PRODUCTS <= len(d.ctx.shown) <= MAX_LISTED:
+        ids = [p.id for p in d.ctx.shown]
+    return _answer(d, ids, asked) if len(ids) >= MIN_PRODUCTS else None
+
+
 def comparison_step(d: Dialogue) -> Step | None:
     """Two or more products looked up and answered side by side; ``None`` when the message
     names fewer than two (with those in play) or asks no comparison of them."""
@@ -439,9 +484,11 @@ def comparison_step(d: Dialogue) -> Step | None:
             return None  # "torn between A and B": their details, which shopping gives
         return _answer(d, named, asked)
     if not playing:
-        return None
+        return _pointed_at(d, norm, asked)
     if (picked := _told_apart(norm, playing, d)) is not None:
         return picked
+    if (other := _other_of_two(norm, playing, d)) is not None:
+        return other
     if not _ASKS_COMPARISON.search(norm) and (picked := _the_pick(norm, d)) is not None:
         return picked
     if not _ASKS_COMPARISON.search(norm):

@@ -215,3 +215,61 @@ def test_counts_said_beside_named_products_are_costed(text: str) -> None:
 def test_one_count_for_each_named_product() -> None:
     _, answer = _chat("price for 10 each of the oak serving board and the slate cheese knife")
     assert "£115.00" in answer and "£32.00" in answer and "Total: £147.00." in answer
+
+
+def test_the_other_one_of_two_in_play() -> None:
+    messages, _ = _chat(
+        "oak serving board versus walnut serving board, price?",
+        "how many walnut ones left",
+        "and the other one?",
+    )
+    assert _called(messages) == [("get_product", "71")]
+
+
+def _jugs_and_board() -> list[BaseMessage]:
+    search = AIMessage(
+        "", tool_calls=[{"name": "search_products", "args": {"query": "kitchen"}, "id": "s2"}]
+    )
+    listing = {
+        "products": [
+            {"id": p.id, "title": p.title, "price": p.price, "currency": "GBP"}
+            for p in (BY_ID["75"], BY_ID["76"], BY_ID["71"])
+        ],
+        "total": 3,
+    }
+    return [
+        HumanMessage("kitchen things"),
+        search,
+        ToolMessage(json.dumps(listing), tool_call_id="s2"),
+        AIMessage("three things"),
+    ]
+
+
+def test_positions_pointed_at_are_compared_on_sales() -> None:
+    messages, answer = _run(
+        [*_jugs_and_board(), HumanMessage("the 1st and the 3rd, which sells more?")]
+    )
+    assert sorted(_called(messages)) == [("check_inventory", "71"), ("check_inventory", "75")]
+    assert "Enamel Jug Cream sells better." in answer
+
+
+def test_those_just_listed_are_compared_on_stock() -> None:
+    _, answer = _run(
+        [*_jugs_and_board(), HumanMessage("of those three which have you the most of")]
+    )
+    assert "Enamel Jug Cream and Enamel Jug Sage have the most in stock" in answer
+
+
+def test_that_one_after_a_pick_is_the_product_picked() -> None:
+    messages, _ = _chat(
+        "the oak serving board or the walnut one - which costs less", "is that one in stock"
+    )
+    assert _called(messages) == [("check_inventory", "71")]
+
+
+def test_that_one_after_a_tie_is_asked_back() -> None:
+    messages, answer = _chat(
+        "compare the salt and pepper grinder with enamel jug cream on price", "how much is it"
+    )
+    assert _called(messages) == []
+    assert "Which one do you mean: Salt and Pepper Grinder or Enamel Jug Cream?" in answer
