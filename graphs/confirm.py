@@ -51,6 +51,9 @@ _THINKING = (
     "i want to think about it", "i'd like to think about it", "let me sleep on it",
     "i'll sleep on it", "let me decide later", "i'll decide later", "give me some time",
     "give me time", "let me get back to you", "i'll get back to you", "let me check first",
+    "give me a second", "give me a sec", "give me a minute", "give me a moment", "just a moment",
+    "just a sec", "just a second", "one second", "one minute", "wait a sec", "wait a second",
+    "wait a minute", "hold on a sec", "hold on a second", "hang on a sec", "hang on a second",
 )  # fmt: skip
 THINK_IT_OVER = tuple(p + tail for p in _THINKING for tail in ("", " first"))
 YES_PHRASES = (
@@ -90,7 +93,8 @@ NO_PHRASES = (
     # keeping what they have ("actually no, keep it for now", "I'll keep them")
     "keep it", "keep them", "keep the order", "keep everything", "i'll keep it",
     "i'll keep them", "i will keep it", "leave it as it is", "leave it as is",
-    "leave everything as it is",
+    "leave everything as it is", "hang onto it", "hang on to it", "hold onto it",
+    "hold on to it", "i'll hang onto it", "i'll hold onto it", "hang onto them", "hold onto them",
     *THINK_IT_OVER,
 )  # fmt: skip
 UNSURE_PHRASES = (
@@ -118,6 +122,7 @@ FILLER = frozenset(
     | {"thats", "its", "tbh", "honestly", "lol", "merci", "danke", "gracias", "grazie", "bitte"}
     | {"por", "favor", "s'il", "vous", "plait", "per", "favore", "prego", "alors", "bueno"}
     | {"pues", "allora", "dann", "que", "pure", "pls", "plz", "thx", "ty", "mate", "buddy"}
+    | {"umm", "ummm", "hmmm", "uhh", "uhm", "errr", "mmm"}
 )
 # The change named again after a yes: its verb and its object ("yes, cancel the order").
 ECHO = frozenset(
@@ -147,6 +152,7 @@ ABOUT_THE_CHANGE = QUESTION_WORDS | frozenset(
     # "before that, ...", "remind me first, ...": the change is still to be answered
     | {"before", "first", "remind", "tell", "me", "each", "one", "ones", "again", "exactly"}
     | {"did", "do", "decide", "say", "said", "charged", "costed", "priced", "much", "about"}
+    | {"with", "by", "using", "for", "from", "to", "original", "originally"}
 )
 # A thumbs up or down (and the tick and cross marks): a yes or a no.
 _EMOJI = {"\U0001f44d": " yes ", "\U0001f44c": " yes ", "\u2705": " yes ", "\u2714": " yes "}

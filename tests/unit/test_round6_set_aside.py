@@ -163,7 +163,7 @@ async def test_go_ahead_right_after_a_pause_makes_the_change(store: SqliteStore)
     chat = Chat(store)
     await chat.say("evelyn.ito2168@example.com here - cancel #W6207110, by mistake")
     paused = await chat.say("hmm, wait a moment")
-    assert paused.answer.startswith("All right, I have left everything as it was")
+    assert paused.answer.startswith("Of course, take your time: nothing has been changed")
     done = await chat.say("right, go ahead and cancel it")
     assert store.get_order("#W6207110").status == "cancelled"  # type: ignore[union-attr]
     assert done.answer.startswith("Done: order #W6207110 is cancelled")

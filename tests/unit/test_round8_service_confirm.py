@@ -104,3 +104,20 @@ def test_keeping_it_is_a_no(text: str) -> None:
 @pytest.mark.parametrize("text", ["yes, cancel #W7000002", "yes, 12.00 is right"])
 def test_another_order_or_a_number_after_a_yes_is_not_an_echo(text: str) -> None:
     assert read_answer(text, CHANGE) == "request"
+
+
+async def test_after_a_pause_alone_a_later_go_ahead_makes_the_change(store: SqliteStore) -> None:
+    chat = Chat(store)
+    await chat.say(f"{EMAIL} - cancel #W9728773 please, bought it by accident")
+    paused = await chat.say("umm give me a second")
+    assert "take your time" in paused.answer and "left everything" not in paused.answer
+    assert _status(store, "#W9728773") == "pending"
+    done = await chat.say("alright, go ahead")
+    assert done.answer.startswith("Done: order #W9728773 is cancelled")
+    assert _status(store, "#W9728773") == "cancelled"
+
+
+@pytest.mark.parametrize("text", ["nah, I'll hold onto it", "hang on to it, thanks"])
+def test_holding_onto_it_is_a_no_not_a_pause(text: str) -> None:
+    assert read_answer(text, CHANGE) == "no"
+    assert refuses(text)

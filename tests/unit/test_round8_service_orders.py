@@ -92,3 +92,25 @@ async def test_several_orders_summed(store: SqliteStore) -> None:
     result = await chat.say(f"{EMAIL} - #W9728773 plus #W9673784, how much is that combined?")
     assert "4,627.45 (1,412.70 + 3,214.75)" in result.answer
     assert not set(names(result)) & WRITE_TOOLS
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["how much are all my orders worth together?", "add up both of my pending orders for me"],
+)
+def test_several_of_ones_orders_summed_is_a_question_about_what_was_paid(text: str) -> None:
+    request = understand_request(text)
+    assert request.intent == "paid" and request.several_orders
+
+
+async def test_all_orders_summed_leave_out_a_cancelled_one(store: SqliteStore) -> None:
+    chat = Chat(store)
+    result = await chat.say(f"{EMAIL}: what have I spent over all my orders, roughly?")
+    assert "Together they come to 4,627.45 (1,412.70 + 3,214.75)" in result.answer
+    assert "#W1216601 (cancelled" in result.answer and "not counted" in result.answer
+
+
+async def test_when_a_refund_comes_is_read_from_the_payment_history(store: SqliteStore) -> None:
+    chat = Chat(store)
+    result = await chat.say(f"{EMAIL} when do I see my money back for #W1216601?")
+    assert "643.69 has been refunded" in result.answer and "5-7 business days" in result.answer

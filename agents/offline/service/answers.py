@@ -226,7 +226,7 @@ def refunded(order: Record, user: Record) -> str:
         for h in refunds
     ]
     total = sum(float(h.get("amount", 0)) for h in refunds)
-    head = f"Yes: order {order_id} is {state}, and {money(total)} has been refunded"
+    head = f"Order {order_id} is {state}, and {money(total)} has been refunded"
     tail = (
         "A refund to a gift card is there at once; to a card or PayPal it takes 5-7 business days."
     )
@@ -245,12 +245,14 @@ def several(orders: Sequence[Record], total: bool) -> str:
     stated with its parts."""
     lines = [
         f"- {o.get('order_id')} ({o.get('status')}: {item_names(o)}): {money(order_total(o))}"
+        + (" (cancelled and refunded: not counted)" if o.get("status") == "cancelled" else "")
         for o in orders
     ]
     if not total:
         return "\n".join(["Your orders:", *lines])
-    parts = " + ".join(money(order_total(o)) for o in orders)
-    whole = sum(order_total(o) for o in orders)
+    counted = [o for o in orders if o.get("status") != "cancelled"] or list(orders)
+    parts = " + ".join(money(order_total(o)) for o in counted)
+    whole = sum(order_total(o) for o in counted)
     return "\n".join([f"Together they come to {money(whole)} ({parts}):", *lines])
 
 

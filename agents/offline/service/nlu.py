@@ -213,9 +213,12 @@ DONE_QUESTION = _re(
 # "did I get my money back?", "have I been refunded yet?", "where's my refund?": whether a
 # refund was made, answered from the order's payment history (not a request for one).
 REFUNDED_QUESTION = _re(
-    r"\b(?:did|have|has|had|was|were)\s+(?:i|we|you|it|they|that|this|(?:the|my|that|this) "
-    r"\w+(?: \w+)?)\b[^.?!]{0,25}?\b(?:money back|refund(?:ed|s)?|reimburs\w*|credited|"
+    r"\b(?:did|have|has|had|was|were)\s+(?:i|we|you|it|they|that|this|order|(?:the|my|that|this)"
+    r"\s+\w+(?:\s+\w+)?)\b[^.?!]{0,25}?\b(?:money back|refund(?:ed|s)?|reimburs\w*|credited|"
     r"paid back)\b|"
+    # "when will I see my refund for it?" (not "when do I get a refund if I cancel?")
+    r"\bwhen (?:will|do|does|would|should|can|am)\b(?![^.?!]*\bif\b)[^.?!]{0,25}?\b(?:refund|"
+    r"money back)\b|"
     r"\bwhere(?:'?s| is| are)\b[^.?!]{0,15}?\b(?:refund|money)\b|"
     r"\b(?:refund|money)\b[^.?!]{0,20}?\b(?:gone|come|went|came|been) (?:through|back|in)\b|"
     r"\b(?:got|received|seen) (?:my|the|a|any) (?:money back|refund)\b[^.]*\?"
@@ -228,8 +231,15 @@ ASKS_POSSIBLE = _re(
     r"\b(?:is|would) (?:it|that|this) (?:still )?(?:possible|too late|allowed) (?:for me )?to "
     r"(?:still )?(?:cancel|return|exchange|change|modify|swap)\b|"
     r"\b(?:is|are)\s+(?:it|that|this|they|those|these|order|that one|this one|"
-    r"(?:the|my|that|this)\s+\w+)\s+(?:still\s+)?(?:cancell?able|returnable|exchangeable)\b|"
+    r"(?:the|my|that|this)(?:\s+[\w-]+){1,4})\s+(?:still\s+)?(?:cancell?able|returnable|"
+    r"exchangeable)\b|"
     r"\bam i (?:still )?(?:able|allowed) to (?:cancel|return|exchange)\b"
+)
+# "what do my two pending orders come to?", "across all my orders": several of the customer's
+# orders at once, not one.
+SEVERAL_ORDERS = _re(
+    r"\b(?:all|both|each|every|two|three|four|these|those|the|my)\s+(?:of\s+)?(?:my\s+)?"
+    r"(?:\w+\s+)?orders\b"
 )
 _POSSIBLE_VERBS: tuple[tuple[str, ServiceIntent], ...] = (
     ("cancel", "cancel"), ("return", "return"), ("exchange", "exchange"), ("swap", "exchange"),
@@ -237,7 +247,8 @@ _POSSIBLE_VERBS: tuple[tuple[str, ServiceIntent], ...] = (
 # "what do they come to altogether?", "the total of both": a sum over several orders.
 ASKS_TOTAL = _re(
     r"\b(?:altogether|all together|in total|combined|together|add up|adds up|added up|"
-    r"come to|comes to|came to|sum|grand total|totals?|between them|both)\b"
+    r"come to|comes to|came to|sum|grand total|totals?|between them|both|worth|spent|spend|"
+    r"how much)\b"
 )
 # A message pointing back at the order just discussed ("go ahead and cancel it", "that order").
 ORDER_AGAIN = _re(r"\border(?:\s+(?:number\s+|no\.?\s+)?order)+\b")
@@ -534,6 +545,7 @@ class Request:
     asks_refund: bool = False  # "what would I get back?": how much a refund would be
     asks_possible: bool = False  # "can that one be cancelled?": whether, not a request
     asks_total: bool = False  # "what do they come to altogether?": a sum over orders
+    several_orders: bool = False  # "my two pending orders", "all my orders"
     called_off: bool = False  # "don't cancel it after all": a no that names the action
 
     @property
@@ -744,6 +756,9 @@ def understand_request(text: str) -> Request:
         verb = possible[0].lower()
         request.intent = next((i for s, i in _POSSIBLE_VERBS if s in verb), None)
     request.asks_total = bool(ASKS_TOTAL.search(rest))
+    request.several_orders = bool(SEVERAL_ORDERS.search(rest)) and not request.order_ids
+    if request.several_orders and request.asks_total and request.intent in (None, "status"):
+        request.intent = "paid"  # "what do all my orders come to?"
     request.payment = _payment(rest)
     # "what's the refund amount?" asks about a refund; "I want a refund" asks for a return
     request.asks_refund = bool(REFUND_AMOUNT.search(text))

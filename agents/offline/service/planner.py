@@ -170,6 +170,13 @@ def _answered_proposal(turn: Turn) -> bool:
     return bool(declined) and not turn.answer
 
 
+def _pauses(turn: Turn) -> bool:
+    """Whether the customer answered the change proposed in ``turn`` with a pause alone ("hmm,
+    hold on", "let me think about it"), no refusal: the change was not made, and the request
+    stays open, so that a later "ok, go ahead" makes it (``graphs.orders`` notes the pause)."""
+    return any(c.name in WRITE_TOOLS and c.declined and c.aside == "pause" for c in turn.calls)
+
+
 def _turns_down(
     conv: ServiceConversation, index: int, request: Request, intent: ServiceIntent | None
 ) -> bool:
@@ -265,7 +272,7 @@ def _frame(conv: ServiceConversation, requests: Sequence[Request]) -> Frame:
         # proposal ("actually, to my gift card"), pause it ("hold on a moment": a later "go
         # ahead" resumes it) or turn it down ("no, I'll keep them").
         ended = any(c.name in WRITE_TOOLS and c.content for c in turn.calls)
-        if ended and index < last and not _answered_proposal(turn):
+        if ended and index < last and not _answered_proposal(turn) and not _pauses(turn):
             start, intent = None, None
     if start is None:
         return Frame(requests=[requests[-1]], asked=[conv.turns[-2].answer if last else ""])
@@ -339,7 +346,8 @@ class ServicePlanner:
 
     def _after_write(self, call: Call) -> str:
         if call.declined:
-            return answers.declined()
+            # "hmm, hold on": nothing changed, and a later yes may still make it
+            return answers.waiting() if call.aside == "pause" else answers.declined()
         customer = self.conv.customer
         if not call.ok or call.data is None:
             user = self.conv.user(customer) if customer else None
@@ -490,6 +498,9 @@ class ServicePlanner:
             fetch = self._fetch(named, fresh=intent == "status")
             records = [r for o in named if (r := self.conv.order(o)) is not None]
             return fetch or _text(answers.several(records, self.request.asks_total))
+        if intent == "paid" and self.request.several_orders:
+            # "what do my two pending orders come to?": the account's orders (of that state)
+            return self._all_orders(user)
         order = self._pick_order(user, intent)
         if isinstance(order, Step):
             return order
@@ -523,6 +534,20 @@ class ServicePlanner:
         if intent == "payment":
             return self._payment(order, user)
         return self._exchange(order, user)
+
+    def _all_orders(self, user: Record) -> Step:
+        """The account's orders (those in the state named, if any), each with its total, and
+        their sum."""
+        orders: list[str] = list(user.get("orders", []))
+        if not orders:
+            return _text(answers.no_orders())
+        fetch = self._fetch(orders)
+        if fetch is not None:
+            return fetch
+        records = [r for o in orders if (r := self.conv.order(o)) is not None]
+        if state := self.request.order_state:
+            records = [r for r in records if r.get("status") == state] or records
+        return _text(answers.several(records, total=True))
 
     def _payment(self, order: Record, user: Record) -> Step:
         """A pending order's payment moved to another method of the account."""

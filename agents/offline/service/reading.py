@@ -32,6 +32,9 @@ class Call:
     name: str
     args: dict[str, Any]
     content: str | None = None
+    # How a declined change was set aside rather than refused ("pause": "hmm, hold on";
+    # "request": a message of another kind), as the confirmation policy noted it.
+    aside: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -142,4 +145,7 @@ def read_service(messages: Sequence[BaseMessage]) -> ServiceConversation:
             conv.current.answer = _text(message)
         elif isinstance(message, ToolMessage) and message.tool_call_id in pending:
             pending[message.tool_call_id].content = _text(message)
+            extra = message.artifact if isinstance(message.artifact, dict) else {}
+            if isinstance(aside := extra.get("aside"), str):
+                pending[message.tool_call_id].aside = aside
     return conv
