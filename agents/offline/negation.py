@@ -18,6 +18,11 @@ from agents.offline.text import singular_forms
 from agents.offline.vocabulary import CatalogVocabulary
 from tools.search.text import normalize as search_term
 
+# The first words of a reason given for a refusal: "because", "she", "everyone"; after "the
+# red one", also "that's" ("not the red one, that's so dated"): the one is already told apart,
+# so what follows is why, where "not the lantern that's silver" says which.
+_REASON_START = r"(?:cos|coz|cuz|because|since|she|he|they|everyone|everybody|nobody)\b"
+_REASON_AFTER_ONE = r"(?:that'?s|thats|which (?:is|are|was|were|looks?))\b"
 NEGATION = re.compile(
     r"\b(?:except(?: for)?|excluding|exclude|other than|apart from|anything but|but not|"
     # "can't live without coffee" loves coffee: no exclusion
@@ -31,9 +36,15 @@ NEGATION = re.compile(
     r"too many|so many|many|all the)(?: of)?)?)\s+"
     # a clause ends at punctuation, a dash between spaces ("not the red one - what else") or
     # the next clause's first word
-    r"(?P<span>[a-z0-9' -]+?)(?=\s+[-–—]+\s|\s*(?:$|[,.;!?)]|\b(?:but|and|please|thanks|instead|"
-    r"under|over|below|above|between|for|in stock)\b))"
+    r"(?P<span>[a-z0-9' -]+?)(?=\s+[-–—]+\s|\s+(?:pl[sz] |please )?" + _REASON_START + r"|"
+    r"(?<=\bone)\s+" + _REASON_AFTER_ONE + r"|(?<=\bones)\s+" + _REASON_AFTER_ONE + r"|"
+    r"\s*(?:$|[,.;!?)]|\b(?:but|and|please|thanks|instead|under|over|below|above|between|for|"
+    r"in stock)\b))"
 )
+# Why the thing is refused, said right after it ("not the red one thats so dated", "no mugs
+# pls everyone gets mugs"): its words name nothing wanted, up to the sentence's end.
+_REASON = re.compile(r"^\s*,?\s*(?:pl[sz] |please )?" + _REASON_START + r"[^.;!?]*")
+_REASON_AFTER = re.compile(r"^\s*,?\s*(?:" + _REASON_START + "|" + _REASON_AFTER_ONE + r")[^.;!?]*")
 # Words around the negated thing that are not the thing: "nothing MADE OF paper", "no
 # strawberry ONES", "nothing heart SHAPED".
 _FRAME_WORDS = frozenset(
@@ -154,5 +165,7 @@ def take_exclusions(text: str, vocab: CatalogVocabulary) -> tuple[str, list[str]
             continue
         found = [v for p in phrases if p for v in _variants(p, vocab)]
         excluded[:0] = found
-        text = f"{text[: match.start()]} ; {text[match.end() :]}"
+        after_one = re.search(r"\bones?$", match.group("span")) is not None
+        rest = (_REASON_AFTER if after_one else _REASON).sub("", text[match.end() :], count=1)
+        text = f"{text[: match.start()]} ; {rest}"
     return text, list(dict.fromkeys(excluded))

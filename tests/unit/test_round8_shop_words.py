@@ -108,3 +108,25 @@ def test_the_reason_after_a_question_names_no_product(text: str) -> None:
 def test_a_count_in_the_reason_is_kept() -> None:
     u = understand("is it in stock, as i need 30", VOCAB, AFTER_SEARCH)
     assert "30" in u.text
+
+
+@pytest.mark.parametrize(
+    ("text", "rest_has", "excluded"),
+    [
+        ("enamel jugs but not the green one thats so last year", "enamel jugs", ["green"]),
+        ("no jugs please everyone buys her jugs", "", ["jugs"]),
+        ("wrap, nothing pink because she hates it. under a fiver?", "under a fiver", ["pink"]),
+    ],
+)
+def test_the_reason_for_a_refusal_names_nothing_wanted(
+    text: str, rest_has: str, excluded: list[str]
+) -> None:
+    rest, found = take_exclusions(text, VOCAB)
+    assert found == excluded
+    assert rest_has in rest
+    assert not {"last", "year", "everyone", "buys", "hates"} & set(rest.split())
+
+
+def test_a_relative_clause_after_a_product_is_not_cut_as_a_reason() -> None:
+    rest, found = take_exclusions("not the enamel jug that's blue", VOCAB)
+    assert found != ["enamel jug"]
