@@ -55,7 +55,7 @@ _STOCK_FOR = re.compile(
 )
 # Words that carry the question, not the product ("have you got 50 of the pink?").
 _QUESTION_WORD = re.compile(
-    r"(?:have|has|got|you|we|do|does|is|are|there|any|enough|stock|for|of|the|an?|to|get|can|"
+    r"(?:have|has|got|you|we|do|does|is|are|there|any|enough|stock|for|of|the|an?|to|get|can|what'?s|"
     r"could|would|will|what|how|much|many|come|cost|total|price|units?|packs?|pieces?|pcs|sets?|"
     r"box(?:es)?|in|available|left|please|it|them|those|these|ones?|that|this|both|and|too|also|"
     r"each|i|me|my|us|our|need|want|order|supply|buy|like|take|ok|so|then|just|okay|fine|"
@@ -70,6 +70,15 @@ _OF_EACH = re.compile(
 _COUNT_OF = re.compile(rf"\b{_N} (?:of|x|×)\b")
 # Where one product's count ends and the next one's begins.
 _NEXT_COUNT = re.compile(r"\s*(?:,|;|\band\b|\bplus\b|&)\s*")
+
+
+# The price of one unit asked about a product in the conversation: "and the unit price?",
+# "price per pack?", "what are they each".
+_UNIT_PRICE = re.compile(
+    r"\b(?:unit|single|individual) (?:price|cost)\b"
+    r"|\b(?:price|cost|how much)\w* (?:is it |are they )?(?:per|a|for an?|for one|each) ?"
+    r"(?:unit|pack|packet|piece|item|box|set|bag|roll|one)?\b"
+)
 
 
 def _count(pattern: re.Pattern[str], text: str) -> int | None:
@@ -233,6 +242,12 @@ def quantity_step(d: Dialogue) -> Step | None:
         return call_then_answer(
             d.conv, STOCK, {"product_id": pid}, lambda r: _stock_for(r, wanted, product)
         )
+    unit = _UNIT_PRICE.search(norm)
+    if unit is not None and not _named_beside(norm, unit):
+        pid = _one_product(d, norm)
+        if pid is not None:
+            priced = _priced(d, [pid])
+            return priced if isinstance(priced, Step) else say(_unit_price(priced[0]))
     counted = _counted_ids(d, norm) if _PRICE_CUE.search(norm) else None
     if counted and not _is_id(norm, d.vocab):
         priced = _priced(d, [pid for pid, _ in counted])
@@ -286,6 +301,16 @@ def _costs(products: Sequence[ShownProduct], counts: Sequence[int]) -> str:
     return costs_answer(
         [(p.title, p.id, p.price, p.currency, n) for p, n in zip(products, counts, strict=True)]
     )
+
+
+def _named_beside(norm: str, unit: re.Match[str]) -> bool:
+    """Words beside "the unit price" that are not question words may name another product."""
+    rest = f"{norm[: unit.start()]} {norm[unit.end() :]}"
+    return any(not _QUESTION_WORD.fullmatch(w) and not w.isdigit() for w in tokens(rest))
+
+
+def _unit_price(product: ShownProduct) -> str:
+    return f"{product.title} ({product.id}) is {_money(product, product.price)} each."
 
 
 def _is_id(norm: str, vocab: CatalogVocabulary) -> bool:

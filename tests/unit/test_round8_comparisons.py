@@ -273,3 +273,10 @@ def test_that_one_after_a_tie_is_asked_back() -> None:
     )
     assert _called(messages) == []
     assert "Which one do you mean: Salt and Pepper Grinder or Enamel Jug Cream?" in answer
+
+
+@pytest.mark.parametrize("text", ["and the unit price?", "what's the price per pack", "cost each?"])
+def test_a_unit_price_is_the_price_of_the_product_in_focus(text: str) -> None:
+    messages, answer = _chat("how many walnut serving boards are in stock", text)
+    assert _called(messages) == [("get_product", "72")]
+    assert answer == "Walnut Serving Board (72) is £14.00 each."
