@@ -245,6 +245,22 @@ def _without_set_aside(text: str, change: str) -> str:
     return SET_ASIDE.sub(lambda m: m[0] if _about(words(m[1]), of_change) else " ", text)
 
 
+def is_question(text: str) -> bool:
+    """Whether a reply asks something with words of its own ("which card does the refund go
+    to?"), not a bare "what?" nor an unsure "maybe?"."""
+    said = words(text)
+    return (
+        "?" in text
+        and any(w in QUESTION_WORDS or w in _ASKING for w in said)
+        and any(w not in QUESTION_WORDS and w not in FILLER for w in said)
+    )
+
+
+# The verbs a yes/no question starts with ("does it include the lamp?").
+_ASKING = frozenset({"is", "are", "does", "do", "did", "can", "could", "will", "would", "was"})
+_ASKING |= frozenset({"were", "has", "have", "isn't", "doesn't"})
+
+
 def answer_about(text: str, items: Sequence[tuple[str, str, float]]) -> str | None:
     """The answer to a question about the waiting change that names some of its items ("wait,
     how much was the laptop in it?"): each named item with its options and price, given as
@@ -298,7 +314,13 @@ def read_answer(text: str, change: str = "") -> Reading:
             if said[i] not in FILLER:
                 unmatched.append(said[i])
             i += 1
-    if unmatched and "yes" not in found and _asks_about_the_change(text, said, unmatched, change):
+    # "which card does the refund go to?": a question, whatever yes word ("go") it holds
+    wh_question = "?" in text and bool(said) and said[0] in QUESTION_WORDS
+    if (
+        unmatched
+        and ("yes" not in found or wh_question)
+        and _asks_about_the_change(text, said, unmatched, change)
+    ):
         return "unclear"
     if unmatched:
         return "request"

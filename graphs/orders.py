@@ -73,7 +73,7 @@ from langgraph.types import interrupt
 from pydantic import ValidationError
 
 from agents.prompts import NOT_CONFIRMED, customer_note
-from graphs.confirm import Reading, answer_about, read_answer, refuses
+from graphs.confirm import Reading, answer_about, is_question, read_answer, refuses
 from infra.errors import ToolInputError
 from infra.metrics import confirmation_answered, confirmation_asked, tool_timer
 from tools.analyze.pii import find_pii
@@ -155,7 +155,12 @@ def confirm(
         if reading != "unclear":
             break
         explained = answer_about(answer, items)
-        lead, question = (f"{explained}\n\n", ASK) if explained else ("", ASK_AGAIN)
+        # a question about the change is answered by the change put again, not told off
+        asked_about = bool(explained) or is_question(answer)
+        lead, question = (
+            f"{explained}\n\n" if explained else "",
+            ASK if asked_about else ASK_AGAIN,
+        )
     return reading, answer
 
 

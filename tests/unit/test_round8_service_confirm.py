@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from graphs.confirm import answer_about, read_answer, refuses
+from graphs.confirm import answer_about, is_question, read_answer, refuses
 from tests.orders_helpers import copy_tau_store
 from tests.unit.test_offline_service import Chat
 from tools.catalog.sqlite import SqliteStore
@@ -121,3 +121,19 @@ async def test_after_a_pause_alone_a_later_go_ahead_makes_the_change(store: Sqli
 def test_holding_onto_it_is_a_no_not_a_pause(text: str) -> None:
     assert read_answer(text, CHANGE) == "no"
     assert refuses(text)
+
+
+def test_a_question_holding_a_yes_word_is_still_a_question() -> None:
+    assert read_answer("where will the money go to?", CHANGE) == "unclear"
+    assert is_question("does that include the rug?")
+    assert not is_question("hmm, perhaps?") and not is_question("what?")
+
+
+async def test_a_no_after_a_side_question_turns_the_change_down(store: SqliteStore) -> None:
+    chat = Chat(store)
+    await chat.say(f"{EMAIL} - cancel #W9728773 please, bought it by accident")
+    await chat.say("hold on, are there any cheaper action cameras?")
+    kept = await chat.say("nah, leave the order alone then")
+    assert "left everything as it was" in kept.answer
+    assert not [c for c in kept.tool_calls if c["name"] == "search_products"]
+    assert _status(store, "#W9728773") == "pending"

@@ -114,3 +114,18 @@ async def test_when_a_refund_comes_is_read_from_the_payment_history(store: Sqlit
     chat = Chat(store)
     result = await chat.say(f"{EMAIL} when do I see my money back for #W1216601?")
     assert "643.69 has been refunded" in result.answer and "5-7 business days" in result.answer
+
+
+@pytest.mark.parametrize(
+    "text", ["cancel it, I got one cheaper somewhere else", "found them cheaper online, cancel"]
+)
+def test_found_cheaper_elsewhere_is_no_longer_needed(text: str) -> None:
+    assert understand_request(text).reason == "no longer needed"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["has my box with the bookshelf left the warehouse?", "what did the sunglasses cost me"],
+)
+def test_questions_about_ones_own_purchase_are_service(text: str) -> None:
+    assert understand_request(text).has_cue

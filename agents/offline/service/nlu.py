@@ -170,6 +170,8 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
         "status",
         _re(
             r"\b(?:status|where(?:'?s| is) (?:my|the)|track(?:ing)?|shipped|arriv\w*|"
+            # "has the parcel left the warehouse?", "is it out for delivery yet?"
+            r"left (?:the |your )?(?:warehouse|depot|building)|out for delivery|been sent|"
             # "did my kettle order go through?", "has it been placed?": was it placed at all
             r"(?:go|gone|went|get|got|been) (?:through|placed|processed)|"
             r"deliver(?:ed|y)|when will|order details|check (?:on )?(?:my |an |the )?"
@@ -267,7 +269,8 @@ SERVICE_WORDS = _re(
     r"manager|operator|swap\w*|my (?:home |shipping |delivery )?address|i(?:'ve| have)? moved|"
     r"saved|on file|payment methods?|(?:did|have) (?:i|we) (?:pay|spend)|paid|spent|gift ?cards?|"
     r"balance|by default|"
-    r"default address|charged me|ordered|(?:my|the|our) payment|money back|"
+    r"default address|charged me|cost me|ordered|(?:my|the|our) payment|money back|"
+    r"left (?:the |your )?(?:warehouse|depot)|"
     r"(?:get|got|was|were|been|(?:was|were) (?:i|we)) charged|"
     # "has my backpack arrived?", "is my tent on its way": something of theirs on its way
     r"(?:my|our)\b[^.?!]{0,40}\b(?:arrived?|arriving|coming|ship|shipped|dispatched|"
@@ -312,7 +315,10 @@ ORIGINAL = _re(r"\b(?:original|same (?:card|method|payment|way|account)|"
 NO_LONGER = _re(r"\b(?:no longer (?:need|want)(?:ed)?|(?:don'?t|do not|didn'?t|not|never) (?:need|"
                 r"want)|not needed|changed my mind|no use for|no (?:more )?need (?:for|of) "
                 r"(?:it|this|that|them)|(?:need|want) (?:it|this|that|them) no (?:more|longer)|"
-                r"not (?:necessary|required|useful) any ?more)\b")  # fmt: skip
+                r"not (?:necessary|required|useful) any ?more|"
+                # "found it cheaper elsewhere", "bought one somewhere else": not needed now
+                r"(?:found|got|bought|seen) (?:it|one|them|some)(?: \w+)? (?:cheaper|elsewhere|"
+                r"somewhere else)|no longer required)\b")  # fmt: skip
 MISTAKE = _re(r"\b(?:mistake|mistaken|by accident|accident(?:al(?:ly)?)?|ordered (?:it )?twice|"
               r"wrong (?:item|order|one|thing))\b")  # fmt: skip
 

@@ -177,6 +177,22 @@ def _pauses(turn: Turn) -> bool:
     return any(c.name in WRITE_TOOLS and c.declined and c.aside == "pause" for c in turn.calls)
 
 
+def _set_aside_at(conv: ServiceConversation, index: int) -> int | None:
+    """The turn whose proposed change message ``index`` may still answer: the turn before,
+    when this message was handed on as more than a yes or no; or the one before that, when
+    the reply set the change aside with a request of another kind ("do you have cheaper
+    ones?") that changed nothing, so that "ok no, leave the order alone" still answers it."""
+    if index >= 1 and _answered_proposal(conv.turns[index - 1]):
+        return index - 1
+    if (
+        index >= 2
+        and _answered_proposal(conv.turns[index - 2])
+        and not any(c.name in WRITE_TOOLS for c in conv.turns[index - 1].calls)
+    ):
+        return index - 2
+    return None
+
+
 def _turns_down(
     conv: ServiceConversation, index: int, request: Request, intent: ServiceIntent | None
 ) -> bool:
@@ -186,7 +202,7 @@ def _turns_down(
     (no other order, payment, address or reason, no "instead", no word of an order's items or
     of the options they come in, as in "no, the blue one"). The change is then not put
     again."""
-    if index < 1 or not _answered_proposal(conv.turns[index - 1]):
+    if _set_aside_at(conv, index) is None:
         return False
     text = conv.turns[index].text
     if not (NO_START.search(text) or KEEP.search(text) or request.called_off):
@@ -197,9 +213,16 @@ def _turns_down(
         return False
     if INSTEAD.search(text):  # "no - cancel the other one instead"
         return False
+    if AFFIRMS.search(text):  # "ok, never mind the bottles - yes cancel it"
+        return False
     return not _names_an_item(conv, request.words)
 
 
+# A yes beside the refusal words ("never mind the bottles, yes cancel it"): no refusal.
+AFFIRMS = re.compile(
+    r"\b(?:yes|yeah|yep|yup|sure|go ahead|go on|go for it|do it|proceed|confirm(?:ed)?)\b",
+    re.IGNORECASE,
+)
 # "no, the other one instead", "I meant the hose": a correction, never a refusal.
 INSTEAD = re.compile(r"\b(?:instead|meant|i mean)\b", re.IGNORECASE)
 
@@ -239,8 +262,10 @@ def _service_turns(
             previous and not request.has_cue and shops(turn.text)
         )
         replying = previous and not shopping
-        # A reply to a proposed change stays with it: never dropped in silence.
+        # A reply to a proposed change stays with it: never dropped in silence; nor is a
+        # refusal of a change set aside by a question of another kind.
         proposal = index > 0 and _answered_proposal(conv.turns[index - 1]) and not shopping
+        proposal = proposal or _turns_down(conv, index, request, request.intent)
         flags.append(
             request.has_cue
             or proposal
