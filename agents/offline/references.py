@@ -188,9 +188,9 @@ def title_reference(
         return
     if not ctx.shown:
         # nothing listed: a product looked at earlier, named by words only its title holds
-        whole = [pid for score, pid in _title_scores(content, ctx.known.values()) if score == 1.0]
-        if len(whole) == 1 and not strict:
-            u.references.append(Reference("title", product_id=whole[0]))
+        seen = [pid for score, pid in _title_scores(content, ctx.known.values()) if score == 1.0]
+        if len(seen) == 1 and not strict:
+            u.references.append(Reference("title", product_id=seen[0]))
         return
     scored = _title_scores(content, ctx.shown)
     best = max(score for score, _ in scored)
