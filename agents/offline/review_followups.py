@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from agents.offline.acts import grounded, split_passage
+from agents.offline.acts import MIN_PASSAGE_WORDS, QUOTED, grounded, split_passage
 from agents.offline.context import ToolRecord
 from agents.offline.dialogue import Dialogue
 from agents.offline.text import normalize, tokens
@@ -24,7 +24,9 @@ from agents.offline.text_checks import (
     LANGUAGE_REQUEST,
     PII_REQUEST,
     SENTIMENT_REQUEST,
+    requested_features,
 )
+from agents.offline.vocabulary import CatalogVocabulary
 
 ANALYZE = "analyze_text"
 MAX_PASSAGE = 4000
@@ -44,6 +46,33 @@ _POINTER = re.compile(
 )
 # "overall", "really": a polarity question about the text read ("was it negative overall?").
 _POLARITY = re.compile(r"\b(?:positive|negative|happy|unhappy|angry|pleased|satisfied)\b")
+
+
+# A request about what customers wrote, whatever product it names ("customer feedback on the
+# hot water bottles: '…' / '…'. positive or negative overall?").
+_FEEDBACK = re.compile(
+    r"\b(?:feedback|reviews?|comments?|testimonials?|ratings?|sentiment|mood|tone of|"
+    r"positive or negative|good or bad|(?:what|how) (?:(?:do|did|does) )?(?:people|customers|"
+    r"buyers|they|folks) (?:say|said|think|thought|wrote|write|feel|felt|rate|rated))\b"
+)
+
+
+def quoted_feedback(text: str, vocab: CatalogVocabulary) -> dict[str, Any] | None:
+    """The arguments that read every quoted passage of a message asking about customers'
+    words, when it quotes several or names a product kind (the product is what the words are
+    about, not a search); a single passage with a plain request is the review skill's."""
+    quotes = [m["d"] or m["c"] or m["s"] or "" for m in QUOTED.finditer(text)]
+    quotes = [q.strip() for q in quotes if q.strip()]
+    request = QUOTED.sub(" ", text)
+    if not quotes or not _FEEDBACK.search(normalize(request)):
+        return None
+    if len(quotes) < 2 and not grounded(request, vocab):
+        return None
+    passage = "\n".join(quotes)
+    if len(passage.split()) < MIN_PASSAGE_WORDS:
+        return None
+    features = requested_features(request) or ["sentiment", "key_phrases"]
+    return {"text": passage[:MAX_PASSAGE], "features": features}
 
 
 def _last_analysis(d: Dialogue) -> ToolRecord | None:

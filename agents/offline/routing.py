@@ -37,7 +37,7 @@ from agents.offline.foreign import (
 )
 from agents.offline.nlu import understand
 from agents.offline.quantities import asks_about_shown
-from agents.offline.review_followups import another_passage, check_of_last
+from agents.offline.review_followups import another_passage, check_of_last, quoted_feedback
 from agents.offline.service import answers as service_answers
 from agents.offline.service.nlu import understand_request
 from agents.offline.step import Step, call_then_answer, say
@@ -217,8 +217,11 @@ def routed_step(d: Dialogue) -> Step | None:
     if not text.strip() or _answers_a_question(text, asked):
         return None
     vocab = d.vocab
-    if ANALYZE in d.tool_names and (args := another_passage(d) or check_of_last(d)):
-        # "and this one: '…'", "what are the key phrases in it?" after a passage was read
+    if ANALYZE in d.tool_names and (
+        args := another_passage(d) or check_of_last(d) or quoted_feedback(text, vocab)
+    ):
+        # "and this one: '…'", "what are the key phrases in it?" after a passage was read;
+        # "feedback on the lanterns: '…' / '…'": the customers' words, whatever they name
         passage = str(args["text"])
         return call_then_answer(
             d.conv, ANALYZE, args, lambda r: review_answer(r.output, r.error, passage)

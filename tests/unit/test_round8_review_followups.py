@@ -119,3 +119,23 @@ def test_damaged_goods_read_negative(text: str) -> None:
     analysis = LocalAnalyzer().analyze_sync(text, ["sentiment"], "en")
     assert analysis.sentiment is not None
     assert analysis.sentiment.label == "NEGATIVE"
+
+
+@pytest.mark.parametrize(
+    ("text", "passage"),
+    [
+        (
+            "what did buyers think of the picnic baskets? 'Roomy and sturdy' / 'Lid snapped off'",
+            "Roomy and sturdy\nLid snapped off",
+        ),
+        (
+            'comments on the enamel mugs: "chips far too easily, sadly"',
+            "chips far too easily, sadly",
+        ),
+    ],
+)
+def test_customers_words_about_a_product_kind_are_analysed(text: str, passage: str) -> None:
+    assert _call([HumanMessage(text)]) == {
+        "text": passage,
+        "features": ["sentiment", "key_phrases"],
+    }
