@@ -26,6 +26,7 @@ from agents.offline.context import RECOMMEND, Conversation, ToolRecord
 from agents.offline.cues import SIMILAR, TOGETHER
 from agents.offline.dialogue import Dialogue
 from agents.offline.step import Step, call_then_answer, say
+from agents.offline.supply import part_named_product_id
 from agents.offline.targets import resolve
 from agents.offline.text import currency_symbol, format_price, normalize
 from agents.offline.understanding import NluContext, Understanding
@@ -110,6 +111,21 @@ def _listing_anchor(conv: Conversation, u: Understanding) -> str | None:
     return anchor if isinstance(anchor, str) and anchor else None
 
 
+def _titled(norm: str, vocab: CatalogVocabulary) -> str | None:
+    """The product of the catalog the message names by its title, or enough of it ("what goes
+    with the Regency Cakestand?" for the Regency Cakestand 3 Tier), when it was not shown."""
+    cued = next(
+        (s for s in re.split(r"[?!.;]+", norm) if TOGETHER.search(s) or SIMILAR.search(s)), ""
+    )
+    after = re.split(TOGETHER.pattern + "|" + SIMILAR.pattern, cued, maxsplit=1)[-1]
+    if not after.strip():
+        return None
+    named = vocab.named_product(after)
+    if named is not None and named.coverage >= 1.0:
+        return named.product_id
+    return part_named_product_id(after, vocab)
+
+
 def _ruled_out(product: Mapping[str, Any], excluded: list[str]) -> bool:
     title = f" {normalize(str(product.get('title', '')))} "
     return any(f" {normalize(word)}" in title for word in excluded)
@@ -149,8 +165,10 @@ def _request(
     similar = bool(SIMILAR.search(text))
     if together or similar:
         targets = resolve(u, ctx)
-        anchor = _listing_anchor(conv, u)
+        anchor = _listing_anchor(conv, u) or (_titled(text, vocab) if targets.reply else None)
         if targets.reply and anchor is None:
+            if grounded(text, vocab):
+                return None  # "do you do wedding cards and matching wrap?": kinds, a search
             return RECOMMEND, targets.reply
         strategy = "bought_together" if together else "similar"
         product_id = anchor if targets.reply and anchor else targets.ids[0]

@@ -135,8 +135,8 @@ def test_a_reorder_question_about_one_product_checks_its_stock(text: str) -> Non
 
 
 def _copy_written(pid: str) -> list[BaseMessage]:
-    out = {"product_id": pid, "language": "en", "tone": "neutral", "version": 1,
-           "content": {"title": "t", "description": "d", "bullets": [], "keywords": []}}  # fmt: skip
+    copy = {"title": "t", "description": "d", "bullets": [], "keywords": []}
+    out = {"product_id": pid, "language": "en", "tone": "neutral", "version": 1, "content": copy}
     return _turn(f"blurb for {pid}", "write_product_content", {"product_id": pid}, out)
 
 
@@ -167,3 +167,15 @@ def test_more_like_that_but_not_a_word_after_a_bought_together_list() -> None:
     result = ToolMessage(json.dumps(similar), tool_call_id=first.tool_calls[0]["id"])
     answer = _reply([*messages, first, result]).text
     assert "Rainbow" not in answer and "Enamel Jug Sage" in answer
+
+
+def test_what_goes_with_a_product_named_by_its_title_not_shown() -> None:
+    text = "what would pair nicely with the woodland animals bunting? it's for a nursery"
+    reply = _reply([HumanMessage(text)])
+    assert [c["name"] for c in reply.tool_calls] == ["recommend_products"]
+    assert reply.tool_calls[0]["args"]["product_id"] == "704"
+
+
+def test_matching_kinds_with_nothing_in_play_are_a_search() -> None:
+    reply = _reply([HumanMessage("have you got enamel jugs and matching bunting?")])
+    assert [c["name"] for c in reply.tool_calls] == ["search_products"]
