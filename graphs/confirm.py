@@ -112,6 +112,9 @@ CLOSING_PHRASES = (
     "that is all", "nothing else", "that's it", "thats it", "that is it",
     "thanks for your help", "thank you for your help", "thanks for the help", "appreciate it",
     "much appreciated", "by me", "with me",
+    # second thoughts framing the answer ("hmm, on second thought no")
+    "on second thought", "on second thoughts", "on reflection", "thinking about it",
+    "having thought about it", "now that i think about it",
 )  # fmt: skip
 # Words that neither affirm nor refuse: courtesy, hesitation, pronouns.
 FILLER = frozenset(
@@ -122,7 +125,7 @@ FILLER = frozenset(
     | {"thats", "its", "tbh", "honestly", "lol", "merci", "danke", "gracias", "grazie", "bitte"}
     | {"por", "favor", "s'il", "vous", "plait", "per", "favore", "prego", "alors", "bueno"}
     | {"pues", "allora", "dann", "que", "pure", "pls", "plz", "thx", "ty", "mate", "buddy"}
-    | {"umm", "ummm", "hmmm", "uhh", "uhm", "errr", "mmm"}
+    | {"umm", "ummm", "hmmm", "uhh", "uhm", "errr", "mmm", "cheers", "ta"}
 )
 # The change named again after a yes: its verb and its object ("yes, cancel the order").
 ECHO = frozenset(

@@ -137,3 +137,8 @@ async def test_a_no_after_a_side_question_turns_the_change_down(store: SqliteSto
     assert "left everything as it was" in kept.answer
     assert not [c for c in kept.tool_calls if c["name"] == "search_products"]
     assert _status(store, "#W9728773") == "pending"
+
+
+def test_second_thoughts_frame_the_answer() -> None:
+    assert read_answer("hmm, on second thoughts no. cheers", CHANGE) == "no"
+    assert read_answer("on reflection, yes go ahead", CHANGE) == "yes"

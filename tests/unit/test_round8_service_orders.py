@@ -129,3 +129,15 @@ def test_found_cheaper_elsewhere_is_no_longer_needed(text: str) -> None:
 )
 def test_questions_about_ones_own_purchase_are_service(text: str) -> None:
     assert understand_request(text).has_cue
+
+
+def test_the_item_named_in_when_it_will_come_stays_an_item() -> None:
+    request = understand_request("when is the sofa arriving, do you know?")
+    assert request.intent == "status" and "sofa" in request.words
+
+
+async def test_whether_items_can_be_sent_back_is_answered(store: SqliteStore) -> None:
+    chat = Chat(store)
+    result = await chat.say(f"{EMAIL}: could the perfume from #W1216601 be sent back?")
+    assert not set(names(result)) & WRITE_TOOLS
+    assert "#W1216601 is cancelled" in result.answer

@@ -178,8 +178,10 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
             r"(?:last |latest |recent |most recent |new )?orders?|look up|"
             r"what did i (?:order|buy|get|purchase)|my orders|an order|dispatch\w*|"
             # "when did that one ship?", "when will the tent get here?"
-            r"when (?:did|does|will|do|is|was|would) [\w' -]{0,30}?\b(?:ship|dispatch|arrive|"
-            r"come|get here|be delivered|go out|turn up|show up)|"
+            # (the words between stay: they may name the item, "the tent")
+            r"when (?:did|does|will|do|is|was|would) (?=[\w' -]{0,30}?\b(?:getting here|arriving|"
+            r"ship|dispatch|arrive|"
+            r"come|get here|be delivered|go out|turn up|show up))|"
             r"(?:what'?s|what is|what has|what) (?:happening|going on|happened) (?:with|to)|"
             r"what orders (?:have|do|did) (?:i|we)|orders? (?:have|do) i have|"
             r"(?:any )?(?:news|update) (?:on|about)|"
@@ -222,14 +224,14 @@ REFUNDED_QUESTION = _re(
     r"\bwhen (?:will|do|does|would|should|can|am)\b(?![^.?!]*\bif\b)[^.?!]{0,25}?\b(?:refund|"
     r"money back)\b|"
     r"\bwhere(?:'?s| is| are)\b[^.?!]{0,15}?\b(?:refund|money)\b|"
-    r"\b(?:refund|money)\b[^.?!]{0,20}?\b(?:gone|come|went|came|been) (?:through|back|in)\b|"
+    r"\b(?:refund|money)\b[^.?!]{0,40}?\b(?:gone|come|went|came|been) (?:through|back|in)\b|"
     r"\b(?:got|received|seen) (?:my|the|a|any) (?:money back|refund)\b[^.]*\?"
 )
 # "can that one be cancelled?", "is it too late to return it?": whether a change is possible,
 # asked before (or instead of) asking for it; answered from the order's status, not proposed.
 ASKS_POSSIBLE = _re(
     r"\b(?:can|could|may)\b(?! (?:i|we|you)\b)[^.?!]{0,30}?\bbe (?:still )?(?:cancell?ed|returned|"
-    r"exchanged|changed|modified|swapped|re-?addressed|redirected)\b|"
+    r"exchanged|changed|modified|swapped|re-?addressed|redirected|sent back|taken back)\b|"
     r"\b(?:is|would) (?:it|that|this) (?:still )?(?:possible|too late|allowed) (?:for me )?to "
     r"(?:still )?(?:cancel|return|exchange|change|modify|swap)\b|"
     r"\b(?:is|are)\s+(?:it|that|this|they|those|these|order|that one|this one|"
@@ -245,6 +247,7 @@ SEVERAL_ORDERS = _re(
 )
 _POSSIBLE_VERBS: tuple[tuple[str, ServiceIntent], ...] = (
     ("cancel", "cancel"), ("return", "return"), ("exchange", "exchange"), ("swap", "exchange"),
+    ("back", "return"),
 )  # fmt: skip
 # "what do they come to altogether?", "the total of both": a sum over several orders.
 ASKS_TOTAL = _re(
@@ -270,7 +273,10 @@ SERVICE_WORDS = _re(
     r"saved|on file|payment methods?|(?:did|have) (?:i|we) (?:pay|spend)|paid|spent|gift ?cards?|"
     r"balance|by default|"
     r"default address|charged me|cost me|ordered|(?:my|the|our) payment|money back|"
-    r"left (?:the |your )?(?:warehouse|depot)|"
+    r"left (?:the |your )?(?:warehouse|depot)|be (?:still )?(?:sent|taken) back|"
+    # "when is the keyboard getting here?": something on its way to them
+    r"when (?:is|are|will|does|do|'?s) [^.?!]{0,30}?\b(?:getting here|get here|arriv\w+|"
+    r"be delivered|be here|coming)|"
     r"(?:get|got|was|were|been|(?:was|were) (?:i|we)) charged|"
     # "has my backpack arrived?", "is my tent on its way": something of theirs on its way
     r"(?:my|our)\b[^.?!]{0,40}\b(?:arrived?|arriving|coming|ship|shipped|dispatched|"
@@ -456,7 +462,8 @@ _COURTESY = frozenset(
     | {"no", "nope", "nah", "never", "mind", "forget", "not", "don't", "dont", "stop", "bye"}
 )
 NO_START = _re(
-    r"^\s*(?:(?:ok(?:ay)?|actually|hmm+|um+|oh|well|sorry|wait|erm|ah)[,.!]*\s+)*"
+    r"^\s*(?:(?:ok(?:ay)?|actually|hmm+|um+|oh|well|sorry|wait|erm|ah|on second thoughts?|"
+    r"on reflection|thinking about it)[,.!]*\s+)*"
     r"(?:no|nope|nah|never ?mind|forget (?:it|that)|don'?t|do not|stop)\b"
 )
 # "don't cancel it after all", "I'd rather not return them": the action named is called off
