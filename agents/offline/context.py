@@ -207,6 +207,11 @@ class Conversation:
             shown_offset=int(shown_record.args.get("offset", 0) or 0) if shown_record else 0,
             focus=self.focus(),
             known=self.known_products(),
+            looked_at=[
+                str(r.output.get("product_id") or r.output.get("id"))
+                for r in self.history
+                if r.name in (DETAILS, STOCK) and r.output is not None
+            ],
         )
 
 

@@ -149,13 +149,13 @@ def _one_phrase_reference(u: Understanding, ctx: NluContext) -> bool:
     said = one_phrase_words(u.text)
     if not said or u.excluded:
         return False  # "anything except the red retrospot one": ruled out, not pointed at
-    for pool in (list(ctx.shown), list(ctx.known.values())):
-        whole = [pid for score, pid in _title_scores(said, pool) if score == 1.0]
-        if len(whole) == 1:
-            u.references.append(Reference("title", product_id=whole[0]))
-            return True
-        if len(whole) > 1:
-            return False  # several fit: the question back says which
+    whole = [pid for score, pid in _title_scores(said, ctx.shown) if score == 1.0]
+    if len(whole) > 1:
+        return False  # several shown fit: the question back says which
+    whole = whole or _seen_fitting(said, ctx, ctx.known.values())
+    if len(whole) == 1:
+        u.references.append(Reference("title", product_id=whole[0]))
+        return True
     return False
 
 
@@ -174,6 +174,18 @@ def _other_one(u: Understanding, ctx: NluContext) -> bool:
     return True
 
 
+def _seen_fitting(
+    content: list[str], ctx: NluContext, products: Iterable[ShownProduct]
+) -> list[str]:
+    """The products seen earlier whose titles hold every word said; of several, the one the
+    shopper looked at alone ("going back to the bunting" after the Party Bunting's price)."""
+    fitting = [pid for score, pid in _title_scores(content, products) if score == 1.0]
+    if len(fitting) > 1:
+        looked = [pid for pid in reversed(ctx.looked_at) if pid in fitting]
+        return looked[:1]
+    return fitting
+
+
 def title_reference(
     u: Understanding, words: list[str], ctx: NluContext, *, strict: bool = False
 ) -> None:
@@ -187,8 +199,8 @@ def title_reference(
     if not content:
         return
     if not ctx.shown:
-        # nothing listed: a product looked at earlier, named by words only its title holds
-        seen = [pid for score, pid in _title_scores(content, ctx.known.values()) if score == 1.0]
+        # nothing listed: a product seen earlier, named by words only its title holds
+        seen = _seen_fitting(content, ctx, ctx.known.values())
         if len(seen) == 1 and not strict:
             u.references.append(Reference("title", product_id=seen[0]))
         return
@@ -197,7 +209,7 @@ def title_reference(
     if best < 1.0 and not strict:
         # "the skull one" after "show more": a product an earlier page listed
         earlier = [p for p in ctx.known.values() if p.id not in {s.id for s in ctx.shown}]
-        whole = [(s, pid) for s, pid in _title_scores(content, earlier) if s == 1.0]
+        whole = [(1.0, pid) for pid in _seen_fitting(content, ctx, earlier)]
         if len(whole) == 1:
             scored, best = whole, 1.0
     if best < (1.0 if strict else 0.6) or (strict and len(content) < 2):

@@ -52,6 +52,7 @@ class NluContext:
     shown_offset: int = 0  # how many results came before that list ("show more")
     focus: str | None = None  # the product "it" means
     known: Mapping[str, ShownProduct] = field(default_factory=dict)  # lower-case id -> product
+    looked_at: Sequence[str] = ()  # products looked at one by one (details, stock), oldest first
 
 
 @dataclass(frozen=True)

@@ -127,3 +127,15 @@ def test_a_ruled_out_product_is_not_pointed_at() -> None:
 def test_another_version_after_one_product_found() -> None:
     cream = _listed("cream enamel jug", "enamel jug cream", ["84"])
     assert _first_call([*cream, HumanMessage("ok and the sage one?")]) == ("get_product", "85")
+
+
+def test_of_several_seen_earlier_the_one_looked_at_alone_is_meant() -> None:
+    blankets = _listed("picnic blankets", "blanket", ["86", "87"])
+    towels = _listed("aprons", "apron", ["81", "82"])
+    messages = [
+        *blankets,
+        *_looked_at("87"),
+        *towels,
+        HumanMessage("back to the blanket, in stock?"),
+    ]
+    assert _first_call(messages) == ("check_inventory", "87")
