@@ -84,6 +84,12 @@ STOCK_QUESTION = _re(
     r"do you (?:still )?have (?:it|one|them|this|that|any)(?! (?:in|with)\b)|"
     r"do you (?:still )?(?:have|stock|sell) the\b)"
 )
+# The price asked beside the stock ("is the yellow one in stock and how much?"): the details
+# answer gives both ("how much stock is left" asks the stock only).
+PRICE_ASKED = _re(
+    r"\bhow much\b(?! (?:stock|is left|are left|have you|do you have|do we have|left))"
+    r"|\bprices?\b|\bcosts?\b|\bpriced\b"
+)
 # "do you sell the X": the product named, which may be asked about in an option ("in 4k").
 SELL_THE = _re(r"\bdo you (?:still )?(?:have|stock|sell) the\b")
 

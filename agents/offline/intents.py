@@ -14,6 +14,15 @@ _VOWELS = set("aeiouy")
 ACK_EXTRA_WORDS = 2
 
 
+def _topic_in_kind(u: Understanding, topic: str) -> bool:
+    """The off-topic word is a word of the product kind named ("recipe boxes", "football
+    bunting"), and nothing else in the message is off-topic: a product, not the topic."""
+    pattern = next((p for name, p in cues.OUT_OF_SCOPE if name == topic), None)
+    if pattern is None or not u.category or not pattern.search(u.category):
+        return False
+    return not pattern.search(u.text.replace(u.category, " "))
+
+
 def is_plausible(word: str, vocab: CatalogVocabulary) -> bool:
     """False for keyboard mash ("asdfgh", "zzzzz"): no vowel, long consonant runs, repeats."""
     if vocab.knows_word(word) or word in cues.STOPWORDS or any(ch.isdigit() for ch in word):
@@ -39,7 +48,7 @@ def decide(
     # product kind or a shopping phrase it does ("a red football shirt")
     grounded = bool(u.brand or u.price or ((u.category or u.attributes) and shopping))
     grounded = grounded or bool(u.attributes and u.category)
-    if flags.topic and not grounded and not explicit:
+    if flags.topic and not grounded and not explicit and not _topic_in_kind(u, flags.topic):
         return "out_of_scope"
     if flags.order and (explicit or pronoun or not content):
         return "order"
@@ -52,7 +61,8 @@ def decide(
         asks_option = bool(u.attributes) and not cues.STOCK_QUESTION.search(
             cues.SELL_THE.sub(" ", u.text)
         )
-        if (flags.stock or u.in_stock_only) and not asks_option:
+        price_too = bool(cues.PRICE_ASKED.search(u.text))
+        if (flags.stock or u.in_stock_only) and not asks_option and not price_too:
             return "stock"
         return "details"
     if u.compare and not content:

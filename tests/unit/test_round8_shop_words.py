@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from agents.offline.negation import take_exclusions
-from agents.offline.nlu import NluContext, understand
+from agents.offline.nlu import NluContext, ShownProduct, understand
 from agents.offline.store_services import asks_store_service
 from agents.offline.vocabulary import CatalogVocabulary
 from tools.models import Product
@@ -130,3 +130,32 @@ def test_the_reason_for_a_refusal_names_nothing_wanted(
 def test_a_relative_clause_after_a_product_is_not_cut_as_a_reason() -> None:
     rest, found = take_exclusions("not the enamel jug that's blue", VOCAB)
     assert found != ["enamel jug"]
+
+
+def test_an_off_topic_word_inside_a_product_kind_is_that_product() -> None:
+    vocab = CatalogVocabulary.from_products(
+        [Product(id="801", title="Recipe Card Holder Beech", category="recipe card", price=3.0)]
+    )
+    assert understand("recipe cards please", vocab).intent == "search"
+    assert understand("any good recipe for flapjacks?", vocab).intent == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("is the sage one in stock and what's the price", "details"),
+        ("the second one - in stock? how much is it", "details"),
+        ("how much stock is left of the first one", "stock"),
+    ],
+)
+def test_stock_asked_with_the_price_is_the_details_answer(text: str, intent: str) -> None:
+    products = [
+        Product(id="901", title="Enamel Jug Sage", category="jug", price=6.0),
+        Product(id="902", title="Enamel Jug Navy", category="jug", price=6.0),
+    ]
+    vocab = CatalogVocabulary.from_products(products)
+    shown = tuple(
+        ShownProduct(id=p.id, title=p.title, price=p.price, category=p.category) for p in products
+    )
+    ctx = NluContext(has_search=True, category="jug", shown=shown)
+    assert understand(text, vocab, ctx).intent == intent
