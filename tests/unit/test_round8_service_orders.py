@@ -141,3 +141,20 @@ async def test_whether_items_can_be_sent_back_is_answered(store: SqliteStore) ->
     result = await chat.say(f"{EMAIL}: could the perfume from #W1216601 be sent back?")
     assert not set(names(result)) & WRITE_TOOLS
     assert "#W1216601 is cancelled" in result.answer
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["{e} - cancel only the sunglasses in #W9728773 please, the rest can stay",
+     "{e}: take the bookshelf out of order #W9728773"],
+)  # fmt: skip
+async def test_part_of_an_order_is_never_cancelled_alone(store: SqliteStore, text: str) -> None:
+    chat = Chat(store)
+    result = await chat.say(text.format(e=EMAIL))
+    assert not set(names(result)) & WRITE_TOOLS
+    assert "can only be cancelled as a whole" in result.answer
+    assert "Jigsaw Puzzle" in result.answer  # what the order holds is shown
+
+
+def test_only_in_the_order_chosen_is_not_part_of_it() -> None:
+    assert not understand_request("cancel only the order with the lamp").only_some

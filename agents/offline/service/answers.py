@@ -268,6 +268,22 @@ POSSIBLE = {
 }  # fmt: skip
 
 
+def whole_order_only(order: Record, part: Sequence[Record]) -> str:
+    """Part of a pending order asked to be cancelled: only the whole order can be; what it
+    holds, and what can be done instead."""
+    names = ", ".join(str(item.get("name")) for item in part)
+    lines = [item_line(n, item) for n, item in enumerate(order.get("items", []), 1)]
+    return "\n".join(
+        [
+            f"A pending order can only be cancelled as a whole: I can't take the {names} "
+            f"out of order {order.get('order_id')} on its own. The order holds:",
+            *lines,
+            "I can cancel the whole order, or swap an item for another option of the same "
+            "product. Nothing has been changed; which would you like?",
+        ]
+    )
+
+
 def possible(order: Record, intent: str) -> str:
     """A change asked about as a question ("can that one be cancelled?") on an order whose
     status allows it: yes, and what is needed to go ahead; nothing is proposed yet."""

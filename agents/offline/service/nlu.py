@@ -153,7 +153,15 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
             r"(?:get|want|have|need) (?:my |our |the )?money back)\b"
         ),
     ),
-    ("cancel", _re(r"\bcancel(?:l?ed|l?ing|lation)?\b")),
+    (
+        "cancel",
+        _re(
+            r"\bcancel(?:l?ed|l?ing|lation)?\b|"
+            # "remove the lamp from my order": part of it cancelled (said to be whole-only)
+            r"\b(?:remove|take|delete|drop)\b(?=[^.?!]{0,40}\b(?:from|off|out of) "
+            r"(?:my |the |this |that )?(?:order|#?W\d))"
+        ),
+    ),
     (
         "address",
         _re(
@@ -244,6 +252,12 @@ ASKS_POSSIBLE = _re(
 SEVERAL_ORDERS = _re(
     r"\b(?:all|both|each|every|two|three|four|these|those|the|my)\s+(?:of\s+)?(?:my\s+)?"
     r"(?:\w+\s+)?orders\b"
+)
+# "cancel just the sunglasses", "only the lamp", "remove the kettle from my order": part of an
+# order, not all of it.
+ONLY_SOME = _re(
+    r"\b(?:just|only)\s+(?:the|my|that|this|one|those|these)\b(?!\s+order)|"
+    r"\b(?:remove|take|delete|drop)\b[^.?!]{0,40}\b(?:from|off|out of)\b"
 )
 _POSSIBLE_VERBS: tuple[tuple[str, ServiceIntent], ...] = (
     ("cancel", "cancel"), ("return", "return"), ("exchange", "exchange"), ("swap", "exchange"),
@@ -557,6 +571,8 @@ class Request:
     wait: bool = False
     asks_refund: bool = False  # "what would I get back?": how much a refund would be
     asks_possible: bool = False  # "can that one be cancelled?": whether, not a request
+    only_some: bool = False  # "just the sunglasses", "remove the lamp from my order"
+    only_words: list[str] = field(default_factory=list)  # the words of that part
     asks_total: bool = False  # "what do they come to altogether?": a sum over orders
     several_orders: bool = False  # "my two pending orders", "all my orders"
     called_off: bool = False  # "don't cancel it after all": a no that names the action
@@ -769,6 +785,11 @@ def understand_request(text: str) -> Request:
         verb = possible[0].lower()
         request.intent = next((i for s, i in _POSSIBLE_VERBS if s in verb), None)
     request.asks_total = bool(ASKS_TOTAL.search(rest))
+    if some := ONLY_SOME.search(rest):  # the part named, up to the end of its clause
+        request.only_some = True
+        clause = re.split(r"[.?!;]", rest[some.start() :], maxsplit=1)[0]
+        words = _item_words(normalize(_without(clause, _CUES)))
+        request.only_words = [w for w in words if w not in ("just", "only")]
     request.several_orders = bool(SEVERAL_ORDERS.search(rest)) and not request.order_ids
     if request.several_orders and request.asks_total and request.intent in (None, "status"):
         request.intent = "paid"  # "what do all my orders come to?"

@@ -542,6 +542,12 @@ class ServicePlanner:
         if self.request.asks_refund and intent in ("return", "cancel"):
             items = self._items(order, "return") if intent == "return" else order.get("items", [])
             return items if isinstance(items, Step) else _text(answers.refund_amount(order, items))
+        if intent == "cancel" and self.request.only_some:
+            # "cancel just the sunglasses": an order is cancelled whole, never in part
+            words = self.request.only_words
+            part = match_items(order, words) if words else self._named_items(order)
+            if part and len(part) < len(order.get("items", [])):
+                return _text(answers.whole_order_only(order, part))
         if intent == "cancel":
             reason = self.frame.latest("reason") or self._repeated_arg(order, "reason")
             if reason is None:
