@@ -443,18 +443,44 @@ def _other_of_two(norm: str, playing: Sequence[str], d: Dialogue) -> Step | None
 
 
 def _pointed_at(d: Dialogue, norm: str, asked: Asked) -> Step | None:
-    """ "the first and the third, which has more stock?", "which of those two sells better?":
-    the products pointed at (or the short list just shown) compared on stock or sales."""
-    if not (asked.stock or asked.sales) or not _ASKS_COMPARISON.search(norm):
+    """ "the first and the third, which has more stock?", "is the green one cheaper than the
+    pink one?", "which of those two sells better?": the products pointed at (by position, or
+    by a word each of one shown title), or the short list just shown, compared."""
+    if not _ASKS_COMPARISON.search(norm) and not (_CHEAP.search(norm) or _DEAR.search(norm)):
         return None
+    picks = bool(_CHEAP.search(norm) or _DEAR.search(norm) or asked.stock or asked.sales)
     u = d.understanding
     ids: list[str] = []
-    if len(u.explicit_references) >= MIN_PRODUCTS:
+    if len(u.explicit_references) >= MIN_PRODUCTS and picks:
         targets = resolve(u, d.ctx)
         ids = [] if targets.reply else targets.ids
-    elif _THOSE.search(norm) and MIN_PRODUCTS <= len(d.ctx.shown) <= MAX_LISTED:
-        ids = [p.id for p in d.ctx.shown]
+    if len(ids) < MIN_PRODUCTS and picks:
+        ids = _told_apart_each(d.text, d)
+    if len(ids) < MIN_PRODUCTS and (asked.stock or asked.sales) and _THOSE.search(norm):
+        ids = [p.id for p in d.ctx.shown] if MIN_PRODUCTS <= len(d.ctx.shown) <= MAX_LISTED else []
     return _answer(d, ids, asked) if len(ids) >= MIN_PRODUCTS else None
+
+
+def _told_apart_each(text: str, d: Dialogue) -> list[str]:
+    """ "is the green one cheaper than the pink one": per piece, the one shown product whose
+    title holds the words before "one"."""
+    ids: list[str] = []
+    shown = [(p.id, set(tokens(normalize(p.title)))) for p in d.ctx.shown]
+    for piece in _BREAK.split(normalize(text))[::2]:
+        said = one_phrase_words(piece)
+        fits = [pid for pid, words in shown if said and all(title_holds(words, w) for w in said)]
+        if len(fits) == 1 and fits[0] not in ids:
+            ids.append(fits[0])
+    return ids
+
+
+def _details_of_each(d: Dialogue, ids: Sequence[str]) -> Step:
+    """ "what's the difference between A and the B one": each product's details, in turn."""
+    done = {str(r.args.get("product_id", "")).lower(): r for r in answered(d.conv, DETAILS)}
+    missing = [pid for pid in ids if pid.lower() not in done]
+    if missing:
+        return Step(calls=[ToolCallPlan(DETAILS, {"product_id": pid}) for pid in missing])
+    return say("\n\n".join(details_answer(done[pid.lower()]) for pid in ids))
 
 
 def comparison_step(d: Dialogue) -> Step | None:
@@ -480,9 +506,13 @@ def comparison_step(d: Dialogue) -> Step | None:
         # "20 gin and tonic mugs and 10 pottering mugs, how much": each count costed
         return _costed(d, named, [n for n in counts if n is not None])
     if len(named) >= MIN_PRODUCTS:
-        if not (_PRICE.search(norm) or _STOCK.search(norm) or _SALES.search(norm)):
-            return None  # "torn between A and B": their details, which shopping gives
-        return _answer(d, named, asked)
+        if _PRICE.search(norm) or _STOCK.search(norm) or _SALES.search(norm):
+            return _answer(d, named, asked)
+        titled = [r for r in d.understanding.references if r.kind == "title"]
+        if d.understanding.compare and len(titled) < MIN_PRODUCTS:
+            # "the difference between A and the B one": shopping reads no pair there
+            return _details_of_each(d, named)
+        return None  # "torn between A and B": their details, which shopping gives
     if not playing:
         return _pointed_at(d, norm, asked)
     if (picked := _told_apart(norm, playing, d)) is not None:

@@ -280,3 +280,17 @@ def test_a_unit_price_is_the_price_of_the_product_in_focus(text: str) -> None:
     messages, answer = _chat("how many walnut serving boards are in stock", text)
     assert _called(messages) == [("get_product", "72")]
     assert answer == "Walnut Serving Board (72) is £14.00 each."
+
+
+def test_two_shown_told_apart_by_a_word_each_are_compared() -> None:
+    messages, answer = _run(
+        [*_jugs_and_board(), HumanMessage("is the sage one dearer than the cream one?")]
+    )
+    assert sorted(_called(messages)) == [("get_product", "75"), ("get_product", "76")]
+    assert answer.splitlines()[-1] == "Enamel Jug Sage is dearer."
+
+
+def test_a_plain_difference_gives_the_details_of_each() -> None:
+    messages, answer = _chat("what's the difference between the enamel jug cream and the sage one")
+    assert sorted(_called(messages)) == [("get_product", "75"), ("get_product", "76")]
+    assert "Enamel Jug Cream (75)" in answer and "Enamel Jug Sage (76)" in answer
