@@ -193,7 +193,8 @@ MORE = _re(
     r"\b(?:more|next|the rest|others|other ones|what else|anything else|any others|additional|"
     r"another page|keep going|continue|further|something (?:else|different)|"
     r"other (?:ideas|suggestions)|"
-    r"not (?:those|these|them|the ones? (?:you )?(?:showed|listed|shown)))\b"
+    r"not (?:those|these|them|the (?:ones?|items|things|products) (?:(?:you|u) )?(?:(?:just|"
+    r"already) )?(?:showed|listed|shown|suggested|sent|gave)))\b"
 )
 # "something else, not those": other things than the ones listed, not more of them.
 SOMETHING_ELSE = _re(

@@ -122,6 +122,11 @@ _WHAT_COMES_WITH = re.compile(
 )
 
 
+# What was shown, refused as such ("not the ones you already suggested"): no words to exclude.
+_SHOWN = re.compile(
+    r"\b(?:(?:you|u) (?:just |already )?(?:showed|shown|listed|suggested|sent|gave|found)|"
+    r"already (?:shown|seen|listed|suggested))\b"
+)
 # When the refusal holds, not what is refused: "not silver this time", "no pink either".
 _WHEN = re.compile(r"\b(?:this time|for now|for once|any ?more|again|today|either)\b")
 
@@ -158,6 +163,10 @@ def take_exclusions(text: str, vocab: CatalogVocabulary) -> tuple[str, list[str]
     """``text`` without its negated phrases, and those phrases (the catalog's words only)."""
     excluded: list[str] = []
     for match in reversed(list(NEGATION.finditer(text))):
+        if _SHOWN.search(match.group("span")):
+            # "not the ones you just showed": the listing refused, so others are asked for
+            text = f"{text[: match.start()]} others {text[match.end() :]}"
+            continue
         elsewhere = set(re.findall(r"[a-z0-9]+", f"{text[: match.start()]} {text[match.end() :]}"))
         spans = _ALTERNATIVES.split(match.group("span"))
         phrases = [_phrase(_modifiers(span, elsewhere, vocab), vocab) for span in spans]

@@ -159,3 +159,17 @@ def test_stock_asked_with_the_price_is_the_details_answer(text: str, intent: str
     )
     ctx = NluContext(has_search=True, category="jug", shown=shown)
     assert understand(text, vocab, ctx).intent == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "got any others? not the ones you just showed",
+        "not the items you already suggested please",
+        "more, but not the ones u sent",
+    ],
+)
+def test_refusing_what_was_shown_asks_for_others(text: str) -> None:
+    u = understand(text, VOCAB, AFTER_SEARCH)
+    assert u.intent == "more"
+    assert u.excluded == [] and u.query_words == []
