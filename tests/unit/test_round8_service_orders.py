@@ -158,3 +158,17 @@ async def test_part_of_an_order_is_never_cancelled_alone(store: SqliteStore, tex
 
 def test_only_in_the_order_chosen_is_not_part_of_it() -> None:
     assert not understand_request("cancel only the order with the lamp").only_some
+
+
+@pytest.mark.parametrize(
+    "text", ["where's my bookshelf, has it shipped?", "which address is the puzzle order going to?"]
+)
+def test_where_ones_own_order_is_or_goes_is_its_status(text: str) -> None:
+    request = understand_request(text)
+    assert request.intent == "status" and request.has_cue
+
+
+def test_changing_where_an_order_goes_stays_a_change() -> None:
+    assert understand_request("what address is it going to? change it to my work one").intent != (
+        "status"
+    )

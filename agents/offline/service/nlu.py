@@ -222,6 +222,12 @@ DONE_QUESTION = _re(
     r"^\W*(?:\w+[,!]?\s+)?(?:was|were|is|has|have|did)\b[^?]*\b(?:cancell?ed|returned|"
     r"exchanged|refunded)\b"
 )
+# "what address is my skateboard order going to?": where an order ships, asked, not changed.
+ADDRESS_QUESTION = _re(
+    r"\b(?:what|which) address (?:is|was|will|does|did)\b(?![\s\S]*\b(?:change|update|switch|"
+    r"instead)\b)|\bwhere (?:is|was|will|does) [^.?!]{0,30}?\b(?:going|being sent|being shipped|"
+    r"ship(?:ping)?|sent|delivered) to\b(?![\s\S]*\b(?:change|update|switch|instead)\b)"
+)
 # "did I get my money back?", "have I been refunded yet?", "where's my refund?": whether a
 # refund was made, answered from the order's payment history (not a request for one).
 REFUNDED_QUESTION = _re(
@@ -288,6 +294,9 @@ SERVICE_WORDS = _re(
     r"balance|by default|"
     r"default address|charged me|cost me|ordered|(?:my|the|our) payment|money back|"
     r"left (?:the |your )?(?:warehouse|depot)|be (?:still )?(?:sent|taken) back|"
+    # "where is my camera? has it arrived": one's own thing, asked after
+    r"where(?:'?s| is| are) my|(?:has|have|did) (?:it|they|that|this) (?:arrived?|come|shipped|"
+    r"been (?:delivered|shipped|sent)|turned up)|"
     # "when is the keyboard getting here?": something on its way to them
     r"when (?:is|are|will|does|do|'?s) [^.?!]{0,30}?\b(?:getting here|get here|arriv\w+|"
     r"be delivered|be here|coming)|"
@@ -776,8 +785,8 @@ def understand_request(text: str) -> Request:
     # "the hose from my delivered order": the order's state says which order, not "status"
     stateless = " ".join(ORDER_STATE.sub(lambda m: m[0][len(m[1]) :], rest).split())
     request.intent = next((name for name, cue in INTENTS if cue.search(stateless)), None)
-    if DONE_QUESTION.search(rest):
-        request.intent = "status"
+    if DONE_QUESTION.search(rest) or ADDRESS_QUESTION.search(rest):
+        request.intent = "status"  # the order's status shows where it ships to
     if REFUNDED_QUESTION.search(rest):
         request.intent = "refunded"
     request.asks_possible = bool(possible := ASKS_POSSIBLE.search(rest))
