@@ -172,3 +172,11 @@ def test_changing_where_an_order_goes_stays_a_change() -> None:
     assert understand_request("what address is it going to? change it to my work one").intent != (
         "status"
     )
+
+
+async def test_an_order_refused_before_is_not_meant_later(store: SqliteStore) -> None:
+    chat = Chat(store)
+    refused = await chat.say(f"{EMAIL} - what's in #W1654931? my brother's order")
+    assert "not one of the authenticated customer's orders" in refused.answer
+    own = await chat.say("fine, how's my own espresso machine order doing")
+    assert "#W9673784" in own.answer and "#W1654931" not in own.answer

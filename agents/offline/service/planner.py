@@ -414,7 +414,15 @@ class ServicePlanner:
     # ---- which order ----------------------------------------------------------------------
 
     def _order_id(self, user: Record) -> str | None:
-        if order_id := self.frame.latest("order_ids"):
+        # an order refused before (not this customer's) is not meant by a later message
+        # that names none ("ok, what's the status of my own headphones order then")
+        refused = {
+            str(c.args.get("order_id"))
+            for c in self.conv.calls
+            if c.name == "get_order_details" and c.content is not None and not c.ok
+        }
+        order_id = self.frame.latest("order_ids")
+        if order_id and (self.request.order_ids or str(order_id[-1]) not in refused):
             return str(order_id[-1])
         if self.request.refers_back and (discussed := self._discussed_order()) is not None:
             return discussed
