@@ -108,7 +108,8 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
             r"\b(?:switch|change|swap|update|move|modify)\w* (?:the |its |my |our |this order's )?"
             r"(?:payment|method of payment)(?: method)?\b(?! methods? (?:on file|saved))|"
             # "can I pay for order #W… with paypal instead of my card?"
-            r"\bpay(?:ing)? for (?:(?:the|this|that|my) )?(?:pending )?order\s*"
+            # ("pay order W… with my visa": the "for" may go unsaid)
+            r"\bpay(?:ing)? (?:for )?(?:(?:the|this|that|my) )?(?:pending )?order\s*"
             r"(?:with|by|using|via|through)\b(?![^.?!]*\bdifference\b)"
         ),
     ),

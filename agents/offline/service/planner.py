@@ -134,7 +134,20 @@ def _most_named(records: Sequence[Record], words: Sequence[str]) -> list[Record]
         for r in named
     ]
     best = max(covered, default=0)
-    return [r for r, n in zip(named, covered, strict=True) if n == best]
+    tied = [r for r, n in zip(named, covered, strict=True) if n == best]
+    # Of orders that hold the same product, the one whose item has the options said ("the
+    # order that's only the black t-shirt" when another holds a blue one).
+    described = [_options_named(r, words, said) for r in tied]
+    most = max(described, default=0)
+    return [r for r, n in zip(tied, described, strict=True) if n == most]
+
+
+def _options_named(order: Record, words: Sequence[str], said: set[str]) -> int:
+    """How many option values of the order's items the words name, over the items named."""
+    options = [
+        str(v) for item in match_items(order, words) for v in item.get("options", {}).values()
+    ]
+    return sum(1 for value in options if set(folded(value)) <= said)
 
 
 def _refund_made(order: Record) -> bool:

@@ -66,7 +66,11 @@ def match_named_items(order: Record, groups: Sequence[Sequence[str]]) -> list[Re
 
 
 def _name_score(item: Record, said: set[str]) -> int:
-    return len(set(folded(str(item.get("name", "")))) & said)
+    """The words of the item's name said, a compound one counting when a tail of five letters
+    or more is said ("phone" for a Smartphone)."""
+    name = set(folded(str(item.get("name", ""))))
+    tails = {w for w in name for s in said if len(s) >= 5 and len(w) > len(s) and w.endswith(s)}
+    return len(name & said) + len(tails)
 
 
 def _options_score(item: Record, said: set[str]) -> int:

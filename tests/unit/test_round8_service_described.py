@@ -1,0 +1,57 @@
+"""Planner round 8 (late service helper): an order named by what it holds, when another order
+holds the same product in other options ("the one with the gold smart watch") or the product is
+named by the tail of its name ("my phone" for a Smartphone); an order id given without '#' in a
+payment switch. Wordings made up for the test; the flows run over the real tau-retail store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agents.offline.service.nlu import understand_request
+from tests.orders_helpers import copy_tau_store
+from tests.unit.test_offline_service import Chat, names, write
+from tools.catalog.sqlite import SqliteStore
+from tools.orders.tools import WRITE_TOOLS
+
+
+@pytest.fixture
+def store(tau_retail_dir: Path, tmp_path: Path) -> Iterator[SqliteStore]:
+    opened = copy_tau_store(tau_retail_dir, tmp_path / "store.sqlite")
+    yield opened
+    opened.close()
+
+
+async def test_an_order_told_apart_by_the_options_of_an_item_it_shares(
+    store: SqliteStore,
+) -> None:
+    # Two pending orders of this customer hold a Smart Watch: a black one and a gold one.
+    chat = Chat(store)
+    asked = await chat.say(
+        "yusuf.ahmed5476@example.com here. please cancel the one with the gold smart watch,"
+        " i bought it by mistake"
+    )
+    assert write(asked)["args"] == {"order_id": "#W1302858", "reason": "ordered by mistake"}
+    assert "Shall I go ahead?" in asked.answer
+
+
+async def test_a_product_named_by_the_tail_of_its_name_finds_its_order(
+    store: SqliteStore,
+) -> None:
+    # "phone" is the end of "Smartphone", held by one of the customer's three orders.
+    chat = Chat(store)
+    result = await chat.say("harper.brown3965@example.com - what did my phone cost me?")
+    assert not set(names(result)) & WRITE_TOOLS
+    assert "1,199.77" in result.answer or "1199.77" in result.answer
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["could I pay order W1234567 using paypal instead?",
+     "pay my order W7654321 with the visa please, not the gift card"],
+)  # fmt: skip
+def test_paying_an_order_named_by_its_bare_id_is_a_payment_switch(text: str) -> None:
+    request = understand_request(text)
+    assert request.intent == "payment" and request.order_ids
