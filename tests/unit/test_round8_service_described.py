@@ -55,3 +55,42 @@ async def test_a_product_named_by_the_tail_of_its_name_finds_its_order(
 def test_paying_an_order_named_by_its_bare_id_is_a_payment_switch(text: str) -> None:
     request = understand_request(text)
     assert request.intent == "payment" and request.order_ids
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["the grill i got is dented on one side", "my kettle stopped working after a day",
+     "the earbuds came faulty, what now?"],
+)  # fmt: skip
+def test_an_item_at_fault_asks_what_can_be_done(text: str) -> None:
+    assert understand_request(text).intent == "damaged"
+
+
+def test_an_item_at_fault_with_a_refund_asked_is_a_return() -> None:
+    assert understand_request("the lamp is broken, I want a refund").intent == "return"
+
+
+async def test_a_delivered_item_at_fault_gets_the_options_then_the_refund_chosen(
+    store: SqliteStore,
+) -> None:
+    chat = Chat(store)
+    options = await chat.say(
+        "hi, raj.sanchez2046@example.com. the wireless earbuds showed up with a broken case,"
+        " what are my options?"
+    )
+    assert not set(names(options)) & WRITE_TOOLS
+    assert "#W1067251" in options.answer
+    assert "return" in options.answer and "exchange" in options.answer
+    asked = await chat.say("a refund to my gift card then")
+    assert write(asked)["args"] == {
+        "order_id": "#W1067251",
+        "item_ids": ["6452271382"],
+        "payment_method_id": "gift_card_2259499",
+    }
+    done = await chat.say("yep")
+    assert write(done)["output"]["status"] == "return requested"
+
+
+def test_a_wrong_item_sent_is_at_fault_but_one_ordered_is_a_mistake() -> None:
+    assert understand_request("you guys delivered the wrong product").intent == "damaged"
+    assert understand_request("I picked the wrong one, my bad").intent != "damaged"

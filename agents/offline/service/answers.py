@@ -19,6 +19,7 @@ ACTIONS = {
     "refunded": "check a refund",
     "balance": "check your gift card balance",
     "profile": "check your default address",
+    "damaged": "help with",
 }
 # The questions a later "the second one" may answer.
 ORDER_QUESTION = "Which order"
@@ -480,3 +481,21 @@ def welcome_back() -> str:
 
 def goodbye() -> str:
     return "Goodbye, and thank you for shopping with us!"
+
+
+def damaged(order: Record, items: Sequence[Record]) -> str:
+    """What can be done about a delivered item at fault: return it for a refund, or exchange
+    it for another option of the same product; nothing is proposed before the customer picks."""
+    names = ", ".join(str(item.get("name")) for item in items)
+    order_id = order.get("order_id")
+    if order.get("status") != "delivered":
+        return (
+            f"I'm sorry about the {names}. Order {order_id} is {order.get('status')}: a return "
+            "or an exchange can be set up once it is delivered."
+        )
+    return (
+        f"I'm sorry the {names} from order {order_id} arrived like that. As the order is "
+        "delivered, I can:\n- return it for a refund, to the original payment method or a gift "
+        "card, or\n- exchange it for a new one (the same or another option of that product).\n"
+        "Which would you like?"
+    )

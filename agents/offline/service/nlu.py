@@ -29,6 +29,7 @@ ServiceIntent = Literal[
     "refunded",
     "balance",
     "profile",
+    "damaged",
 ]
 PaymentKind = Literal["gift_card", "credit_card", "paypal", "original", "id"]
 
@@ -285,6 +286,16 @@ REFERS_BACK = _re(
 ORDER_DESCRIBED = _re(r"\b(?:from|in|of|on) (?:my|the|that|this) ((?:[\w-]+ ){1,3})order\b")
 # "I want a refund" asks for a return; "refund the difference to my card" names a method.
 REFUND = _re(r"\brefund\b")
+# "it arrived with a cracked screen", "the blender stopped working": a delivered item at fault
+DAMAGED = _re(
+    r"\b(?:broken|broke|cracked|damaged|faulty|defective|smashed|shattered|dented|torn|"
+    r"ripped|scratched|leak(?:s|ing|y)|dead on arrival|stopped working|not working|"
+    r"(?:doesn'?t|does not|won'?t|will not|didn'?t|did not) (?:work|turn on|switch on|charge|"
+    r"power on)|"
+    # "you sent me the wrong item" (but "I ordered the wrong item" is the customer's mistake)
+    r"(?:sent|received|got|delivered|came|arrived)\b[^.?!]{0,15}?\bwrong (?:item|product|thing|"
+    r"one))\b"
+)
 ORDER_ID = _re(r"#?\bW(\d{7})\b")
 # Words that make a request about the customer's own records, not about shopping.
 SERVICE_WORDS = _re(
@@ -808,6 +819,8 @@ def understand_request(text: str) -> Request:
     request.asks_refund = bool(REFUND_AMOUNT.search(text))
     if request.intent is None and REFUND.search(rest) and request.payment is None:
         request.intent = None if request.asks_refund else "return"
+    if request.intent in (None, "status") and DAMAGED.search(rest) and not REFUND.search(rest):
+        request.intent = "damaged"  # what can be done about it: the options are explained
     if request.address and request.intent in (None, "profile"):
         request.intent = "address"
     elif request.address is None and TO_DEFAULT.search(rest):

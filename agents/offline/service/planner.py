@@ -24,6 +24,7 @@ from agents.offline.service.nlu import (
     KEEP,
     NO_START,
     ORDER_ID,
+    REFUND,
     PaymentRef,
     Request,
     ServiceIntent,
@@ -51,6 +52,7 @@ STATUSES: dict[str, tuple[str, ...]] = {
     "return": ("delivered",),
     "exchange": ("delivered", "pending"),
     "payment": ("pending",),
+    "damaged": ("delivered",),
 }
 # A shopping request never continues a service conversation.
 SHOPPING = re.compile(
@@ -367,12 +369,22 @@ class ServicePlanner:
                 return _text(answers.refused(profile.error))
             return _call("get_user_details", user_id=customer)
         greeting = self._greeting(user)
+        if intent == "damaged":
+            intent = self._remedy()
         if intent is None:
             return _text(f"{greeting}{answers.help_text()}")
         step = self._serve(intent, customer, user)
         if greeting and step.text:
             step.text = greeting + step.text
         return step
+
+    def _remedy(self) -> ServiceIntent:
+        """After an item was said to be at fault, what the customer chose: a refund asked for
+        ("just refund it, to my card") is a return; else the options are still open."""
+        later = self.frame.requests[1:]
+        if any(REFUND.search(r.text) or r.intent == "return" for r in later):
+            return "return"
+        return "damaged"
 
     def _greeting(self, user: Record) -> str:
         found = [c for c in self.conv.current.calls if c.name in IDENTIFY and c.ok]
@@ -552,6 +564,9 @@ class ServicePlanner:
             return order
         if intent == "status":
             return _text(answers.status(order))
+        if intent == "damaged":
+            items = self._named_items(order) or order.get("items", [])
+            return _text(answers.damaged(order, items))
         if intent == "paid":
             return _text(answers.paid(order, self._named_items(order), user))
         if intent == "refunded":
