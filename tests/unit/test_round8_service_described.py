@@ -94,3 +94,14 @@ async def test_a_delivered_item_at_fault_gets_the_options_then_the_refund_chosen
 def test_a_wrong_item_sent_is_at_fault_but_one_ordered_is_a_mistake() -> None:
     assert understand_request("you guys delivered the wrong product").intent == "damaged"
     assert understand_request("I picked the wrong one, my bad").intent != "damaged"
+
+
+async def test_wishing_for_another_product_after_an_order_question_shops(
+    store: SqliteStore,
+) -> None:
+    chat = Chat(store)
+    status = await chat.say("chen.silva2698@example.com: has my tea kettle order arrived?")
+    assert "#W8171054" in status.answer
+    shop = await chat.say("great, thanks. next I'd like to buy a new backpack for hiking")
+    assert "search_products" in names(shop) and "get_order_details" not in names(shop)
+    assert shop.products

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from agents.offline.acts import grounded
 from agents.offline.dialogue import Dialogue
 from agents.offline.routing import new_shopping_request
 from agents.offline.service import answers
@@ -41,6 +42,7 @@ from agents.offline.service.resolve import (
     original_method,
 )
 from agents.offline.step import Step, ToolCallPlan
+from agents.offline.vocabulary import CatalogVocabulary
 from tools.orders.tools import IDENTIFY, WRITE_TOOLS
 
 # The planner serves customers only when the model has these tools.
@@ -289,7 +291,8 @@ def _service_turns(
             or (replying and (answered.endswith("?") or request.details))
             # "what's in it?" right after an order was discussed: a question about that order
             or (replying and request.intent is not None and request.refers_back)
-            or (previous and (request.no or request.thanks or request.bye))
+            # ("thanks. now I'd like a backpack" thanks the flow and leaves it to shop)
+            or (previous and not shopping and (request.no or request.thanks or request.bye))
         )
     return flags
 
@@ -759,6 +762,25 @@ def set_aside_note(d: Dialogue) -> str | None:
     return answers.still_waiting(declined[-1].name, declined[-1].args)
 
 
+# "now I want an air purifier", "next I'd like to buy some hiking boots": a wish for a product
+WANTS_PRODUCT = re.compile(
+    r"\bi(?:'d| would)? (?:want|need|like|am after|'m after|am looking at)(?: to (?:buy|get|"
+    r"order|find))? (?:an?|some|new|a new|another)\b(?![^.?!]*\binstead\b)",
+    re.IGNORECASE,
+)
+
+
+def _wants_new_product(conv: ServiceConversation, text: str, vocab: CatalogVocabulary) -> bool:
+    """Whether ``text`` wishes for a product kind of the catalog that no order read in the
+    conversation holds (one an order holds is a choice in the flow: "I want a black one")."""
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        wish = WANTS_PRODUCT.search(sentence)
+        if wish and grounded(sentence[wish.end() :], vocab):
+            words = understand_request(sentence[wish.end() :]).words
+            return not _names_an_item(conv, words)
+    return False
+
+
 def service_step(d: Dialogue) -> Step | None:
     """The planner's next step when the conversation is customer service, else ``None``. A
     confident new shopping request (``routing.new_shopping_request``) leaves a service flow."""
@@ -770,7 +792,7 @@ def service_step(d: Dialogue) -> Step | None:
     requests = [understand_request(turn.text) for turn in conv.turns]
 
     def shops(text: str) -> bool:
-        return new_shopping_request(text, d.vocab)
+        return new_shopping_request(text, d.vocab) or _wants_new_product(conv, text, d.vocab)
 
     if not _service_turns(conv, requests, shops)[-1]:
         return None
