@@ -105,3 +105,23 @@ async def test_wishing_for_another_product_after_an_order_question_shops(
     shop = await chat.say("great, thanks. next I'd like to buy a new backpack for hiking")
     assert "search_products" in names(shop) and "get_order_details" not in names(shop)
     assert shop.products
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my card shows a duplicate payment for the same purchase",
+     "looks like you double-billed me last week", "i need somebody to look into my account"],
+)  # fmt: skip
+def test_a_fault_no_tool_can_fix_asks_for_a_person(text: str) -> None:
+    request = understand_request(text)
+    assert request.intent == "transfer" and request.has_cue
+
+
+async def test_a_double_charge_is_handed_to_a_person_not_searched(store: SqliteStore) -> None:
+    chat = Chat(store)
+    result = await chat.say(
+        "chen.silva2698@example.com - my bank says I was billed two times for one order,"
+        " please get this fixed"
+    )
+    assert "transfer_to_human_agents" in names(result)
+    assert "search_products" not in names(result)

@@ -49,7 +49,13 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
             r"(?:get hold of|reach|contact) (?:somebody|someone|a person) (?:at|from|in) "
             r"(?:your|the) (?:company|shop|store|team|office)|"
             r"(?:talk|speak|chat) (?:to|with) (?:somebody|someone|a person|a member of staff|"
-            r"(?:a |your )?staff|(?:one of )?your (?:people|team|colleagues)))\b"
+            r"(?:a |your )?staff|(?:one of )?your (?:people|team|colleagues))|"
+            # "I need someone to look into it": a person asked for by what they are to do
+            r"(?:need|want|get) (?:somebody|someone|a person) (?:to|who)|"
+            # a billing fault no tool here can put right: a person has to look into it
+            r"(?:charged|billed) (?:me )?(?:twice|two times|double|three times)|"
+            r"double[- ]?(?:charged|billed)|overcharged|"
+            r"(?:unauthori[sz]ed|fraudulent|duplicate|double) (?:charge|payment|transaction)s?)\b"
         ),
     ),
     # "which payment methods do you have on file for me?": the account's own methods listed
