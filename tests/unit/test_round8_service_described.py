@@ -117,6 +117,15 @@ def test_a_fault_no_tool_can_fix_asks_for_a_person(text: str) -> None:
     assert request.intent == "transfer" and request.has_cue
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["what do you get someone who has everything?", "i want someone to love this gift",
+     "need something for someone who gardens"],
+)  # fmt: skip
+def test_a_gift_for_someone_is_no_request_for_a_person(text: str) -> None:
+    assert understand_request(text).intent != "transfer"
+
+
 async def test_a_double_charge_is_handed_to_a_person_not_searched(store: SqliteStore) -> None:
     chat = Chat(store)
     result = await chat.say(

@@ -51,7 +51,9 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
             r"(?:talk|speak|chat) (?:to|with) (?:somebody|someone|a person|a member of staff|"
             r"(?:a |your )?staff|(?:one of )?your (?:people|team|colleagues))|"
             # "I need someone to look into it": a person asked for by what they are to do
-            r"(?:need|want|get) (?:somebody|someone|a person) (?:to|who)|"
+            # (not "what do you get someone who has everything?", a gift question)
+            r"(?:need|want) (?:somebody|someone|a person) to (?:look|sort|check|fix|deal|call|"
+            r"contact|ring|get back|help me with (?:my|this|the) (?:order|account|payment|bill))|"
             # a billing fault no tool here can put right: a person has to look into it
             r"(?:charged|billed) (?:me )?(?:twice|two times|double|three times)|"
             r"double[- ]?(?:charged|billed)|overcharged|"
