@@ -510,15 +510,10 @@ class ServicePlanner:
         if order_id is not None:
             fetch = self._fetch([order_id], fresh=intent == "status")
             return fetch or self.conv.order(order_id) or _text(answers.no_orders())
-        orders: list[str] = list(user.get("orders", []))
-        if not orders:
-            return _text(answers.no_orders())
-        fetch = self._fetch(orders)
-        if fetch is not None:
-            return fetch
-        records = [r for o in orders if (r := self.conv.order(o)) is not None]
-        if state := self.frame.latest("order_state"):  # "my pending order": those orders only
-            records = [r for r in records if r.get("status") == state] or records
+        # "my pending order": those orders only
+        records = self._account_orders(user, self.frame.latest("order_state"))
+        if isinstance(records, Step):
+            return records
         named = _most_named(records, [*self.frame.words, *self.frame.order_words])
         fits = [r for r in records if r.get("status") in STATUSES.get(intent, (r.get("status"),))]
         if intent == "refunded":  # "did I get my money back?": the orders money went back on
@@ -608,16 +603,24 @@ class ServicePlanner:
     def _all_orders(self, user: Record) -> Step:
         """The account's orders (those in the state named, if any), each with its total, and
         their sum."""
+        records = self._account_orders(user, self.request.order_state)
+        if isinstance(records, Step):
+            return records
+        return _text(answers.several(records, total=True))
+
+    def _account_orders(self, user: Record, state: str | None) -> list[Record] | Step:
+        """The account's orders, read (those in ``state`` when any are); or the step that reads
+        them, or says the account has none."""
         orders: list[str] = list(user.get("orders", []))
         if not orders:
             return _text(answers.no_orders())
         fetch = self._fetch(orders)
         if fetch is not None:
             return fetch
-        records = [r for o in orders if (r := self.conv.order(o)) is not None]
-        if state := self.request.order_state:
+        records: list[Record] = [r for o in orders if (r := self.conv.order(o)) is not None]
+        if state:
             records = [r for r in records if r.get("status") == state] or records
-        return _text(answers.several(records, total=True))
+        return records
 
     def _payment(self, order: Record, user: Record) -> Step:
         """A pending order's payment moved to another method of the account."""
