@@ -32,7 +32,7 @@ MIN_TITLE_TERMS = 3
 
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\s*\n+\s*")
 # The customer's own records: customer service reads the message whole.
-_RECORDS = re.compile(
+RECORDS = re.compile(
     r"@|#\s*w?\d|\b(?:my|our|the|an|this|that) (?:order|account|parcel|package|delivery|refund)\b"
     r"|\b(?:refund|return|exchange|zip|postcode|e-?mail|tracking)\b"
 )
@@ -48,7 +48,7 @@ _WISH = re.compile(
     r"|\btake care\b|\bcheers\b|\bmuch appreciated\b|\bwarmly\b"
 )
 # A sentence that asks for something.
-_ASKS = re.compile(
+ASKS = re.compile(
     r"\?\s*$|\b(?:could|would|can|will) you\b|\b(?:do|did|does) (?:you|the shop|the store)\b|"
     r"\bhave you (?:got|any)\b|\b(?:i|we) (?:was|were|am|are|'m|'re)? ?(?:wondering|wondered)\b|"
     r"\b(?:i|we) (?:am|are|'m|'re) (?:looking|searching|after|hunting)\b|"
@@ -64,9 +64,9 @@ def requested_part(text: str, vocab: CatalogVocabulary) -> str:
         return text  # a pasted passage of several sentences is read whole, with its request
     sentences = [s for s in _SENTENCES.split(text.strip()) if s]
     norm = normalize(text)
-    if len(sentences) < MIN_SENTENCES or len(norm.split()) < MIN_WORDS or _RECORDS.search(norm):
+    if len(sentences) < MIN_SENTENCES or len(norm.split()) < MIN_WORDS or RECORDS.search(norm):
         return text
-    kept = [s for s in sentences if not _courtesy(s, vocab)]
+    kept = [s for s in sentences if not is_courtesy(s, vocab)]
     if not kept:
         return text
     asked = _asking_with_antecedent(kept, vocab)
@@ -81,9 +81,9 @@ def _quotes_sentences(text: str) -> bool:
     return any(_SENTENCES.search(m.group().strip()) for m in QUOTED.finditer(text.strip()))
 
 
-def _courtesy(sentence: str, vocab: CatalogVocabulary) -> bool:
+def is_courtesy(sentence: str, vocab: CatalogVocabulary) -> bool:
     norm = normalize(sentence)
-    if _WISH.search(norm) and not _ASKS.search(_wish_free(norm)):
+    if _WISH.search(norm) and not ASKS.search(_wish_free(norm)):
         return True
     short = len(norm.split()) <= GREETING_MAX_WORDS
     return bool(_GREETING.search(norm)) and short and not grounded(sentence, vocab)
@@ -100,7 +100,7 @@ def _asking_with_antecedent(kept: list[str], vocab: CatalogVocabulary) -> list[s
     place of its pointing words or before it."""
     out: list[str] = []
     for i, sentence in enumerate(kept):
-        if not _ASKS.search(normalize(sentence)):
+        if not ASKS.search(normalize(sentence)):
             continue
         asked = _WONDERING.sub(_plainly, sentence)
         if not grounded(asked, vocab):

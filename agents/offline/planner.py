@@ -34,10 +34,10 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field
 
-from agents.offline.dialogue import Dialogue, Store
+from agents.offline.dialogue import Store
 from agents.offline.gifts import warm as warm_gifts
 from agents.offline.routing import warm_readers
-from agents.offline.skills import next_step
+from agents.offline.several_requests import plan_turn
 from agents.offline.step import Step
 from agents.offline.store_policy import StorePolicy, store_policy
 from agents.offline.vocabulary import CatalogVocabulary
@@ -108,7 +108,7 @@ class OfflinePlanner(BaseChatModel):
 
     def _step(self, messages: list[BaseMessage]) -> Step:
         store = Store(self.vocabulary, self.policy, self.tool_names, self.max_tool_rounds)
-        return next_step(Dialogue(messages, store))
+        return plan_turn(messages, store)
 
     @staticmethod
     def _calls(step: Step) -> list[ToolCall]:

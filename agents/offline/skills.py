@@ -147,10 +147,15 @@ SKILLS: tuple[Skill, ...] = (
 )
 
 
+def answering_skill(d: Dialogue) -> tuple[Skill, Step]:
+    """The first skill in order that answers, with its answer (core shopping always does)."""
+    return next((skill, step) for skill in SKILLS if (step := skill.step(d)) is not None)
+
+
 def next_step(d: Dialogue) -> Step:
     """The first answer in skill order (core shopping, last, always answers); an answer to a
     message read from another language says so, once, before it."""
-    step = next(step for step in (skill.step(d) for skill in SKILLS) if step is not None)
+    step = answering_skill(d)[1]
     # A change confirmed this turn answered the question, not the message read before it.
     confirmed = any(r.name in WRITE_TOOLS for rnd in d.conv.rounds for r in rnd)
     if d.read_as is not None and step.text and not step.calls and not confirmed:
