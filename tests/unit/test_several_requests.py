@@ -24,7 +24,7 @@ VOCAB = CatalogVocabulary.from_products(GIFTWARE)
             ["got any doormats?", "when do you close on saturdays"],
         ),
         (
-            "Quick questions: have you got trinket boxes under £2, and how long does delivery take?",
+            "Quick qs: have you got trinket boxes under £2, and how long does delivery take?",
             ["have you got trinket boxes under £2", "how long does delivery take?"],
         ),
         (
@@ -64,17 +64,25 @@ def test_one_request_is_left_whole(message: str) -> None:
 
 async def test_each_part_is_answered_after_the_ones_before_it() -> None:
     shop = Shop(GIFTWARE)
-    turn = await shop.say("how much is the regency cakestand, and is it in stock?")
+    turn = await shop.say("got the regency cakestand? and when will the ones left run out")
     calls = Shop.calls(turn)
-    # the first part finds the cakestand; "it" in the second is that cakestand
+    # the first part finds the cakestand; "the ones left" in the second are that cakestand's
     assert calls[0][0] == "search_products"
     assert ("check_inventory", {"product_id": "22423"}) in calls[1:]
     answer = Shop.answer(turn)
-    assert "£12.75" in answer
-    assert "in stock" in answer.split("£12.75", 1)[1]
+    first, second = answer.split("\n\n", 1)
+    assert "Regency Cakestand 3 Tier" in first and "£12.75" in first
+    assert "40" in second  # its stock level
     # the turn ends as one reply: the next message refers to what it showed
     follow = await shop.say("and how much is it?")
     assert "12.75" in Shop.answer(follow)
+
+
+async def test_price_and_stock_of_one_product_are_one_look_up() -> None:
+    shop = Shop(GIFTWARE)
+    whole = await shop.say("how much is the regency cakestand, and is it in stock?")
+    # one request about one product: read whole, as before
+    assert len(Shop.answer(whole).split("\n\n")) == 1
 
 
 async def test_a_part_with_no_tool_is_answered_in_words_beside_the_search() -> None:
