@@ -20,6 +20,10 @@ from evals.processes import Server, tree_cpu_s
 from evals.stats import percentile
 from infra.errors import UpstreamError
 
+# Errors from inside a turn, which a done frame follows; any other error frame refuses the
+# message itself (rate_limited, bad_json, ...) and is all the server sends for it.
+TURN_ERRORS = frozenset({"upstream", "internal"})
+
 # Five short conversations of four turns (search, refinement, details, stock) in the
 # online-retail giftware store. Sessions start on a conversation boundary and cycle on.
 CHAT_SCRIPT: tuple[str, ...] = (
@@ -158,11 +162,13 @@ async def one_turn(ws: ClientConnection, text: str, timings: Timings, timeout_s:
             raw = await ws.recv()
             timings.frames += 1
             timings.bytes_in += len(raw)
-            kind = json.loads(raw).get("type")
-            if kind == "done":
+            frame = json.loads(raw)
+            if frame.get("type") == "done":
                 break
-            if kind == "error":
+            if frame.get("type") == "error":
                 timings.errors += 1
+                if frame.get("code") not in TURN_ERRORS:
+                    break  # the message was refused before a turn began: no done follows
     timings.latencies.append(time.perf_counter() - start)
 
 
