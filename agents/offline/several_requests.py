@@ -47,6 +47,12 @@ _FACET = re.compile(
     r"(?:is|are) (?:it|that|this|they|those|these)(?: one| ones)? (?:in stock|available)|"
     r"(?:are there|any|how many)(?: of them| of those)? (?:left|in stock)|in stock)\s*[?!.]*$"
 )
+# A question about a count said before it ("got that many?", "what's the total?", "how many of
+# each"): the count and the product are in the part before, so the message is one request.
+_COUNT_FOLLOW_UP = re.compile(
+    r"\b(?:that many|enough|total|come to|altogether|all together|of each|each|unit price|"
+    r"per (?:pack|unit|item|one)|how many packs|do you have \d+|got \d+|\d+ of (?:them|those))\b"
+)
 # Skills that read a message whole: no part of it is cut off for another.
 SERVICE = "customer service"
 _READ_WHOLE = frozenset({"routing", SERVICE})
@@ -176,6 +182,8 @@ def _parts(d: Dialogue) -> list[str]:
     parts = split_requests(requested_part(_current_text(d.messages), d.vocab), d.vocab)
     if len(parts) < 2 or all(_FACET.search(normalize(p)) for p in parts[1:]):
         return []  # "do you sell tablets in gold? what do they cost": one look-up answers both
+    if any(_COUNT_FOLLOW_UP.search(normalize(p)) for p in parts[1:]):
+        return []  # "need 24 of the gin mugs, got that many? total?": one count, read whole
     # a change proposed last turn waits for the whole reply
     if set_aside_note(d) is not None:
         return []
