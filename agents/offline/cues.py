@@ -178,7 +178,11 @@ TOGETHER = _re(
     r"(?:people|customers|shoppers|folks|those|anyone|everyone) (?:who|that) (?:\w+ )?"
     r"(?:bought|ordered|purchased|got|buy|order)\b(?=.*\b(?:else|also|too|as well)\b)|"
     r"(?:people|customers|shoppers|folks|others|everyone) (?:\w+ ){0,3}(?:buy|get|order|pick up|"
-    r"pair) (?:along |together )?with|bought (?:along )?with)\b"
+    r"pair) (?:along |together )?with|bought (?:along )?with|"
+    # "what sells with X", "what's selling well with it", "what sold best with the bunting"
+    # (not "is it sold with a lid", which asks what comes in the box)
+    r"(?:sells?|selling|moves?|moving) (?:(?:well|best|most|nicely|together) )?with|"
+    r"sold (?:well|best|most|together) with)\b"
 )
 # "add it to my basket", "my cart": the shopping cart; "a wicker basket" alone is a product.
 ORDER = _re(
