@@ -56,8 +56,60 @@ def stock_and_forecast_step(d: Dialogue) -> Step | None:
     return Step(calls=calls)
 
 
+# Whether stock meets a demand just forecast: "is current stock enough to cover that", "will
+# what we have last?", "can we meet it from stock?", "are we covered?".
+_COVERS = re.compile(
+    r"\b(?:enough|sufficient|suffice|cover(?:s|ed)?|last|meet|keep up|short|shortfall)\b"
+    r"|\b(?:ok|okay|good|fine|alright|all right) for (?:that|it|this|them|those|the demand)\b"
+)
+
+
+def _last_forecast(d: Dialogue) -> ToolRecord | None:
+    """The forecast the previous turn gave, when the message asks whether stock covers it and
+    names no other product."""
+    conv = d.conv
+    if not conv.turns or not _COVERS.search(norm := normalize(d.text)):
+        return None
+    last = next((r for r in reversed(conv.turns[-1]) if r.name == FORECAST and r.output), None)
+    if last is None or last.output is None or not last.output.get("available"):
+        return None
+    named = named_product_id(norm, d.vocab)
+    return last if named in (None, last.output.get("product_id")) else None
+
+
+def _cover_answer(forecast: dict[str, object], stock: object) -> str:
+    """Stock measured against the forecast total: what is left over, or the shortfall."""
+    total, days = forecast.get("total"), forecast.get("horizon_days")
+    name = f"{forecast.get('title', '')} ({forecast.get('product_id')})"
+    if not isinstance(total, int | float) or not isinstance(stock, int | float):
+        return f"I can't compare stock with the forecast for {name}: a figure is missing."
+    need = f"the forecast of about {total:,.1f} units over the next {days} trading days"
+    if stock >= total:
+        return (
+            f"Yes: {name} has {stock:,} in stock, which covers {need}, "
+            f"leaving about {stock - total:,.1f}."
+        )
+    return f"No: {name} has {stock:,} in stock, about {total - stock:,.1f} short of {need}."
+
+
+def stock_covers_forecast_step(d: Dialogue) -> Step | None:
+    """ "and is current stock enough to cover that?" right after a forecast: the product's
+    stock now (``check_inventory``) against the forecast total."""
+    if STOCK not in d.tool_names or (forecast := _last_forecast(d)) is None:
+        return None
+    out = forecast.output or {}
+    return call_then_answer(
+        d.conv,
+        STOCK,
+        {"product_id": str(out.get("product_id"))},
+        lambda record: _cover_answer(out, (record.output or {}).get("stock")),
+    )
+
+
 def product_stock_step(d: Dialogue) -> Step | None:
     """The inventory call, then the answer; ``None`` when the message is not such a question."""
+    if (covered := stock_covers_forecast_step(d)) is not None:
+        return covered
     if STOCK not in d.tool_names or (args := product_stock_args(d.conv, d.vocab)) is None:
         return None
     if ONE_REORDER_QUESTION.search(normalize(d.text)):

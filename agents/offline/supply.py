@@ -58,6 +58,30 @@ def is_reorder_question(text: str) -> bool:
     return bool(REORDER.search(normalize(text)))
 
 
+# "do we need to reorder?", "should we restock yet?" asked as a yes/no clause of its own: with
+# a product in play it asks about that product; the store's list is asked with "what",
+# "which", "anything" or a kind of list ("what do we need to reorder this week?").
+_YES_NO_REORDER = re.compile(
+    r"(?:^|[,;:.!?]\s*|\s-\s|\b(?:and|so|then|but|ok|okay)\s+)"
+    r"(?:do|does|should|shall|must|would|will|can|is it time to) ?(?:i|we|you)?\b[^,.;?!]{0,25}?"
+    r"\b(?:re-?order|restock|replenish|top (?:it |them |that )?up|order (?:some )?more)"
+    r"(?: (?:it|this|that|them|more|some|any|soon|yet|now|already|again|then|of it))*"
+    r"\s*(?:[?.!]|$)"
+)
+_LIST_WORDS = re.compile(
+    r"\b(?:which|anything|something|everything|products|items|lines|skus|list|most urgent|"
+    r"top \d+|what (?:else|other|products|items|lines|do|should|needs?|must))\b"
+)
+
+
+def reorders_focus(conv: Conversation, norm: str) -> bool:
+    """ "whats stock like, do we need to reorder?" with a product in play: that product's stock
+    against its reorder point, not the store-wide reorder list."""
+    if conv.focus() is None or _LIST_WORDS.search(norm):
+        return False
+    return bool(_YES_NO_REORDER.search(norm))
+
+
 def reorder_args(text: str) -> dict[str, Any]:
     """``within_days`` when the message names a period (the tool's default is a week), and
     ``limit`` when it asks for a number of lines ("top 5 products")."""
@@ -195,6 +219,8 @@ def product_stock_args(conv: Conversation, vocab: CatalogVocabulary) -> dict[str
     """``check_inventory``'s arguments for a stock or run-out question about one product (named,
     else in focus); ``None`` when the message is not one or names no single product."""
     norm = normalize(conv.text)
+    if reorders_focus(conv, norm):
+        return {"product_id": conv.focus()}  # "do we need to reorder?" about the one in play
     if is_reorder_question(conv.text):
         return None  # "what should I reorder this week": the list, not one product
     named = named_product_id(norm, vocab)
@@ -306,7 +332,7 @@ def supply_step(d: Dialogue) -> Step | None:
     conv, vocab = d.conv, d.vocab
     norm = normalize(conv.text)
     subject = reorder_pick(conv, norm) or conv.focus() or listing_subject(conv)
-    if is_reorder_question(conv.text):
+    if is_reorder_question(conv.text) and not reorders_focus(conv, norm):
         tool, args = REORDERS, reorder_args(conv.text)
     elif reorder_follow_up(conv, norm, vocab):
         last = next(r for r in reversed(conv.turns[-1]) if r.name == REORDERS)
