@@ -76,9 +76,18 @@ def requested_part(text: str, vocab: CatalogVocabulary) -> str:
 
 
 def _quotes_sentences(text: str) -> bool:
-    """A quoted passage in ``text`` holds a sentence end: cutting the message into sentences
-    would cut the passage ("analyse this review: 'Arrived broken. Never again.'")."""
-    return any(_SENTENCES.search(m.group().strip()) for m in QUOTED.finditer(text.strip()))
+    """A quoted passage in ``text`` holds a sentence end, or passages stand on lines of their
+    own (reviews pasted one a line under the request): cutting the message into sentences
+    would cut the passages from the request ("analyse this review: 'Arrived broken. Never
+    again.'")."""
+    quoted = list(QUOTED.finditer(text.strip()))
+    if any(_SENTENCES.search(m.group().strip()) for m in quoted):
+        return True
+    return any(_OWN_LINE.search(text.strip()[: m.start()]) for m in quoted)
+
+
+# Only blanks between the last line break and a quoted passage: it starts a line of its own.
+_OWN_LINE = re.compile(r"\n[ \t]*$")
 
 
 def is_courtesy(sentence: str, vocab: CatalogVocabulary) -> bool:

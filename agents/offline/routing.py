@@ -306,7 +306,10 @@ def _review_step(d: Dialogue) -> Step | None:
 
 def new_shopping_request(text: str, vocab: CatalogVocabulary) -> bool:
     """``text`` names a product kind or brand of the catalog and reads, confidently, as a
-    shopping request ("thanks. do you also sell skateboards?" in the middle of an order)."""
+    shopping request ("thanks. do you also sell skateboards?" in the middle of an order), or
+    asks for copy about one ("now write copy for that doormat (23284)" after pasted reviews)."""
+    if is_content_request(text) and grounded(text, vocab):
+        return True
     for sentence in SENTENCE_END.split(text):  # "thanks. do you also sell skateboards?"
         if len(sentence.split()) < SHOPPING_MIN_WORDS or not grounded(sentence, vocab):
             continue  # "the headphones" answers "which item?"
