@@ -81,6 +81,26 @@ def help_text(vocab: CatalogVocabulary) -> str:
     )
 
 
+OVERVIEW_KINDS = 12
+
+
+def catalog_overview(vocab: CatalogVocabulary) -> str:
+    """What the shop sells: its kinds of products, the biggest ranges first."""
+    kinds = [plural_label(c) for c in vocab.top_categories(OVERVIEW_KINDS)]
+    if not kinds:
+        return help_text(vocab)
+    total = len(vocab.categories)
+    head = (
+        f"The shop sells {total} kinds of products; the biggest ranges are"
+        if total > len(kinds)
+        else "The shop sells"
+    )
+    return (
+        f"{head}: {', '.join(kinds)}. Ask me for any of them, for example: "
+        f"'{example_request(vocab)}'."
+    )
+
+
 def thanks() -> str:
     return "You're welcome! Is there anything else I can help you find?"
 

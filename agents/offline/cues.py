@@ -196,9 +196,22 @@ ORDER = _re(
 MORE = _re(
     r"\b(?:more|next|the rest|others|other ones|what else|anything else|any others|additional|"
     r"another page|keep going|continue|further|something (?:else|different)|"
-    r"other (?:ideas|suggestions)|"
+    r"other (?:ideas|suggestions)|(?:some )?different (?:ones|items|things|products|options|"
+    r"designs|styles|picks)|"
     r"not (?:those|these|them|the (?:ones?|items|things|products) (?:(?:you|u) )?(?:(?:just|"
     r"already) )?(?:showed|listed|shown|suggested|sent|gave)))\b"
+)
+# "what kinds of products do you sell?", "what does the shop stock?": the catalog's main
+# kinds, not the assistant's help text (HELP reads these too, so this is asked first).
+CATALOG_OVERVIEW = _re(
+    r"\bwhat (?:else |things |products |stuff |items |goods |exactly )?(?:do|can) (?:you|u) "
+    r"(?:sell|stock|carry|have in stock)\b"
+    r"|\bwhat (?:kind|sort|type|range)s? of (?:things|products|stuff|items|goods|lines) "
+    r"(?:(?:do|does|can) (?:you|u|the shop|the store|your shop|your store) (?:\w+ )?"
+    r"(?:sell|stock|carry|have|do)|(?:are|is) (?:sold|for sale|in stock|available))\b"
+    r"|\bwhat (?:does|do) (?:the|this|your) (?:shop|store|site) (?:sell|stock|carry|have)\b"
+    r"|\bwhat(?:'s| is) in (?:the|your) (?:catalog|catalogue|range)\b"
+    r"|\bwhat (?:product )?(?:categories|ranges|departments) (?:do you|are there|have you)\b"
 )
 # "something else, not those": other things than the ones listed, not more of them.
 SOMETHING_ELSE = _re(
@@ -363,7 +376,7 @@ STOPWORDS = frozenset(
     looking look looks find finding search searching show showing see seeing get getting got
     give gimme let lets let's know tell bring buy buying purchase order ordering
     something anything everything stuff thing things item items product products one ones
-    kind kinds sort sorts type types instead rather actually again else other another
+    kind kinds sort sorts type types instead rather actually again else other another different
     same all both either each every few many much more most less least lot lots
     today tonight now currently right still already ever good nice great ok okay hi hello hey
     thanks thank cheers yes yeah yep nope sure well oh ah um uh hmm hm then than

@@ -42,6 +42,7 @@ from agents.offline.service import answers as service_answers
 from agents.offline.service.nlu import understand_request
 from agents.offline.step import Step, call_then_answer, say
 from agents.offline.store_policy import StorePolicy
+from agents.offline.store_questions import asks_about_the_business
 from agents.offline.store_services import asks_store_service
 from agents.offline.text import normalize
 from agents.offline.text_checks import language_line, pii_line, requested_features
@@ -237,7 +238,7 @@ def routed_step(d: Dialogue) -> Step | None:
         if foreign_review(text) and ANALYZE in d.tool_names:
             return _review_step(d)
         return say(english_only(code, vocab))
-    if asks_about_rules(text) or asks_store_service(text, vocab):
+    if asks_about_rules(text) or asks_store_service(text, vocab) or asks_about_the_business(text):
         return say(store_answer(text, d.store.policy, vocab))
     if asks_about_shown(d):
         return None  # "cool how much", "price for 40 please": about the products shown

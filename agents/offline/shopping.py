@@ -17,6 +17,7 @@ from agents.offline.dialogue import Dialogue
 from agents.offline.nlu import NluContext, Understanding
 from agents.offline.relax import Relaxation, relaxations
 from agents.offline.search_arguments import (
+    CENT,
     refine_fallbacks,
     refined_args,
     resized,
@@ -62,12 +63,14 @@ def plan_turn(
         "reset": answers.reset,
         "order": answers.order,
     }
+    if _asks_what_is_sold(u, conv):
+        return TurnPlan("text", text=answers.catalog_overview(vocab))
     if _prices_of_the_page(u, ctx):
         return TurnPlan("text", text=answers.shown_prices(ctx.shown, ctx.shown_offset + 1))
     if u.intent in simple:
         return TurnPlan("text", text=simple[u.intent]())
     if u.intent == "search":
-        args = search_args(u)
+        args = _priced_against_focus(u, ctx, search_args(u))
         return TurnPlan(
             "search",
             calls=[ToolCallPlan(SEARCH, args)],
@@ -127,6 +130,33 @@ def plan_turn(
         return TurnPlan("stock", calls=calls, numbers=targets.numbers)
     ids = targets.ids[:MAX_COMPARED]
     return TurnPlan("details", calls=[ToolCallPlan(DETAILS, {"product_id": pid}) for pid in ids])
+
+
+def _asks_what_is_sold(u: Understanding, conv: Conversation) -> bool:
+    """ "what kinds of products do you sell?", "what does the shop stock?": a question about
+    the catalog as a whole, naming no product kind and no limit."""
+    if u.has_product_words or u.has_constraints or u.references:
+        return False
+    return bool(cues.CATALOG_OVERVIEW.search(normalize(conv.text)))
+
+
+def _priced_against_focus(
+    u: Understanding, ctx: NluContext, args: dict[str, Any]
+) -> dict[str, Any]:
+    """ "too pricey, show me cheaper teapots" right after one teapot was looked at: the search
+    for the kind kept below (or, "pricier", above) that product's price, not only sorted."""
+    if not (u.cheaper or u.pricier) or u.price is not None or ctx.focus is None:
+        return args
+    product = ctx.known.get(ctx.focus.lower())
+    if product is None or product.price <= 0:
+        return args
+    kind = str(args.get("category") or "").lower()
+    if not kind or kind != product.category.lower():
+        return args  # "cheaper mugs" after a teapot: no price of a mug to be below
+    bound = {"max_price": round(product.price - CENT, 2)} if u.cheaper else {}
+    if u.pricier:
+        bound = {"min_price": round(product.price + CENT, 2)}
+    return {**args, **bound}
 
 
 def _something_else(u: Understanding, args: dict[str, Any]) -> dict[str, Any] | None:
