@@ -313,9 +313,17 @@ def wrong_status(order: Record, intent: str) -> str:
             f"Order {order.get('order_id')} is cancelled: a cancelled order can't be changed or "
             f"put back through, so its items would have to be ordered again.{refund}"
         )
+    # A delivered order the customer no longer wants can still go back: the way out is said
+    # at once, so "why not? I don't want it" meets the answer it is after.
+    instead = (
+        " It can be returned instead: tell me which items to send back and where the refund "
+        "should go (the original payment method or a gift card)."
+        if intent == "cancel" and order.get("status") == "delivered"
+        else ""
+    )
     return (
         f"Order {order.get('order_id')} is {order.get('status')}, so it can't be {verb}: only "
-        f"{needed} orders can."
+        f"{needed} orders can.{instead}"
     )
 
 
