@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from agents.offline.service.nlu import understand_request
 from tests.orders_helpers import copy_tau_store
-from tests.unit.test_offline_service import Chat, names
+from tests.unit.test_offline_service import Chat, names, write
 from tools.catalog.sqlite import SqliteStore
 from tools.orders.tools import WRITE_TOOLS
 
@@ -20,6 +21,45 @@ def store(tau_retail_dir: Path, tmp_path: Path) -> Iterator[SqliteStore]:
     opened = copy_tau_store(tau_retail_dir, tmp_path / "store.sqlite")
     yield opened
     opened.close()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["i would like to give the camera back, it's not for me",
+     "can we send the desk lamp back",
+     "how do i bring these sneakers back"],
+)  # fmt: skip
+def test_an_item_given_back_is_a_service_return(text: str) -> None:
+    request = understand_request(text)
+    assert request.intent == "return" and request.has_cue
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["an office chair that is good for back pain",
+     "show me backpacks with a padded back panel"],
+)  # fmt: skip
+def test_a_back_in_a_product_wish_is_no_return(text: str) -> None:
+    assert not understand_request(text).has_cue
+
+
+async def test_a_camera_given_back_asks_where_the_refund_goes_then_proposes(
+    store: SqliteStore,
+) -> None:
+    chat = Chat(store)
+    first = await chat.say(
+        "emma.smith3991@example.com - hi, i'd like to give the digital camera back, not for me"
+    )
+    assert "search_products" not in names(first)
+    assert "Where should the refund go" in first.answer and "#W5605613" in first.answer
+    proposed = await chat.say("put the money back on the gift card")
+    assert write(proposed)["name"] == "return_delivered_order_items"
+    assert write(proposed)["args"] == {
+        "order_id": "#W5605613",
+        "item_ids": ["7195021808"],
+        "payment_method_id": "gift_card_8541487",
+    }
+    assert "Shall I go ahead?" in proposed.answer
 
 
 async def test_a_delivered_order_that_cannot_be_cancelled_is_offered_a_return(
