@@ -370,6 +370,33 @@ def ask_payment(user: Record, candidates: Sequence[str], why: str) -> str:
     return f"Which payment method should {why}? On your account: {names}."
 
 
+def ask_difference_payment(
+    order: Record,
+    swaps: Sequence[tuple[Record, Record]],
+    user: Record,
+    candidates: Sequence[str],
+) -> str:
+    """The swap worked out from the order (each item and the variant it becomes, with the
+    price difference), then which method pays or receives that difference: the customer sees
+    which order and item were found before naming a method."""
+    parts = [
+        f"{item.get('name')} ({options(item)}) at {money(item.get('price', 0))} for the one "
+        f"with {options(new)} at {money(new.get('price', 0))}"
+        for item, new in swaps
+    ]
+    difference = sum(
+        float(new.get("price", 0)) - float(item.get("price", 0)) for item, new in swaps
+    )
+    if difference > 0:
+        owed = f"you would pay {money(difference)} more"
+    elif difference < 0:
+        owed = f"you would get {money(-difference)} back"
+    else:
+        owed = "the price is the same"
+    head = f"In order {order.get('order_id')}: {'; '.join(parts)}; {owed}."
+    return f"{head} {ask_payment(user, candidates, 'pay or receive the price difference')}"
+
+
 def short_balance(user: Record, method_id: str, order: Record, amount: float) -> str:
     """A gift card that cannot pay for the whole order."""
     balance = user.get("payment_methods", {}).get(method_id, {}).get("balance", 0)

@@ -141,6 +141,12 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
             r"address|payment|card|method|order|it\b|them\b))(?:the |my |its |that |this )?"
             r"[\w-]+(?: [\w-]+)? (?:to|for|into) "
             r"(?:the|a|an)\b|(?<!address )(?<!payment )changed (?:to|for|into) (?:the|a|an)\b|"
+            # "change the running shoes in my pending order to the white ones": the item,
+            # then where it is, then what it becomes
+            r"chang\w* (?!(?:(?:the|my|that|this) )?(?:(?:shipping |delivery |billing )?address|"
+            r"payment|card|method)\b)(?:the |my |that |this )?[\w-]+(?: [\w-]+)? "
+            r"(?:in|from|on|of) (?:my|the|this|that|our) (?:[\w-]+ )?order (?:to|for|into) "
+            r"(?:the|a|an)\b|"
             # "the bottle is green, I wanted black", "got the M but asked for the L"
             # "I received the wrong colour", "they sent me the wrong size"
             r"(?:received|got|sent (?:me|us)|came in|arrived in) (?:the |a |an )?wrong "

@@ -713,6 +713,7 @@ class ServicePlanner:
                 calls=[ToolCallPlan("get_product_details", {"product_id": p}) for p in missing]
             )
         new_ids = []
+        swaps: list[tuple[Record, Record]] = []
         for item in items:
             product = self.conv.product(str(item["product_id"])) or {}
             choice = choose_variant(product, item, self.frame.requests[-1].words)
@@ -721,14 +722,14 @@ class ServicePlanner:
             if choice.new_item_id is None:
                 return _text(answers.ask_variant(item, choice.alternatives, choice.unavailable))
             new_ids.append(choice.new_item_id)
+            swaps.append((item, product.get("variants", {}).get(choice.new_item_id, {})))
         ref: PaymentRef | None = self.frame.latest("payment")
         payment = choose_payment(ref, user, order)
         # The price difference is paid or refunded: the customer names how, even with one
         # method on the account (a change proposed first would wait on a question unasked).
         method = payment.method_id
         if method is None:
-            why = "pay or receive the price difference"
-            return _text(answers.ask_payment(user, payment.candidates, why))
+            return _text(answers.ask_difference_payment(order, swaps, user, payment.candidates))
         tool = (
             "exchange_delivered_order_items"
             if order.get("status") == "delivered"

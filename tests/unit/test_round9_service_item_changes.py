@@ -1,0 +1,60 @@
+"""Planner round 9, customer-service side, item changes: "change the X in my order to the Y
+one" is an item change; the swap is worked out (order, item, new variant, difference) before
+the payment question; "I need an S rather than the XS, same colour" keeps the item and its
+colour, and a later "the red half-zip one then" is read with the size asked before. Wordings
+made up for the test; the flows run over the real tau-retail store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agents.offline.service.nlu import understand_request
+from tests.orders_helpers import copy_tau_store
+from tests.unit.test_offline_service import Chat, names, write
+from tools.catalog.sqlite import SqliteStore
+from tools.orders.tools import WRITE_TOOLS
+
+
+@pytest.fixture
+def store(tau_retail_dir: Path, tmp_path: Path) -> Iterator[SqliteStore]:
+    opened = copy_tau_store(tau_retail_dir, tmp_path / "store.sqlite")
+    yield opened
+    opened.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("could you change the helmet in my pending order to the red one", "exchange"),
+        ("pls change the kettle on my latest order for a glass one", "exchange"),
+        ("change the address on my order to the one I moved to", "address"),
+    ],
+)
+def test_an_item_changed_within_an_order(text: str, intent: str) -> None:
+    assert understand_request(text).intent == intent
+
+
+async def test_a_pending_item_change_shows_the_swap_before_asking_the_method(
+    store: SqliteStore,
+) -> None:
+    # The pending order's helmet is S, blue; the M in red costs 196.73, 5.17 more.
+    chat = Chat(store)
+    asked = await chat.say(
+        "evelyn.lopez6910@example.com. could you change the helmet in my pending order to the"
+        " red one in M?"
+    )
+    assert not set(names(asked)) & WRITE_TOOLS
+    assert "#W1890669" in asked.answer and "Cycling Helmet" in asked.answer
+    assert "196.73" in asked.answer and "5.17 more" in asked.answer
+    assert "Which payment method" in asked.answer
+    proposed = await chat.say("take it from my credit card")
+    assert write(proposed)["name"] == "modify_pending_order_items"
+    assert write(proposed)["args"] == {
+        "order_id": "#W1890669",
+        "item_ids": ["1676105083"],
+        "new_item_ids": ["8573379326"],
+        "payment_method_id": "credit_card_3566337",
+    }
