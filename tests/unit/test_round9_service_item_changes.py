@@ -58,3 +58,26 @@ async def test_a_pending_item_change_shows_the_swap_before_asking_the_method(
         "new_item_ids": ["8573379326"],
         "payment_method_id": "credit_card_3566337",
     }
+
+
+async def test_a_size_asked_with_the_same_colour_is_never_swapped_for_another_colour(
+    store: SqliteStore,
+) -> None:
+    # The navy fleece jacket is XS; no navy one comes in S, only a red half-zip one.
+    chat = Chat(store)
+    asked = await chat.say(
+        "anya.silva9408@example.com here, the navy fleece jacket i got is too tight, i'd need"
+        " an S rather than the XS, same colour please"
+    )
+    assert not set(names(asked)) & WRITE_TOOLS
+    assert "no Fleece Jacket with color navy, size S" in asked.answer
+    listed = asked.answer.split("These can be ordered:\n", 1)[1].splitlines()
+    assert listed[0].startswith("- size S, color red, zipper half")
+    proposed = await chat.say("ok the red half zip one then, any difference back to my card")
+    assert write(proposed)["name"] == "exchange_delivered_order_items"
+    assert write(proposed)["args"] == {
+        "order_id": "#W2570197",
+        "item_ids": ["8161321868"],
+        "new_item_ids": ["5992316252"],
+        "payment_method_id": "credit_card_8341551",
+    }

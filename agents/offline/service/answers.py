@@ -435,12 +435,21 @@ def refund_rule(user: Record, method_id: str) -> str:
     )
 
 
-def ask_variant(item: Record, alternatives: Sequence[Record], unavailable: bool) -> str:
-    head = (
-        f"That {item.get('name')} option is not available right now. "
-        if unavailable
-        else f"Which {item.get('name')} would you like instead? "
-    )
+def ask_variant(
+    item: Record,
+    alternatives: Sequence[Record],
+    unavailable: bool,
+    missing: Mapping[str, str] | None = None,
+) -> str:
+    """Which variant the item should become; ``missing``: the options asked for that no variant
+    to be ordered has together ("size L, color purple"), said first."""
+    if missing:
+        asked = ", ".join(f"{k} {v}" for k, v in missing.items())
+        head = f"There is no {item.get('name')} with {asked} that can be ordered right now. "
+    elif unavailable:
+        head = f"That {item.get('name')} option is not available right now. "
+    else:
+        head = f"Which {item.get('name')} would you like instead? "
     if not alternatives:
         return head + "There are no other options of it available at the moment."
     lines = [

@@ -39,6 +39,7 @@ from agents.offline.service.resolve import (
     folded,
     match_items,
     match_named_items,
+    narrowed,
     original_method,
 )
 from agents.offline.step import Step, ToolCallPlan
@@ -152,6 +153,19 @@ def _options_named(order: Record, words: Sequence[str], said: set[str]) -> int:
         str(v) for item in match_items(order, words) for v in item.get("options", {}).values()
     ]
     return sum(1 for value in options if set(folded(value)) <= said)
+
+
+def _describes_other_variant(named: Sequence[Record], group: Sequence[str]) -> bool:
+    """Whether "not ..." in the message that names ``named`` only gives an option those items
+    have now ("the purple t-shirt, I need L not XL"): it says which variant is not wanted, and
+    leaves the item named in place. A group that spares some of them ("the shirts, not the
+    blue one") or names a product still leaves items out."""
+    if not named:
+        return False
+    said = set(folded(" ".join(group)))
+    options = [{w for v in i.get("options", {}).values() for w in folded(str(v))} for i in named]
+    names = {w for item in named for w in folded(str(item.get("name", "")))}
+    return not said & names and all(said & values for values in options)
 
 
 def _refund_made(order: Record) -> bool:
@@ -675,7 +689,12 @@ class ServicePlanner:
             named = match_named_items(order, request.item_groups)
             if named:
                 chosen = [*chosen, *named] if request.also else named
-            unmeant = [item for group in request.not_groups for item in match_items(order, group)]
+            unmeant = [
+                item
+                for group in request.not_groups
+                if not _describes_other_variant(named, group)
+                for item in match_items(order, group)
+            ]
             chosen = [item for item in chosen if item not in unmeant]
         return [item for item in order.get("items", []) if item in chosen]
 
@@ -719,8 +738,11 @@ class ServicePlanner:
             choice = choose_variant(product, item, self.frame.requests[-1].words)
             if choice.new_item_id is None and not choice.wanted:
                 choice = choose_variant(product, item, self.frame.words)
+            earlier = [w for r in self.frame.requests[:-1] for w in r.words]
+            choice = narrowed(choice, product, item, earlier)
             if choice.new_item_id is None:
-                return _text(answers.ask_variant(item, choice.alternatives, choice.unavailable))
+                alternatives, unavailable = choice.alternatives, choice.unavailable
+                return _text(answers.ask_variant(item, alternatives, unavailable, choice.missing))
             new_ids.append(choice.new_item_id)
             swaps.append((item, product.get("variants", {}).get(choice.new_item_id, {})))
         ref: PaymentRef | None = self.frame.latest("payment")

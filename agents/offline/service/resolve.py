@@ -90,6 +90,9 @@ class VariantChoice:
     wanted: dict[str, str] = field(default_factory=dict)  # option -> value asked for
     unavailable: bool = False  # the exact variant exists but cannot be ordered
     alternatives: list[Record] = field(default_factory=list)  # available variants to offer
+    # the options the new variant must have (those asked for and those said to stay), when
+    # no variant that can be ordered has them all
+    missing: dict[str, str] = field(default_factory=dict)
 
 
 # Size words and the letters variants are sized in.
@@ -150,7 +153,16 @@ def choose_variant(product: Record, item: Record, words: Sequence[str]) -> Varia
         choice.new_item_id = str(exact[0]["item_id"])
         return choice
     choice.unavailable = bool(exact)
-    close = [v for v in others if all(v["options"].get(k) == w for k, w in choice.wanted.items())]
+    # The variants with what was asked, that also keep what was said to stay ("same colour"):
+    # a purple shirt in L never becomes a red one unasked.
+    kept = {
+        k: v for k, v in item.get("options", {}).items() if set(folded(k)) & _kept_options(words)
+    }
+    close = [
+        v
+        for v in others
+        if all(v["options"].get(k) == w for k, w in {**kept, **choice.wanted}.items())
+    ]
     # Among those, the one that also has most of the other values named ("with 5x zoom").
     said = _said(words)
     scores = [sum(set(folded(x)) <= said for x in v["options"].values()) for v in close]
@@ -159,6 +171,31 @@ def choose_variant(product: Record, item: Record, words: Sequence[str]) -> Varia
         choice.new_item_id = str(best[0]["item_id"])
         return choice
     choice.alternatives = close or others
+    if not close and not exact:
+        # none keeps everything: those with what was asked for come first ("L, in red")
+        choice.missing = {**kept, **choice.wanted}
+        asked = [
+            v for v in others if all(v["options"].get(k) == w for k, w in choice.wanted.items())
+        ]
+        choice.alternatives = [*asked, *(v for v in others if v not in asked)]
+    return choice
+
+
+def narrowed(
+    choice: VariantChoice, product: Record, item: Record, earlier: Sequence[str]
+) -> VariantChoice:
+    """``choice``, made from the latest message, with its variant found when it left several
+    and the options asked for before (``earlier``, the words of the messages before) tell them
+    apart: "an S, same colour" then "ok, the red half-zip one" is the red half-zip in S. A
+    choice that found no variant with all it asked (``missing``) is left to be asked about."""
+    if choice.new_item_id is not None or not choice.wanted or choice.missing or not earlier:
+        return choice
+    asked = {**requested_options(product, item, earlier), **choice.wanted}
+    fits = [
+        v for v in choice.alternatives if all(v["options"].get(k) == x for k, x in asked.items())
+    ]
+    if len(fits) == 1:
+        choice.new_item_id, choice.missing = str(fits[0]["item_id"]), {}
     return choice
 
 
