@@ -72,6 +72,15 @@ class Frame:
     requests: list[Request] = field(default_factory=list)
     # How each message was asked for: the assistant's answer before it.
     asked: list[str] = field(default_factory=list)
+    # Of ``requests``, the first that points at the order meant: a later "no, the other one
+    # instead" moves it there, and the items or order said before no longer pick the order
+    # (the reason or refund method said before still hold).
+    moved: int = 0
+
+    @property
+    def about_order(self) -> list[Request]:
+        """The requests that say which order is meant (from ``moved`` on)."""
+        return self.requests[self.moved :]
 
     def latest(self, name: str) -> Any:
         for request in reversed(self.requests):
@@ -249,6 +258,24 @@ def _turns_down(
     return not _names_an_item(conv, request.words)
 
 
+# "the other one", "the other pending order": not the order just discussed.
+OTHER_ORDER = re.compile(
+    r"\bthe other (?:(?:pending|delivered|processed) )?(?:one|order|purchase)\b", re.IGNORECASE
+)
+# Requests on a whole order, which a correction moves to another order.
+WHOLE_ORDER: tuple[ServiceIntent, ...] = ("cancel", "address", "payment", "status")
+
+
+def _points_elsewhere(text: str, request: Request, intent: ServiceIntent | None) -> bool:
+    """Whether a message moves the open request on a whole order (``intent``, or the one the
+    message asks again) to another order ("no, cancel the other one instead, the one with the
+    lamp", "sorry, I meant the other one"): its details start afresh, so the items said for
+    the first order no longer pick one."""
+    if (request.intent or intent) not in WHOLE_ORDER:
+        return False
+    return bool(OTHER_ORDER.search(text) or (INSTEAD.search(text) and request.details))
+
+
 # A yes beside the refusal words ("never mind the bottles, yes cancel it"): no refusal.
 AFFIRMS = re.compile(
     r"\b(?:yes|yeah|yep|yup|sure|go ahead|go on|go for it|do it|proceed|confirm(?:ed)?)\b",
@@ -315,10 +342,13 @@ def _frame(conv: ServiceConversation, requests: Sequence[Request]) -> Frame:
     """The open request: from its latest starting message, unless a write or a no ended it."""
     start: int | None = None
     intent: ServiceIntent | None = None
+    moved = 0  # the message that last pointed the request at its order
     last = len(conv.turns) - 1
     for index, (turn, request) in enumerate(zip(conv.turns, requests, strict=True)):
         if request.intent is not None and request.intent != intent:
-            start, intent = index, request.intent  # a new request (the same again adds details)
+            start, intent, moved = index, request.intent, index  # a new request
+        elif start is not None and _points_elsewhere(turn.text, request, intent):
+            moved = index  # "sorry, I meant the other one": the same request, another order
         elif request.no or _turns_down(conv, index, request, intent):
             start, intent = None, None
         elif start is None and request.order_ids:
@@ -337,6 +367,7 @@ def _frame(conv: ServiceConversation, requests: Sequence[Request]) -> Frame:
         intent=intent,
         requests=list(requests[start:]),
         asked=[conv.turns[i - 1].answer if i else "" for i in range(start, last + 1)],
+        moved=max(moved - start, 0),
     )
 
 
@@ -363,9 +394,11 @@ class ServicePlanner:
                 return _text(answers.transferred())
             return _call("transfer_to_human_agents", summary=self._summary())
         request = self.request
-        if request.wait:
+        # "no wait, the other one": neither a pause nor a no, a correction of the order
+        corrects = _points_elsewhere(request.text, request, intent)
+        if request.wait and not corrects:
             return _text(answers.waiting())
-        if request.intent is None and (not request.details or request.no):
+        if request.intent is None and not corrects and (not request.details or request.no):
             if request.no:
                 return _text(answers.declined())
             if request.thanks:
@@ -463,7 +496,8 @@ class ServicePlanner:
             for c in self.conv.calls
             if c.name == "get_order_details" and c.content is not None and not c.ok
         }
-        order_id = self.frame.latest("order_ids")
+        said = [r.order_ids for r in self.frame.about_order if r.order_ids]
+        order_id = said[-1] if said else None
         if order_id and (self.request.order_ids or str(order_id[-1]) not in refused):
             return str(order_id[-1])
         if self.request.refers_back and (discussed := self._discussed_order()) is not None:
@@ -489,12 +523,13 @@ class ServicePlanner:
                 return call.args.get(name)
         return None
 
-    def _discussed_order(self) -> str | None:
+    def _discussed_order(self, before: int | None = None) -> str | None:
         """The order in focus: that of the latest earlier turn about one order, whether it
         proposed a change to it (done or declined) or answered about it alone; ``None`` when
         that turn was about several orders ("what's its status now?" after a declined
-        cancellation is about the order whose cancellation was declined)."""
-        for turn in reversed(self.conv.turns[:-1]):
+        cancellation is about the order whose cancellation was declined). ``before``: of the
+        turns before that one only (the last turn's otherwise)."""
+        for turn in reversed(self.conv.turns[: -1 if before is None else before]):
             writes = [c.args.get("order_id") for c in turn.calls if c.name in WRITE_TOOLS]
             named = {str(order_id) for order_id in writes if order_id}
             named |= {f"#W{n}" for n in ORDER_ID.findall(turn.answer)}
@@ -528,8 +563,15 @@ class ServicePlanner:
         records = self._account_orders(user, self.frame.latest("order_state"))
         if isinstance(records, Step):
             return records
-        named = _most_named(records, [*self.frame.words, *self.frame.order_words])
+        pointing = self.frame.about_order
+        words = [w for r in pointing for w in (*r.words, *r.order_words)]
+        named = _most_named(records, words)
         fits = [r for r in records if r.get("status") in STATUSES.get(intent, (r.get("status"),))]
+        if OTHER_ORDER.search(pointing[0].text):
+            # "the other one": any but the order the conversation was about before
+            discussed = self._discussed_order(before=len(self.conv.turns) - len(pointing))
+            fits = [r for r in fits if r.get("order_id") != discussed]
+            named = [r for r in named if r.get("order_id") != discussed]
         if intent == "refunded":  # "did I get my money back?": the orders money went back on
             fits = [r for r in records if _refund_made(r)] or fits
         for candidates in ([r for r in named if r in fits], named):
