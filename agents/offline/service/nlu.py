@@ -320,16 +320,16 @@ SERVICE_WORDS = _re(
     r"balance|by default|"
     r"default address|charged me|cost me|ordered|(?:my|the|our) payment|money back|"
     r"left (?:the |your )?(?:warehouse|depot)|be (?:still )?(?:sent|taken) back|"
+    # "I want give back the puzzle", "can I send the lamp back": an item handed back
+    r"(?:give|send|bring|take|ship|mail|post)(?:s|ing)? (?:(?:it|them|the|my|this|that|these|"
+    r"those|[\w-]+) ){0,3}back"
+    r"(?! (?:pain|support|rest|pocket|cover|strap|panel|seat)s?\b| to school)|"
     # "where is my camera? has it arrived": one's own thing, asked after
     r"where(?:'?s| is| are) my|(?:has|have|did) (?:it|they|that|this) (?:arrived?|come|shipped|"
     r"been (?:delivered|shipped|sent)|turned up)|"
     # "when is the keyboard getting here?": something on its way to them
     r"when (?:is|are|will|does|do|'?s) [^.?!]{0,30}?\b(?:getting here|get here|arriv\w+|"
     r"be delivered|be here|coming)|"
-    # "I want give back the puzzle", "can I send the lamp back": an item handed back
-    r"(?:give|send|bring|take|ship|mail|post)(?:s|ing)? (?:(?:it|them|the|my|this|that|these|"
-    r"those|[\w-]+) ){0,3}back"
-    r"(?! (?:pain|support|rest|pocket|cover|strap|panel|seat)s?\b| to school)|"
     r"(?:get|got|was|were|been|(?:was|were) (?:i|we)) charged|"
     # "has my backpack arrived?", "is my tent on its way": something of theirs on its way
     r"(?:my|our)\b[^.?!]{0,40}\b(?:arrived?|arriving|coming|ship|shipped|dispatched|"
