@@ -91,6 +91,22 @@ def test_what_sells_with_a_titled_product_is_its_bought_together_list(text: str)
     assert reply.tool_calls[0]["args"]["strategy"] == "bought_together"
 
 
+@pytest.mark.parametrize("text", ["ok whats it go with", "and what does that go nicely with?"])
+def test_what_the_product_in_play_goes_with(text: str) -> None:
+    out = {"id": "802", "title": "Gingham Picnic Blanket", "price": 12.0, "category": "blanket",
+           "attributes": {}, "in_stock": True}  # fmt: skip
+    looked = _turn("tell me about 802", "get_product", {"product_id": "802"}, out)
+    reply = _reply([*looked, HumanMessage(text)])
+    assert [c["name"] for c in reply.tool_calls] == ["recommend_products"]
+    assert reply.tool_calls[0]["args"]["product_id"] == "802"
+    assert reply.tool_calls[0]["args"]["strategy"] == "bought_together"
+
+
+def test_choosing_to_go_with_one_is_no_recommendation() -> None:
+    reply = _reply([HumanMessage("i'll go with the gingham picnic blanket")])
+    assert [c["name"] for c in reply.tool_calls] != ["recommend_products"]
+
+
 def test_sold_with_a_part_is_no_recommendation() -> None:
     reply = _reply([HumanMessage("is the wicker picnic hamper large sold with plates?")])
     assert [c["name"] for c in reply.tool_calls] != ["recommend_products"]
