@@ -81,3 +81,32 @@ async def test_a_size_asked_with_the_same_colour_is_never_swapped_for_another_co
         "new_item_ids": ["5992316252"],
         "payment_method_id": "credit_card_8341551",
     }
+
+
+async def test_keeping_what_one_has_named_by_its_option_calls_the_change_off(
+    store: SqliteStore,
+) -> None:
+    # The delivered coffee maker is the black 4-cup espresso one.
+    chat = Chat(store)
+    asked = await chat.say(
+        "sofia.kovacs4505@example.com - i'd like to swap the coffee maker i received for the"
+        " 2 cups one, same otherwise"
+    )
+    assert "Which payment method" in asked.answer
+    kept = await chat.say("ah never mind, i'll just keep the 4 cups one")
+    assert not set(names(kept)) & WRITE_TOOLS
+    assert "left everything as it was" in kept.answer
+    after = await chat.say("paypal")
+    assert not set(names(after)) & WRITE_TOOLS
+
+
+async def test_keeping_one_option_while_asking_for_another_is_still_a_change(
+    store: SqliteStore,
+) -> None:
+    chat = Chat(store)
+    await chat.say(
+        "sofia.kovacs4505@example.com - i'd like to swap the coffee maker i received for the"
+        " 2 cups one, same otherwise"
+    )
+    changed = await chat.say("hmm, i'd rather keep the black but make it the 8 cups one")
+    assert "capacity 8 cups" in changed.answer and "Which payment method" in changed.answer

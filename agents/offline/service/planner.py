@@ -285,6 +285,30 @@ AFFIRMS = re.compile(
 INSTEAD = re.compile(r"\b(?:instead|meant|i mean)\b", re.IGNORECASE)
 
 
+def _keeps_current(conv: ServiceConversation, request: Request) -> bool:
+    """Whether a message keeps what the customer has, naming it by what it is now ("forget
+    it, I'll keep the green"): a no to the change asked about, though it names an option. A
+    word for another option its product comes in ("keep the size but in blue") or any other
+    detail (an order, a method, a reason) is no refusal."""
+    if request.intent is not None or not KEEP.search(request.text) or not request.words:
+        return False
+    if request.order_ids or request.payment or request.address or request.reason:
+        return False
+    current: set[str] = set()
+    offered: set[str] = set()
+    for call in conv.calls:
+        if not (call.data and "order_id" in call.data):
+            continue
+        for item in call.data.get("items", []):
+            current |= set(folded(str(item.get("name", ""))))
+            current |= {w for v in item.get("options", {}).values() for w in folded(str(v))}
+            product = conv.product(str(item.get("product_id", ""))) or {}
+            for variant in product.get("variants", {}).values():
+                offered |= {w for v in variant.get("options", {}).values() for w in folded(str(v))}
+    said = set(folded(" ".join(request.words)))
+    return bool(said & current) and not (said & offered) - current
+
+
 def _names_an_item(conv: ServiceConversation, words: Sequence[str]) -> bool:
     """Whether ``words`` name an item of an order read in the conversation, an option of one,
     or an option its product comes in (a shared word of four letters or more, or a number)."""
@@ -351,6 +375,8 @@ def _frame(conv: ServiceConversation, requests: Sequence[Request]) -> Frame:
             moved = index  # "sorry, I meant the other one": the same request, another order
         elif request.no or _turns_down(conv, index, request, intent):
             start, intent = None, None
+        elif start is not None and _keeps_current(conv, request):
+            start, intent = None, None  # "forget it, I'll keep the green one"
         elif start is None and request.order_ids:
             start, intent = index, "status"  # "what about #W6067464?"
         # A write answered (done, refused, or declined by the customer) ends the request: a
@@ -398,6 +424,8 @@ class ServicePlanner:
         corrects = _points_elsewhere(request.text, request, intent)
         if request.wait and not corrects:
             return _text(answers.waiting())
+        if intent is None and _keeps_current(self.conv, request):
+            return _text(answers.declined())
         if request.intent is None and not corrects and (not request.details or request.no):
             if request.no:
                 return _text(answers.declined())
