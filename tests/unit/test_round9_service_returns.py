@@ -72,3 +72,25 @@ async def test_a_delivered_order_that_cannot_be_cancelled_is_offered_a_return(
     again = await chat.say("how come? I really don't need it any more")
     assert not set(names(again)) & WRITE_TOOLS
     assert "returned instead" in again.answer
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["just put it back where it came from", "refund whatever i used to pay",
+     "to the card it was paid with please", "the card i used"],
+)  # fmt: skip
+def test_the_original_method_said_in_other_words(text: str) -> None:
+    payment = understand_request(text).payment
+    assert payment is not None and payment.kind == "original"
+
+
+async def test_a_refund_method_given_as_an_answer_proposes_the_return(
+    store: SqliteStore,
+) -> None:
+    # The camera's order was paid with the account's gift card: the original method.
+    chat = Chat(store)
+    await chat.say("emma.smith3991@example.com - hi, i'd like to return the digital camera")
+    proposed = await chat.say("just put it back where it came from")
+    assert "search_products" not in names(proposed)
+    assert write(proposed)["args"]["payment_method_id"] == "gift_card_8541487"
+    assert "Shall I go ahead?" in proposed.answer

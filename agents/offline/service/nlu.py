@@ -367,7 +367,12 @@ CARD = _re(
 BRAND = _re(r"\b(visa|mastercard|amex|discover)\b")
 LAST_FOUR = _re(r"\bending (?:in |with )?(\d{4})\b")
 ORIGINAL = _re(r"\b(?:original|same (?:card|method|payment|way|account)|"
-               r"(?:the )?way i paid|how i paid|what i paid with|paid with)\b")  # fmt: skip
+               r"(?:the )?way i paid|how i paid|what i paid with|paid with|"
+               # "back where it came from", "to whatever I used to pay", "the card it was on"
+               r"(?:back )?where (?:it|the money|the payment) came from|"
+               r"(?:whatever|what|the (?:card|account|method)) (?:i|we) (?:used|bought it with)|"
+               r"(?:card|account|method) (?:it|the order) was (?:paid|charged|bought) "
+               r"(?:on|with))\b")  # fmt: skip
 
 # "no longer needed" in many wordings, broken English included ("i not need anymore", "no
 # need for it now", "need it no more").
