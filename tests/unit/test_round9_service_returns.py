@@ -94,3 +94,29 @@ async def test_a_refund_method_given_as_an_answer_proposes_the_return(
     assert "search_products" not in names(proposed)
     assert write(proposed)["args"]["payment_method_id"] == "gift_card_8541487"
     assert "Shall I go ahead?" in proposed.answer
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["oh it hasnt shipped? then what can i do", "what are my options then",
+     "ok so what else can we do with it"],
+)  # fmt: skip
+def test_what_can_be_done_is_asked(text: str) -> None:
+    assert understand_request(text).asks_options
+
+
+def test_what_to_do_for_someone_is_no_order_question() -> None:
+    assert not understand_request("what should i do for my mum's birthday").asks_options
+
+
+async def test_a_pending_order_asked_to_be_returned_says_what_can_be_done(
+    store: SqliteStore,
+) -> None:
+    chat = Chat(store)
+    first = await chat.say("emma.smith3991@example.com i want to send back the laptop i ordered")
+    assert not set(names(first)) & WRITE_TOOLS
+    assert "can't be returned" in first.answer and "cancel it" in first.answer
+    options = await chat.say("oh so it's not even sent? what are my options then")
+    assert not set(names(options)) & WRITE_TOOLS
+    assert "#W2417020 (Laptop) is pending" in options.answer
+    assert "cancel it" in options.answer and "shipping address" in options.answer

@@ -296,6 +296,24 @@ def possible(order: Record, intent: str) -> str:
     )
 
 
+def options_for(order: Record) -> str:
+    """ "then what can I do?": what the order's status still allows, nothing proposed yet."""
+    head = f"Order {order.get('order_id')} ({item_names(order)}) is {order.get('status')}"
+    if order.get("status") == "pending":
+        return (
+            f"{head}: it has not shipped yet, so I can cancel it, change its items to other "
+            "options of the same products, or change its shipping address or how it is paid. "
+            "Which would you like?"
+        )
+    if order.get("status") == "delivered":
+        return (
+            f"{head}: I can return items from it (the refund goes to the original payment "
+            "method or a gift card) or exchange them for other options of the same products. "
+            "Which would you like?"
+        )
+    return f"{head}: it can no longer be changed here; I can pass you to a human agent."
+
+
 def wrong_status(order: Record, intent: str) -> str:
     needed = "pending" if intent in ("cancel", "address") else "delivered"
     verb = {"cancel": "cancelled", "address": "re-addressed", "return": "returned"}.get(
@@ -315,12 +333,18 @@ def wrong_status(order: Record, intent: str) -> str:
         )
     # A delivered order the customer no longer wants can still go back: the way out is said
     # at once, so "why not? I don't want it" meets the answer it is after.
-    instead = (
-        " It can be returned instead: tell me which items to send back and where the refund "
-        "should go (the original payment method or a gift card)."
-        if intent == "cancel" and order.get("status") == "delivered"
-        else ""
-    )
+    instead = ""
+    if intent == "cancel" and order.get("status") == "delivered":
+        instead = (
+            " It can be returned instead: tell me which items to send back and where the refund "
+            "should go (the original payment method or a gift card)."
+        )
+    elif intent == "return" and order.get("status") == "pending":
+        # not sent yet: what can be done with it now, before it ships
+        instead = (
+            " It has not shipped yet, so you can still cancel it, or change its items or its "
+            "shipping address."
+        )
     return (
         f"Order {order.get('order_id')} is {order.get('status')}, so it can't be {verb}: only "
         f"{needed} orders can.{instead}"

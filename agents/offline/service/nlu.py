@@ -292,6 +292,12 @@ ASKS_TOTAL = _re(
     r"how much)\b"
 )
 # A message pointing back at the order just discussed ("go ahead and cancel it", "that order").
+# "then what can I do?", "what are my options": what can still be done with the order.
+ASKS_OPTIONS = _re(
+    r"\bwhat (?:else )?(?:can|could|should|do) (?:i|we) do\b"
+    r"(?! (?:for|to) (?!it\b|that\b|this\b|them\b|the order\b))|"
+    r"\bwhat (?:are )?(?:my|the|our) options\b|\bwhat are my choices\b"
+)
 ORDER_AGAIN = _re(r"\border(?:\s+(?:number\s+|no\.?\s+)?order)+\b")
 REFERS_BACK = _re(
     r"\b(?:it|its|(?:that|this|the same|said) (?:one|order|purchase|parcel|package))\b"
@@ -615,6 +621,7 @@ class Request:
     wait: bool = False
     asks_refund: bool = False  # "what would I get back?": how much a refund would be
     asks_possible: bool = False  # "can that one be cancelled?": whether, not a request
+    asks_options: bool = False  # "then what can I do?": what the order still allows
     only_some: bool = False  # "just the sunglasses", "remove the lamp from my order"
     only_words: list[str] = field(default_factory=list)  # the words of that part
     asks_total: bool = False  # "what do they come to altogether?": a sum over orders
@@ -828,6 +835,9 @@ def understand_request(text: str) -> Request:
     if possible and request.intent is None:  # "is that order still cancellable?"
         verb = possible[0].lower()
         request.intent = next((i for s, i in _POSSIBLE_VERBS if s in verb), None)
+    request.asks_options = bool(ASKS_OPTIONS.search(rest))
+    if request.asks_options and request.intent is None:
+        request.intent = "status"  # the order's status says what can be done with it
     request.asks_total = bool(ASKS_TOTAL.search(rest))
     if some := ONLY_SOME.search(rest):  # the part named, up to the end of its clause
         request.only_some = True

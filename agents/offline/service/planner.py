@@ -644,6 +644,8 @@ class ServicePlanner:
         order = self._pick_order(user, intent)
         if isinstance(order, Step):
             return order
+        if intent == "status" and self.request.asks_options:
+            return _text(answers.options_for(order))
         if intent == "status":
             return _text(answers.status(order))
         if intent == "damaged":
