@@ -98,7 +98,7 @@ def _said_product(norm: str, ctx: NluContext) -> str | None:
     return fits[0].id if len(fits) == 1 else None
 
 
-def _one_product(d: Dialogue, norm: str) -> str | None:
+def one_product(d: Dialogue, norm: str) -> str | None:
     """The product a count is about (see the module's note), or ``None``."""
     u, ctx = d.understanding, d.ctx
     if u.references:
@@ -235,7 +235,7 @@ def quantity_step(d: Dialogue) -> Step | None:
         return None
     wanted = _count(_STOCK_FOR, norm)
     if wanted is not None and STOCK in d.tool_names and not _is_id(norm, d.vocab):
-        pid = _one_product(d, norm)
+        pid = one_product(d, norm)
         if pid is None:
             return None
         product = d.conv.known_products().get(pid.lower())
@@ -244,7 +244,7 @@ def quantity_step(d: Dialogue) -> Step | None:
         )
     unit = _UNIT_PRICE.search(norm)
     if unit is not None and not _named_beside(norm, unit):
-        pid = _one_product(d, norm)
+        pid = one_product(d, norm)
         if pid is not None:
             priced = _priced(d, [pid])
             return priced if isinstance(priced, Step) else say(_unit_price(priced[0]))
@@ -256,7 +256,7 @@ def quantity_step(d: Dialogue) -> Step | None:
         return say(_costs(priced, [n for _, n in counted]))
     count = _count(_COST_OF, norm)
     if count is not None and not _is_id(norm, d.vocab):
-        pid = _one_product(d, norm)
+        pid = one_product(d, norm)
         if pid is None:
             return None
         priced = _priced(d, [pid])

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from agents.offline import answers
+from agents.offline.bulk_orders import bulk_order_step
 from agents.offline.colour_versions import other_colours_step
 from agents.offline.comparisons import comparison_step
 from agents.offline.content_requests import content_step
@@ -72,6 +73,12 @@ SKILLS: tuple[Skill, ...] = (
         '"A vs B, which is cheaper", "which of the two have you got more of": two or more '
         "products looked up side by side; shopping would search for all the words at once, and "
         "the stock and supply skills below would answer one product",
+    ),
+    Skill(
+        "bulk orders",
+        bulk_order_step,
+        '"need 24 of <title>, got that many? total?" names a count of one product: the stock '
+        "skills below would answer its stock alone and shopping its details, without the total",
     ),
     Skill(
         "stock and forecast",
