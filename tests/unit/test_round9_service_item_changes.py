@@ -110,3 +110,27 @@ async def test_keeping_one_option_while_asking_for_another_is_still_a_change(
     )
     changed = await chat.say("hmm, i'd rather keep the black but make it the 8 cups one")
     assert "capacity 8 cups" in changed.answer and "Which payment method" in changed.answer
+
+
+async def test_an_exchange_for_another_kind_of_product_is_explained(store: SqliteStore) -> None:
+    chat = Chat(store)
+    asked = await chat.say(
+        "sofia.kovacs4505@example.com - could i exchange the coffee maker i got for an electric"
+        " kettle instead?"
+    )
+    assert not set(names(asked)) & WRITE_TOOLS
+    assert "same product" in asked.answer and "(electric kettle)" in asked.answer
+    assert "return the Coffee Maker" in asked.answer
+    listed = await chat.say("fine, which coffee makers could it be then")
+    assert "Which Coffee Maker would you like instead?" in listed.answer
+    assert "electric kettle" not in listed.answer
+
+
+async def test_an_option_named_like_a_product_kind_is_still_an_option(store: SqliteStore) -> None:
+    # "espresso" is a type of this coffee maker, though "espresso machine" is a kind too.
+    chat = Chat(store)
+    asked = await chat.say(
+        "sofia.kovacs4505@example.com - i'd like to exchange the coffee maker i received, i"
+        " want the 8 cups espresso machine style one"
+    )
+    assert "same product" not in asked.answer and "capacity 8 cups" in asked.answer

@@ -464,12 +464,22 @@ def ask_variant(
     alternatives: Sequence[Record],
     unavailable: bool,
     missing: Mapping[str, str] | None = None,
+    other_kind: str = "",
 ) -> str:
     """Which variant the item should become; ``missing``: the options asked for that no variant
-    to be ordered has together ("size L, color purple"), said first."""
-    if missing:
+    to be ordered has together ("size L, color purple"), said first; ``other_kind``: another
+    kind of product asked for ("for headphones instead"), which no exchange can give."""
+    name = item.get("name")
+    if other_kind:
+        head = (
+            f"An exchange only swaps an item for another option of the same product: your {name} "
+            f"can become a {name} with other options, but not another kind of product "
+            f"({other_kind}). If you would rather have that, you could return the {name} and "
+            "order it separately. "
+        )
+    elif missing:
         asked = ", ".join(f"{k} {v}" for k, v in missing.items())
-        head = f"There is no {item.get('name')} with {asked} that can be ordered right now. "
+        head = f"There is no {name} with {asked} that can be ordered right now. "
     elif unavailable:
         head = f"That {item.get('name')} option is not available right now. "
     else:

@@ -400,8 +400,15 @@ def _frame(conv: ServiceConversation, requests: Sequence[Request]) -> Frame:
 class ServicePlanner:
     """The next step of one customer-service conversation."""
 
-    def __init__(self, conv: ServiceConversation, requests: list[Request]) -> None:
+    def __init__(
+        self,
+        conv: ServiceConversation,
+        requests: list[Request],
+        kinds: Callable[[Sequence[str]], list[str]] = lambda words: [],
+    ) -> None:
+        """``kinds``: the catalog's kinds of product that words name ("headphones")."""
         self.conv = conv
+        self.kinds = kinds
         self.request = requests[-1]
         self.frame = _frame(conv, requests)
 
@@ -793,6 +800,15 @@ class ServicePlanner:
             payment_method_id=choice.method_id,
         )
 
+    def _other_kind(self, item: Record, product: Record) -> str:
+        """A kind of product the request names that is not the item's own ("swap the earbuds
+        for headphones"): no word of it in the item's name or in its product's options."""
+        own = set(folded(str(item.get("name", ""))))
+        for variant in product.get("variants", {}).values():
+            own |= {w for v in variant.get("options", {}).values() for w in folded(str(v))}
+        named = self.kinds(self.frame.requests[-1].words)  # asked in this message
+        return next((kind for kind in named if not set(folded(kind)) & own), "")
+
     def _exchange(self, order: Record, user: Record) -> Step:
         items = self._items(order, "exchange")
         if isinstance(items, Step):
@@ -814,7 +830,10 @@ class ServicePlanner:
             choice = narrowed(choice, product, item, earlier)
             if choice.new_item_id is None:
                 alternatives, unavailable = choice.alternatives, choice.unavailable
-                return _text(answers.ask_variant(item, alternatives, unavailable, choice.missing))
+                other = "" if choice.wanted else self._other_kind(item, product)
+                return _text(
+                    answers.ask_variant(item, alternatives, unavailable, choice.missing, other)
+                )
             new_ids.append(choice.new_item_id)
             swaps.append((item, product.get("variants", {}).get(choice.new_item_id, {})))
         ref: PaymentRef | None = self.frame.latest("payment")
@@ -894,4 +913,8 @@ def service_step(d: Dialogue) -> Step | None:
 
     if not _service_turns(conv, requests, shops)[-1]:
         return None
-    return ServicePlanner(conv, requests).step()
+
+    def kinds(words: Sequence[str]) -> list[str]:
+        return [t.name for m in d.vocab.scan(words) for t in m.of_kind("category")]
+
+    return ServicePlanner(conv, requests, kinds).step()
