@@ -180,6 +180,15 @@ def shown_prices(products: Sequence[ShownProduct], first: int) -> str:
     return "Their prices:\n" + "\n".join(priced)
 
 
+def candidate_prices(numbered: Sequence[tuple[int, ShownProduct]]) -> str:
+    """ "the doormat, price?" when two shown doormats fit: the price of each one it could mean,
+    by its number, rather than a question back (the prices came back with the listing)."""
+    lines = [
+        f"{n}. {p.title} — {_money(p.price, currency_symbol(p.currency))}" for n, p in numbered
+    ]
+    return "That could be any of these, so here are their prices:\n" + "\n".join(lines)
+
+
 def out_of_range(position: int, first: int, last: int) -> str:
     return (
         f"I listed numbers {first} to {last}, so there is no number {position}. "

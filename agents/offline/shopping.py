@@ -27,6 +27,7 @@ from agents.offline.search_arguments import (
 from agents.offline.step import Step, ToolCallPlan
 from agents.offline.targets import resolve
 from agents.offline.text import normalize, phrase_key, singular_forms, tokens
+from agents.offline.understanding import ShownProduct
 from agents.offline.vocabulary import CatalogVocabulary
 
 MAX_COMPARED = 3  # products looked up at once for "compare 1, 2 and 3"
@@ -65,6 +66,8 @@ def plan_turn(
     }
     if _asks_what_is_sold(u, conv):
         return TurnPlan("text", text=answers.catalog_overview(vocab))
+    if (candidates := _price_candidates(u, ctx)) is not None:
+        return TurnPlan("text", text=answers.candidate_prices(candidates))
     if _prices_of_the_page(u, ctx):
         return TurnPlan("text", text=answers.shown_prices(ctx.shown, ctx.shown_offset + 1))
     if u.intent in simple:
@@ -181,6 +184,20 @@ def _guessed_category(args: dict[str, Any], conv: Conversation) -> bool:
     said = {w for text in conv.turn_texts for w in tokens(normalize(text))}
     said |= {form for w in said for form in singular_forms(w)}
     return not any(w in said for w in phrase_key(category))
+
+
+def _price_candidates(u: Understanding, ctx: NluContext) -> list[tuple[int, ShownProduct]] | None:
+    """The shown products, with their numbers, that a vague reference in a price question could
+    mean ("ok back to the doormat, price?" when two doormats were listed); ``None`` when the
+    reference is clear, the question is not about price, or one of them is not on the page."""
+    if not u.ambiguous or u.intent not in ("details", "unknown"):
+        return None
+    if u.asked_attribute or not cues.PRICE_QUESTION.search(u.text):
+        return None
+    numbered = {p.id.lower(): (n, p) for n, p in enumerate(ctx.shown, start=ctx.shown_offset + 1)}
+    picked = [numbered.get(pid.lower()) for pid in u.ambiguous]
+    found = [pick for pick in picked if pick is not None]
+    return found if len(found) == len(picked) and len(found) > 1 else None
 
 
 def _prices_of_the_page(u: Understanding, ctx: NluContext) -> bool:

@@ -123,3 +123,22 @@ def test_what_the_shop_sells_lists_its_kinds(text: str) -> None:
 
 def test_what_the_assistant_does_is_still_the_help_text() -> None:
     assert "narrow or widen a search" in _reply([HumanMessage("what can you do?")]).text
+
+
+@pytest.mark.parametrize("text", ["price of the doormat again?", "the doormat, how much?"])
+def test_a_price_asked_of_a_vague_reference_gives_each_candidates_price(text: str) -> None:
+    args = {"query": "doormat", "category": "doormat"}
+    out = {"total": 2, "products": [_summary("904"), _summary("905")]}
+    listed = _turn("doormats?", "search_products", args, out)
+    reply = _reply([*listed, HumanMessage(text)])
+    assert not reply.tool_calls
+    assert "1. Doormat Bristol Skyline — 7.00" in reply.text
+    assert "2. Doormat Hello Sunshine — 7.00" in reply.text
+
+
+def test_a_vague_reference_without_a_price_question_still_asks_which() -> None:
+    args = {"query": "doormat", "category": "doormat"}
+    out = {"total": 2, "products": [_summary("904"), _summary("905")]}
+    listed = _turn("doormats?", "search_products", args, out)
+    reply = _reply([*listed, HumanMessage("is the doormat in stock?")])
+    assert not reply.tool_calls and "Which one" in reply.text
