@@ -25,7 +25,7 @@ from agents.offline.gifts import (
 from agents.offline.intents import decide
 from agents.offline.negation import take_exclusions
 from agents.offline.prices import PriceRange, parse_price
-from agents.offline.references import take_references, title_reference
+from agents.offline.references import kind_one_reference, take_references, title_reference
 from agents.offline.slots import fill_slots, take_clears
 from agents.offline.text import normalize, phrase_key, plural_forms, tokens
 from agents.offline.understanding import (
@@ -99,6 +99,8 @@ def understand(text: str, vocab: CatalogVocabulary, ctx: NluContext | None = Non
     pointing = refers_by_words and not indefinite  # "teapots, do you have any": a kind
     if not u.explicit_references and (pointing or cues.DEFINITE_ONE.search(norm)):
         title_reference(u, words, ctx)
+        if not u.references and not u.ambiguous:
+            kind_one_reference(u, ctx, vocab)  # "the keep calm one" of the kind listed
     elif not u.explicit_references and u.replacing:
         title_reference(u, words, ctx, strict=True)
     about_one = flags.similar or bool(cues.TOGETHER.search(norm))

@@ -159,6 +159,25 @@ def _one_phrase_reference(u: Understanding, ctx: NluContext) -> bool:
     return False
 
 
+def kind_one_reference(u: Understanding, ctx: NluContext, vocab: CatalogVocabulary) -> bool:
+    """ "is the keep calm one available?" over a listing of hot water bottles that did not show
+    it: the one product of the listed kind whose title holds the words before "one"; noted, and
+    ``True``, when one title of the catalog fits the kind and the words better than any other."""
+    said = one_phrase_words(u.text)
+    if not said or u.excluded or not ctx.category:
+        return False
+    kind = tokens(normalize(ctx.category))
+    words = " ".join([*kind, *said])
+    linked, loose = vocab.named_product(words), vocab.loosely_named_product(words)
+    if linked is None or loose is None or loose.product_id != linked.product_id:
+        return False  # none, or several titles hold the words as well
+    title_words = set(tokens(normalize(linked.title)))
+    if not all(title_holds(title_words, w) for w in [*kind, *said]):
+        return False
+    u.references.append(Reference("title", product_id=linked.product_id))
+    return True
+
+
 # "what about the other one": of two products in play, the one not in focus.
 _OTHER_ONE = re.compile(r"\b(?:the )?other (?:one|1)\b|\bthe other\b(?! \w+s\b)")
 
