@@ -171,6 +171,8 @@ TOGETHER = _re(
     r"\b(?:goes? (?:(?:well|nicely|really|very|so|great|best|lovely|perfectly) ){0,2}with|"
     r"go(?:es)? together|pairs? (?:(?:well|nicely|really|great|best|perfectly) ){0,2}with|"
     r"to go with|would go (?:\w+ ){0,2}with|"
+    # "anything that matches it?", "something to match" (not "does it match the photo")
+    r"(?:that|which|to) match(?:es)?(?: (?:it|this|that|them|this one|that one))?(?=\s*[?.!,]|$)|"
     # "whats it go with", "what do they go well with" (not "I'll go with the red one")
     r"(?:it|they|this|that|these|those|this one|that one) go (?:(?:well|nicely|best) )?with|"
     r"(?:bought|buy|buys|sold|sells?|go|goes|used) (?:\w+ )?(?:together|alongside)|alongside|"

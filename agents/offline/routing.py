@@ -20,6 +20,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from agents.offline import answers
 from agents.offline.acts import (
     MIN_SCORE,
+    QUOTED,
     Reading,
     grounded,
     needs_reading,
@@ -128,6 +129,20 @@ def _answers_a_question(text: str, asked: bool) -> bool:
     return asked and bool(given)
 
 
+# A passage said to be someone else's words: its e-mail or order number is not the sender's.
+_OTHERS_WORDS = re.compile(
+    r"\b(?:review|reviews|feedback|comment|comments|testimonial|post|tweet)\b"
+)
+
+
+def _own_words(text: str) -> str:
+    """The message without a quoted passage its request calls a review or a comment ("check
+    this review before we publish it - '... email me at ...'"); else the whole message."""
+    request, passage = split_passage(text)
+    quoted = QUOTED.search(text) is not None
+    return request if passage and quoted and _OTHERS_WORDS.search(normalize(request)) else text
+
+
 def _about_own_records(text: str) -> bool:
     """A customer-service request about the customer's own account or orders, not a rule."""
     r = understand_request(text)
@@ -215,7 +230,7 @@ def routed_step(d: Dialogue) -> Step | None:
     its result); ``None`` for the tool skills to read it."""
     text = d.text
     asked = asks_something(_last_answer(d.messages))
-    if not text.strip() or _answers_a_question(text, asked):
+    if not text.strip() or _answers_a_question(_own_words(text), asked):
         return None
     vocab = d.vocab
     if ANALYZE in d.tool_names and (

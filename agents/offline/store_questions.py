@@ -1,6 +1,7 @@
 """Questions about the shop as a business rather than its products: a shop to visit ("is there
-a store near Leeds I can go to?", "what are your opening hours?") and the terms a trade buyer
-is offered ("what's the minimum order for trade?", "can we pay on 60-day terms?").
+a store near Leeds I can go to?", "what are your opening hours?"), the terms a trade buyer is
+offered ("what's the minimum order for trade?", "can we pay on 60-day terms?", "do you issue VAT
+invoices?") and its practices ("do you price match?").
 
 No tool answers them, and their words name places and amounts the catalog also holds ("I Love
 London" doormats, "60" tealights), so the shopping rules would search for them. They are told
@@ -35,6 +36,12 @@ _TRADE_TERMS = re.compile(
     r"|\b(?:\d{2}|thirty|sixty|ninety)[- ]?days? (?:payment )?(?:terms|credit|invoices?|account)\b"
     r"|\bnet ?(?:\d{2})\b|\bpayment terms\b|\bcredit (?:account|terms|facility)\b"
     r"|\bpay (?:on|by|via) (?:account|invoice)\b|\b(?:invoice us|pay later|pay in arrears)\b"
+    r"|\bvat (?:invoices?|receipts?|number|registered)\b"
+    r"|\binvoices? (?:\w+ ){0,2}(?:for|to) (?:our|my|the|a) (?:business|company|accounts?|firm)\b"
+)
+# What the shop does as a practice: matching a rival's price.
+_PRACTICE = re.compile(
+    r"\bprice[- ]?match\w*|\bmatch (?:a|the|their|another|any) (?:[\w']+ )?price\b"
 )
 
 
@@ -51,4 +58,4 @@ def asks_about_the_business(text: str) -> bool:
     norm = normalize(text)
     if _PERSON.search(norm):
         return False
-    return bool(_VISIT.search(norm) or _TRADE_TERMS.search(norm))
+    return bool(_VISIT.search(norm) or _TRADE_TERMS.search(norm) or _PRACTICE.search(norm))

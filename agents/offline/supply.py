@@ -90,9 +90,11 @@ def reorder_args(text: str) -> dict[str, Any]:
     size = LIST_SIZE.search(norm)
     if size is not None:
         args["limit"] = max(1, min(MAX_LIST, int(size.group(1) or size.group(2))))
-    for pattern, days in LOOK_AHEAD:
-        if pattern.search(norm):
-            return {"within_days": days, **args}
+    # the longest period named is the look-ahead ("run out in the next fortnight that I should
+    # order now": two weeks; "now" is when to order)
+    named = [days for pattern, days in LOOK_AHEAD if pattern.search(norm)]
+    if named:
+        return {"within_days": max(named), **args}
     counted = counted_days(norm)
     return {"within_days": counted, **args} if counted else args
 

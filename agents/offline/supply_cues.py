@@ -17,6 +17,9 @@ REORDER = re.compile(
     r"(?:i|we) (?:need|have|ought|should|must)(?: to)? (?:re-?order|restock|replenish)\b"
     r"|\b(?:what|which)(?: \w+){0,2}(?:'s| are| is) (?:about|going|likely|set|close) to "
     r"(?:run|sell) out\b(?! of)"
+    # "anything that'll run out in the next fortnight?", "what will sell out this month"
+    r"|\b(?:anything|something|what|which|products?|items?|lines?)(?: (?:that|which))?"
+    r"(?:'ll| will| might| could| would| may) (?:\w+ )?(?:run|sell) out\b(?! of)"
     # a list asked for by how due its lines are: "top 5 products due for reorder", "which
     # items are most urgent to restock", "lines that need replenishing soon"
     r"|\b(?:products?|items?|lines?|skus?|things|stock|what|which|anything)\b[^.?!]{0,40}?\b"

@@ -20,6 +20,10 @@ PII_REQUEST = re.compile(
     r"\b(?:personal|private|sensitive|identifying|identifiable|contact|customer'?s?) "
     r"(?:data|info\w*|details?)\b|\bpii\b|\bgdpr\b|\bredact\w*|\banonymi[sz]\w*"
     r"|\bdata protection\b|\b(?:anything|something) personal\b"
+    # vetting a passage before it goes out: "check this review before we publish it", "is it
+    # ok to post?" (what must not go out is the reviewer's personal data)
+    r"|\bbefore (?:we|i|you|it|they) (?:publish|post|share|print|put (?:it|this|them) (?:up|live|"
+    r"online)|go(?:es)? live)\b|\b(?:safe|ok|okay|fine|alright) to (?:publish|post|share|print)\b"
 )
 LANGUAGE_REQUEST = re.compile(
     r"\b(?:what|which) language\b|\blanguage (?:is|of) (?:this|that|it)\b"

@@ -186,3 +186,51 @@ def test_copy_after_pasted_reviews_is_written_with_order_tools_bound() -> None:
     reply = _reply(messages, MERCH_TOOLS | ORDER_TOOLS)
     assert [c["name"] for c in reply.tool_calls] == ["write_product_content"]
     assert reply.tool_calls[0]["args"]["product_id"] == "803"
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("anything that'll sell out in the next fortnight we should order today?", 12),
+        ("which lines will run out this month?", 26),
+    ],
+)
+def test_what_will_run_out_is_the_reorder_list_over_the_longest_period(
+    text: str, days: int
+) -> None:
+    reply = _reply([HumanMessage(text)])
+    assert [c["name"] for c in reply.tool_calls] == ["reorder_suggestions"]
+    assert reply.tool_calls[0]["args"]["within_days"] == days
+
+
+def test_whether_one_product_runs_out_is_not_the_list() -> None:
+    looked = _forecast_turn(90.0)
+    reply = _reply([*looked, HumanMessage("will it run out next week?")])
+    assert [c["name"] for c in reply.tool_calls] != ["reorder_suggestions"]
+
+
+@pytest.mark.parametrize("text", ["anything that matches it?", "and something to match?"])
+def test_what_matches_the_product_in_play_is_bought_together(text: str) -> None:
+    out = {"id": "801", "title": "Wicker Picnic Hamper Large", "price": 24.0,
+           "category": "hamper", "attributes": {}, "in_stock": True}  # fmt: skip
+    looked = _turn("tell me about 801", "get_product", {"product_id": "801"}, out)
+    reply = _reply([*looked, HumanMessage(text)])
+    assert [c["name"] for c in reply.tool_calls] == ["recommend_products"]
+    assert reply.tool_calls[0]["args"]["product_id"] == "801"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can you vet this review before it goes live - 'Sturdy mat! Ask me anything at [EMAIL]'",
+        "is this comment ok to post? 'Great value, call me on [PHONE] for a swap'",
+    ],
+)
+def test_a_review_vetted_before_publishing_is_checked_for_personal_data(text: str) -> None:
+    reply = _reply([HumanMessage(text)], MERCH_TOOLS | ORDER_TOOLS)
+    assert [c["name"] for c in reply.tool_calls] == ["analyze_text"]
+    assert "pii" in reply.tool_calls[0]["args"]["features"]
+    out = {"pii": [], "sentiment": None}
+    result = ToolMessage(json.dumps(out), tool_call_id=reply.tool_calls[0]["id"])
+    answer = _reply([HumanMessage(text), reply, result], MERCH_TOOLS | ORDER_TOOLS).text
+    assert "e-mail" in answer or "phone" in answer

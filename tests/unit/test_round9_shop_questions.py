@@ -142,3 +142,16 @@ def test_a_vague_reference_without_a_price_question_still_asks_which() -> None:
     listed = _turn("doormats?", "search_products", args, out)
     reply = _reply([*listed, HumanMessage("is the doormat in stock?")])
     assert not reply.tool_calls and "Which one" in reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "will you match a competitor's price on the lanterns?",
+        "can you send a VAT receipt with the tealights?",
+        "do invoices go to our company accounts team?",
+    ],
+)
+def test_trade_paperwork_and_price_matching_are_not_searched(text: str) -> None:
+    reply = _reply([HumanMessage(text)])
+    assert not reply.tool_calls and "no information" in reply.text
