@@ -145,6 +145,15 @@ def is_content_request(text: str) -> bool:
     return bool(_COPY_ALONE.search(norm) and not _QUESTION.search(norm))
 
 
+def _titled_copy_in_language(text: str, vocab: CatalogVocabulary) -> bool:
+    """ "need the Spotty Bunting description in French for our FR site": copy in a language
+    for a product named by its title (an id or "it" is read by ``is_content_request``)."""
+    norm = _respelled(normalize(text))
+    if not (_COPY.search(norm) and content_language(norm)) or _QUESTION.search(norm):
+        return False
+    return vocab.named_product(norm) is not None or part_named_product_id(norm, vocab) is not None
+
+
 def content_args(text: str, vocab: CatalogVocabulary, focus: str | None) -> dict[str, Any]:
     """The tool's arguments: product id, and tone and language when the message names them."""
     norm = normalize(text)
@@ -200,6 +209,12 @@ def repeat_args(d: Dialogue) -> dict[str, Any] | None:
             return with_follow_up({**base, "product_id": other}, norm, tone)
     if just_written and _ANOTHER_TAKE.search(norm) and len(norm.split()) <= MAX_TAKE_WORDS:
         return _another_take(d, dict(last.args), norm, tone)
+    if just_written and (tone or content_language(norm)) and len(norm.split()) <= MAX_TAKE_WORDS:
+        # "now a practical english one, keywords garden party": the same product again, in
+        # the tone, language and keywords named
+        args = with_follow_up(dict(last.args), norm, tone)
+        keywords = content_keywords(conv.text)
+        return {**args, "keywords": keywords} if keywords else args
     if content_language(norm) is None and tone is None:
         return None
     if not (is_repeat_request(norm) or (just_written and len(norm.split()) <= SHORT_FOLLOW_UP)):
@@ -270,8 +285,9 @@ def content_step(d: Dialogue) -> Step | None:
     """For a content request, the call to make or the final text once it answered; ``None``
     when the message is not a content request."""
     conv = d.conv
-    repeat = None if is_content_request(conv.text) else repeat_args(d)
-    if repeat is None and not is_content_request(conv.text):
+    asked = is_content_request(conv.text) or _titled_copy_in_language(conv.text, d.vocab)
+    repeat = None if asked else repeat_args(d)
+    if repeat is None and not asked:
         return None
     if WRITE_CONTENT not in d.tool_names:
         return say("Sorry, I can't write product copy here: the content tool isn't available.")

@@ -234,3 +234,27 @@ def test_a_review_vetted_before_publishing_is_checked_for_personal_data(text: st
     result = ToolMessage(json.dumps(out), tool_call_id=reply.tool_calls[0]["id"])
     answer = _reply([HumanMessage(text), reply, result], MERCH_TOOLS | ORDER_TOOLS).text
     assert "e-mail" in answer or "phone" in answer
+
+
+def _written(pid: str) -> dict[str, Any]:
+    copy = {"title": "t", "description": "d", "bullets": [], "keywords": []}
+    return {"product_id": pid, "language": "de", "tone": "neutral", "version": 1, "content": copy}
+
+
+def test_copy_in_a_language_for_a_product_named_by_title() -> None:
+    text = "we want the gingham picnic blanket description in German please"
+    reply = _reply([HumanMessage(text)])
+    assert [c["name"] for c in reply.tool_calls] == ["write_product_content"]
+    assert reply.tool_calls[0]["args"] == {"product_id": "802", "language": "de"}
+
+
+def test_a_shoppers_question_about_a_description_is_no_copy_request() -> None:
+    reply = _reply([HumanMessage("is the gingham picnic blanket description in german?")])
+    assert [c["name"] for c in reply.tool_calls] != ["write_product_content"]
+
+
+def test_another_tone_right_after_copy_keeps_the_product() -> None:
+    args = {"product_id": "802", "language": "de"}
+    written = _turn("blanket copy in german", "write_product_content", args, _written("802"))
+    reply = _reply([*written, HumanMessage("ok now a fun one in english please")])
+    assert reply.tool_calls[0]["args"] == {"product_id": "802", "language": "en", "tone": "playful"}
