@@ -96,6 +96,10 @@ def decide(
         return "bye" if flags.bye else "thanks"  # "ta, that's everything": goodbye thanks too
     if content and ctx.has_search and not (u.category or u.brand) and (u.narrowing or u.replacing):
         return "refine"
+    if content and ctx.has_search and not (u.category or u.brand) and u.excluded:
+        # "nothing red retrospot please, she's into plainer stuff": the listing without what
+        # was refused; the words given as the reason are no new product kind
+        return "refine"
     if content and ctx.has_search and not u.brand and cues.MOTIF.search(u.text):
         return "refine"  # "one with a dog on it?": a design on what was just listed
     if content:

@@ -58,6 +58,7 @@ RESTOCK_QUESTION = re.compile(
     r"\bwhen (?:is|will|are|do|does|would|can)\b.*\b(?:back|restock\w*|replenish\w*|"
     r"get more|have more|available again|in stock again)\b"
     r"|\b(?:restock(?:ing)? date|back in stock)\b"
+    r"|\bwhen'?s (?:it|that|this|they|the \w+)\b.*\b(?:back|restocked|available again|in again)\b"
 )
 # "how many will sell next month", "demand forecast for 22423", "how fast is it selling"
 # (a bare "forecast" is left alone: "the weather forecast" is not about products)

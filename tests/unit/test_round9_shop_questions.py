@@ -155,3 +155,23 @@ def test_a_vague_reference_without_a_price_question_still_asks_which() -> None:
 def test_trade_paperwork_and_price_matching_are_not_searched(text: str) -> None:
     reply = _reply([HumanMessage(text)])
     assert not reply.tool_calls and "no information" in reply.text
+
+
+@pytest.mark.parametrize(
+    "text", ["not the moroccan one, she likes simpler things", "anything but paper? too flimsy"]
+)
+def test_a_refusal_with_its_reason_keeps_the_listing(text: str) -> None:
+    args = {"query": "lantern", "category": "lantern", "max_price": 9.0}
+    out = {"total": 3, "products": [_summary(p) for p in ("901", "902", "903")]}
+    listed = _turn("lanterns under £9", "search_products", args, out)
+    reply = _reply([*listed, HumanMessage(text)])
+    new = reply.tool_calls[0]["args"]
+    assert new["category"] == "lantern" and new["max_price"] == 9.0
+    assert new["exclude"] in (["moroccan"], ["paper"])
+
+
+@pytest.mark.parametrize("text", ["whens it back in?", "when's it back?"])
+def test_when_the_product_in_play_is_back_is_a_stock_check(text: str) -> None:
+    reply = _reply([*_looked_at("903"), HumanMessage(text)])
+    assert reply.tool_calls[0]["name"] == "check_inventory"
+    assert reply.tool_calls[0]["args"] == {"product_id": "903"}
