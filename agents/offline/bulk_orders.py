@@ -20,7 +20,7 @@ of the pink?") stays with ``quantities``, which answers it alone.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from agents.offline.answers import error_answer
@@ -30,7 +30,7 @@ from agents.offline.dialogue import Dialogue
 from agents.offline.quantities import one_product, quantity_step
 from agents.offline.step import Step, ToolCallPlan, answered, say
 from agents.offline.targets import resolve
-from agents.offline.text import currency_symbol, format_price, normalize, tokens
+from agents.offline.text import currency_symbol, format_price, normalize, singular_forms, tokens
 from agents.offline.vocabulary import CatalogVocabulary
 
 # A whole number that is no price, size, share or span of time.
@@ -42,8 +42,8 @@ _NUMBER = re.compile(
 # Words of ordering a count follows ("need 24", "we'd want 40", "add 12", "got 100?").
 _ORDERING = re.compile(
     r"\b(?:need|needs|needed|want|wanted|order|ordering|take|taking|buy|buying|get|getting|add|"
-    r"got|have|require|after|like|supply|stock)\s+(?:(?:about|around|some|another|"
-    r"maybe|roughly|exactly|only|just|a further|an extra)\s+)?$"
+    r"got|have|require|after|like|supply|stock|(?:down|me|us) for)\s+"
+    r"(?:(?:about|around|some|another|maybe|roughly|exactly|only|just|a further|an extra)\s+)?$"
 )
 # What may follow a count: "of", a pack word.
 _COUNT_TAIL = re.compile(
@@ -76,6 +76,54 @@ _BASKET = re.compile(
 )
 
 
+_UNITS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}  # fmt: skip
+_SMALL = "|".join(sorted(_UNITS, key=len, reverse=True))
+_TEN = "|".join(_TENS)
+_SPELLED = re.compile(
+    rf"\b(?:(?P<half>half a dozen)|(?:(?P<dz>a|{_SMALL}|\d{{1,3}}) dozen)"
+    rf"|(?:(?P<hd>a|one|{_SMALL}) hundred(?: and)?(?: (?P<ht>{_TEN}))?(?:[ -](?P<hu>{_SMALL}))?)"
+    rf"|(?P<t>{_TEN})(?:[ -](?P<tu>{_SMALL}))?|(?<!\bthe )(?P<u>{_SMALL}))\b"
+)
+
+
+def _spelled_value(found: re.Match[str]) -> int:
+    """The number a spelled count says: "two dozen" 24, "a hundred and fifty" 150."""
+    g = found.groupdict()
+    if g["half"]:
+        return 6
+    if g["dz"]:
+        return 12 * (1 if g["dz"] == "a" else _UNITS.get(g["dz"]) or int(g["dz"]))
+    if g["hd"]:
+        hundreds = _UNITS.get(g["hd"], 1)
+        return 100 * hundreds + _TENS.get(g["ht"] or "", 0) + _UNITS.get(g["hu"] or "", 0)
+    if g["t"]:
+        return _TENS[g["t"]] + _UNITS.get(g["tu"] or "", 0)
+    return _UNITS[g["u"]]
+
+
+def with_digits(norm: str, keep: Collection[str] = ()) -> str:
+    """``norm`` with spelled counts written in digits ("two dozen" → "24"), except words the
+    product's title holds ("Set of Three ...")."""
+
+    def digits(found: re.Match[str]) -> str:
+        if set(found.group(0).split()) & set(keep):
+            return found.group(0)
+        return str(_spelled_value(found))
+
+    return _SPELLED.sub(digits, norm)
+
+
+_PLURAL = re.compile(r"\b(?:them|they|those|these|all of)\b")
+
+
 @dataclass(frozen=True)
 class Line:
     """One product of the order with its count."""
@@ -100,6 +148,7 @@ def _ordered_count(norm: str, title: str, vocab: CatalogVocabulary) -> int | Non
     """The one count the message orders of the product titled ``title``, or ``None``."""
     title_norm = normalize(title)
     title_words = set(tokens(title_norm))
+    norm = with_digits(norm, title_words)
     counts: list[int] = []
     for found in _numbers(norm, title_norm, vocab):
         before, after = norm[: found.start()], norm[found.end() :]
@@ -140,6 +189,14 @@ def _named(d: Dialogue, norm: str) -> str | None:
     return linked.product_id if linked is not None else None
 
 
+def _says_title(norm: str, title: str) -> bool:
+    """Every word of ``title`` is in the message, in the singular or the plural ("gin and
+    tonic mugs"); "knitting kits for scarves" does not say "Frappucino Scarf Knitting Kit"."""
+    said = set(tokens(norm))
+    said |= {form for word in said for form in singular_forms(word)}
+    return all(word in said for word in tokens(normalize(title)))
+
+
 def _title(d: Dialogue, pid: str) -> str:
     known = d.ctx.known.get(pid.lower())
     return known.title if known is not None else (d.vocab.title_of(pid) or "")
@@ -164,11 +221,64 @@ def _earlier_line(d: Dialogue, new_id: str) -> Line | None:
     return None
 
 
+# Where one line of an order may end: "30 of the pink, and add 20 <title>".
+_LINE_BREAK = re.compile(r"(\s*(?:,|;|\band\b|\bplus\b|&|\s-+\s)\s*)")
+
+
+def _chunks(norm: str) -> list[str]:
+    """The message cut where a piece with a count of its own starts (a piece without one, such
+    as "tonic mugs" of "24 gin and tonic mugs", stays with the piece before)."""
+    pieces = _LINE_BREAK.split(norm)
+    chunks: list[str] = [pieces[0]]
+    for joint, piece in zip(pieces[1::2], pieces[2::2], strict=True):
+        if _NUMBER.search(with_digits(piece)) and _NUMBER.search(with_digits(chunks[-1])):
+            chunks.append(piece)
+        else:
+            chunks[-1] += joint + piece
+    return chunks
+
+
+def _only_number(chunk: str, d: Dialogue, pid: str) -> int | None:
+    """The one number of ``chunk`` that is no part of the title, no id and no size."""
+    title = normalize(_title(d, pid))
+    found = {
+        int(m.group(1)) for m in _numbers(with_digits(chunk, set(tokens(title))), title, d.vocab)
+    }
+    found.discard(0)
+    return found.pop() if len(found) == 1 else None
+
+
+def _several_lines(d: Dialogue, norm: str) -> list[Line] | None:
+    """ "put me down for 30, and add 20 <title>": a count per product, one of them the product
+    in focus when its piece names none; ``None`` unless two or more products are counted."""
+    lines: list[Line] = []
+    focus_used = False
+    for chunk in _chunks(norm):
+        pid = _named(d, chunk)
+        if pid is None:
+            if focus_used or not d.ctx.focus:
+                return None
+            pid, focus_used = d.ctx.focus, True
+        # beside other lines, a piece's one number is its count ("pencil in 4 for us; plus")
+        count = _ordered_count(chunk, _title(d, pid), d.vocab) or _only_number(chunk, d, pid)
+        if count is None:
+            return None
+        lines.append(Line(pid, count))
+    if len({line.product_id.lower() for line in lines}) != len(lines) or len(lines) < 2:
+        return None
+    return lines
+
+
 def read_order(d: Dialogue) -> list[Line] | None:
     """The order lines the message asks about, or ``None`` when it places no count."""
     norm = normalize(d.text)
-    if _NOT_AN_ORDER.search(norm) or not _NUMBER.search(norm):
+    if _NOT_AN_ORDER.search(norm) or not _NUMBER.search(with_digits(norm)):
         return None
+    if _TOTAL.search(norm) and (several := _several_lines(d, norm)):
+        return several
+    singular = [r for r in d.understanding.references if not r.plural]
+    if len(d.ctx.shown) > 1 and not singular and _PLURAL.search(norm):
+        return None  # "whether you have them, I might order six": several listed, each asked
     in_play_pick = _position_in_play(d)
     named = None if in_play_pick else _named(d, norm)
     pid = in_play_pick or named
@@ -186,6 +296,8 @@ def read_order(d: Dialogue) -> list[Line] | None:
     # A product first named here is a count's subject only when the figures are asked or the
     # count is "of" it ("and 24 of <title>"); "ceramic knobs in ivory, need 24" is a search.
     new_product = named is not None and named.lower() != (d.ctx.focus or "").lower()
+    if new_product and not _says_title(norm, _title(d, pid)):
+        return None  # a kind described, not a title said: a search lists what fits
     if new_product and not (asks_total or asks_cover or re.search(rf"\b{count} of\b", norm)):
         return None
     # One question about a product already in the conversation stays with ``quantities``.
@@ -246,7 +358,7 @@ def order_answer(records: Sequence[ToolRecord], lines: Sequence[Line]) -> str:
         parts.append(f"{text} {_cover(out, line.count)}")
         total += cost
     if len(lines) > 1 and symbol:
-        parts.append(f"Total for both: {format_price(round(total, 2), symbol)}.")
+        parts.append(f"Total: {format_price(round(total, 2), symbol)}.")
     return "\n".join(parts)
 
 

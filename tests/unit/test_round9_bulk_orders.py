@@ -166,3 +166,31 @@ def test_a_running_basket_keeps_the_earlier_line() -> None:
 def test_numbers_that_are_no_count_are_not_costed(text: str) -> None:
     _, answer = _chat(text)
     assert " × " not in answer
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("two dozen enamel camping mug blue, total and is that ok stock wise", 24),
+        ("could you do a hundred and fifty enamel camping mug blue? total?", 150),
+        ("half a dozen of the enamel camping mug blue please, how much in all", 6),
+        ("thirty-five enamel camping mug blue - enough in stock? cost?", 35),
+    ],
+)
+def test_a_spelled_count_is_a_count(text: str, count: int) -> None:
+    _, answer = _chat(text)
+    assert answer.startswith(f"{count} × Enamel Camping Mug Blue")
+
+
+def test_two_lines_in_one_message_are_summed() -> None:
+    _, answer = _chat(
+        "linen apron mustard",
+        "right, pencil in 4 for us; plus 3 wicker picnic basket - grand total?",
+    )
+    assert "4 × Linen Apron Mustard" in answer and "3 × Wicker Picnic Basket" in answer
+    assert "Total: £122.00." in answer
+
+
+def test_a_kind_described_with_a_count_is_no_title_said() -> None:
+    messages, _ = _chat("do you do camping mugs? we might take 40, what would that cost")
+    assert _called(messages)[0][0] == "search_products"
