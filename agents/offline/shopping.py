@@ -8,6 +8,7 @@ back since the message decide whether to relax a search or to write the final an
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -186,6 +187,9 @@ def _guessed_category(args: dict[str, Any], conv: Conversation) -> bool:
     return not any(w in said for w in phrase_key(category))
 
 
+_ONE_PHRASE = re.compile(r"\bones?\b")
+
+
 def _price_candidates(u: Understanding, ctx: NluContext) -> list[tuple[int, ShownProduct]] | None:
     """The shown products, with their numbers, that a vague reference in a price question could
     mean ("ok back to the doormat, price?" when two doormats were listed); ``None`` when the
@@ -194,6 +198,8 @@ def _price_candidates(u: Understanding, ctx: NluContext) -> list[tuple[int, Show
         return None
     if u.asked_attribute or not cues.PRICE_QUESTION.search(u.text):
         return None
+    if _ONE_PHRASE.search(u.text):
+        return None  # "the enamel one" means one of them: which one is asked back
     numbered = {p.id.lower(): (n, p) for n, p in enumerate(ctx.shown, start=ctx.shown_offset + 1)}
     picked = [numbered.get(pid.lower()) for pid in u.ambiguous]
     found = [pick for pick in picked if pick is not None]
