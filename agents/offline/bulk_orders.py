@@ -202,23 +202,41 @@ def _title(d: Dialogue, pid: str) -> str:
     return known.title if known is not None else (d.vocab.title_of(pid) or "")
 
 
-def _earlier_line(d: Dialogue, new_id: str) -> Line | None:
-    """The product and count of the last turn that looked at one product with a count."""
-    conv: Conversation = d.conv
-    for turn, text in zip(reversed(conv.turns), reversed(conv.turn_texts), strict=False):
-        ids = list(
-            dict.fromkeys(
-                str(r.output.get("product_id") or r.output.get("id") or "")
-                for r in turn
-                if r.name in (DETAILS, STOCK) and r.output is not None
-            )
-        )
-        ids = [pid for pid in ids if pid and pid.lower() != new_id.lower()]
-        if len(ids) != 1:
-            continue
-        count = _ordered_count(normalize(text), _title(d, ids[0]), d.vocab)
-        return Line(ids[0], count) if count is not None else None
+def _count_for(d: Dialogue, norm: str, pid: str, alone: bool) -> int | None:
+    """The count an earlier message ordered of ``pid``: its one count when it looked at that
+    product alone, else the count of the piece naming it."""
+    if alone:
+        return _ordered_count(norm, _title(d, pid), d.vocab)
+    for chunk in _chunks(norm):
+        if (_named(d, chunk) or "").lower() == pid.lower():
+            return _ordered_count(chunk, _title(d, pid), d.vocab) or _only_number(chunk, d, pid)
     return None
+
+
+def _earlier_lines(d: Dialogue, new_id: str) -> list[Line]:
+    """The basket so far, oldest first: the lines of the last turn that counted products, and
+    of the turns before it while each added to the one before ("plus", "too", "both")."""
+    conv: Conversation = d.conv
+    counted: dict[str, int] = {}
+    for turn, text in zip(reversed(conv.turns), reversed(conv.turn_texts), strict=False):
+        looked = (
+            str(r.output.get("product_id") or r.output.get("id") or "")
+            for r in turn
+            if r.name in (DETAILS, STOCK) and r.output is not None
+        )
+        ids = [pid for pid in dict.fromkeys(looked) if pid and pid.lower() != new_id.lower()]
+        if not ids:
+            if counted:
+                break
+            continue
+        norm = normalize(text)
+        for pid in ids:
+            count = _count_for(d, norm, pid, len(ids) == 1)
+            if pid not in counted and count is not None:
+                counted[pid] = count
+        if not counted or not _BASKET.search(norm):
+            break
+    return [Line(pid, count) for pid, count in reversed(counted.items())]
 
 
 # Where one line of an order may end: "30 of the pink, and add 20 <title>".
@@ -292,7 +310,7 @@ def read_order(d: Dialogue) -> list[Line] | None:
     if count is None:
         return None
     asks_total, asks_cover = bool(_TOTAL.search(norm)), bool(_COVER.search(norm))
-    earlier = _earlier_line(d, pid) if named and _BASKET.search(norm) and asks_total else None
+    earlier = _earlier_lines(d, pid) if named and _BASKET.search(norm) and asks_total else []
     # A product first named here is a count's subject only when the figures are asked or the
     # count is "of" it ("and 24 of <title>"); "ceramic knobs in ivory, need 24" is a search.
     new_product = named is not None and named.lower() != (d.ctx.focus or "").lower()
@@ -305,7 +323,7 @@ def read_order(d: Dialogue) -> list[Line] | None:
     if not decisive and quantity_step(d) is not None:
         return None
     lines = [Line(pid, count)]
-    return [earlier, *lines] if earlier is not None else lines
+    return [*earlier, *lines]
 
 
 def _looked_up(d: Dialogue, ids: Sequence[str]) -> list[ToolRecord] | Step:

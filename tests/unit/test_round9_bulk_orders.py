@@ -194,3 +194,22 @@ def test_two_lines_in_one_message_are_summed() -> None:
 def test_a_kind_described_with_a_count_is_no_title_said() -> None:
     messages, _ = _chat("do you do camping mugs? we might take 40, what would that cost")
     assert _called(messages)[0][0] == "search_products"
+
+
+def test_a_basket_grows_over_three_turns() -> None:
+    _, answer = _chat(
+        "need 10 linen apron mustard, what's that come to",
+        "plus 2 wicker picnic basket, what's the total with that",
+        "and 4 enamel camping mug blue as well - new total?",
+    )
+    assert "10 × Linen Apron Mustard" in answer and "2 × Wicker Picnic Basket" in answer
+    assert "4 × Enamel Camping Mug Blue" in answer and "Total: £186.60." in answer
+
+
+def test_a_new_order_after_an_unrelated_turn_starts_afresh() -> None:
+    _, answer = _chat(
+        "need 10 linen apron mustard, what's that come to",
+        "wicker picnic basket",
+        "we'd need 3 enamel camping mug blue, total?",
+    )
+    assert answer.startswith("3 × Enamel Camping Mug Blue") and "Total:" not in answer
