@@ -53,9 +53,12 @@ _COUNT_FOLLOW_UP = re.compile(
     r"\b(?:that many|enough|total|come to|altogether|all together|of each|each|unit price|"
     r"per (?:pack|unit|item|one)|how many packs|do you have \d+|got \d+|\d+ of (?:them|those))\b"
 )
-# Skills that read a message whole: no part of it is cut off for another.
+# Skills that read a message whole: no part of it is cut off for another. Routing and customer
+# service take the message as said; the others are made to answer several asks about the same
+# products at once ("A vs B, which is cheaper", "24 of X, got that many? total?", "stock on X
+# and a 4 week forecast").
 SERVICE = "customer service"
-_READ_WHOLE = frozenset({"routing", SERVICE})
+_READ_WHOLE = frozenset({"routing", SERVICE, "comparisons", "bulk orders", "stock and forecast"})
 # "two things:", "a couple of questions -": a lead-in that announces several requests.
 _LEAD = re.compile(
     r"^\s*(?:(?:two|2|three|3|a few|a couple of|couple of|couple|some|quick) "
@@ -187,9 +190,8 @@ def _parts(d: Dialogue) -> list[str]:
     # a change proposed last turn waits for the whole reply
     if set_aside_note(d) is not None:
         return []
-    # Read as at the start of the turn (the same on every call of it): a store question, a
-    # pasted review or a request for a person is the routing reader's whole, and a customer's
-    # own request customer service's.
+    # Read as at the start of the turn (the same on every call of it): a skill that reads the
+    # message whole keeps it whole.
     last = _last_human(d.messages)
     if answering_skill(Dialogue(d.messages[: last + 1], d.store))[0].name in _READ_WHOLE:
         return []
