@@ -72,13 +72,14 @@ _PASTED = re.compile(
 )
 # Where a new question starts: after a sentence end, or after a comma, "and", "also", "plus",
 # a dash or a semicolon when a question word follows.
-_OPENER = (
-    r"(?:what|whats|what's|how|hows|how's|when|whens|when's|where|which|why|"
+_QUESTION_WORDS = (
+    r"what|whats|what's|how|hows|how's|when|whens|when's|where|which|why|"
     r"is it|is that|is this|is there|are they|are these|are those|are there|"
     r"does it|does that|do they|do those|do you|did you|can i|can you|could you|"
     r"will it|would it|have you|has it|any chance|got any|you got|u got|"
-    r"and is|and are|and does|and do|and can|and what|and how|and when)\b"
+    r"and is|and are|and does|and do|and can|and what|and how|and when"
 )
+_OPENER = rf"(?:{_QUESTION_WORDS})\b"
 _SENTENCE_END = re.compile(r"(?<=[?!])\s+|(?<=[a-z)\]'\"])\.\s+(?=[A-Za-z])|\s*\n+\s*")
 _CLAUSE = re.compile(
     r"\s*(?:,\s*(?:and |also |plus )?(?:also )?|\s+(?:and|also|plus) (?:also )?|\s+[-–—]+\s+|;\s*)"
@@ -87,13 +88,16 @@ _CLAUSE = re.compile(
 )
 # Words that join a part to the one before it, left off the part.
 _JOINER = re.compile(r"^(?:and|also|plus|oh and|oh|then)\b[\s,]*", re.IGNORECASE)
-# A part that starts like a question or a request asks something of its own.
-_ASKS_OPENLY = re.compile(
-    r"^(?:" + _OPENER + r"|show|find|give|tell|write|check|recommend|suggest|need|any|anything|"
-    r"have u|do u|can u|r there|r they|got|"
-    r"looking for|i(?:'m| am) (?:after|looking)|i(?:'d| would) like|i want|pls|please)",
-    re.IGNORECASE,
+# A piece that starts like a question or an instruction is a request of its own; one that says
+# a wish ("I'd like to spend around £15", "we need lanterns for the window") after a request
+# adds to that request, and asks only when nothing was asked before it.
+_INSTRUCTIONS = (
+    r"show|find|give|tell|write|check|recommend|suggest|any|anything|have u|do u|can u|"
+    r"r there|r they|got|pls|please"
 )
+_WISHES = r"need|looking for|i(?:'m| am) (?:after|looking)|i(?:'d| would) like|i want"
+_QUESTION_START = re.compile(rf"^(?:{_QUESTION_WORDS}|{_INSTRUCTIONS})\b", re.IGNORECASE)
+_ASKS_OPENLY = re.compile(rf"^(?:{_QUESTION_WORDS}|{_INSTRUCTIONS}|{_WISHES})\b", re.IGNORECASE)
 
 
 def split_requests(text: str, vocab: CatalogVocabulary) -> list[str]:
@@ -114,8 +118,12 @@ def split_requests(text: str, vocab: CatalogVocabulary) -> list[str]:
         if not _asks(piece):
             pending = f"{pending} {piece}".strip()
             continue
-        parts.append(f"{pending} {piece}".strip() if pending else piece)
+        said = f"{pending} {piece}".strip()
         pending = ""
+        if parts and not _QUESTION_START.search(normalize(piece)):
+            parts[-1] = f"{parts[-1]} {said}"  # a wish adds to the request before it
+            continue
+        parts.append(said)
     if pending and parts:
         parts[-1] = f"{parts[-1]} {pending}"
     if len(parts) < 2:

@@ -54,6 +54,7 @@ def test_a_message_is_cut_where_a_new_question_starts(message: str, parts: list[
         "cake stand vs teapot - which costs more?",  # a comparison, one question
         "I loved the lantern my aunt had. Do you have one like that?",  # a story, then the ask
         "cheers! any jumbo bags?",  # thanks said before the one request
+        "any cake stands? I'd like to keep it under a tenner",  # a wish adds to the request
         "is this review happy? Bought two, both cracked. Would not buy again.",  # a pasted review
         "where is my order #W1234567 and can I still cancel it?",  # the customer's own records
     ],
