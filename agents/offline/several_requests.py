@@ -11,9 +11,12 @@ this turn are given, in order, to the part whose plan asked for them (the planne
 deterministic, so replaying a part asks for the same calls again). A part whose plan needs a
 call not made yet makes it now; when every part has its answer, they are the reply.
 
-A message that speaks of the customer's own records (an order, an e-mail, a refund), one in
-another language, a pasted passage, or one that answers an open customer-service question is
-read whole, as before: those readers take the whole message.
+Read whole, as before: a message about the customer's own records (an order, an e-mail, a
+refund), one in another language, a pasted passage, a reply to a change proposed last turn; one
+that a skill made for several asks takes whole (routing, customer service, comparisons, bulk
+orders, stock and forecast); one whose later parts only ask the price or stock of what the first
+named, or about a count said before ("got that many?"). A wish after a request ("I'd like to
+spend around £15") belongs to that request: only a question or an instruction starts a part.
 """
 
 from __future__ import annotations
