@@ -7,11 +7,14 @@ both results answered.
 
 from __future__ import annotations
 
+import calendar
 import re
+from datetime import date
 
 from agents.offline import answers
 from agents.offline.context import STOCK, ToolRecord
 from agents.offline.dialogue import Dialogue
+from agents.offline.merchandising import horizon_days
 from agents.offline.step import Step, ToolCallPlan, answered, call_then_answer, say
 from agents.offline.supply import (
     FORECAST,
@@ -106,10 +109,73 @@ def stock_covers_forecast_step(d: Dialogue) -> Step | None:
     )
 
 
+# "will it last the week?", "will that last us through December?", "is what we have going to
+# last till Christmas?": whether the stock of the product in play covers a period's demand.
+_WILL_LAST = re.compile(
+    r"\b(?:will|would|does|do|can|is|are|going to)\s+(?:it|that|this|they|those|these|"
+    r"(?:the|our|its|current) stock|what (?:we have|we've got|is left|'s left|we've left))\s+"
+    r"(?:\w+\s+){0,2}?last\b(?!\s+(?:one|item|product|order|time)\b)"
+)
+_MONTHS = {m.lower(): n for n, m in enumerate(calendar.month_name) if m}
+_UNTIL_MONTH = re.compile(
+    r"\b(?:through|thru|till|until|til|to the end of|end of|into|for|over|in)\s+"
+    r"(?:the\s+(?:end|rest)\s+of\s+)?(" + "|".join(_MONTHS) + r")\b"
+)
+_UNTIL_CHRISTMAS = re.compile(r"\b(?:christmas|xmas)\b")
+_WEEK = re.compile(r"\b(?:the|this|a|one|a whole|the whole|the rest of the) week(?:end)?\b")
+MAX_FORECAST_DAYS = 365  # the forecast tool's longest horizon
+TRADING_WEEK = 6  # the shop trades about six days a week, as the reorder look-ahead counts
+
+
+def lasts_horizon(norm: str, today: date) -> tuple[int, str] | None:
+    """The trading days a "will it last …" question covers and how to name them; ``None`` when
+    it names no period. A month named runs to its last day, counted from today."""
+    if (month := _UNTIL_MONTH.search(norm)) is not None:
+        number = _MONTHS[month.group(1)]
+        year = today.year if number >= today.month else today.year + 1
+        end = date(year, number, calendar.monthrange(year, number)[1])
+        return max(1, (end - today).days), f"to the end of {month.group(1).title()}"
+    if _UNTIL_CHRISTMAS.search(norm):
+        year = today.year if (today.month, today.day) <= (12, 25) else today.year + 1
+        return max(1, (date(year, 12, 25) - today).days), "to Christmas"
+    if (days := horizon_days(norm)) is not None:
+        return days, f"over the next {days} trading days"
+    if _WEEK.search(norm):
+        return TRADING_WEEK, "a trading week"
+    return None
+
+
+def stock_lasts_step(d: Dialogue) -> Step | None:
+    """ "will it last the week?" about the product in play (named, else in focus): its demand
+    forecast over that period (the result also gives its stock), answered as cover or shortfall."""
+    norm = normalize(d.text)
+    if FORECAST not in d.tool_names or not _WILL_LAST.search(norm):
+        return None
+    product_id = named_product_id(norm, d.vocab) or d.conv.focus()
+    if not product_id:
+        return None
+    period = lasts_horizon(norm, date.today())
+    args: dict[str, object] = {"product_id": product_id}
+    if period is not None:
+        args["horizon_days"] = min(period[0], MAX_FORECAST_DAYS)
+    named = period[1] if period is not None else ""
+    return call_then_answer(d.conv, FORECAST, args, lambda r: _lasts_answer(r, named))
+
+
+def _lasts_answer(record: ToolRecord, period: str) -> str:
+    out = record.output or {}
+    if not out.get("available"):
+        return forecast_answer(record)
+    answer = _cover_answer(out, out.get("stock"))
+    return f"{answer.removesuffix('.')} ({period})." if period else answer
+
+
 def product_stock_step(d: Dialogue) -> Step | None:
     """The inventory call, then the answer; ``None`` when the message is not such a question."""
     if (covered := stock_covers_forecast_step(d)) is not None:
         return covered
+    if (lasts := stock_lasts_step(d)) is not None:
+        return lasts
     if STOCK not in d.tool_names or (args := product_stock_args(d.conv, d.vocab)) is None:
         return None
     if ONE_REORDER_QUESTION.search(normalize(d.text)):

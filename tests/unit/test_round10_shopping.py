@@ -1,0 +1,117 @@
+"""Round 10, shopping side: a stock question about the product in play asked as whether it
+lasts a period ("is that going to last till the end of the month?") is its demand forecast over
+that period set against its stock."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+
+from agents.offline.planner import OfflinePlanner
+from agents.offline.product_stock import lasts_horizon
+from agents.offline.store_policy import StorePolicy
+from agents.offline.vocabulary import CatalogVocabulary
+from tools.models import Product
+
+PRODUCTS = [
+    Product(id="91", title="Copper Watering Can", category="watering can", price=14.5),
+    Product(id="92", title="Felt Christmas Stocking Green", category="stocking", price=2.1),
+    Product(id="93", title="Glass Storage Jar Large", category="jar", price=4.25),
+]
+BY_ID = {p.id: p for p in PRODUCTS}
+VOCAB = CatalogVocabulary.from_products(PRODUCTS)
+TOOLS = frozenset({"search_products", "get_product", "check_inventory", "forecast_demand"})
+STOCK = {"91": 40, "92": 12, "93": 0}
+DAILY = {"91": 2.0, "92": 5.0, "93": 1.0}
+
+
+def _output(name: str, args: dict[str, Any]) -> dict[str, Any]:
+    if name == "search_products":
+        query = str(args.get("query", "")).lower()
+        hits = [p for p in PRODUCTS if any(w in p.title.lower() for w in query.split())]
+        rows = [
+            {"id": p.id, "title": p.title, "price": p.price, "currency": "GBP",
+             "category": p.category, "in_stock": STOCK[p.id] > 0}
+            for p in hits
+        ]  # fmt: skip
+        return {"total": len(rows), "products": rows}
+    p = BY_ID[str(args["product_id"])]
+    if name == "forecast_demand":
+        days = int(args.get("horizon_days", 28))
+        return {
+            "product_id": p.id, "title": p.title, "horizon_days": days, "available": True,
+            "daily_mean": DAILY[p.id], "total": DAILY[p.id] * days, "stock": STOCK[p.id],
+        }  # fmt: skip
+    return {
+        "id": p.id, "product_id": p.id, "title": p.title, "price": p.price, "currency": "GBP",
+        "category": p.category, "in_stock": STOCK[p.id] > 0, "stock": STOCK[p.id],
+    }  # fmt: skip
+
+
+def _chat(*texts: str) -> tuple[list[BaseMessage], str]:
+    planner = OfflinePlanner(vocabulary=VOCAB, policy=StorePolicy(""))
+    planner = planner.model_copy(update={"tool_names": TOOLS})
+    messages: list[BaseMessage] = []
+    answer = ""
+    for text in texts:
+        messages = [*messages, HumanMessage(text)]
+        for _ in range(4):
+            reply = planner.invoke(messages)
+            messages = [*messages, reply]
+            if not reply.tool_calls:
+                answer = str(reply.content)
+                break
+            for call in reply.tool_calls:
+                out = _output(call["name"], call["args"])
+                messages.append(ToolMessage(json.dumps(out), tool_call_id=call["id"]))
+        else:
+            raise AssertionError("no answer")
+    return messages, answer
+
+
+def _calls(messages: list[BaseMessage]) -> list[tuple[str, dict[str, Any]]]:
+    last_human = max(i for i, m in enumerate(messages) if isinstance(m, HumanMessage))
+    return [
+        (c["name"], dict(c["args"]))
+        for m in messages[last_human:]
+        if isinstance(m, AIMessage)
+        for c in m.tool_calls
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "days", "enough"),
+    [
+        ("do those cans last the whole week do you think", 6, True),
+        ("would it last a week at this rate?", 7, True),
+        ("is that going to last till the end of the month? 30 days", 30, False),
+    ],
+)
+def test_whether_stock_lasts_is_its_forecast_against_stock(
+    text: str, days: int, enough: bool
+) -> None:
+    messages, answer = _chat("how many copper watering can are left", text)
+    calls = _calls(messages)
+    assert calls == [("forecast_demand", {"product_id": "91", "horizon_days": days})]
+    assert answer.startswith("Yes: Copper Watering Can (91) has 40" if enough else "No:")
+
+
+def test_a_named_month_runs_to_its_last_day() -> None:
+    assert lasts_horizon("will it last us into january", date(2026, 12, 20)) == (
+        42,
+        "to the end of January",
+    )
+    assert lasts_horizon("will that last till christmas", date(2026, 12, 8)) == (
+        17,
+        "to Christmas",
+    )
+    assert lasts_horizon("will it last", date(2026, 12, 8)) is None
+
+
+def test_the_last_one_is_not_a_question_of_lasting() -> None:
+    messages, _ = _chat("felt christmas stocking green", "is the last one in stock")
+    assert all(name != "forecast_demand" for name, _ in _calls(messages))
