@@ -108,6 +108,8 @@ def title_holds(title_words: set[str], word: str) -> bool:
     """The title holds ``word``, a singular or plural of it, or a word said for it."""
     if word in title_words or singular_forms(word) & title_words:
         return True
+    if any(word in singular_forms(t) for t in title_words):
+        return True  # "light" of "Christmas Lights 10 Reindeer"
     return any(word in same and same & title_words for same in _SAME_AS)
 
 
@@ -125,37 +127,58 @@ def _title_scores(content: list[str], products: Iterable[ShownProduct]) -> list[
 _NOT_TELLING = frozenset({"first", "second", "third", "last", "next", "other", "this", "that"})
 
 
-def one_phrase_words(text: str) -> list[str]:
+# A noun that stands for "one" after a description: "the 10 reindeer set".
+_ONE_WORDS = frozenset({"one", "ones", "set"})
+
+
+def one_phrase_words(text: str, *, after_the: bool = False) -> list[str]:
     """ "how much is the retrospot one", "how many chocolate ones": the words just before
-    "one(s)" back to the first little word, those that tell one product apart."""
+    "one(s)" back to the first little word, those that tell one product apart.
+
+    ``after_the``: every word back to a "the" at most four words before ("is the keep calm
+    one": "keep" is a little word a title may hold), digits too ("the 10 reindeer set").
+    """
     words = tokens(text)
     for i, word in enumerate(words):
-        if word not in ("one", "ones"):
+        if word not in _ONE_WORDS or (word == "set" and not after_the):
             continue
         said: list[str] = []
-        for before in reversed(words[max(0, i - 4) : i]):
-            if before in cues.STOPWORDS or before in _NOT_TELLING or before.isdigit():
+        for before in reversed(words[max(0, i - 5) : i]):
+            if after_the and before == "the":
+                if said and not any(w in _NOT_TELLING for w in said):
+                    return said
+                break
+            if not after_the and (
+                before in cues.STOPWORDS or before in _NOT_TELLING or before.isdigit()
+            ):
                 break
             said.insert(0, before)
-        if said:
+        if said and not after_the:
             return said
     return []
+
+
+def _phrasings(text: str) -> list[list[str]]:
+    """The ways the words before "one" may tell a product apart: the plain reading first, then
+    the whole phrase after "the" when it differs."""
+    plain, whole = one_phrase_words(text), one_phrase_words(text, after_the=True)
+    return [w for w in (plain, whole if whole != plain else []) if w]
 
 
 def _one_phrase_reference(u: Understanding, ctx: NluContext) -> bool:
     """ "how much is the retrospot one": the words before "one" told apart one shown product
     (else one product seen earlier in the conversation); noted, and ``True``, when exactly one
     title holds them all."""
-    said = one_phrase_words(u.text)
-    if not said or u.excluded:
+    if u.excluded:
         return False  # "anything except the red retrospot one": ruled out, not pointed at
-    whole = [pid for score, pid in _title_scores(said, ctx.shown) if score == 1.0]
-    if len(whole) > 1:
-        return False  # several shown fit: the question back says which
-    whole = whole or _seen_fitting(said, ctx, ctx.known.values())
-    if len(whole) == 1:
-        u.references.append(Reference("title", product_id=whole[0]))
-        return True
+    for said in _phrasings(u.text):
+        whole = [pid for score, pid in _title_scores(said, ctx.shown) if score == 1.0]
+        if len(whole) > 1:
+            return False  # several shown fit: the question back says which
+        whole = whole or _seen_fitting(said, ctx, ctx.known.values())
+        if len(whole) == 1:
+            u.references.append(Reference("title", product_id=whole[0]))
+            return True
     return False
 
 
@@ -163,19 +186,19 @@ def kind_one_reference(u: Understanding, ctx: NluContext, vocab: CatalogVocabula
     """ "is the keep calm one available?" over a listing of hot water bottles that did not show
     it: the one product of the listed kind whose title holds the words before "one"; noted, and
     ``True``, when one title of the catalog fits the kind and the words better than any other."""
-    said = one_phrase_words(u.text)
-    if not said or u.excluded or not ctx.category:
+    if u.excluded or not ctx.category:
         return False
     kind = tokens(normalize(ctx.category))
-    words = " ".join([*kind, *said])
-    linked, loose = vocab.named_product(words), vocab.loosely_named_product(words)
-    if linked is None or loose is None or loose.product_id != linked.product_id:
-        return False  # none, or several titles hold the words as well
-    title_words = set(tokens(normalize(linked.title)))
-    if not all(title_holds(title_words, w) for w in [*kind, *said]):
-        return False
-    u.references.append(Reference("title", product_id=linked.product_id))
-    return True
+    for said in _phrasings(u.text):
+        words = " ".join([*kind, *said])
+        linked, loose = vocab.named_product(words), vocab.loosely_named_product(words)
+        if linked is None or loose is None or loose.product_id != linked.product_id:
+            continue  # none, or several titles hold the words as well
+        title_words = set(tokens(normalize(linked.title)))
+        if all(title_holds(title_words, w) for w in [*kind, *said]):
+            u.references.append(Reference("title", product_id=linked.product_id))
+            return True
+    return False
 
 
 # "what about the other one": of two products in play, the one not in focus.

@@ -4,7 +4,8 @@ cheaper?" after two were compared.
 - Size: the size word of each title ("Large", "Jumbo", "Mini"...) ranks the products listed;
   when no two titles differ in size words, the question is left to the other skills.
 - Price, after products were looked at side by side (no listing to sort again): the cheaper
-  or the dearer of those. After a listing, "the cheapest" stays a sorted search.
+  or the dearer of those; "the cheaper one" of a listing of two, of those two. After a longer
+  listing, "the cheapest" stays a sorted search.
 
 The pick is looked up (``get_product``) and answered with why it was picked.
 """
@@ -25,6 +26,11 @@ _BIGGEST = re.compile(r"\b(?:biggest|largest|bigger|larger|tallest|taller|roomie
 _SMALLEST = re.compile(r"\b(?:smallest|smaller|tiniest|littlest|shortest|most compact)\b")
 _CHEAPER = re.compile(r"\b(?:cheaper|cheapest|less expensive|least expensive|lower priced)\b")
 _DEARER = re.compile(r"\b(?:dearer|dearest|pricier|priciest|more expensive|most expensive)\b")
+# "the cheaper one" of exactly two listed: a pick between them, not a sorted search.
+_OF_TWO = re.compile(
+    r"\bthe (?:cheaper|dearer|pricier|less expensive|more expensive)"
+    r" (?:one|1|of (?:the|those) two)\b"
+)
 TWO = 2
 # How big a title says a product is, by its size words.
 _SIZE_WORDS = {
@@ -108,6 +114,8 @@ def superlative_step(d: Dialogue) -> Step | None:
         pick = _by_size(pool, biggest=bool(_BIGGEST.search(norm)))
     elif compared and (_CHEAPER.search(norm) or _DEARER.search(norm)):
         pick = _by_price(compared, cheap=bool(_CHEAPER.search(norm)))
+    elif len(d.ctx.shown) == TWO and _OF_TWO.search(norm):
+        pick = _by_price(list(d.ctx.shown), cheap=bool(_CHEAPER.search(norm)))
     if pick is None:
         return None
     product, why = pick

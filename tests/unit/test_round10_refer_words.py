@@ -1,0 +1,100 @@
+"""Round 10: a product picked by the words that tell it apart, little words and counts too
+("is the keep warm one …", "the 6 owl set, stock?"), and "the cheaper one" of a listing of two."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+
+from agents.offline.nlu import NluContext, ShownProduct, understand
+from agents.offline.planner import OfflinePlanner
+from agents.offline.references import title_holds
+from agents.offline.store_policy import StorePolicy
+from agents.offline.vocabulary import CatalogVocabulary
+from tools.models import Product
+
+PRODUCTS = [
+    Product(id="71", title="Tea Cosy Keep Warm", category="tea cosy", price=6.0),
+    Product(id="72", title="Tea Cosy Stay Warm", category="tea cosy", price=7.0),
+    Product(id="73", title="Tea Cosy Plain Grey", category="tea cosy", price=5.0),
+    Product(id="74", title="Keep Warm Hand Warmer", category="hand warmer", price=3.0),
+    Product(id="81", title="Scented Candles 6 Owls", category="candles", price=9.0),
+    Product(id="82", title="Scented Candles Hedgehogs", category="candles", price=14.0),
+    Product(id="83", title="Owl Tea Light Holder", category="candles", price=4.0),
+]
+VOCAB = CatalogVocabulary.from_products(PRODUCTS)
+TOOLS = frozenset({"search_products", "get_product", "check_inventory"})
+
+
+def _shown(*ids: str) -> list[ShownProduct]:
+    return [
+        ShownProduct(id=p.id, title=p.title, price=p.price, currency="GBP", category=p.category)
+        for p in PRODUCTS
+        if p.id in ids
+    ]
+
+
+def test_a_little_word_of_the_title_tells_the_unshown_one_apart() -> None:
+    shown = _shown("73")
+    ctx = NluContext(has_search=True, category="tea cosy", shown=shown, known={})
+    u = understand("does the keep warm one cost the same?", VOCAB, ctx)
+    assert [r.product_id for r in u.references] == ["71"]
+    u = understand("does the stay warm one cost the same?", VOCAB, ctx)
+    assert [r.product_id for r in u.references] == ["72"]
+
+
+def test_a_count_and_a_word_before_set_name_one_product_of_the_kind() -> None:
+    ctx = NluContext(has_search=True, category="candle", shown=_shown("83"), known={})
+    u = understand("the 6 owl set, how many in stock?", VOCAB, ctx)
+    assert [r.product_id for r in u.references] == ["81"]
+    u = understand("the 6 badger set, how many in stock?", VOCAB, ctx)
+    assert not [r for r in u.references if r.kind == "title"]  # no title holds "badger"
+
+
+def test_a_singular_word_is_held_by_its_plural_in_a_title() -> None:
+    assert title_holds({"scented", "candles", "6", "owls"}, "owl")
+    assert title_holds({"scented", "candles", "6", "owls"}, "candle")
+    assert not title_holds({"owl", "tea", "light", "holder"}, "lantern")
+
+
+def _search(args: dict[str, Any]) -> dict[str, Any]:
+    rows = [
+        {
+            "id": p.id,
+            "title": p.title,
+            "price": p.price,
+            "currency": "GBP",
+            "category": p.category,
+            "in_stock": True,
+        }
+        for p in PRODUCTS
+        if p.id in ("81", "82")
+    ]
+    return {"total": len(rows), "products": rows}
+
+
+def _after_two_listed(question: str) -> AIMessage:
+    planner = OfflinePlanner(vocabulary=VOCAB, policy=StorePolicy(""))
+    planner = planner.model_copy(update={"tool_names": TOOLS})
+    messages: list[BaseMessage] = [HumanMessage("owl candles")]
+    reply = planner.invoke(messages)
+    call = reply.tool_calls[0]
+    assert call["name"] == "search_products"
+    messages += [reply, ToolMessage(json.dumps(_search(call["args"])), tool_call_id=call["id"])]
+    messages += [planner.invoke(messages), HumanMessage(question)]
+    reply = planner.invoke(messages)
+    assert isinstance(reply, AIMessage)
+    return reply
+
+
+def test_the_cheaper_one_of_two_listed_is_looked_up() -> None:
+    reply = _after_two_listed("the cheaper one, do you still have it?")
+    assert [(c["name"], c["args"].get("product_id")) for c in reply.tool_calls] == [
+        ("get_product", "81")
+    ]
+    reply = _after_two_listed("and the more expensive one - how big is it?")
+    assert [(c["name"], c["args"].get("product_id")) for c in reply.tool_calls] == [
+        ("get_product", "82")
+    ]
