@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from agents.offline.answers import details_answer, stock_answer
+from agents.offline.answers import details_answer, search_answer, stock_answer
 from agents.offline.context import LISTINGS
 from agents.offline.cues import STOPWORDS
 from agents.offline.dialogue import Dialogue
@@ -26,6 +26,7 @@ from agents.offline.text import normalize, tokens
 from agents.offline.vocabulary import CatalogVocabulary, Term
 
 DETAILS = "get_product"
+SEARCH = "search_products"
 STOCK = "check_inventory"
 FORECAST = "forecast_demand"
 MAX_WORDS = 9
@@ -155,3 +156,35 @@ def sibling_step(d: Dialogue) -> Step | None:
     if DETAILS not in d.tool_names:
         return None
     return call_then_answer(d.conv, DETAILS, {"product_id": product_id}, details_answer)
+
+
+# "is there a smaller/cheaper version of it", "a cheaper alternative to that one?": the same
+# kind, below the price of the product meant.
+_LESSER_VERSION = re.compile(
+    r"\b(?:smaller|cheaper|less expensive|lower priced|more affordable)"
+    r"(?:\s*(?:/|or|and)\s*(?:smaller|cheaper|less expensive))?"
+    r" (?:version|alternative|option|model|one)s? (?:of|to|than|for) (?:it|that|this)\b"
+)
+
+
+def lesser_version_step(d: Dialogue) -> Step | None:
+    """Products of the kind of the one in focus (else the one last looked at alone) priced
+    below it, cheapest first; ``None`` when the message asks for no such version."""
+    if SEARCH not in d.tool_names or not _LESSER_VERSION.search(normalize(d.text)):
+        return None
+    product_id = d.conv.focus() or next(iter(reversed(d.ctx.looked_at)), None)
+    product = d.ctx.known.get(product_id.lower()) if product_id else None
+    if product is None or not product.category or not product.price:
+        return None
+    args = {
+        "query": product.category,
+        "category": product.category,
+        "max_price": round(product.price - 0.01, 2),
+        "sort": "price_asc",
+    }
+    return call_then_answer(
+        d.conv,
+        SEARCH,
+        args,
+        lambda record: search_answer([record], [], d.vocab, like=product.title),
+    )

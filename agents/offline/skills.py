@@ -23,7 +23,7 @@ from agents.offline.recommending import recommendation_step
 from agents.offline.routing import routed_step
 from agents.offline.service.planner import service_step, set_aside_note
 from agents.offline.shopping import shopping_step
-from agents.offline.siblings import sibling_step
+from agents.offline.siblings import lesser_version_step, sibling_step
 from agents.offline.step import Step, say
 from agents.offline.superlatives import superlative_step
 from agents.offline.supply import supply_step
@@ -111,6 +111,12 @@ SKILLS: tuple[Skill, ...] = (
         '"what would 200 come to", "what\'s that for both" and "have you got 50 of the pink?" '
         "hold a count or a total about products already shown; shopping would search for the "
         "words or the number",
+    ),
+    Skill(
+        "lesser version",
+        lesser_version_step,
+        '"is there a smaller/cheaper version of it" asks for the kind below its price: '
+        'superlatives would rank the products shown, shopping would search for "version"',
     ),
     Skill(
         "superlatives",

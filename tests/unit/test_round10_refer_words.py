@@ -98,3 +98,32 @@ def test_the_cheaper_one_of_two_listed_is_looked_up() -> None:
     assert [(c["name"], c["args"].get("product_id")) for c in reply.tool_calls] == [
         ("get_product", "82")
     ]
+
+
+def _product(pid: str) -> dict[str, Any]:
+    p = next(p for p in PRODUCTS if p.id == pid)
+    return {
+        "id": p.id,
+        "title": p.title,
+        "price": p.price,
+        "currency": "GBP",
+        "category": p.category,
+        "in_stock": True,
+    }
+
+
+def test_a_cheaper_version_of_it_is_the_kind_below_its_price() -> None:
+    planner = OfflinePlanner(vocabulary=VOCAB, policy=StorePolicy(""))
+    planner = planner.model_copy(update={"tool_names": TOOLS})
+    messages: list[BaseMessage] = [HumanMessage("tell me about the Tea Cosy Stay Warm")]
+    reply = planner.invoke(messages)
+    call = reply.tool_calls[0]
+    assert (call["name"], call["args"]["product_id"]) == ("get_product", "72")
+    messages += [reply, ToolMessage(json.dumps(_product("72")), tool_call_id=call["id"])]
+    messages += [planner.invoke(messages), HumanMessage("got a cheaper or smaller one of that?")]
+    reply = planner.invoke(messages)
+    assert isinstance(reply, AIMessage)
+    [call] = reply.tool_calls
+    assert call["name"] == "search_products"
+    assert call["args"]["category"] == "tea cosy"
+    assert call["args"]["max_price"] < 7.0
