@@ -394,6 +394,10 @@ def ask_payment(user: Record, candidates: Sequence[str], why: str) -> str:
     return f"Which payment method should {why}? On your account: {names}."
 
 
+# How the question of which method pays a price difference ends (the planner reads it back).
+DIFFERENCE_ASKED = "pay or receive the price difference"
+
+
 def ask_difference_payment(
     order: Record,
     swaps: Sequence[tuple[Record, Record]],
@@ -418,7 +422,7 @@ def ask_difference_payment(
     else:
         owed = "the price is the same"
     head = f"In order {order.get('order_id')}: {'; '.join(parts)}; {owed}."
-    return f"{head} {ask_payment(user, candidates, 'pay or receive the price difference')}"
+    return f"{head} {ask_payment(user, candidates, DIFFERENCE_ASKED)}"
 
 
 def short_balance(user: Record, method_id: str, order: Record, amount: float) -> str:

@@ -77,6 +77,9 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
         _re(
             r"\bbalance\b|\bgift ?cards?\b[^.?!]*\b(?:left|remaining|worth)\b|"
             r"\b(?:left|remaining)\b[^.?!]*\bgift ?cards?\b|"
+            # "how much is on the gift card?", "what's on my giftcard"
+            r"\b(?:how much|what)(?:'?s| is| do i have)(?: still)? (?:left )?on "
+            r"(?:the|my|that|this|our) gift ?cards?\b|"
             r"\b(?:how much|any|is there|what)\b[^.?!]{0,25}\b(?:money|credit|funds|value)\b"
             r"[^.?!]*\bgift ?cards?\b|\bgift ?cards?\b[^.?!]*\b(?:have|has|got)\b[^.?!]{0,20}"
             r"\b(?:money|credit|funds|on it|left)\b"
@@ -137,16 +140,17 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
             r"(?:the|my) (?!money|refund)[\w-]+(?: [\w-]+)?)[^.?!]{0,30}? "
             r"in (?:an? )?(?!(?:the|my|time|stock|store|full|cash)\b)\w)|"
             # "change the keyboard to the RGB one", "the headphones changed to the in-ear ones"
+            # (a lookahead: the item's words are left to name it)
             r"chang\w* (?!(?:(?:the|my|its|that|this) )?(?:(?:shipping |delivery |billing )?"
-            r"address|payment|card|method|order|it\b|them\b))(?:the |my |its |that |this )?"
+            r"address|payment|card|method|order|it\b|them\b))(?=(?:the |my |its |that |this )?"
             r"[\w-]+(?: [\w-]+)? (?:to|for|into) "
-            r"(?:the|a|an)\b|(?<!address )(?<!payment )changed (?:to|for|into) (?:the|a|an)\b|"
+            r"(?:the|a|an)\b)|(?<!address )(?<!payment )changed (?:to|for|into) (?:the|a|an)\b|"
             # "change the running shoes in my pending order to the white ones": the item,
             # then where it is, then what it becomes
             r"chang\w* (?!(?:(?:the|my|that|this) )?(?:(?:shipping |delivery |billing )?address|"
-            r"payment|card|method)\b)(?:the |my |that |this )?[\w-]+(?: [\w-]+)? "
+            r"payment|card|method)\b)(?=(?:the |my |that |this )?[\w-]+(?: [\w-]+)? "
             r"(?:in|from|on|of) (?:my|the|this|that|our) (?:[\w-]+ )?order (?:to|for|into) "
-            r"(?:the|a|an)\b|"
+            r"(?:the|a|an)\b)|"
             # "the bottle is green, I wanted black", "got the M but asked for the L"
             # "I received the wrong colour", "they sent me the wrong size"
             r"(?:received|got|sent (?:me|us)|came in|arrived in) (?:the |a |an )?wrong "
@@ -304,6 +308,16 @@ REFERS_BACK = _re(
 )
 # "the speaker from my espresso machine order": words that say which order, not which item.
 ORDER_DESCRIBED = _re(r"\b(?:from|in|of|on) (?:my|the|that|this) ((?:[\w-]+ ){1,3})order\b")
+# "in my order with the lamp and the kettle - the kettle is ...": the items listed say which
+# order; the item meant is named after them. A listed item is an article and up to three words.
+_LISTED = (
+    r"(?:the |my |a |an )(?:(?!(?:can|could|would|will|please|i|and|but|so|is|are|was)\b)"
+    r"[a-z0-9][\w'-]*\b ?){1,3}"
+)
+ORDER_WITH = _re(
+    rf"\b(?:from|in|of|on) (?:my|the|that|this) order (?:with|that has|that had|containing) "
+    rf"({_LISTED}(?:\s*,\s*(?!and\b){_LISTED})*(?:\s*,?\s*(?:and|&)\s*{_LISTED})?)"
+)
 # "I want a refund" asks for a return; "refund the difference to my card" names a method.
 REFUND = _re(r"\brefund\b")
 # "it arrived with a cracked screen", "the blender stopped working": a delivered item at fault
@@ -355,7 +369,7 @@ LATEST_ORDER = _re(r"\b(?:last|latest|most recent|newest|recent) (?:order|purcha
 ALL_ITEMS = _re(r"\b(?:all (?:of )?(?:the |my )?(?:items|of them|them|it)|"
                 r"(?<!that's )(?<!thats )(?<!that is )(?<!and )everything(?! else)|"
                 r"the whole (?:order|thing)|entire order|all items)\b")  # fmt: skip
-ALSO = _re(r"\b(?:also|too|as well|and the|plus)\b")
+ALSO = _re(r"\b(?:also|too|as well|and the|plus|while (?:you'?re|you are) at it|in addition)\b")
 # What separates two things named in one breath ("the e-reader and the portable charger",
 # "the lamp, the kettle"): each part names items on its own.
 NAMED_APART = _re(r"\b(?:and|plus|also|as well as|along with|together with)\b|[,;&+]")
@@ -451,6 +465,16 @@ TO_DEFAULT = _re(
     r"move)\w*\b[^.?!]{0,40}?\b(?:back )?to (?:my|the|our) (?:address (?:on (?:file|record|"
     r"(?:my|the) account))|(?:default|home|usual|normal|saved|registered|profile|account'?s?)"
     r"(?: shipping| delivery| home)? address)\b"
+)
+# "make that my default address too", "use the same one on my account": the address said
+# before becomes the account's default.
+SAME_TO_PROFILE = _re(
+    r"\b(?:make|set|use|save|put|update|change)\b[^.?!]{0,20}?\b(?:that|it|this|the same"
+    r"(?: one| address)?|the new (?:one|address))\b[^.?!]{0,12}?\b(?:as |to |for |on )?(?:my|the"
+    r"|our) (?:default|profile|account'?s?|home|saved)(?: shipping| delivery)? address\b|"
+    r"\b(?:make|set|use|save|put|update|change)\b[^.?!]{0,20}?\b(?:that|it|this|the same"
+    r"(?: one| address)?|the new (?:one|address))\b[^.?!]{0,25}?\b(?:on|for|in) (?:my|the|our) "
+    r"(?:account|profile)\b"
 )
 # "ok, send #W… there instead" after the default address was shown: an order sent there.
 SEND_THERE = _re(r"\b(?:send|ship|deliver|redirect|post|mail)\w*\b[^.?!]{0,30}?\bthere\b")
@@ -606,6 +630,8 @@ class Request:
     address: dict[str, str] | None = None
     to_default: bool = False  # "send it to my address on file": the account's address
     to_there: bool = False  # "send it there": the address the answer before showed
+    # "make that my default address too": the address said before, on the account
+    same_to_profile: bool = False
     about_order: bool = False  # names an order ("my order", "the shipping", an id)
     order_words: list[str] = field(default_factory=list)  # "from my espresso machine order"
     refers_back: bool = False  # "it", "that order": the order just discussed
@@ -856,6 +882,8 @@ def understand_request(text: str) -> Request:
         request.intent = "damaged"  # what can be done about it: the options are explained
     if request.address and request.intent in (None, "profile"):
         request.intent = "address"
+    elif request.address is None and SAME_TO_PROFILE.search(rest):
+        request.same_to_profile, request.intent = True, "address"
     elif request.address is None and TO_DEFAULT.search(rest):
         request.to_default, request.intent = True, "address"
     elif request.address is None and request.intent is None and SEND_THERE.search(rest):
@@ -880,6 +908,13 @@ def understand_request(text: str) -> Request:
     if described and not (ORDINAL.search(described[0]) or LATEST_ORDER.search(described[0])):
         request.order_words = [w for w in tokens(normalize(described[1])) if w not in _FILLER]
         rest = f"{rest[: described.start()]} order {rest[described.end() :]}"
+    elif (listed := ORDER_WITH.search(rest)) and _item_words(
+        normalize(_without(f"{rest[: listed.start()]} {rest[listed.end() :]}", _CUES))
+    ):
+        # "on my order with the dumbbells, change the water bottle to ...": only when the
+        # message names an item after the list (else the listed items are the ones meant)
+        request.order_words = [w for w in tokens(normalize(listed[1])) if w not in _FILLER]
+        rest = f"{rest[: listed.start()]} order {rest[listed.end() :]}"
     request.all_items = bool(ALL_ITEMS.search(rest))
     request.also = bool(ALSO.search(rest))
     said = set(tokens(normalize(text)))

@@ -177,6 +177,11 @@ def _describes_other_variant(named: Sequence[Record], group: Sequence[str]) -> b
     return not said & names and all(said & values for values in options)
 
 
+def _own_options(item: Record) -> set[str]:
+    """The words of the option values the item has now."""
+    return {w for v in item.get("options", {}).values() for w in folded(str(v))}
+
+
 def _refund_made(order: Record) -> bool:
     """Whether the order's payment history records a refund."""
     history: Sequence[Record] = order.get("payment_history", [])
@@ -411,6 +416,8 @@ class ServicePlanner:
         self.kinds = kinds
         self.request = requests[-1]
         self.frame = _frame(conv, requests)
+        # "make that my default address too": the latest address said in the conversation
+        self.said_address = next((r.address for r in reversed(requests) if r.address), None)
 
     # ---- the turn -----------------------------------------------------------------------
 
@@ -630,6 +637,8 @@ class ServicePlanner:
     def _serve(self, intent: ServiceIntent, customer: str, user: Record) -> Step:
         if intent == "address" and not self._order_address():
             address = self.frame.address
+            if address is None and self.frame.latest("same_to_profile"):
+                address = self.said_address
             if address is None:
                 return _text(answers.ask_address())
             return _call("modify_user_address", user_id=customer, **address)
@@ -766,6 +775,8 @@ class ServicePlanner:
         chosen: list[Record] = []
         for request in self.frame.requests:
             named = match_named_items(order, request.item_groups)
+            if named and self._describes_new_variant(order, chosen, request.words):
+                continue  # "make it the blue one instead": what the chosen item becomes
             if named:
                 chosen = [*chosen, *named] if request.also else named
             unmeant = [
@@ -776,6 +787,29 @@ class ServicePlanner:
             ]
             chosen = [item for item in chosen if item not in unmeant]
         return [item for item in order.get("items", []) if item in chosen]
+
+    def _describes_new_variant(
+        self, order: Record, chosen: Sequence[Record], words: Sequence[str]
+    ) -> bool:
+        """Whether ``words``, said after items were chosen, name no item of the order but only
+        option values that each chosen item's product comes in ("hmm, the blue one instead"
+        after the speaker was to become red): they say what the items become, not which."""
+        said = set(folded(" ".join(words)))
+        if not chosen or not said:
+            return False
+        if any(said & set(folded(str(item.get("name", "")))) for item in order.get("items", [])):
+            return False
+        for item in chosen:
+            product = self.conv.product(str(item.get("product_id", ""))) or {}
+            offered = {
+                w
+                for variant in product.get("variants", {}).values()
+                for v in variant.get("options", {}).values()
+                for w in folded(str(v))
+            }
+            if not said & offered or said & offered == said & _own_options(item):
+                return False
+        return True
 
     def _return(self, order: Record, user: Record) -> Step:
         items = self._items(order, "return")
@@ -809,6 +843,37 @@ class ServicePlanner:
         named = self.kinds(self.frame.requests[-1].words)  # asked in this message
         return next((kind for kind in named if not set(folded(kind)) & own), "")
 
+    def _requests_about(self, order: Record, item: Record) -> list[Request]:
+        """The frame's messages that may describe what ``item`` becomes: all but those naming
+        other items of the order by name and not this one ("and swap the water bottle for the
+        blue one" says nothing of the boots swapped before)."""
+        own = set(folded(str(item.get("name", ""))))
+        others = {
+            w
+            for other in order.get("items", [])
+            if other.get("name") != item.get("name")
+            for w in folded(str(other.get("name", "")))
+        } - own
+        said = [set(folded(" ".join(r.words))) for r in self.frame.requests]
+        return [
+            r
+            for r, words in zip(self.frame.requests, said, strict=True)
+            if words & own or not words & others
+        ]
+
+    def _takes_only_method(self, user: Record) -> bool:
+        """Whether a yes ("go ahead", "yes both please") answers the question which method
+        pays the price difference, when the account has one method only (the one shown)."""
+        methods: dict[str, Record] = user.get("payment_methods", {})
+        asked = self.frame.asked[-1] if self.frame.asked else ""
+        latest = self.frame.requests[-1]
+        return (
+            len(methods) == 1
+            and answers.DIFFERENCE_ASKED in asked
+            and bool(AFFIRMS.search(latest.text))
+            and not (latest.payment or latest.order_ids or latest.no)
+        )
+
     def _exchange(self, order: Record, user: Record) -> Step:
         items = self._items(order, "exchange")
         if isinstance(items, Step):
@@ -823,10 +888,12 @@ class ServicePlanner:
         swaps: list[tuple[Record, Record]] = []
         for item in items:
             product = self.conv.product(str(item["product_id"])) or {}
-            choice = choose_variant(product, item, self.frame.requests[-1].words)
+            about = self._requests_about(order, item)
+            latest = about[-1].words if about else self.frame.requests[-1].words
+            choice = choose_variant(product, item, latest)
             if choice.new_item_id is None and not choice.wanted:
-                choice = choose_variant(product, item, self.frame.words)
-            earlier = [w for r in self.frame.requests[:-1] for w in r.words]
+                choice = choose_variant(product, item, [w for r in about for w in r.words])
+            earlier = [w for r in about[:-1] for w in r.words]
             choice = narrowed(choice, product, item, earlier)
             if choice.new_item_id is None:
                 alternatives, unavailable = choice.alternatives, choice.unavailable
@@ -841,6 +908,8 @@ class ServicePlanner:
         # The price difference is paid or refunded: the customer names how, even with one
         # method on the account (a change proposed first would wait on a question unasked).
         method = payment.method_id
+        if method is None and ref is None and self._takes_only_method(user):
+            method = next(iter(user.get("payment_methods", {})))
         if method is None:
             return _text(answers.ask_difference_payment(order, swaps, user, payment.candidates))
         tool = (
