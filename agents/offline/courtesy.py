@@ -17,9 +17,10 @@ from __future__ import annotations
 import re
 from functools import partial
 
-from agents.offline.acts import QUOTED, grounded
+from agents.offline.acts import QUOTED, grounded, split_passage
 from agents.offline.gifts import PEOPLE
 from agents.offline.text import normalize, tokens
+from agents.offline.text_checks import asks_for_analysis
 from agents.offline.vocabulary import CatalogVocabulary, Match
 
 # A message this long, in this many sentences, may hide its request among other words.
@@ -62,6 +63,9 @@ def requested_part(text: str, vocab: CatalogVocabulary) -> str:
     """``text`` cut down to its request when it is a long polite message, else unchanged."""
     if _quotes_sentences(text):
         return text  # a pasted passage of several sentences is read whole, with its request
+    request, passage = split_passage(text)
+    if passage and asks_for_analysis(request):
+        return text  # "here are three reviews, overall mood?" with the reviews on lines below
     sentences = [s for s in _SENTENCES.split(text.strip()) if s]
     norm = normalize(text)
     if len(sentences) < MIN_SENTENCES or len(norm.split()) < MIN_WORDS or RECORDS.search(norm):

@@ -28,6 +28,7 @@ from agents.offline.acts import (
     split_passage,
 )
 from agents.offline.content_requests import is_content_request
+from agents.offline.context import DETAILS
 from agents.offline.cue_slots import detect_flags
 from agents.offline.dialogue import Dialogue
 from agents.offline.foreign import (
@@ -41,12 +42,17 @@ from agents.offline.quantities import asks_about_shown
 from agents.offline.review_followups import another_passage, check_of_last, quoted_feedback
 from agents.offline.service import answers as service_answers
 from agents.offline.service.nlu import understand_request
-from agents.offline.step import Step, call_then_answer, say
+from agents.offline.step import Step, ToolCallPlan, answered, call_then_answer, say
 from agents.offline.store_policy import StorePolicy
 from agents.offline.store_questions import asks_about_the_business
 from agents.offline.store_services import asks_store_service
 from agents.offline.text import normalize
-from agents.offline.text_checks import language_line, pii_line, requested_features
+from agents.offline.text_checks import (
+    asks_for_analysis,
+    language_line,
+    pii_line,
+    requested_features,
+)
 from agents.offline.vocabulary import CatalogVocabulary
 
 TRANSFER = "transfer_to_human_agents"
@@ -132,6 +138,8 @@ def _answers_a_question(text: str, asked: bool) -> bool:
 # A passage said to be someone else's words: its e-mail or order number is not the sender's.
 _OTHERS_WORDS = re.compile(
     r"\b(?:review|reviews|feedback|comment|comments|testimonial|post|tweet)\b"
+    # "analyse this message a customer sent us: '…'": a customer's words handed over to be read
+    r"|\banaly[sz]\w*|\b(?:a|the|one|our) (?:customer|shopper|buyer)s?\b|\bsent (?:us|me|in)\b"
 )
 
 
@@ -146,6 +154,8 @@ def _own_words(text: str) -> str:
 def _about_own_records(text: str) -> bool:
     """A customer-service request about the customer's own account or orders, not a rule."""
     r = understand_request(text)
+    if r.intent == "balance":  # "how much is on the gift card?": no rule says that
+        return True
     return r.intent not in (None, "transfer") and bool(_OWN.search(normalize(text)))
 
 
@@ -243,7 +253,11 @@ def routed_step(d: Dialogue) -> Step | None:
             d.conv, ANALYZE, args, lambda r: review_answer(r.output, r.error, passage)
         )
     request, passage = split_passage(text)
-    if passage and requested_features(request) and ANALYZE in d.tool_names:
+    if (
+        passage
+        and ANALYZE in d.tool_names
+        and (requested_features(request) or asks_for_analysis(request))
+    ):
         # "does this note contain personal data? '…'": a check of the passage, whatever
         # language it is in or product it names
         return _review_step(d)
@@ -315,9 +329,16 @@ def _review_step(d: Dialogue) -> Step | None:
         return None
     features = requested_features(request) or ["sentiment", "key_phrases"]
     args: dict[str, Any] = {"text": passage[:MAX_PASSAGE], "features": features}
-    return call_then_answer(
-        d.conv, ANALYZE, args, lambda r: review_answer(r.output, r.error, passage)
-    )
+    done = answered(d.conv, ANALYZE)
+    if done:
+        return say(review_answer(done[-1].output, done[-1].error, passage))
+    calls = [ToolCallPlan(ANALYZE, args)]
+    # "three reviews of our <title>": that product is looked up too, so "is it still selling
+    # well?" after the reading is about it
+    named = d.vocab.named_product(normalize(request))
+    if named is not None and DETAILS in d.tool_names:
+        calls.append(ToolCallPlan(DETAILS, {"product_id": named.product_id}))
+    return Step(calls=calls)
 
 
 def new_shopping_request(text: str, vocab: CatalogVocabulary) -> bool:

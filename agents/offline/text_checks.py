@@ -33,6 +33,16 @@ KEY_PHRASE_REQUEST = re.compile(r"\bkey ?(?:phrases?|points|words|terms)\b|\bmai
 SENTIMENT_REQUEST = re.compile(
     r"\bsentiment\b|\bpositive\b|\bnegative\b|\btone\b|\bfeel\w*\b|\bgood or bad\b"
 )
+# A passage handed over to be read for what it says: "analyse this message", "what's the
+# overall mood and the main complaints?", "summarise these reviews" (its sentiment and key
+# phrases, whatever product or order the passage itself talks about).
+ANALYSIS_REQUEST = re.compile(
+    r"\banaly[sz]\w*|\bsentiment\b|\b(?:overall|general) (?:mood|tone|feeling|verdict|"
+    r"impression|opinion)\b|\bmain (?:complaints?|issues?|problems?|gripes?|themes?|points)\b"
+    r"|\bsummari[sz]e\b|\bsum (?:up|them up|it up)\b|\b(?:what|how) (?:do|does|did) (?:they|the "
+    r"customers?|people|reviewers?|buyers?) (?:think|feel|say)\b"
+    r"|\b(?:happy|unhappy|angry|upset|pleased) or (?:not|happy|unhappy|angry|upset)\b"
+)
 # What the chat's guard writes in place of personal data ("[EMAIL]", "[PHONE]").
 MASKED = re.compile(r"\[([A-Z][A-Z_]*)\]")
 
@@ -51,6 +61,11 @@ def requested_features(request: str) -> list[str]:
     if features and KEY_PHRASE_REQUEST.search(low):
         features.append("key_phrases")
     return features
+
+
+def asks_for_analysis(request: str) -> bool:
+    """The request hands a passage over to be read ("analyse this message a customer sent")."""
+    return bool(ANALYSIS_REQUEST.search(request.lower()))
 
 
 def _kind(name: str) -> str:

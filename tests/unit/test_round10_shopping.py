@@ -1,6 +1,8 @@
 """Round 10, shopping side: a stock question about the product in play asked as whether it
 lasts a period ("is that going to last till the end of the month?") is its demand forecast over
-that period set against its stock."""
+that period set against its stock; a passage handed over to be analysed (reviews one a line
+under the request, a customer's message that talks about an order or holds masked contact
+details) reaches the text analyzer whole; "honestly" is an emphasis, not praise."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from agents.offline.planner import OfflinePlanner
 from agents.offline.product_stock import lasts_horizon
 from agents.offline.store_policy import StorePolicy
 from agents.offline.vocabulary import CatalogVocabulary
+from tools.analyze.local import LocalAnalyzer
 from tools.models import Product
 
 PRODUCTS = [
@@ -24,7 +27,9 @@ PRODUCTS = [
 ]
 BY_ID = {p.id: p for p in PRODUCTS}
 VOCAB = CatalogVocabulary.from_products(PRODUCTS)
-TOOLS = frozenset({"search_products", "get_product", "check_inventory", "forecast_demand"})
+TOOLS = frozenset(
+    {"search_products", "get_product", "check_inventory", "forecast_demand", "analyze_text"}
+)
 STOCK = {"91": 40, "92": 12, "93": 0}
 DAILY = {"91": 2.0, "92": 5.0, "93": 1.0}
 
@@ -39,6 +44,8 @@ def _output(name: str, args: dict[str, Any]) -> dict[str, Any]:
             for p in hits
         ]  # fmt: skip
         return {"total": len(rows), "products": rows}
+    if name == "analyze_text":
+        return {"sentiment": {"label": "NEGATIVE", "scores": {"negative": 0.6}}}
     p = BY_ID[str(args["product_id"])]
     if name == "forecast_demand":
         days = int(args.get("horizon_days", 28))
@@ -115,3 +122,41 @@ def test_a_named_month_runs_to_its_last_day() -> None:
 def test_the_last_one_is_not_a_question_of_lasting() -> None:
     messages, _ = _chat("felt christmas stocking green", "is the last one in stock")
     assert all(name != "forecast_demand" for name, _ in _calls(messages))
+
+
+def test_reviews_one_a_line_under_the_request_are_analysed_with_the_product_looked_up() -> None:
+    messages, answer = _chat(
+        "got two reviews in for the Copper Watering Can - what's the general verdict?\n"
+        "- spout dribbles all over my shoes, not impressed\n"
+        "- pretty enough but the handle came loose within a month",
+        "ok and will it last the week",
+    )
+    calls = [name for m in messages if isinstance(m, AIMessage) for c in m.tool_calls
+             for name in [c["name"]]]  # fmt: skip
+    assert calls[:2] == ["analyze_text", "get_product"]
+    first = next(m for m in messages if isinstance(m, AIMessage) and m.tool_calls)
+    passage = first.tool_calls[0]["args"]["text"]
+    assert "spout dribbles" in passage and "handle came loose" in passage
+    assert _calls(messages) == [("forecast_demand", {"product_id": "91", "horizon_days": 6})]
+    assert answer.startswith("Yes: Copper Watering Can (91)")
+
+
+def test_a_customers_message_about_an_order_is_analysed_not_taken_as_theirs() -> None:
+    messages, answer = _chat(
+        "can you analyse this note one of our customers sent in: 'Where is my parcel?? Been "
+        "waiting 3 weeks, ring me on [PHONE] or write to [EMAIL]. Not happy at all.'"
+    )
+    assert [name for name, _ in _calls(messages)] == ["analyze_text"]
+    assert "negative" in answer
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dripped all over the table and soaked the cloth. Pretty colour but honestly not worth it.",
+        "Honestly the handle wobbly from day one, frankly a waste of money.",
+    ],
+)
+def test_emphasis_words_do_not_turn_a_complaint_positive(text: str) -> None:
+    result = LocalAnalyzer().analyze_sync(text)
+    assert result.sentiment is not None and result.sentiment.label == "NEGATIVE"

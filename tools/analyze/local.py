@@ -96,6 +96,11 @@ RETAIL_LEXICON = {
     "wobbly": -1.2,
     "snapped": -1.3,
     "peeling": -1.1,
+    "soaked": -1.0,
+    "soggy": -1.2,
+    # an emphasis, not praise: VADER scores it +2, so "honestly a waste of money" read positive
+    "honestly": 0.0,
+    "frankly": 0.0,
 }
 
 
