@@ -117,13 +117,29 @@ def _titled(norm: str, vocab: CatalogVocabulary) -> str | None:
     cued = next(
         (s for s in re.split(r"[?!.;]+", norm) if TOGETHER.search(s) or SIMILAR.search(s)), ""
     )
-    after = re.split(TOGETHER.pattern + "|" + SIMILAR.pattern, cued, maxsplit=1)[-1]
-    if not after.strip():
+    cue = re.compile(TOGETHER.pattern + "|" + SIMILAR.pattern)
+    after = cue.split(cued, maxsplit=1)[-1]
+    if after.strip() and (found := _product_in(after, vocab)) is not None:
+        return found
+    if not _POINTER_ONLY.match(after):
         return None
-    named = vocab.named_product(after)
+    # "I'm buying the Regency cakestand, what do people usually buy with it?": "it" is the
+    # product named before the question
+    before = norm[: norm.find(cued)] + cue.split(cued, maxsplit=1)[0]
+    return _product_in(before, vocab) if before.strip() else None
+
+
+# What is left after the cue when it points back: "with it?", "alongside them", "".
+_POINTER_ONLY = re.compile(
+    r"^\W*(?:(?:it|them|this|that|those|these|one|this one|that one)\b)?\W*$"
+)
+
+
+def _product_in(text: str, vocab: CatalogVocabulary) -> str | None:
+    named = vocab.named_product(text)
     if named is not None and named.coverage >= 1.0:
         return named.product_id
-    return part_named_product_id(after, vocab)
+    return part_named_product_id(text, vocab)
 
 
 def _ruled_out(product: Mapping[str, Any], excluded: list[str]) -> bool:

@@ -28,7 +28,14 @@ PRODUCTS = [
 BY_ID = {p.id: p for p in PRODUCTS}
 VOCAB = CatalogVocabulary.from_products(PRODUCTS)
 TOOLS = frozenset(
-    {"search_products", "get_product", "check_inventory", "forecast_demand", "analyze_text"}
+    {
+        "search_products",
+        "get_product",
+        "check_inventory",
+        "forecast_demand",
+        "analyze_text",
+        "recommend_products",
+    }
 )
 STOCK = {"91": 40, "92": 12, "93": 0}
 DAILY = {"91": 2.0, "92": 5.0, "93": 1.0}
@@ -44,6 +51,11 @@ def _output(name: str, args: dict[str, Any]) -> dict[str, Any]:
             for p in hits
         ]  # fmt: skip
         return {"total": len(rows), "products": rows}
+    if name == "recommend_products":
+        p = BY_ID["93"]
+        row = {"id": p.id, "title": p.title, "price": p.price, "in_stock": False}
+        return {"strategy": args.get("strategy"), "product_id": args.get("product_id"),
+                "products": [row]}  # fmt: skip
     if name == "analyze_text":
         return {"sentiment": {"label": "NEGATIVE", "scores": {"negative": 0.6}}}
     p = BY_ID[str(args["product_id"])]
@@ -160,3 +172,18 @@ def test_a_customers_message_about_an_order_is_analysed_not_taken_as_theirs() ->
 def test_emphasis_words_do_not_turn_a_complaint_positive(text: str) -> None:
     result = LocalAnalyzer().analyze_sync(text)
     assert result.sentiment is not None and result.sentiment.label == "NEGATIVE"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we're getting the Copper Watering Can - what else do people buy with it?",
+        "I'll take the copper watering can. what do customers usually buy alongside it",
+    ],
+)
+def test_bought_together_for_a_product_named_before_the_question(text: str) -> None:
+    messages, _ = _chat(text)
+    assert _calls(messages)[0] == (
+        "recommend_products",
+        {"product_id": "91", "strategy": "bought_together", "limit": 5},
+    )
