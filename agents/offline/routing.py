@@ -72,6 +72,9 @@ SHOPPING_TURN = re.compile(
     r"|\b(?:do|does) (?:you|the shop|the store) (?:also |still |even )?(?:sell|have|stock|carry)\b"
     r"|\b(?:have you|you) (?:also )?got any\b|^(?:\w+[,.!]? )?got any\b|\bshow me (?:some|any)\b"
     r"|\bi'?m (?:also )?looking for\b"
+    # "whats a good stocking filler under £1": a price cap on a kind of the catalog
+    r"|\b(?:under|below|less than|up to|max|no more than) £ ?\d"
+    r"|\bwhat(?:'s|s| is| are| would be) (?:a )?(?:good|nice|decent)\b"
 )
 # A question about the store's rules for an action, not a request to take it ("what happens
 # if I want to cancel something that has already shipped?", "is it possible to return only one

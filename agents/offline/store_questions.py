@@ -27,6 +27,10 @@ _VISIT = re.compile(
     rf"|\b(?:nearest|closest) {_PREMISES}\b"
     rf"|\b(?:physical|real|actual|bricks and mortar|high street|local) {_PREMISES}\b"
     r"|\b(?:opening (?:hours|times)|what time do you (?:open|close)|when are you open)\b"
+    # "do u have a shop in london or just online": a shop in a place, or a web shop only
+    rf"|\b(?:do you have|have you got|you got|is there|are there|got) (?:a |any )?{_PREMISES} "
+    r"(?:in|at|near|around)\b"
+    r"|\b(?:just|only|purely) (?:an? )?online(?: shop| store| business)?\b|\bonline[- ]only\b"
 )
 # The terms of a trade or wholesale account: minimum orders, credit, paying on invoice.
 _TRADE_TERMS = re.compile(

@@ -15,6 +15,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 
 from agents.offline.planner import OfflinePlanner
 from agents.offline.product_stock import lasts_horizon
+from agents.offline.routing import new_shopping_request
 from agents.offline.store_policy import StorePolicy
 from agents.offline.vocabulary import CatalogVocabulary
 from tools.analyze.local import LocalAnalyzer
@@ -187,3 +188,23 @@ def test_bought_together_for_a_product_named_before_the_question(text: str) -> N
         "recommend_products",
         {"product_id": "91", "strategy": "bought_together", "limit": 5},
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ok n do u have a shop in manchester or just online",
+        "r u an online only business?",
+        "is there a store in york i could pop into",
+    ],
+)
+def test_a_shop_to_visit_asked_in_chat_speak_is_a_store_question(text: str) -> None:
+    messages, answer = _chat(text)
+    assert _calls(messages) == []
+    assert "matches for" not in answer
+
+
+def test_a_shopping_question_with_a_price_cap_leaves_a_service_flow() -> None:
+    assert new_shopping_request("whats a nice christmas stocking under £3", VOCAB)
+    assert new_shopping_request("what's a good watering can for a balcony", VOCAB)
+    assert not new_shopping_request("what's a good time to ring you", VOCAB)
