@@ -60,6 +60,12 @@ _NOT_AN_ORDER = re.compile(
     r"\b(?:forecast\w*|reorder\w*|predict\w*|under|below|less than|up to|max(?:imum)?|budget|"
     r"over|above|top|best ?sell\w*|old|aged?|between|per (?:day|week|month)|a (?:day|week))\b"
 )
+# The count asked with a wish for other products ("I need 20 of those, what similar ones could
+# I use instead?"): no order to read whole; each request is answered in turn.
+_ALTERNATIVES = re.compile(
+    r"\b(?:similar|alternatives?|something else|anything else|other options)\b"
+    r"|\b(?:use|get|buy|try) instead\b"
+)
 _TOTAL = re.compile(
     r"\btotals?\b|\bcome to\b|\bcosts?\b|\bprices?\b|\bhow much\b|\bsum\b|\baltogether\b"
     r"|\bin all\b|\bbill\b|\bquote\b"
@@ -290,7 +296,9 @@ def _several_lines(d: Dialogue, norm: str) -> list[Line] | None:
 def read_order(d: Dialogue) -> list[Line] | None:
     """The order lines the message asks about, or ``None`` when it places no count."""
     norm = normalize(d.text)
-    if _NOT_AN_ORDER.search(norm) or not _NUMBER.search(with_digits(norm)):
+    if _NOT_AN_ORDER.search(norm) or _ALTERNATIVES.search(norm):
+        return None
+    if not _NUMBER.search(with_digits(norm)):
         return None
     if _TOTAL.search(norm) and (several := _several_lines(d, norm)):
         return several

@@ -19,7 +19,7 @@ from agents.offline.context import LISTINGS
 from agents.offline.cues import STOPWORDS
 from agents.offline.dialogue import Dialogue
 from agents.offline.merchandising import horizon_days
-from agents.offline.references import one_phrase_words
+from agents.offline.references import one_phrase_words, title_holds
 from agents.offline.step import Step, call_then_answer
 from agents.offline.supply import forecast_answer
 from agents.offline.text import normalize, tokens
@@ -182,6 +182,34 @@ def lesser_version_step(d: Dialogue) -> Step | None:
         "max_price": round(product.price - 0.01, 2),
         "sort": "price_asc",
     }
+    return call_then_answer(
+        d.conv,
+        SEARCH,
+        args,
+        lambda record: search_answer([record], [], d.vocab, like=product.title),
+    )
+
+
+# "what similar lanterns could I use instead?" about a lantern in focus: other products of that
+# kind, in stock, in place of it (the shopper's count is answered by the request before).
+_SIMILAR = re.compile(r"\b(?:similar|alternative|other)\b")
+_INSTEAD = re.compile(r"\b(?:instead|in its place|rather)\b")
+
+
+def similar_kind_step(d: Dialogue) -> Step | None:
+    """In-stock products of the kind of the product in focus, when the message names that kind
+    and asks for similar ones to use instead; ``None`` otherwise."""
+    norm = normalize(d.text)
+    if SEARCH not in d.tool_names or not (_SIMILAR.search(norm) and _INSTEAD.search(norm)):
+        return None
+    focus = d.conv.focus()
+    product = d.ctx.known.get(focus.lower()) if focus else None
+    if product is None or not product.category:
+        return None
+    kind, said = product.category, set(tokens(norm))
+    if not all(title_holds(said, word) for word in tokens(normalize(kind))):
+        return None  # "similar mugs instead" about a lantern: a search of its own
+    args = {"query": kind, "category": kind, "in_stock_only": True}
     return call_then_answer(
         d.conv,
         SEARCH,

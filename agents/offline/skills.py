@@ -23,7 +23,7 @@ from agents.offline.recommending import recommendation_step
 from agents.offline.routing import routed_step
 from agents.offline.service.planner import service_step, set_aside_note
 from agents.offline.shopping import shopping_step
-from agents.offline.siblings import lesser_version_step, sibling_step
+from agents.offline.siblings import lesser_version_step, sibling_step, similar_kind_step
 from agents.offline.step import Step, say
 from agents.offline.superlatives import superlative_step
 from agents.offline.supply import supply_step
@@ -97,6 +97,12 @@ SKILLS: tuple[Skill, ...] = (
         product_stock_step,
         "a merchandiser's stock or run-out question about one product is an inventory check, "
         'not the catalog search shopping would make of "how many do we have"',
+    ),
+    Skill(
+        "similar of the kind",
+        similar_kind_step,
+        '"what similar lanterns could I use instead?" about a lantern names the kind wanted: '
+        "recommendations would list whatever is bought alike, of any kind",
     ),
     Skill(
         "recommendations",

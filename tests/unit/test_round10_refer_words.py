@@ -127,3 +127,40 @@ def test_a_cheaper_version_of_it_is_the_kind_below_its_price() -> None:
     assert call["name"] == "search_products"
     assert call["args"]["category"] == "tea cosy"
     assert call["args"]["max_price"] < 7.0
+
+
+def _fake_tool(name: str, args: dict[str, Any]) -> dict[str, Any]:
+    if name == "search_products":
+        rows = [_product(p.id) for p in PRODUCTS if p.category == args.get("category")]
+        return {"total": len(rows), "products": rows}
+    return {**_product(args["product_id"]), "stock_level": 12, "product_id": args["product_id"]}
+
+
+def _run_turn(planner: OfflinePlanner, messages: list[BaseMessage]) -> list[tuple[str, Any]]:
+    """Plan until the planner answers, every call fed from ``_fake_tool``; the calls made."""
+    made: list[tuple[str, Any]] = []
+    for _ in range(6):
+        reply = planner.invoke(messages)
+        messages.append(reply)
+        if not reply.tool_calls:
+            return made
+        for call in reply.tool_calls:
+            made.append((call["name"], call["args"]))
+            out = json.dumps(_fake_tool(call["name"], call["args"]))
+            messages.append(ToolMessage(out, tool_call_id=call["id"]))
+    raise AssertionError("the planner never answered")
+
+
+def test_a_count_with_a_wish_for_similar_ones_lists_the_kind_too() -> None:
+    planner = OfflinePlanner(vocabulary=VOCAB, policy=StorePolicy(""))
+    planner = planner.model_copy(update={"tool_names": TOOLS})
+    messages: list[BaseMessage] = [HumanMessage("is the Tea Cosy Stay Warm in stock?")]
+    assert [c[0] for c in _run_turn(planner, messages)] == ["check_inventory"]
+    messages.append(HumanMessage("I need 30 of those. any similar tea cosies to get instead?"))
+    made = _run_turn(planner, messages)
+    searches = [args for name, args in made if name == "search_products"]
+    assert searches and searches[-1]["category"] == "tea cosy"
+    assert searches[-1]["in_stock_only"] is True
+    answer = str(messages[-1].content)
+    assert "30 ×" in answer  # the count is answered before the similar ones
+    assert "Tea Cosy Keep Warm" in answer.split("30 ×", 1)[1]
