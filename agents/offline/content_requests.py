@@ -92,6 +92,11 @@ _TONES = {
     "straightforward": "practical",
     "no-nonsense": "practical",
     "informative": "practical",
+    # register: "make it more formal", "less formal, more chatty"
+    "formal": "elegant",
+    "informal": "playful",
+    "casual": "playful",
+    "chatty": "playful",
     "plain": "neutral",
     "neutral": "neutral",
     # the same tones asked for in the writer's other languages (accents folded)
@@ -184,7 +189,13 @@ def content_args(text: str, vocab: CatalogVocabulary, focus: str | None) -> dict
     return args
 
 
+# "less formal", "too formal": the other way from the word's own tone
+_LESS_FORMAL = re.compile(r"\b(?:less|not so|not as|too|over(?:ly)?) ?formal\b")
+
+
 def _tone(norm: str) -> str | None:
+    if _LESS_FORMAL.search(norm):
+        return "playful"
     return next((_TONES[w] for w in tokens(norm) if w in _TONES), None)
 
 
@@ -209,11 +220,12 @@ def repeat_args(d: Dialogue) -> dict[str, Any] | None:
             return with_follow_up({**base, "product_id": other}, norm, tone)
     if just_written and _ANOTHER_TAKE.search(norm) and len(norm.split()) <= MAX_TAKE_WORDS:
         return _another_take(d, dict(last.args), norm, tone)
-    if just_written and (tone or content_language(norm)) and len(norm.split()) <= MAX_TAKE_WORDS:
+    keywords = content_keywords(conv.text)
+    short = len(norm.split()) <= MAX_TAKE_WORDS or bool(keywords)
+    if just_written and (tone or content_language(norm)) and short:
         # "now a practical english one, keywords garden party": the same product again, in
         # the tone, language and keywords named
         args = with_follow_up(dict(last.args), norm, tone)
-        keywords = content_keywords(conv.text)
         return {**args, "keywords": keywords} if keywords else args
     if content_language(norm) is None and tone is None:
         return None

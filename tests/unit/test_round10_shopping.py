@@ -36,6 +36,7 @@ TOOLS = frozenset(
         "forecast_demand",
         "analyze_text",
         "recommend_products",
+        "write_product_content",
     }
 )
 STOCK = {"91": 40, "92": 12, "93": 0}
@@ -57,6 +58,9 @@ def _output(name: str, args: dict[str, Any]) -> dict[str, Any]:
         row = {"id": p.id, "title": p.title, "price": p.price, "in_stock": False}
         return {"strategy": args.get("strategy"), "product_id": args.get("product_id"),
                 "products": [row]}  # fmt: skip
+    if name == "write_product_content":
+        return {"product_id": args["product_id"], "tone": args.get("tone", "neutral"),
+                "language": "en", "version": 1, "title": "t", "description": "d"}  # fmt: skip
     if name == "analyze_text":
         return {"sentiment": {"label": "NEGATIVE", "scores": {"negative": 0.6}}}
     p = BY_ID[str(args["product_id"])]
@@ -208,3 +212,24 @@ def test_a_shopping_question_with_a_price_cap_leaves_a_service_flow() -> None:
     assert new_shopping_request("whats a nice christmas stocking under £3", VOCAB)
     assert new_shopping_request("what's a good watering can for a balcony", VOCAB)
     assert not new_shopping_request("what's a good time to ring you", VOCAB)
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "tone", "keywords"),
+    [
+        ("can you make that a bit more formal, and work in the keyword 'gardening'", "elegant",
+         ["gardening"]),
+        ("hmm too formal - more casual please", "playful", None),
+    ],
+)  # fmt: skip
+def test_a_change_of_register_rewrites_the_copy_just_written(
+    follow_up: str, tone: str, keywords: list[str] | None
+) -> None:
+    messages, _ = _chat(
+        "write a practical product description for the copper watering can", follow_up
+    )
+    calls = _calls(messages)
+    assert [name for name, _ in calls] == ["write_product_content"]
+    args = calls[0][1]
+    assert args["product_id"] == "91" and args["tone"] == tone
+    assert args.get("keywords") == keywords
