@@ -25,7 +25,12 @@ from agents.offline.gifts import (
 from agents.offline.intents import decide
 from agents.offline.negation import take_exclusions
 from agents.offline.prices import PriceRange, parse_price
-from agents.offline.references import kind_one_reference, take_references, title_reference
+from agents.offline.references import (
+    catalog_words_reference,
+    kind_one_reference,
+    take_references,
+    title_reference,
+)
 from agents.offline.slots import fill_slots, take_clears
 from agents.offline.text import normalize, phrase_key, plural_forms, tokens
 from agents.offline.understanding import (
@@ -101,6 +106,8 @@ def understand(text: str, vocab: CatalogVocabulary, ctx: NluContext | None = Non
         title_reference(u, words, ctx)
         if not u.references and not u.ambiguous:
             kind_one_reference(u, ctx, vocab)  # "the keep calm one" of the kind listed
+        if not u.references and not u.ambiguous and pointing:
+            catalog_words_reference(u, vocab)  # "lovebird lantern, how many have you got"
     elif not u.explicit_references and u.replacing:
         title_reference(u, words, ctx, strict=True)
     about_one = flags.similar or bool(cues.TOGETHER.search(norm))

@@ -261,3 +261,39 @@ def title_reference(
         u.references.append(Reference("title", product_id=winners[0]))
     elif not strict:
         u.ambiguous = winners
+
+
+MAX_RUN = 4
+# "do you do camping mugs?": whether the shop sells a kind, a search however few titles fit.
+_SELLS_ANY = re.compile(
+    r"\bdo (?:you|u|ya) (?:do|have|sell|stock|carry|make)\b|\b(?:have|got) (?:you )?any\b"
+)
+
+
+def catalog_words_reference(u: Understanding, vocab: CatalogVocabulary) -> bool:
+    """ "lovebird lantern for the top table, how many have you got", "the soldier skittles
+    sound fun, what do they cost?": two to four words in a row that only one catalog title
+    holds name that product; noted, and ``True``, when exactly one product is named so."""
+    if _SELLS_ANY.search(u.text):
+        return False
+    runs: list[list[str]] = [[]]
+    for word in tokens(u.text):
+        if word in cues.STOPWORDS or word.isdigit():
+            runs.append([])
+        else:
+            runs[-1].append(word)
+    found: set[str] = set()
+    for run in runs:
+        for size in range(min(len(run), MAX_RUN), 1, -1):
+            for start in range(len(run) - size + 1):
+                said = run[start : start + size]
+                linked = vocab.loosely_named_product(" ".join(said))
+                if linked is None:
+                    continue
+                title_words = set(tokens(normalize(linked.title)))
+                if all(title_holds(title_words, w) for w in said):
+                    found.add(linked.product_id)
+    if len(found) != 1:
+        return False
+    u.references.append(Reference("title", product_id=found.pop()))
+    return True

@@ -164,3 +164,13 @@ def test_a_count_with_a_wish_for_similar_ones_lists_the_kind_too() -> None:
     answer = str(messages[-1].content)
     assert "30 ×" in answer  # the count is answered before the similar ones
     assert "Tea Cosy Keep Warm" in answer.split("30 ×", 1)[1]
+
+
+def test_words_in_a_row_only_one_title_holds_name_it_before_any_search() -> None:
+    ctx = NluContext(has_search=False, shown=[], known={})
+    u = understand("the scented hedgehogs look sweet, what do they cost?", VOCAB, ctx)
+    assert [r.product_id for r in u.references] == ["82"]
+    u = understand("stay warm cosy for my mum, how many have you got", VOCAB, ctx)
+    assert [r.product_id for r in u.references] == ["72"]
+    u = understand("how much are the scented candles?", VOCAB, ctx)
+    assert not [r for r in u.references if r.kind == "title"]  # two titles hold them
