@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from agents.offline import answers, cues
+from agents.offline.carried_limits import with_earlier_limits
 from agents.offline.context import DETAILS, SEARCH, STOCK, Conversation
 from agents.offline.dialogue import Dialogue
 from agents.offline.nlu import NluContext, Understanding
@@ -74,7 +75,7 @@ def plan_turn(
     if u.intent in simple:
         return TurnPlan("text", text=simple[u.intent]())
     if u.intent == "search":
-        args = _priced_against_focus(u, ctx, search_args(u))
+        args = with_earlier_limits(u, conv, _priced_against_focus(u, ctx, search_args(u)))
         return TurnPlan(
             "search",
             calls=[ToolCallPlan(SEARCH, args)],

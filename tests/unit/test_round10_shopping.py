@@ -233,3 +233,27 @@ def test_a_change_of_register_rewrites_the_copy_just_written(
     args = calls[0][1]
     assert args["product_id"] == "91" and args["tone"] == tone
     assert args.get("keywords") == keywords
+
+
+def _searches(messages: list[BaseMessage]) -> list[dict[str, Any]]:
+    return [args for name, args in _calls(messages) if name == "search_products"]
+
+
+def test_narrowing_to_one_of_the_kinds_asked_keeps_the_price_cap() -> None:
+    messages, _ = _chat("storage jars or watering cans, nothing over £15", "just the jars pls")
+    searches = _searches(messages)
+    assert searches and searches[0].get("max_price") == 15
+    assert "jar" in str(searches[0].get("query", "")) + str(searches[0].get("category", ""))
+
+
+def test_a_kind_not_asked_before_starts_afresh() -> None:
+    messages, _ = _chat("storage jars, nothing over £15", "only watering cans pls")
+    searches = _searches(messages)
+    assert searches and "max_price" not in searches[0]
+
+
+def test_the_cheapest_pack_is_the_last_search_cheapest_first() -> None:
+    messages, _ = _chat("glass storage jar", "and what's the cheapest box you've got?")
+    searches = _searches(messages)
+    assert searches and searches[0]["sort"] == "price_asc"
+    assert "box" not in str(searches[0].get("query", ""))
