@@ -112,6 +112,10 @@ CLOSING_PHRASES = (
     "that is all", "nothing else", "that's it", "thats it", "that is it",
     "thanks for your help", "thank you for your help", "thanks for the help", "appreciate it",
     "much appreciated", "by me", "with me",
+    # the change asked about is all there is ("that's the only change, yes go ahead")
+    "that's the only change", "thats the only change", "that is the only change",
+    "the only change", "that's the only thing", "thats the only thing", "only that change",
+    "no other changes", "nothing more",
     # second thoughts framing the answer ("hmm, on second thought no")
     "on second thought", "on second thoughts", "on reflection", "thinking about it",
     "having thought about it", "now that i think about it",

@@ -306,6 +306,11 @@ ORDER_AGAIN = _re(r"\border(?:\s+(?:number\s+|no\.?\s+)?order)+\b")
 REFERS_BACK = _re(
     r"\b(?:it|its|(?:that|this|the same|said) (?:one|order|purchase|parcel|package))\b"
 )
+# "what's on #W…?", "what was in that order": the order's items (its status shows them).
+ITEMS_QUESTION = _re(
+    r"\bwhat(?:'?s|\s+is|\s+was|\s+were|\s+are)?\s+(?:on|in|inside)\s+"
+    r"(?:(?:my|the|that|this|the other)\s+)?(?:order|one|it)\b"
+)
 # "the speaker from my espresso machine order": words that say which order, not which item.
 ORDER_DESCRIBED = _re(r"\b(?:from|in|of|on) (?:my|the|that|this) ((?:[\w-]+ ){1,3})order\b")
 # "in my order with the lamp and the kettle - the kettle is ...": the items listed say which
@@ -315,7 +320,8 @@ _LISTED = (
     r"[a-z0-9][\w'-]*\b ?){1,3}"
 )
 ORDER_WITH = _re(
-    rf"\b(?:from|in|of|on) (?:my|the|that|this) order (?:with|that has|that had|containing) "
+    rf"\b(?:from|in|of|on) (?:my|the|that|this) (?:pending |delivered |processed )?order "
+    rf"(?:with|that has|that had|containing) "
     rf"({_LISTED}(?:\s*,\s*(?!and\b){_LISTED})*(?:\s*,?\s*(?:and|&)\s*{_LISTED})?)"
 )
 # "I want a refund" asks for a return; "refund the difference to my card" names a method.
@@ -855,6 +861,8 @@ def understand_request(text: str) -> Request:
     request.intent = next((name for name, cue in INTENTS if cue.search(stateless)), None)
     if DONE_QUESTION.search(rest) or ADDRESS_QUESTION.search(rest):
         request.intent = "status"  # the order's status shows where it ships to
+    if ITEMS_QUESTION.search(rest) and request.intent in (None, "paid"):
+        request.intent = "status"  # "and what's on #W…?": the order's items, with its status
     if REFUNDED_QUESTION.search(rest):
         request.intent = "refunded"
     request.asks_possible = bool(possible := ASKS_POSSIBLE.search(rest))
@@ -905,16 +913,17 @@ def understand_request(text: str) -> Request:
         request.intent = "status"  # "what's in my last order?"
     request.refers_back = bool(REFERS_BACK.search(rest))
     described = ORDER_DESCRIBED.search(rest)
-    if described and not (ORDINAL.search(described[0]) or LATEST_ORDER.search(described[0])):
-        request.order_words = [w for w in tokens(normalize(described[1])) if w not in _FILLER]
-        rest = f"{rest[: described.start()]} order {rest[described.end() :]}"
-    elif (listed := ORDER_WITH.search(rest)) and _item_words(
+    listed = ORDER_WITH.search(rest)
+    if listed and _item_words(
         normalize(_without(f"{rest[: listed.start()]} {rest[listed.end() :]}", _CUES))
     ):
         # "on my order with the dumbbells, change the water bottle to ...": only when the
         # message names an item after the list (else the listed items are the ones meant)
         request.order_words = [w for w in tokens(normalize(listed[1])) if w not in _FILLER]
         rest = f"{rest[: listed.start()]} order {rest[listed.end() :]}"
+    elif described and not (ORDINAL.search(described[0]) or LATEST_ORDER.search(described[0])):
+        request.order_words = [w for w in tokens(normalize(described[1])) if w not in _FILLER]
+        rest = f"{rest[: described.start()]} order {rest[described.end() :]}"
     request.all_items = bool(ALL_ITEMS.search(rest))
     request.also = bool(ALSO.search(rest))
     said = set(tokens(normalize(text)))
@@ -936,7 +945,8 @@ def understand_request(text: str) -> Request:
     # "no wait, keep it" decides; "hold on, not yet" pauses
     paused = bool(WAIT.search(text)) and not keeps
     asked = request.address or request.intent or request.asks_refund
-    request.wait = paused and not (given or asked)
+    # ("wait, only the keyboard" narrows what was proposed: no pause)
+    request.wait = paused and not (given or asked or request.only_some)
     if (NO_START.search(text) or keeps) and not request.details:
         request.no = True
         request.intent = None  # "no, cancel that" stops a request, it does not start one

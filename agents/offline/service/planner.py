@@ -177,6 +177,18 @@ def _describes_other_variant(named: Sequence[Record], group: Sequence[str]) -> b
     return not said & names and all(said & values for values in options)
 
 
+# "the one with the laptop", "the order that had the jigsaw": an order named by its items.
+ONE_WITH = re.compile(
+    r"\b(?:one|order|purchase)s? (?:with|that (?:has|had)|containing|holding)\b", re.IGNORECASE
+)
+
+
+def _named_by_items(order: Record, request: Request) -> bool:
+    """Whether the request names an item of the order by its product's name."""
+    said = set(folded(" ".join([*request.words, *request.order_words])))
+    return any(said & set(folded(str(i.get("name", "")))) for i in order.get("items", []))
+
+
 def _own_options(item: Record) -> set[str]:
     """The words of the option values the item has now."""
     return {w for v in item.get("options", {}).values() for w in folded(str(v))}
@@ -608,6 +620,12 @@ class ServicePlanner:
         pointing = self.frame.about_order
         words = [w for r in pointing for w in (*r.words, *r.order_words)]
         named = _most_named(records, words)
+        latest = self.request
+        if len(pointing) > 1 and latest is pointing[-1] and ONE_WITH.search(latest.text):
+            # "and the one with the laptop and the jigsaw?": another order, named afresh
+            afresh = _most_named(records, [*latest.words, *latest.order_words])
+            if len(afresh) == 1 and _named_by_items(afresh[0], latest):
+                named = afresh
         fits = [r for r in records if r.get("status") in STATUSES.get(intent, (r.get("status"),))]
         if OTHER_ORDER.search(pointing[0].text):
             # "the other one": any but the order the conversation was about before

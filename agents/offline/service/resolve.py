@@ -115,6 +115,16 @@ def _asked_words(words: Sequence[str]) -> list[str]:
     return [s for w in kept for s in ((w, _SIZE_LETTERS[w]) if w in _SIZE_LETTERS else (w,))]
 
 
+def _flag_said(name: str, asked: Sequence[str]) -> str | None:
+    """Yes ("yes") when the words name an option of yes or no ("waterproof"), "no" when after
+    "not" or "non" ("not waterproof"), ``None`` when they do not name it."""
+    own = folded(name)
+    for i in range(len(asked) - len(own) + 1):
+        if list(asked[i : i + len(own)]) == own:
+            return "no" if i and asked[i - 1] in ("not", "non", "no") else "yes"
+    return None
+
+
 def requested_options(product: Record, item: Record, words: Sequence[str]) -> dict[str, str]:
     """The option values the words ask for that differ from the item's own; of two values of
     one option, the longer, then the one said last."""
@@ -132,6 +142,11 @@ def requested_options(product: Record, item: Record, words: Sequence[str]) -> di
         if set(folded(name)) & kept:
             continue
         named = [v for v in choices if set(folded(v)) <= said and v != current.get(name)]
+        if not named and choices == {"yes", "no"} and (flag := _flag_said(name, asked)):
+            # "the leather waterproof ones": an option of yes or no asked for by its name
+            if flag != current.get(name):
+                wanted[name] = flag
+            continue
         if named:
             wanted[name] = max(
                 named, key=lambda v: (len(folded(v)), max(last[w] for w in folded(v)), v)

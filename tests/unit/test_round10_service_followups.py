@@ -1,0 +1,81 @@
+"""Planner round 10 (service helper): an option of yes or no asked for by its name ("the
+waterproof version"), a yes that says the change asked about is the only one, a proposed return
+narrowed by "hold on, only the ...", and questions about another order ("what's in #W…?", "and
+the one with the ...?"). Wordings made up for the test; the flows run over the real tau-retail
+store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agents.offline.service.nlu import understand_request
+from graphs.confirm import read_answer
+from tests.orders_helpers import copy_tau_store
+from tests.unit.test_offline_service import Chat, write
+from tools.catalog.sqlite import SqliteStore
+
+
+@pytest.fixture
+def store(tau_retail_dir: Path, tmp_path: Path) -> Iterator[SqliteStore]:
+    opened = copy_tau_store(tau_retail_dir, tmp_path / "store.sqlite")
+    yield opened
+    opened.close()
+
+
+async def test_an_option_of_yes_or_no_asked_for_by_its_name(store: SqliteStore) -> None:
+    # Order #W8665881 (pending) holds an Action Camera, 4K, black, not waterproof.
+    chat = Chat(store)
+    asked = await chat.say(
+        "fatima.johnson2300@example.com - in my pending order with the espresso machine could"
+        " you switch the action camera to the waterproof version, everything else the same?"
+        " any difference on paypal"
+    )
+    assert write(asked)["args"] == {
+        "order_id": "#W8665881",
+        "item_ids": ["8725040869"],
+        "new_item_ids": ["6700049080"],
+        "payment_method_id": "paypal_5364164",
+    }
+    done = await chat.say("yep that's the only change, go ahead")
+    made = write(done)
+    assert made["name"] == "modify_pending_order_items"
+    assert not str(made["output"]).startswith("Error")
+
+
+@pytest.mark.parametrize(
+    ("text", "reading"),
+    [("that's the only change - yes please go ahead", "yes"),
+     ("ok, no other changes, do it", "yes"),
+     ("the only change? what else is in that order", "request")],
+)  # fmt: skip
+def test_saying_the_change_is_the_only_one(text: str, reading: str) -> None:
+    assert read_answer(text) == reading
+
+
+async def test_a_proposed_return_narrowed_to_one_item(store: SqliteStore) -> None:
+    # Order #W1764038 (delivered): a digital camera, a wristwatch and a tea kettle.
+    chat = Chat(store)
+    both = await chat.say(
+        "omar.lopez1868@example.com. please return the wristwatch and the tea kettle from"
+        " #W1764038, money back to my paypal"
+    )
+    assert write(both)["args"]["item_ids"] == ["2226219750", "4238115171"]
+    one = await chat.say("hold on, just the kettle")
+    *_, proposed = [c for c in one.tool_calls if c["name"] == "return_delivered_order_items"]
+    assert proposed["args"]["item_ids"] == ["4238115171"]
+    assert "Shall I go ahead?" in one.answer
+
+
+@pytest.mark.parametrize(
+    "text", ["ok and what's in #W1234567?", "what was inside the other order", "what is on it"]
+)
+def test_what_an_order_holds_is_its_status(text: str) -> None:
+    assert understand_request(text).intent == "status"
+
+
+def test_a_pause_alone_still_waits() -> None:
+    assert understand_request("hmm hold on a sec").wait
+    assert not understand_request("wait, only the lamp").wait
