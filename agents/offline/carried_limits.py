@@ -4,11 +4,13 @@
 pls": the kind was one of the words of the last search, so the shopper narrows it and the price
 cap (and an in-stock filter) still hold. "what's the cheapest pack you have?" after pencils
 were listed names only a way of selling them ("pack", "set", "box"): the last search again,
-cheapest first, never every pack in the shop.
+cheapest first, never every pack in the shop. "something she'd use at school maybe" after a
+gift budget was said is another idea within that budget.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from agents.offline.context import Conversation
@@ -36,6 +38,12 @@ _UNITS = frozenset(
     ]
 )
 MAX_NARROWING_WORDS = 8
+# Another idea for the same shopper: "something she'd use at school maybe", "or anything for
+# the garden?" (a price said with it is read as said).
+_IDEA = re.compile(
+    r"^(?:(?:ok|okay|hmm+|or|oh|maybe|perhaps|what about|how about|ooh)[,.!]?\s+)*"
+    r"(?:something|anything)\b(?! (?:else|cheaper|pricier|different)\b)"
+)
 
 
 def _stem(word: str) -> str:
@@ -58,6 +66,9 @@ def with_earlier_limits(
     if said and u.sort and not u.category and all(w in _UNITS for w in said):
         # "the cheapest pack you have?": the last search, in the order asked
         return {**{k: v for k, v in base.items() if k != "offset"}, "sort": u.sort}
+    if _IDEA.search(normalize(u.text)):
+        # "something she'd use at school maybe" after a budget was said: still that budget
+        return {**args, **{k: base[k] for k in KEPT if k in base and k not in args}}
     if not u.narrowing:
         return args
     before = _words(f"{base.get('query', '')} {base.get('category', '')}")

@@ -257,3 +257,11 @@ def test_the_cheapest_pack_is_the_last_search_cheapest_first() -> None:
     searches = _searches(messages)
     assert searches and searches[0]["sort"] == "price_asc"
     assert "box" not in str(searches[0].get("query", ""))
+
+
+def test_another_idea_for_the_same_gift_keeps_the_budget() -> None:
+    messages, _ = _chat(
+        "present for my uncle, he gardens, budget £12", "hmm or something for the kitchen maybe"
+    )
+    searches = _searches(messages)
+    assert searches and searches[0].get("max_price") == 12
