@@ -264,6 +264,10 @@ def title_reference(
 
 
 MAX_RUN = 4
+# The price or stock of the one product named is asked.
+_PRICE_OR_STOCK = re.compile(
+    r"\bhow (?:much|many)\b|\bcosts?\b|\bprices?\b|\bpriced\b|\bstock\b|\bleft\b"
+)
 # "do you do camping mugs?": whether the shop sells a kind, a search however few titles fit.
 _SELLS_ANY = re.compile(
     r"\bdo (?:you|u|ya) (?:do|have|sell|stock|carry|make)\b|\b(?:have|got) (?:you )?any\b"
@@ -274,8 +278,8 @@ def catalog_words_reference(u: Understanding, vocab: CatalogVocabulary) -> bool:
     """ "lovebird lantern for the top table, how many have you got", "the soldier skittles
     sound fun, what do they cost?": two to four words in a row that only one catalog title
     holds name that product; noted, and ``True``, when exactly one product is named so."""
-    if _SELLS_ANY.search(u.text):
-        return False
+    if _SELLS_ANY.search(u.text) or not _PRICE_OR_STOCK.search(u.text):
+        return False  # "I'll take neither, show me the red diner style": a search
     runs: list[list[str]] = [[]]
     for word in tokens(u.text):
         if word in cues.STOPWORDS or word.isdigit():

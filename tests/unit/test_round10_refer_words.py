@@ -174,3 +174,5 @@ def test_words_in_a_row_only_one_title_holds_name_it_before_any_search() -> None
     assert [r.product_id for r in u.references] == ["72"]
     u = understand("how much are the scented candles?", VOCAB, ctx)
     assert not [r for r in u.references if r.kind == "title"]  # two titles hold them
+    u = understand("neither of those, show me the stay warm cosy", VOCAB, ctx)
+    assert not [r for r in u.references if r.kind == "title"]  # neither price nor stock
