@@ -116,6 +116,7 @@ _WILL_LAST = re.compile(
     r"(?:the|our|its|current) stock|what (?:we have|we've got|is left|'s left|we've left))\s+"
     r"(?:\w+\s+){0,2}?last\b(?!\s+(?:one|item|product|order|time)\b)"
 )
+_HOW_LONG = re.compile(r"\bhow (?:long|many (?:days|weeks))\b")
 _MONTHS = {m.lower(): n for n, m in enumerate(calendar.month_name) if m}
 _UNTIL_MONTH = re.compile(
     r"\b(?:through|thru|till|until|til|to the end of|end of|into|for|over|in)\s+"
@@ -149,8 +150,8 @@ def stock_lasts_step(d: Dialogue) -> Step | None:
     """ "will it last the week?" about the product in play (named, else in focus): its demand
     forecast over that period (the result also gives its stock), answered as cover or shortfall."""
     norm = normalize(d.text)
-    if FORECAST not in d.tool_names or not _WILL_LAST.search(norm):
-        return None
+    if FORECAST not in d.tool_names or not _WILL_LAST.search(norm) or _HOW_LONG.search(norm):
+        return None  # "how long will it last?": the stock check says its days of cover
     product_id = named_product_id(norm, d.vocab) or d.conv.focus()
     if not product_id:
         return None

@@ -265,3 +265,8 @@ def test_another_idea_for_the_same_gift_keeps_the_budget() -> None:
     )
     searches = _searches(messages)
     assert searches and searches[0].get("max_price") == 12
+
+
+def test_how_long_stock_lasts_stays_a_stock_check() -> None:
+    messages, _ = _chat("how long will our copper watering can stock last?")
+    assert [name for name, _ in _calls(messages)] == ["check_inventory"]
