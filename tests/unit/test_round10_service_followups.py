@@ -79,3 +79,25 @@ def test_what_an_order_holds_is_its_status(text: str) -> None:
 def test_a_pause_alone_still_waits() -> None:
     assert understand_request("hmm hold on a sec").wait
     assert not understand_request("wait, only the lamp").wait
+
+
+async def test_another_order_named_by_its_items_then_a_change_declined_with_a_question(
+    store: SqliteStore,
+) -> None:
+    # Three pending orders: #W8770097 (office chair), #W5183325 (bulb, keyboard) and #W3913498
+    # (smart watch, camera, skateboard: 3,413.87 in all).
+    chat = Chat(store)
+    await chat.say("ivan.santos3158@example.com - what's the status of the office chair order?")
+    moved = await chat.say(
+        "and the order with the skateboard? please send it to 55 Pine Road, Austin, TX 78701"
+    )
+    assert write(moved)["args"]["order_id"] == "#W3913498"
+    asked = await chat.say("hmm no, leave it. what did the skateboard order cost in total?")
+    assert all(not str(c["output"] or "").startswith("Done") for c in asked.tool_calls)
+    assert "3,413.87" in asked.answer or "3413.87" in asked.answer
+
+
+def test_a_question_after_a_refusal_keeps_its_request() -> None:
+    request = understand_request("no, leave it. what was the total of the lamp order?")
+    assert request.intent == "paid" and not request.no
+    assert understand_request("no, leave it").no

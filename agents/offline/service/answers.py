@@ -483,7 +483,10 @@ def ask_variant(
         )
     elif missing:
         asked = ", ".join(f"{k} {v}" for k, v in missing.items())
-        head = f"There is no {name} with {asked} that can be ordered right now. "
+        head = (
+            f"There is no {name} with {asked} that can be ordered: that option is not "
+            "available right now. "
+        )
     elif unavailable:
         head = f"That {item.get('name')} option is not available right now. "
     else:

@@ -94,7 +94,10 @@ INTENTS: tuple[tuple[ServiceIntent, re.Pattern[str]], ...] = (
             r"(?! (?:cost|be)\b(?! me))|how much (?:it|that|they) cost me|"
             r"(?:what|how much) (?:was|is|were) (?:the|my|its|that|this) (?:\w+ )?(?:order'?s? )?"
             r"(?:total|cost|amount|charge)|(?:order|purchase)'?s? total|(?:charged|cost) me|"
-            r"how much (?:was|were|did) (?:i|we) (?:get )?charged)\b"
+            r"how much (?:was|were|did) (?:i|we) (?:get )?charged|"
+            # "what did the skateboard order cost in total?": what a past order came to
+            # (a lookahead: the order's words are left to name it)
+            r"what did (?=(?:the|my|that|this|our) (?:[\w-]+ ){0,3}(?:order|purchase) cost\b))"
         ),
     ),
     (
@@ -306,6 +309,11 @@ ORDER_AGAIN = _re(r"\border(?:\s+(?:number\s+|no\.?\s+)?order)+\b")
 REFERS_BACK = _re(
     r"\b(?:it|its|(?:that|this|the same|said) (?:one|order|purchase|parcel|package))\b"
 )
+# Requests that only ask about the customer's records.
+QUESTION_INTENTS = frozenset({"status", "paid", "refunded", "balance", "profile", "methods"})
+# A question in a sentence of its own after a refusal ("no, leave it. what did it cost?").
+QUESTION_AFTER = _re(r"[.!,;-]\s+(?:and |but |so |then )?(?:what|how|when|where|which|is|did|"
+                     r"does|do|can|could|has|have)\b[^.!]*\?")  # fmt: skip
 # "what's on #W…?", "what was in that order": the order's items (its status shows them).
 ITEMS_QUESTION = _re(
     r"\bwhat(?:'?s|\s+is|\s+was|\s+were|\s+are)?\s+(?:on|in|inside)\s+"
@@ -947,7 +955,13 @@ def understand_request(text: str) -> Request:
     asked = request.address or request.intent or request.asks_refund
     # ("wait, only the keyboard" narrows what was proposed: no pause)
     request.wait = paused and not (given or asked or request.only_some)
-    if (NO_START.search(text) or keeps) and not request.details:
+    if (
+        (NO_START.search(text) or keeps)
+        and request.intent in QUESTION_INTENTS
+        and QUESTION_AFTER.search(text)
+    ):
+        pass  # "no wait, leave it. what was the total of the tablet order?": the question
+    elif (NO_START.search(text) or keeps) and not request.details:
         request.no = True
         request.intent = None  # "no, cancel that" stops a request, it does not start one
     elif called_off and request.intent is None and not request.address:

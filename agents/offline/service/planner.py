@@ -25,6 +25,7 @@ from agents.offline.service.nlu import (
     KEEP,
     NO_START,
     ORDER_ID,
+    QUESTION_INTENTS,
     REFUND,
     PaymentRef,
     Request,
@@ -183,6 +184,10 @@ ONE_WITH = re.compile(
 )
 
 
+# "in total", "altogether": what the whole order came to.
+WHOLE_TOTAL = re.compile(r"\b(?:total|altogether|all together|in all)\b", re.IGNORECASE)
+
+
 def _named_by_items(order: Record, request: Request) -> bool:
     """Whether the request names an item of the order by its product's name."""
     said = set(folded(" ".join([*request.words, *request.order_words])))
@@ -267,6 +272,8 @@ def _turns_down(
     if request.order_ids or request.payment or request.address or request.reason:
         return False
     if request.intent is not None and request.intent != intent:
+        return False
+    if request.intent in QUESTION_INTENTS:  # "no, leave it. what did the tablet cost?"
         return False
     if INSTEAD.search(text):  # "no - cancel the other one instead"
         return False
@@ -435,7 +442,10 @@ class ServicePlanner:
 
     def step(self) -> Step:
         written = [c for c in self.conv.current.calls if c.name in WRITE_TOOLS and c.content]
-        if written:
+        # "no wait, leave it. what was the total of ...?": the change declined, the question
+        # answered (the policy has said nothing was changed)
+        asks = written and written[-1].declined and self.request.intent in QUESTION_INTENTS
+        if written and not asks:
             return _text(self._after_write(written[-1]))
         if _turns_down(self.conv, len(self.conv.turns) - 1, self.request, self.frame.intent):
             return _text(answers.declined())
@@ -554,7 +564,15 @@ class ServicePlanner:
         order_id = said[-1] if said else None
         if order_id and (self.request.order_ids or str(order_id[-1]) not in refused):
             return str(order_id[-1])
-        if self.request.refers_back and (discussed := self._discussed_order()) is not None:
+        # ("and the order with the tablet? send it to ...": that order, not the one before)
+        named_afresh = ONE_WITH.search(self.request.text) and (
+            self.request.words or self.request.order_words
+        )
+        if (
+            self.request.refers_back
+            and not named_afresh
+            and (discussed := self._discussed_order()) is not None
+        ):
             return discussed
         orders: list[str] = list(user.get("orders", []))
         if (listed := self.frame.ordinal_in_listing()) is not None:
@@ -686,7 +704,9 @@ class ServicePlanner:
             items = self._named_items(order) or order.get("items", [])
             return _text(answers.damaged(order, items))
         if intent == "paid":
-            return _text(answers.paid(order, self._named_items(order), user))
+            # "what did the skateboard order cost in total?": the order's total, not the item's
+            items = [] if WHOLE_TOTAL.search(self.request.text) else self._named_items(order)
+            return _text(answers.paid(order, items, user))
         if intent == "refunded":
             return _text(answers.refunded(order, user))
         if order.get("status") not in STATUSES[intent]:
