@@ -188,8 +188,9 @@ def _request(
             return RECOMMEND, targets.reply
         strategy = "bought_together" if together else "similar"
         product_id = anchor if targets.reply and anchor else targets.ids[0]
-        # with words ruled out, more are asked for so that enough are left once they go
-        limit = LISTED * 2 if u.excluded else LISTED
+        # with words ruled out (or those shown before), more are asked for so that enough
+        # are left once they go
+        limit = LISTED * 3 if unseen_only(text) else LISTED * 2 if u.excluded else LISTED
         return RECOMMEND, {"product_id": product_id, "strategy": strategy, "limit": limit}
     if _FROM_HISTORY.search(text) and (_FOR_ME.search(text) or not u.has_product_words):
         return RECOMMEND, {"strategy": "personalized", "limit": LISTED}  # "what I usually buy"
@@ -235,18 +236,40 @@ def _heading(out: Mapping[str, Any], ctx: NluContext, vocab: CatalogVocabulary |
     return "Selling well lately:"
 
 
+# "ones I haven't seen yet", "any new ones?": leave out every product shown before.
+_UNSEEN = re.compile(
+    r"\b(?:haven'?t|have not|not|never|didn'?t|did not) (?:yet |already |even )?(?:seen|shown|"
+    r"had|looked at)\b|\bnot (?:seen|shown) (?:yet|before|already)\b|\b(?:new|fresh) ones\b"
+)
+
+
+def unseen_only(norm: str) -> bool:
+    return bool(_UNSEEN.search(norm))
+
+
+def _shown_before(conv: Conversation) -> frozenset[str]:
+    """The lower-case ids of the products listed in earlier turns (not this one's results)."""
+    return frozenset(
+        str(p.get("id", "")).lower() for turn in conv.turns for r in turn for p in r.products
+    )
+
+
 def listing_answer(
     record: ToolRecord,
     ctx: NluContext,
     vocab: CatalogVocabulary | None = None,
     excluded: list[str] | None = None,
+    seen: frozenset[str] = frozenset(),
 ) -> str:
     """The recommended products with their reasons, or why there are none; products whose
-    titles hold a word the shopper ruled out ("but not pink") are left out."""
+    titles hold a word the shopper ruled out ("but not pink") are left out, and so are the
+    ``seen`` ones (lower-case ids) when only new ones were asked for."""
     if record.output is None:
         return f"I couldn't get recommendations: {record.error or 'the tool failed'}"
     out = record.output
     products = [p for p in out.get("products") or [] if isinstance(p, dict)]
+    if seen:
+        products = [p for p in products if str(p.get("id", "")).lower() not in seen][:LISTED]
     if excluded:
         products = [p for p in products if not _ruled_out(p, excluded)][:LISTED]
     if not products:
@@ -289,6 +312,7 @@ def recommendation_step(d: Dialogue) -> Step | None:
     if name == EXPLAIN:
         return call_then_answer(d.conv, name, args, explanation_answer)
     excluded = list(d.understanding.excluded)
+    seen = _shown_before(d.conv) if unseen_only(normalize(d.text)) else frozenset()
     return call_then_answer(
-        d.conv, name, args, lambda record: listing_answer(record, d.ctx, d.vocab, excluded)
+        d.conv, name, args, lambda record: listing_answer(record, d.ctx, d.vocab, excluded, seen)
     )

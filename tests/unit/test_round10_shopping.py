@@ -54,10 +54,10 @@ def _output(name: str, args: dict[str, Any]) -> dict[str, Any]:
         ]  # fmt: skip
         return {"total": len(rows), "products": rows}
     if name == "recommend_products":
-        p = BY_ID["93"]
-        row = {"id": p.id, "title": p.title, "price": p.price, "in_stock": False}
+        ids = ["93", "92"] if int(args.get("limit", 5)) > 5 else ["93"]  # the best first
+        rows = [{"id": i, "title": BY_ID[i].title, "price": BY_ID[i].price} for i in ids]
         return {"strategy": args.get("strategy"), "product_id": args.get("product_id"),
-                "products": [row]}  # fmt: skip
+                "products": rows}  # fmt: skip
     if name == "write_product_content":
         return {"product_id": args["product_id"], "tone": args.get("tone", "neutral"),
                 "language": "en", "version": 1, "title": "t", "description": "d"}  # fmt: skip
@@ -270,3 +270,11 @@ def test_another_idea_for_the_same_gift_keeps_the_budget() -> None:
 def test_how_long_stock_lasts_stays_a_stock_check() -> None:
     messages, _ = _chat("how long will our copper watering can stock last?")
     assert [name for name, _ in _calls(messages)] == ["check_inventory"]
+
+
+def test_more_like_it_but_only_ones_not_seen_leaves_out_what_was_listed() -> None:
+    messages, answer = _chat(
+        "anything similar to the copper watering can?", "other similar ones i haven't looked at?"
+    )
+    assert [name for name, _ in _calls(messages)] == ["recommend_products"]
+    assert "Felt Christmas Stocking Green (92)" in answer and "(93)" not in answer
