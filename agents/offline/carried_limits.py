@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from agents.offline.context import Conversation
+from agents.offline.context import DETAILS, STOCK, Conversation
 from agents.offline.text import normalize, tokens
 from agents.offline.understanding import Understanding
 
@@ -46,6 +46,18 @@ _IDEA = re.compile(
 )
 
 
+# A question left unfinished after an out-of-stock answer: "… that are?", "… which r".
+_TRAILS_OFF = re.compile(r"\b(?:that|which|which ones|ones that) (?:are|r|is|are in)\W*$")
+
+
+def _out_of_stock_last(conv: Conversation) -> bool:
+    """The last turn looked up a product that is out of stock."""
+    if not conv.turns:
+        return False
+    looked_up = [r.output for r in conv.turns[-1] if r.name in (STOCK, DETAILS) and r.output]
+    return any(out.get("in_stock") is False for out in looked_up)
+
+
 def _stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") else word
 
@@ -59,6 +71,9 @@ def with_earlier_limits(
 ) -> dict[str, Any]:
     """``args`` of a fresh search, with the last search's limits kept (or the last search
     itself, sorted) when the message narrows it as above; else ``args`` unchanged."""
+    if _TRAILS_OFF.search(normalize(u.text)) and _out_of_stock_last(conv):
+        # "damn. any others under a fiver that are" right after "it's out of stock"
+        args = {**args, "in_stock_only": True}
     base = conv.refine_base()
     if base is None or u.price is not None or len(u.text.split()) > MAX_NARROWING_WORDS:
         return args

@@ -278,3 +278,11 @@ def test_more_like_it_but_only_ones_not_seen_leaves_out_what_was_listed() -> Non
     )
     assert [name for name, _ in _calls(messages)] == ["recommend_products"]
     assert "Felt Christmas Stocking Green (92)" in answer and "(93)" not in answer
+
+
+def test_an_unfinished_that_are_after_an_out_of_stock_answer_asks_for_stock() -> None:
+    messages, _ = _chat(
+        "is the glass storage jar large in stock", "shame. got other jars under £10 which are?"
+    )
+    searches = _searches(messages)
+    assert searches and searches[0].get("in_stock_only") is True
