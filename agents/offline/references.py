@@ -77,7 +77,29 @@ def take_references(
             u.references.append(Reference("pronoun", plural=True))
             continue
         kept.append(word)
+    _chosen_reference(u, text, ctx)
     return " ".join(kept)
+
+
+# "ok I'll go silver", "we'll take the gold flock one": a choice among the products shown.
+_CHOSEN = re.compile(
+    r"\b(?:i'll|i will|ill|we'll|we will|let's) (?:go|take|have|pick) (?:with |for )?(?:the )?"
+    r"((?:[a-z0-9'-]+ ){0,2}?[a-z0-9'-]+)(?: ones?)?\s*(?:[.,;!?]|$)"
+)
+
+
+def _chosen_reference(u: Understanding, text: str, ctx: NluContext) -> None:
+    """The one shown product whose title holds every word of a choice said ("I'll go silver"
+    of a gold and a silver candle); "it" after it is that product."""
+    found = _CHOSEN.search(text)
+    if found is None or not ctx.shown:
+        return
+    said = [w for w in tokens(found.group(1)) if w not in cues.STOPWORDS]
+    if not said:
+        return
+    whole = [pid for score, pid in _title_scores(said, ctx.shown) if score == 1.0]
+    if len(whole) == 1:
+        u.references.append(Reference("title", product_id=whole[0]))
 
 
 def product_id_in(word: str, vocab: CatalogVocabulary, ctx: NluContext) -> str | None:

@@ -176,3 +176,12 @@ def test_words_in_a_row_only_one_title_holds_name_it_before_any_search() -> None
     assert not [r for r in u.references if r.kind == "title"]  # two titles hold them
     u = understand("neither of those, show me the stay warm cosy", VOCAB, ctx)
     assert not [r for r in u.references if r.kind == "title"]  # neither price nor stock
+
+
+def test_a_choice_said_among_those_shown_is_what_it_means_next() -> None:
+    shown = _shown("71", "72")
+    ctx = NluContext(has_search=True, category="tea cosy", shown=shown, known={}, focus="71")
+    u = understand("right, we'll take the stay one. is it in stock?", VOCAB, ctx)
+    assert [r.product_id for r in u.references] == ["72"]
+    u = understand("I'll have the warm one. is it in stock?", VOCAB, ctx)
+    assert not [r for r in u.references if r.kind == "title"]  # both titles hold "warm"
