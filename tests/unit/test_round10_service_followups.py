@@ -14,8 +14,9 @@ import pytest
 from agents.offline.service.nlu import understand_request
 from graphs.confirm import read_answer
 from tests.orders_helpers import copy_tau_store
-from tests.unit.test_offline_service import Chat, write
+from tests.unit.test_offline_service import Chat, names, write
 from tools.catalog.sqlite import SqliteStore
+from tools.orders.tools import WRITE_TOOLS
 
 
 @pytest.fixture
@@ -101,3 +102,16 @@ def test_a_question_after_a_refusal_keeps_its_request() -> None:
     request = understand_request("no, leave it. what was the total of the lamp order?")
     assert request.intent == "paid" and not request.no
     assert understand_request("no, leave it").no
+
+
+async def test_asking_which_options_come_in_a_colour_lists_them(store: SqliteStore) -> None:
+    # The bookshelf of #W9710999 (wood, brown, 5 ft) comes in white in four available ways.
+    chat = Chat(store)
+    await chat.say(
+        "liam.lee9297@example.com - the bookshelf from my order with the jigsaw puzzle, I'd like"
+        " to swap it for a green one"
+    )
+    listed = await chat.say("hmm, what heights and materials do you have in white then?")
+    assert not set(names(listed)) & WRITE_TOOLS
+    assert "4 ft" in listed.answer and "6 ft" in listed.answer
+    assert "color brown" not in listed.answer and "pay" not in listed.answer

@@ -398,6 +398,10 @@ def ask_payment(user: Record, candidates: Sequence[str], why: str) -> str:
 DIFFERENCE_ASKED = "pay or receive the price difference"
 
 
+# How a list of the options an item can become starts (the planner reads it back).
+VARIANTS_LISTED = "These can be ordered:"
+
+
 def ask_difference_payment(
     order: Record,
     swaps: Sequence[tuple[Record, Record]],
@@ -498,7 +502,7 @@ def ask_variant(
         f"{money(variant.get('price', 0))}"
         for variant in alternatives[:8]
     ]
-    return head + "These can be ordered:\n" + "\n".join(lines)
+    return head + VARIANTS_LISTED + "\n" + "\n".join(lines)
 
 
 def ask_address() -> str:

@@ -184,6 +184,12 @@ ONE_WITH = re.compile(
 )
 
 
+# "which sizes do you have", "what colours are there": the options of the item in focus.
+OPTIONS_ASKED = re.compile(
+    r"\b(?:what|which)\s+(?:other\s+)?(?:sizes?|colou?rs?|options?|versions?|variants?|"
+    r"heights?|lengths?|materials?|styles?|designs?|capacit(?:y|ies)|types?)\b",
+    re.IGNORECASE,
+)
 # "in total", "altogether": what the whole order came to.
 WHOLE_TOTAL = re.compile(r"\b(?:total|altogether|all together|in all)\b", re.IGNORECASE)
 
@@ -367,6 +373,10 @@ def _service_turns(
         shopping = SHOPPING.search(turn.text) or (
             previous and not request.has_cue and shops(turn.text)
         )
+        # "what sizes do you have in black then?" right after the options of an item to swap
+        # were listed: those options, not a search
+        if previous and answers.VARIANTS_LISTED in answered and OPTIONS_ASKED.search(turn.text):
+            shopping = None
         replying = previous and not shopping
         # A reply to a proposed change stays with it: never dropped in silence; nor is a
         # refusal of a change set aside by a question of another kind.
@@ -933,6 +943,15 @@ class ServicePlanner:
                 choice = choose_variant(product, item, [w for r in about for w in r.words])
             earlier = [w for r in about[:-1] for w in r.words]
             choice = narrowed(choice, product, item, earlier)
+            if OPTIONS_ASKED.search(self.request.text) and choice.wanted:
+                # "what sizes do you have in black?": the options with what was asked, listed
+                fitting = [
+                    v
+                    for v in product.get("variants", {}).values()
+                    if v.get("available")
+                    and all(v.get("options", {}).get(k) == x for k, x in choice.wanted.items())
+                ]
+                return _text(answers.ask_variant(item, fitting, False, {}, ""))
             if choice.new_item_id is None:
                 alternatives, unavailable = choice.alternatives, choice.unavailable
                 other = "" if choice.wanted else self._other_kind(item, product)
