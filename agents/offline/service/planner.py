@@ -370,13 +370,13 @@ def _service_turns(
     for index, (turn, request) in enumerate(zip(conv.turns, requests, strict=True)):
         previous = flags[-1] if flags else False
         answered = conv.turns[index - 1].answer.rstrip() if index else ""
-        shopping = SHOPPING.search(turn.text) or (
+        shopping = bool(SHOPPING.search(turn.text)) or (
             previous and not request.has_cue and shops(turn.text)
         )
         # "what sizes do you have in black then?" right after the options of an item to swap
         # were listed: those options, not a search
         if previous and answers.VARIANTS_LISTED in answered and OPTIONS_ASKED.search(turn.text):
-            shopping = None
+            shopping = False
         replying = previous and not shopping
         # A reply to a proposed change stays with it: never dropped in silence; nor is a
         # refusal of a change set aside by a question of another kind.
