@@ -115,3 +115,12 @@ async def test_asking_which_options_come_in_a_colour_lists_them(store: SqliteSto
     assert not set(names(listed)) & WRITE_TOOLS
     assert "4 ft" in listed.answer and "6 ft" in listed.answer
     assert "color brown" not in listed.answer and "pay" not in listed.answer
+
+
+def test_a_statement_about_delivery_with_an_item_and_a_refund_is_a_return() -> None:
+    request = understand_request(
+        "ah it never arrived then. ok, only the lamp, refund it to my paypal"
+    )
+    assert request.intent == "return" and request.only_some and request.payment
+    # asked as a question it is still about the order's status
+    assert understand_request("has my lamp arrived yet?").intent == "status"

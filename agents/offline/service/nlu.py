@@ -892,6 +892,10 @@ def understand_request(text: str) -> Request:
     request.payment = _payment(rest)
     # "what's the refund amount?" asks about a refund; "I want a refund" asks for a return
     request.asks_refund = bool(REFUND_AMOUNT.search(text))
+    if request.intent == "status" and "?" not in text and request.only_some and request.payment:
+        # "it hasn't arrived yet. fine, just the kettle then, refund to my card": said, not
+        # asked: a return when a refund is named, else details for the request open
+        request.intent = "return" if REFUND.search(rest) else None
     if request.intent is None and REFUND.search(rest) and request.payment is None:
         request.intent = None if request.asks_refund else "return"
     if request.intent in (None, "status") and DAMAGED.search(rest) and not REFUND.search(rest):
